@@ -1,2 +1,153 @@
-def main():
-    raise SystemExit("not yet")
+"""The command line: a thin skin over narrate.pipeline. The only module that prints or imports click."""
+from __future__ import annotations
+
+import sys
+import traceback
+from pathlib import Path
+
+import click
+from rich.console import Console
+from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeRemainingColumn
+from rich.table import Table
+
+from . import __version__, pipeline
+from .engines import get_engine
+from .errors import NarrateError
+from .scriptio import render
+from .synth import SynthProgress
+
+INTERNAL_ERROR_EXIT = 70
+stdout = Console()
+stderr = Console(stderr=True)
+
+
+class Settings:
+    quiet = False
+    debug = False
+
+
+def _set_quiet(_ctx, _param, value):
+    Settings.quiet = Settings.quiet or value
+
+
+def _set_debug(_ctx, _param, value):
+    Settings.debug = Settings.debug or value
+
+
+def common_options(command):
+    """--version, --quiet and --debug on every command, not only on the group."""
+    command = click.option("--debug", is_flag=True, expose_value=False, is_eager=True, callback=_set_debug,
+                           help="Show the full traceback when something fails.")(command)
+    command = click.option("-q", "--quiet", is_flag=True, expose_value=False, is_eager=True, callback=_set_quiet,
+                           help="Only errors on stderr; no progress or warnings.")(command)
+    return click.version_option(__version__, "--version", prog_name="narrate")(command)
+
+
+@click.group(context_settings={"help_option_names": ["-h", "--help"]})
+@common_options
+def cli():
+    """narrate: turn a story into a multi-voice audiobook."""
+
+
+def warn(messages):
+    if not Settings.quiet:
+        for message in messages:
+            click.echo(click.style("warning: ", fg="yellow") + message, err=True)
+
+
+@cli.command()
+@click.argument("story", type=click.Path(path_type=Path))
+@click.option("-o", "--out", "outdir", default="out", show_default=True, type=click.Path(path_type=Path),
+              help="Directory for the chapter files.")
+@click.option("--voices", type=click.Path(path_type=Path), help="voices.yaml to cast with "
+              "(default: voices.yaml beside the story, else built-in voices).")
+@click.option("-j", "--jobs", type=click.IntRange(1, 64), help="Synthesis worker processes (default: all cores).")
+@click.option("--chapters", help="Build only these chapters, e.g. 2-4 or 1,3.")
+@click.option("--speed", type=float, default=1.0, show_default=True, help="Scale every voice's rate.")
+@common_options
+def build(story, outdir, voices, jobs, chapters, speed):
+    """Build the audiobook: one audio file per chapter in OUTDIR."""
+    with Progress(TextColumn("{task.description}"), BarColumn(), MofNCompleteColumn(), TimeRemainingColumn(),
+                  console=stderr, disable=Settings.quiet, transient=True) as bar:
+        task = bar.add_task("reading", total=None)
+
+        def on_event(event):
+            if isinstance(event, pipeline.Stage):
+                bar.update(task, description=event.name)
+            elif isinstance(event, SynthProgress):
+                bar.update(task, total=event.total, completed=event.done,
+                           description=f"synthesizing ({event.cached} cached)")
+            elif isinstance(event, pipeline.ChapterWritten):
+                bar.console.print(f"wrote {event.path} ({event.duration:.1f} s)", highlight=False, markup=False)
+
+        report = pipeline.build(story, outdir, voices, jobs, chapters, speed, on_event)
+    warn(report.warnings)
+    if not Settings.quiet:
+        chapters_written = len({c.path.stem for c in report.chapters})
+        stdout.print(f"{chapters_written} chapter(s), {report.segments} segments, "
+                     f"{len(report.speakers)} speakers ({', '.join(report.speakers)}), "
+                     f"{_clock(report.audio_seconds)} of audio in {report.wall_seconds:.1f} s wall time "
+                     f"({report.cached_clips}/{report.clips} clips from cache)", highlight=False, markup=False)
+
+
+def _clock(seconds: float) -> str:
+    minutes, secs = divmod(round(seconds), 60)
+    hours, minutes = divmod(minutes, 60)
+    return f"{hours}:{minutes:02d}:{secs:02d}"
+
+
+@cli.command()
+@click.argument("story", type=click.Path(path_type=Path))
+@click.option("--format", "fmt", type=click.Choice(["text", "json", "yaml", "quotes-json"]), default="text",
+              show_default=True)
+@click.option("--voices", type=click.Path(path_type=Path), help="voices.yaml whose characters guide attribution.")
+@common_options
+def script(story, fmt, voices):
+    """Print the annotated script: every passage tagged narration, dialogue (with its speaker) or skipped."""
+    _config, result = pipeline.load(story, voices)
+    warn(pipeline.script_warnings(result))
+    click.echo(render(result, fmt))
+
+
+@cli.command()
+@click.option("--engine", "engine_id", default="espeak", show_default=True)
+@click.option("--lang", help="Only voices whose language starts with this, e.g. en.")
+@common_options
+def voices(engine_id, lang):
+    """List the engine's voices, to copy into voices.yaml."""
+    table = Table("id", "language", "gender", "name", box=None)
+    for voice in get_engine(engine_id).voices():
+        if lang is None or voice.language.startswith(lang):
+            table.add_row(voice.id, voice.language, voice.gender, voice.name)
+    stdout.print(table)
+
+
+def main(argv=None):
+    """Entry point: the one place that turns errors into exit codes."""
+    args = sys.argv[1:] if argv is None else list(argv)
+    try:
+        cli.main(args=args, prog_name="narrate", standalone_mode=False)
+    except NarrateError as err:
+        if Settings.debug:
+            traceback.print_exc()
+        click.echo(click.style("error: ", fg="red") + str(err), err=True)
+        sys.exit(err.exit_code)
+    except click.exceptions.Abort:
+        click.echo("interrupted", err=True)
+        sys.exit(130)
+    except click.ClickException as err:
+        err.show()
+        sys.exit(err.exit_code)
+    except KeyboardInterrupt:
+        click.echo("interrupted", err=True)
+        sys.exit(130)
+    except BrokenPipeError:
+        sys.exit(0)  # e.g. `narrate script ... | head`
+    except Exception as err:  # a bug, not a user error: say so briefly unless asked for the traceback
+        if Settings.debug or "--debug" in args:
+            traceback.print_exc()
+        else:
+            click.echo(click.style("internal error: ", fg="red") + f"{type(err).__name__}: {err} "
+                       f"(run again with --debug for the traceback)", err=True)
+        sys.exit(INTERNAL_ERROR_EXIT)
+    sys.exit(0)

@@ -1,0 +1,39 @@
+"""Helpers for tests that check real audio: tiny WAVs we make, and what ffprobe says of files."""
+from __future__ import annotations
+
+import json
+import math
+import subprocess
+import wave
+from array import array
+from pathlib import Path
+
+
+def tone_wav(path: Path, seconds: float, rate: int = 22050, freq: float = 440.0) -> Path:
+    samples = array("h", (int(8000 * math.sin(2 * math.pi * freq * i / rate)) for i in range(int(seconds * rate))))
+    with wave.open(str(path), "wb") as wav:
+        wav.setnchannels(1)
+        wav.setsampwidth(2)
+        wav.setframerate(rate)
+        wav.writeframes(samples.tobytes())
+    return path
+
+
+def probe(path: Path) -> dict:
+    result = subprocess.run(["ffprobe", "-v", "error", "-show_format", "-show_streams", "-of", "json", str(path)],
+                            capture_output=True, text=True, check=True)
+    return json.loads(result.stdout)
+
+
+def duration(path: Path) -> float:
+    return float(probe(path)["format"]["duration"])
+
+
+def loud_seconds(path: Path, threshold_db: float = -40.0) -> float:
+    """Seconds of the file that are not silence, via pydub's silence detection."""
+    from pydub import AudioSegment
+    from pydub.silence import detect_nonsilent
+
+    audio = AudioSegment.from_file(str(path))
+    spans = detect_nonsilent(audio, min_silence_len=100, silence_thresh=threshold_db)
+    return sum(end - start for start, end in spans) / 1000

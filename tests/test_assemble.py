@@ -1,0 +1,94 @@
+"""Assembly with real ffmpeg: pauses from structure, streamed encoding, tags, names, atomic output."""
+from pathlib import Path
+
+import mutagen
+import pytest
+
+from audio_tools import duration, loud_seconds, probe, tone_wav
+from narrate import assemble
+from narrate.config import Pauses
+from narrate.errors import AudioError
+from narrate.model import Clip, Line, Segment, Voice
+
+
+def seg(index, paragraph, kind="narration", speaker="narrator", evidence="narration"):
+    return Segment(chapter=1, index=index, kind=kind, text="words", start=index * 10, end=index * 10 + 5,
+                   paragraph=paragraph, speaker=speaker, evidence=evidence)
+
+
+def clip_for(segment, path):
+    return Clip(line=Line(segment=segment, voice=Voice(), text_to_speak="words", key="k"), path=str(path),
+                frames=0, sample_rate=22050)
+
+
+PAUSES = Pauses(sentence=0.1, speaker_change=0.2, paragraph=0.3, scene=1.0, chapter=2.0)
+
+
+def test_pauses_follow_the_structure(tmp_path):
+    segments = [seg(0, 0), seg(1, 0, "dialogue", "Mara"), seg(2, 0, "dialogue", "Mara"), seg(3, 1),
+                seg(4, -1, "skipped", evidence="skipped:scene_break"), seg(5, 2), seg(6, 2, "skipped", evidence="skipped:author_note")]
+    wav = tone_wav(tmp_path / "a.wav", 0.2)
+    clips = {s.index: clip_for(s, wav) for s in segments if s.kind != "skipped"}
+    plan = assemble.chapter_plan(None, segments, clips, PAUSES)
+    silences = [p for p in plan if not isinstance(p, Clip)]
+    # head, speaker change, same speaker, new paragraph, scene break, tail
+    assert silences == [assemble.HEAD_SILENCE, 0.2, 0.1, 0.3, 1.0, 2.0]
+    assert sum(isinstance(p, Clip) for p in plan) == 5
+
+
+def test_chapter_file_names():
+    assert assemble.chapter_file_name(3, 12, "Chapter 3: The Fall", "mp3") == "03 - Chapter 3- The Fall.mp3"
+    assert assemble.chapter_file_name(7, 120, 'What? "No" / yes', "mp3") == '007 - What- -No- - yes.mp3'
+    assert assemble.chapter_file_name(1, 1, "...", "wav") == "01 - Chapter 1.wav"
+
+
+def test_mp3_is_encoded_with_duration_sound_and_tags(tmp_path):
+    wav = tone_wav(tmp_path / "a.wav", 1.0)
+    clips = [clip_for(seg(i, i), wav) for i in range(3)]
+    plan = [0.5, clips[0], 0.3, clips[1], 0.3, clips[2], 2.0]
+    out = tmp_path / "out" / "01 - One.mp3"
+    tags = assemble.Tags(title="One", album="A Book", artist="An Author", track=1, tracks=2)
+    seconds = assemble.write_audio(plan, out, "mp3", "64k", tags)
+    assert seconds == pytest.approx(6.1, abs=0.01)
+    assert duration(out) == pytest.approx(6.1, abs=0.1)
+    assert loud_seconds(out) == pytest.approx(3.0, abs=0.2)
+    stream = probe(out)["streams"][0]
+    assert stream["codec_name"] == "mp3" and int(stream["sample_rate"]) == 22050
+    tagged = mutagen.File(out, easy=True)
+    assert tagged["title"] == ["One"] and tagged["album"] == ["A Book"]
+    assert tagged["artist"] == ["An Author"] and tagged["tracknumber"] == ["1/2"]
+    assert [p.name for p in out.parent.iterdir()] == ["01 - One.mp3"]  # no temp file left behind
+
+
+TAGS = assemble.Tags(title="One", album="A", artist=None, track=1, tracks=1)
+
+
+def test_failed_encoder_leaves_no_file(tmp_path, monkeypatch):
+    wav = tone_wav(tmp_path / "a.wav", 0.2)
+    out = tmp_path / "out" / "01 - One.mp3"
+    monkeypatch.setattr(assemble.shutil, "which", lambda _name: "/bin/false")  # an encoder that dies at once
+    with pytest.raises(AudioError, match="ffmpeg failed"):
+        assemble.write_audio([clip_for(seg(0, 0), wav)] * 50, out, "mp3", "64k", TAGS)
+    assert list(out.parent.iterdir()) == []
+
+
+def test_corrupt_clip_is_a_clear_error_and_leaves_no_file(tmp_path):
+    bad = tmp_path / "bad.wav"
+    bad.write_bytes(b"RIFF....not a wav")
+    out = tmp_path / "out" / "01 - One.mp3"
+    with pytest.raises(AudioError, match="bad.wav: unreadable clip"):
+        assemble.write_audio([0.1, clip_for(seg(0, 0), bad)], out, "mp3", "64k", TAGS)
+    assert list(out.parent.iterdir()) == []
+
+
+def test_missing_ffmpeg_names_the_fix(tmp_path, monkeypatch):
+    monkeypatch.setattr(assemble.shutil, "which", lambda _name: None)
+    with pytest.raises(AudioError, match="apt-get install ffmpeg"):
+        assemble.write_audio([0.1], tmp_path / "x.mp3", "mp3", "64k", TAGS)
+
+
+def test_mixed_sample_rates_are_refused(tmp_path):
+    a = clip_for(seg(0, 0), tone_wav(tmp_path / "a.wav", 0.1))
+    b = Clip(line=a.line, path=str(tone_wav(tmp_path / "b.wav", 0.1, rate=24000)), frames=0, sample_rate=24000)
+    with pytest.raises(AudioError, match="sample rates"):
+        assemble.plan_sample_rate([a, b])
