@@ -6,7 +6,7 @@ import json
 from dataclasses import asdict, dataclass
 from typing import Iterable, Literal
 
-from .config import Config, VoiceSpec
+from .config import Config, VoiceSpec, where
 from .engines import get_engine
 from .errors import ConfigError
 from .model import NARRATOR, UNKNOWN, CastEntry, Character, Line, Script, Segment, Voice
@@ -76,17 +76,18 @@ def build_casting(config: Config, characters: Iterable[Character], speed: float 
 def check_voice_ids(config: Config) -> None:
     """Every voice id in voices.yaml must exist in its engine: an unknown one is an error listing the nearest."""
     data = config.data
-    specs = [("narrator", data.narrator, config.narrator_voice),
-             ("unattributed", data.unattributed, config.unattributed_voice)]
-    specs += [(f"characters.{name}", spec, spec.voice) for name, spec in data.characters.items() if spec.voice]
-    pools = [(f"defaults.{gender}", VoiceSpec(), voice) for gender, ids in config.pools.items() for voice in ids]
-    for where, spec, voice_id in specs + pools:
+    specs = [("narrator.voice", data.narrator, config.narrator_voice),
+             ("unattributed.voice", data.unattributed, config.unattributed_voice)]
+    specs += [(f"characters.{name}.voice", spec, spec.voice) for name, spec in data.characters.items() if spec.voice]
+    pools = [(f"defaults.{gender}.{n}", VoiceSpec(), voice)
+             for gender, ids in config.pools.items() for n, voice in enumerate(ids)]
+    for key, spec, voice_id in specs + pools:
         engine = get_engine(spec.engine)
         suggestions = engine.suggest_voices(voice_id)
         if suggestions is not None:
-            near = ", ".join(suggestions) if suggestions else "none close; run `narrate voices`"
-            raise ConfigError(f"{config.path}: {where}: voice '{voice_id}' does not exist in engine "
-                              f"'{engine.engine_id}'. Nearest: {near}.")
+            near = ", ".join(suggestions) if suggestions else "none close"
+            raise ConfigError(f"{where(config, key)}: {key}: voice '{voice_id}' does not exist in engine "
+                              f"'{engine.engine_id}'. Nearest: {near}. `narrate voices` lists them all.")
 
 
 def clip_key(voice: Voice, engine_version: str, text: str) -> str:

@@ -112,6 +112,7 @@ class Config(BaseModel):
 
     path: str  # where it came from ("built-in defaults" when none)
     data: VoicesFile
+    lines: dict[str, int] = {}  # dotted key path -> 1-based line in the file, for later error messages
     narrator_voice: str
     unattributed_voice: str
     pools: dict[str, list[str]]
@@ -154,37 +155,45 @@ def load_config(path: Path | None) -> Config:
     except ValidationError as err:
         raise ConfigError(_explain(path, root, err)) from None
     _check_aliases(path, root, data)
-    return _with_defaults(str(path), data)
+    return _with_defaults(str(path), data, _key_lines(root))
 
 
-def _with_defaults(path: str, data: VoicesFile) -> Config:
+def where(config: Config, dotted: str) -> str:
+    """`file:line` of a key (or of its nearest parent that is in the file)."""
+    line = _nearest_line(config.lines, dotted.split("."))
+    return f"{config.path}:{line}" if line else config.path
+
+
+def _nearest_line(lines: dict[str, int], parts: list[str]) -> int | None:
+    for n in range(len(parts), 0, -1):
+        if ".".join(parts[:n]) in lines:
+            return lines[".".join(parts[:n])]
+    return None
+
+
+def _key_lines(node: yaml.Node | None, prefix: str = "") -> dict[str, int]:
+    lines: dict[str, int] = {}
+    if isinstance(node, yaml.MappingNode):
+        for key_node, value_node in node.value:
+            dotted = f"{prefix}{key_node.value}"
+            lines[dotted] = key_node.start_mark.line + 1
+            lines.update(_key_lines(value_node, dotted + "."))
+    elif isinstance(node, yaml.SequenceNode):
+        for index, item in enumerate(node.value):
+            lines[f"{prefix}{index}"] = item.start_mark.line + 1
+            lines.update(_key_lines(item, f"{prefix}{index}."))
+    return lines
+
+
+def _with_defaults(path: str, data: VoicesFile, lines: dict[str, int] | None = None) -> Config:
     lang = data.language.split("-")[0]
     base = _LANGUAGE_DEFAULTS.get(lang) or {
         "narrator": lang, "male": [f"{lang}+m1", f"{lang}+m2", f"{lang}+m4"],
         "female": [f"{lang}+f1", f"{lang}+f3", f"{lang}+f4"], "neutral": [f"{lang}+m5", f"{lang}+f5"],
         "unattributed": f"{lang}+m7"}
     pools = {gender: list(getattr(data.defaults, gender) or base[gender]) for gender in ("male", "female", "neutral")}
-    return Config(path=path, data=data, narrator_voice=data.narrator.voice or base["narrator"],
+    return Config(path=path, data=data, lines=lines or {}, narrator_voice=data.narrator.voice or base["narrator"],
                   unattributed_voice=data.unattributed.voice or base["unattributed"], pools=pools)
-
-
-def key_line(root: yaml.Node | None, loc: tuple) -> int | None:
-    """The 1-based line of the deepest key of `loc` that exists in the YAML node tree."""
-    node, line = root, None
-    for part in loc:
-        if isinstance(node, yaml.MappingNode):
-            for key_node, value_node in node.value:
-                if key_node.value == str(part):
-                    line, node = key_node.start_mark.line + 1, value_node
-                    break
-            else:
-                break
-        elif isinstance(node, yaml.SequenceNode) and isinstance(part, int) and part < len(node.value):
-            node = node.value[part]
-            line = node.start_mark.line + 1
-        else:
-            break
-    return line
 
 
 def _explain(path: Path, root: yaml.Node | None, err: ValidationError) -> str:
@@ -193,7 +202,7 @@ def _explain(path: Path, root: yaml.Node | None, err: ValidationError) -> str:
     # pydantic appends the union member / literal name to loc for some errors; keep the key path only
     loc = tuple(p for p in loc if not (isinstance(p, str) and p in {"str", "int", "float", "bool", "function-before[_one_alias_is_a_list()]"}))
     dotted = ".".join(str(p) for p in loc) or "(top level)"
-    line = key_line(root, loc)
+    line = _nearest_line(_key_lines(root), [str(p) for p in loc])
     where = f"{path}:{line}" if line else str(path)
     kind, got = first["type"], first.get("input")
     if kind == "extra_forbidden":
@@ -233,7 +242,7 @@ def _check_aliases(path: Path, root: yaml.Node | None, data: VoicesFile) -> None
         for alias in [name, *spec.aliases]:
             key = alias.strip().lower()
             if key in owner and owner[key] != name:
-                line = key_line(root, ("characters", name, "aliases"))
+                line = _nearest_line(_key_lines(root), ["characters", name, "aliases"])
                 where = f"{path}:{line}" if line else str(path)
                 raise ConfigError(f"{where}: characters.{name}.aliases: '{alias}' already names {owner[key]}. "
                                   f"Give each name or alias to one character only.")
