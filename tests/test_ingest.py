@@ -314,3 +314,11 @@ def test_every_character_is_kept_in_a_mixed_markdown_file(tmp_path):
     text = ("Intro\n===\n\n> quoted *line*\n> more\n\n#\n\n## Part II ##\n### 3\nText right under.\n  \n"
             "A/N: end\n\n* * *\n\n[dangling](\n")
     assert_every_character_in_one_block(load_book(write(tmp_path, text, "mixed.md")))
+
+
+def test_spoken_text_ignores_markup_outside_the_span():
+    from narrate.ingest.text import spoken_text
+
+    source = "*“Hello,”* she said"
+    assert spoken_text(source, 2, 8, ((0, 1), (9, 10))) == "Hello,"
+    assert spoken_text(source, 0, len(source), ((0, 1), (9, 10))) == "“Hello,” she said"

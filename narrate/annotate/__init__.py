@@ -1,0 +1,27 @@
+"""Book → Script: find the dialogue (quotes.py), cut the book into segments (segments.py), say who speaks
+(speakers.py)."""
+from __future__ import annotations
+
+from collections.abc import Sequence
+from dataclasses import replace
+
+from narrate.annotate.segments import book_segments, quote_style
+from narrate.annotate.speakers import attribute
+from narrate.model import Book, CastEntry, Script
+
+__all__ = ["annotate"]
+
+
+def annotate(book: Book, cast: Sequence[CastEntry] = (), author_notes: bool = False) -> Script:
+    """Cut `book` into narration, dialogue and skipped segments that cover every word of it, and give
+    each piece of dialogue a speaker.
+
+    `cast` names the characters voices.yaml knows (aliases, gender); with `author_notes` an author's note
+    is read as narration instead of skipped. The Script's book has `quote_style` set to the style found;
+    trouble with quote marks (a quotation never closed, a stray closing mark) is reported in
+    `Script.warnings` as `file:line: what was assumed — the fix`.
+    """
+    book = replace(book, quote_style=quote_style(book))
+    segments, warnings = book_segments(book, book.quote_style, author_notes)
+    segments, characters = attribute(book, segments, cast)
+    return Script(book=book, segments=tuple(segments), characters=tuple(characters), warnings=tuple(warnings))

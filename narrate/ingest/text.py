@@ -36,8 +36,8 @@ def spoken_text(source: str, start: int, end: int, markup: tuple[Span, ...] | li
     whitespace collapsed to single spaces."""
     parts, position = [], start
     for markup_start, markup_end in sorted(markup):
-        markup_start, markup_end = max(markup_start, start), min(markup_end, end)
-        if markup_end <= position:
+        markup_start, markup_end = max(markup_start, position), min(markup_end, end)
+        if markup_end <= markup_start:  # outside the span, or already passed
             continue
         parts.append(source[position:markup_start])
         if _separates_words(source[markup_start:markup_end]):
