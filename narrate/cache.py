@@ -12,6 +12,16 @@ import platformdirs
 ENV_VAR = "NARRATE_CACHE_DIR"
 
 
+def _current_umask() -> int:
+    mask = os.umask(0)
+    os.umask(mask)
+    return mask
+
+
+# mkstemp makes 0600 files; finished files get the permissions an ordinary open() would give them
+_FILE_MODE = 0o666 & ~_current_umask()
+
+
 def cache_root() -> Path:
     """NARRATE_CACHE_DIR relocates all state; else the platform's user cache directory."""
     configured = os.environ.get(ENV_VAR)
@@ -40,6 +50,7 @@ def atomic_path(final: Path, suffix: str | None = None) -> Iterator[Path]:
     tmp_path = Path(tmp)
     try:
         yield tmp_path
+        os.chmod(tmp_path, _FILE_MODE)
         os.replace(tmp_path, final)
     finally:
         tmp_path.unlink(missing_ok=True)

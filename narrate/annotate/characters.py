@@ -1,0 +1,328 @@
+"""Characters of a story: find proper-name mentions, group the forms of one name, infer gender.
+
+A *form* is a name as written, reduced to its title and name tokens ("Mr. Darcy" -> ("mr", ("Darcy",))).
+Forms are grouped into characters: a title + surname joins the one full name with that surname
+("Mr. Darcy" -> "Fitzwilliam Darcy"), a lone first name or surname joins the one character that has it.
+A lone token shared by several characters ("Bennet") stays ambiguous and is resolved where it is used.
+Names from the user's cast come first and decide the canonical name.
+"""
+from __future__ import annotations
+
+import re
+from collections import Counter, defaultdict
+from collections.abc import Sequence
+from dataclasses import dataclass, field
+
+from narrate.annotate.speechverbs import (
+    FEMALE_TITLES,
+    MALE_TITLES,
+    NOT_NAMES,
+    SPEECH_NOUNS,
+    SPEECH_VERBS,
+    TITLES,
+)
+from narrate.model import CastEntry
+
+WORD = re.compile(r"[A-Za-z]+(?:['’][A-Za-z]+)*")
+ABBREVIATED_TITLES = frozenset("mr mrs ms dr st rev mme mlle".split())
+SENTENCE_END = ".!?"
+QUOTE_MARKS = "\"'“”‘’«»"
+
+Form = tuple[str, tuple[str, ...]]  # (lower-case title or "", name tokens)
+
+
+@dataclass(frozen=True)
+class Mention:
+    """A proper name in the text, with the characters it may denote (several when ambiguous)."""
+
+    start: int
+    end: int
+    form: Form
+    possessive: bool
+    candidates: tuple[int, ...]
+
+
+@dataclass
+class _Cluster:
+    forms: Counter = field(default_factory=Counter)
+    cast_name: str | None = None
+    cast_gender: str | None = None
+    cast_forms: set = field(default_factory=set)
+    votes: Counter = field(default_factory=Counter)  # "male"/"female" -> weight
+
+
+def display(form: Form) -> str:
+    title, tokens = form
+    if not title:
+        return " ".join(tokens)
+    shown = title.capitalize() + ("." if title in ABBREVIATED_TITLES else "")
+    return " ".join((shown, *tokens))
+
+
+def parse_name(name: str) -> Form:
+    """"Mr. Darcy" -> ("mr", ("Darcy",)); "Clint Barton" -> ("", ("Clint", "Barton"))."""
+    tokens = WORD.findall(name)
+    if len(tokens) > 1 and tokens[0].lower() in TITLES:
+        return tokens[0].lower(), tuple(tokens[1:])
+    return "", tuple(tokens)
+
+
+def title_gender(title: str) -> str | None:
+    if title in MALE_TITLES:
+        return "male"
+    if title in FEMALE_TITLES:
+        return "female"
+    return None
+
+
+def _strip_possessive(word: str) -> tuple[str, bool]:
+    for suffix in ("'s", "’s"):
+        if word.endswith(suffix) and len(word) > 3:
+            return word[: -len(suffix)], True
+    return word, False
+
+
+def _sentence_initial(text: str, start: int) -> bool:
+    """True when the word at `start` opens a sentence (or the text): its capital says nothing."""
+    i = start - 1
+    while i >= 0 and (text[i].isspace() or text[i] in QUOTE_MARKS or text[i] in "_*—-("):
+        i -= 1
+    if i < 0:
+        return True
+    if text[i] in SENTENCE_END:
+        # "Mr. Darcy": the period of an abbreviated title does not end a sentence
+        word = WORD.findall(text[max(0, i - 5): i])
+        return not (word and word[-1].lower() in ABBREVIATED_TITLES)
+    return False
+
+
+class WordStats:
+    """How each word is used across the book: decides which capitalised words are names."""
+
+    def __init__(self, cast: Sequence[CastEntry] = ()) -> None:
+        self.cast_words = {w for entry in cast for name in (entry.name, *entry.aliases) for w in WORD.findall(name)}
+        self.lower: Counter = Counter()
+        self.capital_total: Counter = Counter()
+        self.capital_inside: Counter = Counter()  # capitalised, not at a sentence start
+        self.speech_subject: Counter = Counter()  # capitalised and followed by a speech verb
+        self.acting_subject: Counter = Counter()  # capitalised and followed by a past-tense verb
+
+    def add(self, text: str) -> None:
+        words = list(WORD.finditer(text))
+        for i, match in enumerate(words):
+            word, possessive = _strip_possessive(match.group())
+            if word[0].islower():
+                self.lower[word.lower()] += 1
+                continue
+            self.capital_total[word] += 1
+            if not _sentence_initial(text, match.start()):
+                self.capital_inside[word] += 1
+            following = words[i + 1].group() if i + 1 < len(words) else ""
+            if following in SPEECH_VERBS or (possessive and following in SPEECH_NOUNS):
+                self.speech_subject[word] += 1  # "Tom said", "Steve's voice"
+            elif following.endswith("ed") and following.islower() and not possessive and _adjacent(text, match, words[i + 1]):
+                self.acting_subject[word] += 1  # "Hester closed the book"
+
+    def is_name(self, word: str) -> bool:
+        if word in self.cast_words:
+            return True
+        if len(word) < 2 or not word[0].isupper() or word.lower() in NOT_NAMES or word.isupper():
+            return False
+        named = self.capital_inside[word] + 2 * self.speech_subject[word] + self.acting_subject[word]
+        if named == 0 and self.capital_total[word] >= 2 and not self.lower[word.lower()]:
+            # only ever seen opening sentences, but more than once and never as a common word
+            named = 0 if word.endswith("ly") or "'" in word or "’" in word else 1
+        return named > 0 and self.lower[word.lower()] < named
+
+
+def scan_names(text: str, stats: WordStats, base: int = 0) -> list[tuple[int, int, Form, bool]]:
+    """Proper-name phrases in `text`: (start, end, form, possessive), offsets shifted by `base`."""
+    found = []
+    words = list(WORD.finditer(text))
+    i = 0
+    while i < len(words):
+        word = words[i].group()
+        title = ""
+        j = i
+        if word.lower() in TITLES and word[0].isupper() and i + 1 < len(words) and _adjacent(text, words[i], words[i + 1]):
+            title, j = word.lower(), i + 1
+        tokens: list[str] = []
+        possessive = False
+        end = 0
+        while j < len(words) and not possessive:
+            token, possessive = _strip_possessive(words[j].group())
+            if tokens and not _adjacent(text, words[j - 1], words[j]):
+                possessive = False
+                break
+            if not (token[0].isupper() and token.lower() not in NOT_NAMES if title else stats.is_name(token)):
+                possessive = False
+                break
+            tokens.append(token)
+            end = words[j].start() + len(token)
+            j += 1
+        if tokens and i > 0 and words[i - 1].group() == "the":
+            i = j  # "the Admiral Benbow", "the Old Man": a place or a description, not a name
+            continue
+        if tokens:
+            first = words[i].start()
+            found.append((base + first, base + end, (title, tuple(tokens)), possessive))
+            i = j
+        else:
+            i += 1
+    return found
+
+
+def _adjacent(text: str, left: re.Match, right: re.Match) -> bool:
+    """Two words belong to one name: only a space (or a title's period and a space) between them."""
+    gap = text[left.end(): right.start()]
+    return gap in (" ", "\n", ". ", ".\n") and (gap[0] != "." or left.group().lower() in ABBREVIATED_TITLES)
+
+
+class CharacterIndex:
+    """The characters of one book and the name forms that denote them."""
+
+    def __init__(self, cast: Sequence[CastEntry] = ()) -> None:
+        self.clusters: list[_Cluster] = []
+        self._by_form: dict[Form, tuple[int, ...]] = {}
+        self._by_label: dict[str, int] = {}
+        self._token_clusters: dict[str, set[int]] = defaultdict(set)
+        for entry in cast:
+            cid = self._new_cluster()
+            self.clusters[cid].cast_name = entry.name
+            self.clusters[cid].cast_gender = entry.gender
+            for name in (entry.name, *entry.aliases):
+                form = parse_name(name)
+                if form[1]:
+                    self.clusters[cid].cast_forms.add(form)
+                    self._assign(form, (cid,))
+            self._by_label[entry.name.lower()] = cid
+
+    # ---- building
+
+    def _new_cluster(self) -> int:
+        self.clusters.append(_Cluster())
+        return len(self.clusters) - 1
+
+    def build(self, forms: Counter, votes: dict[Form, Counter]) -> None:
+        """Group the forms found in the text (with how often each occurs) into characters."""
+        form_gender = {form: self._form_gender(form, votes.get(form, Counter())) for form in forms}
+        ordered = sorted(forms, key=lambda f: (len(f[1]) == 1 and not f[0], -len(f[1]), -forms[f]))
+        for form in ordered:
+            candidates = self._by_form.get(form) or self._related_clusters(form, form_gender[form])
+            if not candidates:
+                candidates = (self._new_cluster(),)
+            self._assign(form, candidates)
+            if len(candidates) == 1:
+                cluster = self.clusters[candidates[0]]
+                cluster.forms[form] += forms[form]
+                cluster.votes.update(votes.get(form, Counter()))
+                if gender := title_gender(form[0]):
+                    cluster.votes[gender] += 5 * forms[form]
+
+    def _form_gender(self, form: Form, votes: Counter) -> str | None:
+        return title_gender(form[0]) or _majority(votes)
+
+    def _related_clusters(self, form: Form, gender: str | None) -> tuple[int, ...]:
+        """Clusters that this shorter or titled form can belong to (by shared name tokens)."""
+        title, tokens = form
+        related = []
+        for cid in sorted(set.union(set(), *(self._token_clusters.get(t, set()) for t in tokens))):
+            cluster = self.clusters[cid]
+            known = set(cluster.forms) | cluster.cast_forms
+            joins = any(_extends(form, other) or (cluster.cast_name and _extends(other, form)) for other in known)
+            if joins and _compatible(gender, self.gender_of(cid)):
+                related.append(cid)
+        if len(related) > 1 and title:
+            # "Mr. Bennet" beside "Mrs. Bennet" and "Jane Bennet": only an exact title match is the same person
+            same_title = [cid for cid in related if any(f[0] == title for f in self.clusters[cid].forms)]
+            return tuple(same_title[:1])
+        return tuple(related)
+
+    def _assign(self, form: Form, candidates: tuple[int, ...]) -> None:
+        self._by_form[form] = candidates
+        if len(candidates) == 1:
+            for token in form[1]:
+                self._token_clusters[token].add(candidates[0])
+
+    # ---- queries
+
+    def candidates(self, form: Form) -> tuple[int, ...]:
+        return self._by_form.get(form, ())
+
+    def name(self, cid: int) -> str:
+        cluster = self.clusters[cid]
+        if cluster.cast_name:
+            return cluster.cast_name
+        best = max(cluster.forms, key=lambda f: (cluster.forms[f] * (1.5 if f[0] else 1), len(f[1]), display(f)))
+        return display(best)
+
+    def aliases(self, cid: int) -> tuple[str, ...]:
+        main = self.name(cid)
+        return tuple(sorted({display(f) for f in self.clusters[cid].forms} - {main}))
+
+    def gender_of(self, cid: int) -> str | None:
+        cluster = self.clusters[cid]
+        if cluster.cast_gender in ("male", "female"):
+            return cluster.cast_gender
+        return _majority(cluster.votes)
+
+    def learn_gender(self, cid: int, gender: str) -> None:
+        """A pronoun just resolved to this character: what it says about the gender counts from now on."""
+        self.clusters[cid].votes[gender] += 1
+
+    def mentions(self, cid: int) -> int:
+        return sum(self.clusters[cid].forms.values())
+
+    def relative(self, cid: int, title: str) -> int | None:
+        """The character with this one's surname and that title: (Mr. Bennet, "mrs") -> Mrs. Bennet."""
+        forms = self.clusters[cid].forms
+        surnames = {f[1][-1] for f in forms if f[0] in ("mr", "mrs", "miss") or len(f[1]) > 1}
+        for form, candidates in self._by_form.items():
+            if form[0] == title and form[1][-1] in surnames and candidates != (cid,) and len(candidates) == 1:
+                return candidates[0]
+        return None
+
+    def label(self, key: str, shown: str, gender: str | None) -> int:
+        """The character called by a description ("the old man"), created on first use and shown as
+        first written ("an old man")."""
+        if key not in self._by_label:
+            cid = self._new_cluster()
+            self.clusters[cid].forms[("", (shown,))] = 1
+            if gender:
+                self.clusters[cid].votes[gender] += 1
+            self._by_label[key] = cid
+        return self._by_label[key]
+
+    def titled(self, title: str) -> list[int]:
+        """Characters named with this title somewhere ("doctor" -> Dr. Archie)."""
+        titles = {title, *(short for short, full in TITLE_WORDS.items() if full == title)}
+        return [cid for cid, cluster in enumerate(self.clusters) if any(f[0] in titles for f in cluster.forms)]
+
+
+TITLE_WORDS = {"dr": "doctor", "mr": "mister", "mrs": "missus", "rev": "reverend", "capt": "captain"}
+
+
+def _majority(votes: Counter) -> str | None:
+    male, female = votes.get("male", 0), votes.get("female", 0)
+    if male > female:
+        return "male"
+    if female > male:
+        return "female"
+    return None
+
+
+def _compatible(a: str | None, b: str | None) -> bool:
+    return a is None or b is None or a == b
+
+
+def _extends(short: Form, full: Form) -> bool:
+    """`short` names the same person as `full`: "Darcy" or "Mr. Darcy" of "Fitzwilliam Darcy"."""
+    title, tokens = short
+    if short == full or not set(tokens) <= set(full[1]):
+        return False
+    if title and full[0] and title_gender(title) != title_gender(full[0]):
+        return False
+    if title:
+        # a title goes with a surname ("Mr. Darcy") or a first name ("Lady Catherine", "Miss Jemima")
+        return tokens[-1] == full[1][-1] or tokens[0] == full[1][0]
+    return len(tokens) < len(full[1]) or bool(full[0])
