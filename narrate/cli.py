@@ -115,11 +115,19 @@ def script(story, fmt, voices):
 @common_options
 def voices(engine_id, lang):
     """List the engine's voices, to copy into voices.yaml."""
+    listed = get_engine(engine_id).voices()
+    variants = [v for v in listed if v.id.startswith("+")]
     table = Table("id", "language", "gender", "name", box=None)
-    for voice in get_engine(engine_id).voices():
-        if lang is None or voice.language.startswith(lang):
+    for voice in listed:
+        if voice not in variants and (lang is None or voice.language.startswith(lang)):
             table.add_row(voice.id, voice.language, voice.gender, voice.name)
     stdout.print(table)
+    if variants:
+        stdout.print("\nvariants: append one to any voice id, e.g. en-us+f3", highlight=False)
+        table = Table("variant", "gender", "name", box=None)
+        for voice in variants:
+            table.add_row(voice.id, voice.gender, voice.name)
+        stdout.print(table)
 
 
 def main(argv=None):
