@@ -13,7 +13,7 @@ from rich.table import Table
 from . import __version__, pipeline
 from .engines import get_engine
 from .errors import NarrateError
-from .scriptio import render
+from .scriptio import render, render_review
 from .synth import SynthProgress
 
 INTERNAL_ERROR_EXIT = 70
@@ -64,8 +64,10 @@ def warn(messages):
 @click.option("-j", "--jobs", type=click.IntRange(1, 64), help="Synthesis worker processes (default: all cores).")
 @click.option("--chapters", help="Build only these chapters, e.g. 2-4 or 1,3.")
 @click.option("--speed", type=float, default=1.0, show_default=True, help="Scale every voice's rate.")
+@click.option("--script", "script_file", type=click.Path(path_type=Path),
+              help="An edited `narrate script --format json|yaml` file whose speakers to use.")
 @common_options
-def build(story, outdir, voices, jobs, chapters, speed):
+def build(story, outdir, voices, jobs, chapters, speed, script_file):
     """Build the audiobook: one audio file per chapter in OUTDIR."""
     with Progress(TextColumn("{task.description}"), BarColumn(), MofNCompleteColumn(), TimeRemainingColumn(),
                   console=stderr, disable=Settings.quiet, transient=True) as bar:
@@ -80,7 +82,7 @@ def build(story, outdir, voices, jobs, chapters, speed):
             elif isinstance(event, pipeline.ChapterWritten):
                 bar.console.print(f"wrote {event.path} ({event.duration:.1f} s)", highlight=False, markup=False)
 
-        report = pipeline.build(story, outdir, voices, jobs, chapters, speed, on_event)
+        report = pipeline.build(story, outdir, voices, jobs, chapters, speed, on_event, script_file)
     warn(report.warnings)
     if not Settings.quiet:
         chapters_written = len({c.path.stem for c in report.chapters})
@@ -101,12 +103,13 @@ def _clock(seconds: float) -> str:
 @click.option("--format", "fmt", type=click.Choice(["text", "json", "yaml", "quotes-json"]), default="text",
               show_default=True)
 @click.option("--voices", type=click.Path(path_type=Path), help="voices.yaml whose characters guide attribution.")
+@click.option("--review", is_flag=True, help="List the least certain quotes first, with their context.")
 @common_options
-def script(story, fmt, voices):
+def script(story, fmt, voices, review):
     """Print the annotated script: every passage tagged narration, dialogue (with its speaker) or skipped."""
     _config, result = pipeline.load(story, voices)
     warn(pipeline.script_warnings(result))
-    click.echo(render(result, fmt))
+    click.echo(render_review(result) if review else render(result, fmt))
 
 
 @cli.command()

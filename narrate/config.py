@@ -6,7 +6,7 @@ from pathlib import Path
 from typing import Annotated, Any, Literal
 
 import yaml
-from pydantic import BaseModel, BeforeValidator, ConfigDict, Field, ValidationError, field_validator
+from pydantic import BaseModel, BeforeValidator, ConfigDict, Field, ValidationError, field_validator, model_validator
 
 from .errors import ConfigError
 
@@ -94,6 +94,21 @@ class Output(_Strict):
         return [value] if isinstance(value, str) else value
 
 
+class OverrideSpec(_Strict):
+    """A manual attribution: `quote:` (some of its words) or `chapter:` + `paragraph:` (1-based) -> `speaker:`."""
+
+    speaker: str = Field(min_length=1)
+    quote: str | None = Field(default=None, min_length=2)
+    chapter: int | None = Field(default=None, ge=1)
+    paragraph: int | None = Field(default=None, ge=1)
+
+    @model_validator(mode="after")
+    def _says_which_quote(self):
+        if self.quote is None and (self.chapter is None or self.paragraph is None):
+            raise ValueError("needs `quote:` (words of the quote) or both `chapter:` and `paragraph:`")
+        return self
+
+
 class VoicesFile(_Strict):
     language: str = Field(default="en", pattern=r"^[a-z]{2,3}(-[a-zA-Z0-9]+)*$")
     narrator: VoiceSpec = VoiceSpec()
@@ -101,6 +116,8 @@ class VoicesFile(_Strict):
     defaults: Pools = Pools()
     unattributed: VoiceSpec = VoiceSpec()
     author_notes: bool = False
+    first_person: str = "narrator"  # who speaks the narrator's own quotes ("I said"): narrator, or a character
+    overrides: list[OverrideSpec] = []
     pauses: Pauses = Pauses()
     output: Output = Output()
 

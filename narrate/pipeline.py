@@ -3,18 +3,20 @@ from __future__ import annotations
 
 import re
 import time
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from pathlib import Path
 from typing import Callable
 
 from . import assemble
 from .annotate import annotate
+from .annotate.overrides import Override, apply_overrides, with_speakers
 from .cache import ClipCache
 from .casting import build_casting, cast_entries, check_voice_ids, lines_for, title_segment
-from .config import Config, find_voices_file, load_config
+from .config import Config, find_voices_file, load_config, where
 from .errors import InputError
 from .ingest import load_book
 from .model import NARRATOR, Script
+from .scriptio import read_script_speakers
 from .synth import SynthProgress, synthesize
 
 Event = object  # Stage | SynthProgress | ChapterWritten
@@ -44,12 +46,33 @@ class BuildReport:
     warnings: list[str] = field(default_factory=list)
 
 
-def load(story: str | Path, voices: str | Path | None = None) -> tuple[Config, Script]:
-    """Read voices.yaml (looked up per find_voices_file) and annotate the story with its cast."""
+def load(story: str | Path, voices: str | Path | None = None,
+         script_file: str | Path | None = None) -> tuple[Config, Script]:
+    """Read voices.yaml (looked up per find_voices_file), annotate the story with its cast, then apply the
+    manual fixes: voices.yaml `overrides:`, and the speakers of an edited script file when one is given."""
     config = load_config(find_voices_file(story, voices))
     book = load_book(story)
-    script = annotate(book, cast=cast_entries(config), author_notes=config.data.author_notes)
+    data = config.data
+    script = annotate(book, cast=cast_entries(config), author_notes=data.author_notes,
+                      first_person=data.first_person)
+    rules = [Override(speaker=o.speaker, quote=o.quote, chapter=o.chapter, paragraph=o.paragraph,
+                      where=where(config, f"overrides.{n}")) for n, o in enumerate(data.overrides)]
+    script = apply_overrides(script, rules)
+    if script_file is not None:
+        script = _with_edited_speakers(script, Path(script_file))
     return config, script
+
+
+def _with_edited_speakers(script: Script, script_file: Path) -> Script:
+    edited = read_script_speakers(script_file)
+    fixed = with_speakers(script, lambda s: edited.get((s.start, s.end)), "override:script")
+    found = {(s.start, s.end) for s in script.segments if s.kind == "dialogue"}
+    stale = [span for span in edited if span not in found]
+    if stale:
+        warning = (f"{script_file}: {len(stale)} dialogue segment(s) no longer match the story (it changed since "
+                   f"the script was written); their speakers were not used. Write the script again and redo those edits.")
+        fixed = replace(fixed, warnings=(*fixed.warnings, warning))
+    return fixed
 
 
 def script_warnings(script: Script) -> list[str]:
@@ -78,13 +101,13 @@ def parse_chapter_range(spec: str | None, count: int) -> list[int]:
 
 def build(story: str | Path, outdir: str | Path = "out", voices: str | Path | None = None,
           jobs: int | None = None, chapters: str | None = None, speed: float = 1.0,
-          on_event: OnEvent | None = None) -> BuildReport:
+          on_event: OnEvent | None = None, script_file: str | Path | None = None) -> BuildReport:
     emit = on_event or (lambda _event: None)
     started = time.monotonic()
     if not 0.5 <= speed <= 3.0:
         raise InputError(f"--speed {speed}: choose a factor between 0.5 and 3.0.")
     emit(Stage("annotate"))
-    config, script = load(story, voices)
+    config, script = load(story, voices, script_file)
     check_voice_ids(config)
     book = script.book
     wanted = parse_chapter_range(chapters, len(book.chapters))

@@ -2,9 +2,12 @@
 from __future__ import annotations
 
 import json
+import textwrap
+from pathlib import Path
 
 import yaml
 
+from .errors import ConfigError
 from .model import Script, Segment
 
 SEGMENT_FIELDS = ("chapter", "index", "kind", "speaker", "text", "start", "end", "paragraph", "evidence",
@@ -57,3 +60,46 @@ def render_text(script: Script) -> str:
         why = f"  [{s.evidence} {s.confidence:.2f}]" if s.kind == "dialogue" else ""
         out.append(f"{s.index + 1:5d}  {who:>14}: {s.text}{why}")
     return "\n".join(out).lstrip("\n")
+
+
+def render_review(script: Script, limit: int = 25) -> str:
+    """The least certain quotes first, each with the narration around it, to check by eye."""
+    segments = script.segments
+    dialogue = sorted((s for s in segments if s.kind == "dialogue"), key=lambda s: (s.confidence, s.index))
+    out = []
+    for s in dialogue[:limit]:
+        around = [n.text for n in segments[max(0, s.index - 1):s.index + 2]
+                  if n.kind == "narration" and n.chapter == s.chapter and n.paragraph == s.paragraph]
+        out.append(f"{s.confidence:.2f}  {s.speaker}  [{s.evidence}]  chapter {s.chapter} paragraph {s.paragraph + 1} "
+                   f"(segment {s.index + 1})")
+        out.append(f"      \u201c{textwrap.shorten(s.text, 100)}\u201d")
+        if around:
+            out.append(f"      {textwrap.shorten(' … '.join(around), 140)}")
+    fix = ("Fix one with `overrides:` in voices.yaml (quote: <words>, speaker: <name>) or edit the script "
+           "(--format json) and build with --script.")
+    return "\n".join(out + ["", fix]) if out else "No dialogue found."
+
+
+def read_script_speakers(path: Path) -> dict[tuple[int, int], str]:
+    """Speakers of an edited script file (what `narrate script --format json|yaml` wrote), by (start, end)."""
+    try:
+        text = path.read_text(encoding="utf-8")
+        data = json.loads(text) if text.lstrip().startswith("{") else yaml.safe_load(text)
+    except FileNotFoundError:
+        raise ConfigError(f"{path}: no such script file. Write one with `narrate script STORY --format json > FILE`.") from None
+    except (OSError, UnicodeDecodeError, json.JSONDecodeError, yaml.YAMLError) as err:
+        raise ConfigError(f"{path}: not a readable script ({err}). Write it with `narrate script --format json` "
+                          f"and edit only the speaker values.") from None
+    segments = data.get("segments") if isinstance(data, dict) else None
+    if not isinstance(segments, list):
+        raise ConfigError(f"{path}: no `segments` list. Write it with `narrate script --format json`.")
+    speakers = {}
+    for number, seg in enumerate(segments, 1):
+        if not isinstance(seg, dict) or seg.get("kind") != "dialogue":
+            continue
+        start, end, speaker = seg.get("start"), seg.get("end"), seg.get("speaker")
+        if not (isinstance(start, int) and isinstance(end, int) and isinstance(speaker, str) and speaker.strip()):
+            raise ConfigError(f"{path}: segment {number}: a dialogue segment needs integer start/end and a speaker "
+                              f"name; restore what `narrate script` wrote and change only `speaker`.")
+        speakers[(start, end)] = speaker.strip()
+    return speakers

@@ -7,21 +7,23 @@ from dataclasses import replace
 
 from narrate.annotate.segments import book_segments, quote_style
 from narrate.annotate.speakers import attribute
-from narrate.model import Book, CastEntry, Script
+from narrate.model import NARRATOR, Book, CastEntry, Script
 
 __all__ = ["annotate"]
 
 
-def annotate(book: Book, cast: Sequence[CastEntry] = (), author_notes: bool = False) -> Script:
+def annotate(book: Book, cast: Sequence[CastEntry] = (), author_notes: bool = False,
+             first_person: str = NARRATOR) -> Script:
     """Cut `book` into narration, dialogue and skipped segments that cover every word of it, and give
     each piece of dialogue a speaker.
 
     `cast` names the characters voices.yaml knows (aliases, gender); with `author_notes` an author's note
-    is read as narration instead of skipped. The Script's book has `quote_style` set to the style found;
+    is read as narration instead of skipped; `first_person` speaks the narrator's own quotes ("I said").
+    The Script's book has `quote_style` set to the style found;
     trouble with quote marks (a quotation never closed, a stray closing mark) is reported in
     `Script.warnings` as `file:line: what was assumed — the fix`.
     """
     book = replace(book, quote_style=quote_style(book))
     segments, warnings = book_segments(book, book.quote_style, author_notes)
-    segments, characters = attribute(book, segments, cast)
+    segments, characters = attribute(book, segments, cast, first_person)
     return Script(book=book, segments=tuple(segments), characters=tuple(characters), warnings=tuple(warnings))

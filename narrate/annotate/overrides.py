@@ -1,0 +1,79 @@
+"""Manual fixes that survive re-parsing: voices.yaml `overrides:` and an edited script read back.
+
+Both name a speaker for some dialogue; the whole utterance (every piece of a split quote) follows, the evidence
+becomes `override`, and the character list is recounted so casting sees the fixed speakers.
+"""
+from __future__ import annotations
+
+from collections import Counter
+from collections.abc import Callable, Sequence
+from dataclasses import dataclass, replace
+
+from narrate.model import NARRATOR, UNKNOWN, Character, Script, Segment
+
+
+@dataclass(frozen=True)
+class Override:
+    speaker: str
+    quote: str | None = None  # words of the quote (any part of it), case and spacing ignored
+    chapter: int | None = None  # with paragraph: 1-based, as `narrate script` prints them
+    paragraph: int | None = None
+    where: str = ""  # file:line of the entry, for warnings
+
+
+def _words(text: str) -> str:
+    return " ".join("".join(ch.lower() if ch.isalnum() or ch.isspace() else " " for ch in text).split())
+
+
+def _matches(rule: Override, segment: Segment) -> bool:
+    if rule.quote is not None:
+        return _words(rule.quote) in _words(segment.text)
+    return segment.chapter == rule.chapter and segment.paragraph + 1 == rule.paragraph
+
+
+def apply_overrides(script: Script, rules: Sequence[Override]) -> Script:
+    """Give the rules' speakers to the dialogue they match; a rule that matches nothing is a warning."""
+    warnings = list(script.warnings)
+    chosen: dict[int, str] = {}
+    for rule in rules:
+        hits = [s for s in script.segments if s.kind == "dialogue" and _matches(rule, s)]
+        if not hits:
+            what = f"quote {rule.quote!r}" if rule.quote else f"chapter {rule.chapter} paragraph {rule.paragraph}"
+            warnings.append(f"{rule.where}: override for {what} matches no dialogue; check the words or numbers "
+                            f"against `narrate script`.")
+        for segment in hits:
+            chosen[segment.index] = rule.speaker
+    fixed = with_speakers(script, lambda s: chosen.get(s.index), "override")
+    return replace(fixed, warnings=tuple(warnings))
+
+
+def with_speakers(script: Script, speaker_of: Callable[[Segment], str | None], evidence: str) -> Script:
+    """Set the speaker that `speaker_of` names (None: keep) on dialogue, spreading it over each utterance."""
+    by_utterance: dict[int, str] = {}
+    for segment in script.segments:
+        name = speaker_of(segment) if segment.kind == "dialogue" else None
+        if name is not None:
+            by_utterance[segment.utterance if segment.utterance is not None else -1 - segment.index] = name
+    if not by_utterance:
+        return script
+
+    def fix(segment: Segment) -> Segment:
+        key = segment.utterance if segment.utterance is not None else -1 - segment.index
+        if segment.kind != "dialogue" or key not in by_utterance:
+            return segment
+        return replace(segment, speaker=by_utterance[key], evidence=evidence, confidence=1.0)
+
+    segments = tuple(fix(s) for s in script.segments)
+    return replace(script, segments=segments, characters=recount(script.characters, segments))
+
+
+def recount(characters: Sequence[Character], segments: Sequence[Segment]) -> tuple[Character, ...]:
+    """Lines per speaker (utterances), keeping known characters' aliases and gender; new speakers are added."""
+    utterances = {(s.speaker, s.utterance if s.utterance is not None else -1 - s.index)
+                  for s in segments if s.kind == "dialogue"}
+    lines = Counter(speaker for speaker, _ in utterances)
+    known = {c.name: c for c in characters}
+    updated = [replace(c, lines=lines.get(c.name, 0)) for c in characters]
+    updated += [Character(name=name, lines=count) for name, count in sorted(lines.items())
+                if name not in known and name not in (NARRATOR, UNKNOWN)]
+    return tuple(updated)

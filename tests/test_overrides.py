@@ -1,0 +1,80 @@
+"""Manual attribution fixes: voices.yaml overrides and an edited script read back by `build --script`."""
+import json
+
+import pytest
+
+from narrate.errors import ConfigError
+from narrate.pipeline import load
+from narrate.scriptio import render, render_review
+
+STORY = ("The Visit\n\n"
+         "Mara opened the door. \u201cYou came,\u201d she said.\n\n"
+         "\u201cOf course,\u201d said Tomas. \u201cI always do.\u201d\n\n"
+         "\u201cWell,\u201d came a voice from the stairs, \u201cnot always.\u201d\n")
+
+
+@pytest.fixture()
+def story(tmp_path):
+    path = tmp_path / "visit.txt"
+    path.write_text(STORY, encoding="utf-8")
+    return path
+
+
+def speakers(script):
+    return [(s.text, s.speaker, s.evidence) for s in script.segments if s.kind == "dialogue"]
+
+
+def test_overrides_by_quote_and_by_paragraph_cover_the_whole_utterance(story, tmp_path):
+    voices = tmp_path / "voices.yaml"
+    voices.write_text("overrides:\n"
+                      "  - {quote: 'NOT ALWAYS', speaker: Ines}\n"
+                      "  - {chapter: 1, paragraph: 2, speaker: Bram}\n"
+                      "  - {quote: 'never said', speaker: Mara}\n", encoding="utf-8")
+    _config, script = load(story, voices)
+    said = speakers(script)
+    assert said[0][1] == "Mara" and said[0][2] != "override"
+    assert [s[1:] for s in said[1:3]] == [("Bram", "override")] * 2
+    assert [s[1:] for s in said[3:]] == [("Ines", "override")] * 2  # the split quote follows as one utterance
+    assert any(f"{voices}:4: override for quote 'never said' matches no dialogue" in w for w in script.warnings)
+    lines = {c.name: c.lines for c in script.characters}
+    assert lines["Ines"] == 1 and lines["Bram"] == 1 and lines.get("Tomas", 0) == 0
+
+
+def test_override_needs_a_quote_or_a_place(story, tmp_path):
+    voices = tmp_path / "voices.yaml"
+    voices.write_text("overrides:\n  - {chapter: 1, speaker: Bram}\n", encoding="utf-8")
+    with pytest.raises(ConfigError, match=r"voices.yaml:2: overrides.0: needs `quote:`"):
+        load(story, voices)
+
+
+def test_edited_script_is_read_back(story, tmp_path):
+    _config, script = load(story)
+    data = json.loads(render(script, "json"))
+    first = next(s for s in data["segments"] if s["kind"] == "dialogue")
+    first["speaker"] = "Ines"
+    edited = tmp_path / "edited.json"
+    edited.write_text(json.dumps(data), encoding="utf-8")
+    _config, fixed = load(story, None, edited)
+    assert speakers(fixed)[0][1:] == ("Ines", "override:script")
+    assert speakers(fixed)[1][1] == speakers(script)[1][1]  # untouched quotes keep their attribution
+
+    story.write_text(STORY.replace("opened", "flung open"), encoding="utf-8")  # offsets move
+    _config, stale = load(story, None, edited)
+    assert any("no longer match the story" in w for w in stale.warnings)
+
+
+def test_broken_script_file_is_a_clear_error(story, tmp_path):
+    bad = tmp_path / "edited.json"
+    bad.write_text('{"segments": [{"kind": "dialogue", "start": "x"}]}', encoding="utf-8")
+    with pytest.raises(ConfigError, match="segment 1: a dialogue segment needs integer start/end"):
+        load(story, None, bad)
+    with pytest.raises(ConfigError, match="no such script file"):
+        load(story, None, tmp_path / "none.json")
+
+
+def test_review_lists_least_certain_first(story):
+    _config, script = load(story)
+    text = render_review(script)
+    confidences = [float(line.split()[0]) for line in text.splitlines() if line[:1].isdigit()]
+    assert confidences == sorted(confidences) and len(confidences) == 5
+    assert "overrides:" in text
