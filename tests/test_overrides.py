@@ -37,7 +37,7 @@ def test_overrides_by_quote_and_by_paragraph_cover_the_whole_utterance(story, tm
     assert [s[1:] for s in said[3:]] == [("Ines", "override")] * 2  # the split quote follows as one utterance
     assert any(f"{voices}:4: override for quote 'never said' matches no dialogue" in w for w in script.warnings)
     lines = {c.name: c.lines for c in script.characters}
-    assert lines["Ines"] == 1 and lines["Bram"] == 1 and lines.get("Tomas", 0) == 0
+    assert lines["Ines"] == 1 and lines["Bram"] == 2 and lines.get("Tomas", 0) == 0
 
 
 def test_override_needs_a_quote_or_a_place(story, tmp_path):
