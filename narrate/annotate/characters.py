@@ -106,6 +106,7 @@ class WordStats:
         self.capital_inside: Counter = Counter()  # capitalised, not at a sentence start
         self.speech_subject: Counter = Counter()  # capitalised and followed by a speech verb
         self.acting_subject: Counter = Counter()  # capitalised and followed by a past-tense verb
+        self.after_the: Counter = Counter()  # capitalised right after "the": a boat, an inn ("the Kestrel")
 
     def add(self, text: str) -> None:
         words = list(WORD.finditer(text))
@@ -115,13 +116,22 @@ class WordStats:
                 self.lower[word.lower()] += 1
                 continue
             self.capital_total[word] += 1
+            if i > 0 and words[i - 1].group().lower() == "the":
+                self.after_the[word] += 1
             if not _sentence_initial(text, match.start()):
                 self.capital_inside[word] += 1
             following = words[i + 1].group() if i + 1 < len(words) else ""
-            if following in SPEECH_VERBS or (possessive and following in SPEECH_NOUNS):
+            spaced = i + 1 < len(words) and not text[match.end(): words[i + 1].start()].strip()
+            if spaced and (following in SPEECH_VERBS or (possessive and following in SPEECH_NOUNS)):
                 self.speech_subject[word] += 1  # "Tom said", "Steve's voice"
             elif following.endswith("ed") and following.islower() and not possessive and _adjacent(text, match, words[i + 1]):
                 self.acting_subject[word] += 1  # "Hester closed the book"
+
+    def is_thing(self, form: tuple) -> bool:
+        """A name the text treats as a thing: written "the Kestrel" somewhere, never seen speaking or acting."""
+        word = form[1][0]
+        acts = self.speech_subject[word] or self.acting_subject[word]
+        return not form[0] and len(form[1]) == 1 and self.after_the[word] > 0 and not acts
 
     def is_name(self, word: str) -> bool:
         if word in self.cast_words:
@@ -185,6 +195,7 @@ class CharacterIndex:
         self.clusters: list[_Cluster] = []
         self._by_form: dict[Form, tuple[int, ...]] = {}
         self._by_label: dict[str, int] = {}
+        self.described: set[int] = set()  # characters known only by a description ("the old man")
         self._token_clusters: dict[str, set[int]] = defaultdict(set)
         for entry in cast:
             cid = self._new_cluster()
@@ -291,7 +302,18 @@ class CharacterIndex:
             if gender:
                 self.clusters[cid].votes[gender] += 1
             self._by_label[key] = cid
+            self.described.add(cid)
         return self._by_label[key]
+
+    def labelled(self, key: str) -> int | None:
+        """The character already called by this description, if any."""
+        return self._by_label.get(key)
+
+    def named_by_word(self, word: str) -> int | None:
+        """The one named character whose name has this word in it ("the parson" -> Parson Tringham)."""
+        found = {cid for cid, cluster in enumerate(self.clusters) if cid not in self.described
+                 for _, tokens in cluster.forms if word in (t.lower() for t in tokens)}
+        return found.pop() if len(found) == 1 else None
 
     def titled(self, title: str) -> list[int]:
         """Characters named with this title somewhere ("doctor" -> Dr. Archie)."""

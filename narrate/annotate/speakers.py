@@ -60,6 +60,12 @@ PRONOUN_GENDER = {w: "male" for w in MALE_PRONOUNS} | {w: "female" for w in FEMA
 SUBJECT_GENDER = {"he": "male", "she": "female"}
 COPULAS = frozenset("is was were are be been had has have".split())
 # "his wife" is Mrs. <his surname>, "her father" Mr. <her surname>.
+# Determiners that point back to someone already in the story ("the boy", "his step-son").
+DEFINITE = frozenset("the his her my our their this that".split())
+# Words that open a clause with a subject of its own: a pronoun past them is not about the sentence's subject.
+SUBORDINATORS = frozenset("what that who whom which when while where if as because though although until".split())
+# "Emma was a tall woman" says more about Emma's gender than a pronoun nearby does.
+COPULA_GENDER_WEIGHT = 3
 KIN_TITLES = {"wife": "mrs", "husband": "mr", "lady": "mrs", "mother": "mrs", "father": "mr"}
 
 # How sure each kind of evidence is (the benchmark wants a name; the listener prefers "unknown" to a wrong one).
@@ -76,10 +82,15 @@ CONFIDENCE = {
 }
 # How many times the others must call the first-person narrator by a name before it is taken as theirs.
 NARRATOR_NAME_VOTES = 1
+# How the narrator names themself, and how much that counts against the others' vocatives.
+SELF_NAMING = ("my name is", "my name was", "call me", "called myself", "i am")
+SELF_NAMING_VOTES = 3
 # A name said in dialogue counts this much towards how prominent a character is ("Barton, ..." is said to him).
 DIALOGUE_MENTION_WEIGHT = 0.25
 # Narration between two utterances longer than this ends the conversation (turn-taking no longer holds).
 CONVERSATION_GAP_WORDS = 25
+# How far back (names, subjects, speakers) a character still counts as present in the scene.
+ON_STAGE_WINDOW = 12
 
 
 @dataclass
@@ -139,10 +150,14 @@ class _Paragraph:
 
 
 def attribute(
-    book: Book, segments: list[Segment], cast: Sequence[CastEntry] = ()
+    book: Book, segments: list[Segment], cast: Sequence[CastEntry] = (), first_person: str = NARRATOR
 ) -> tuple[list[Segment], list[Character]]:
-    """Fill `speaker`, `evidence` and `confidence` of every dialogue segment; list the characters found."""
-    return _Attributor(book, segments, cast).run()
+    """Fill `speaker`, `evidence` and `confidence` of every dialogue segment; list the characters found.
+
+    `first_person` is who speaks the narrator's own quotes ("I said"): with the default, "narrator", the
+    name the text gives the narrator ("my name was Pip", the others' "Yes, Watson") when it gives one;
+    any other value is used as it is (a character's name from voices.yaml, say)."""
+    return _Attributor(book, segments, cast, first_person).run()
 
 
 def _known(cid: int | None) -> bool:
@@ -150,7 +165,8 @@ def _known(cid: int | None) -> bool:
 
 
 class _Attributor:
-    def __init__(self, book: Book, segments: list[Segment], cast: Sequence[CastEntry]) -> None:
+    def __init__(self, book: Book, segments: list[Segment], cast: Sequence[CastEntry], first_person: str) -> None:
+        self.first_person = first_person
         self.source = book.source
         self.segments = segments
         self.cast = cast
@@ -163,6 +179,7 @@ class _Attributor:
         self.dialogue_mentions: dict[int, list[Mention]] = {}
         self.tokens: dict[int, list[_Tok]] = {}  # narration segment index -> tokens
         self.conversation = _Conversation()
+        self.descriptions: dict[str, int] = {}  # definite description -> the named character it was taken for
         self.by_paragraph: dict[tuple[int, int], list[_Utterance]] = {}
         for utterance in self.utterances:
             self.by_paragraph.setdefault(utterance.paragraph, []).append(utterance)
@@ -183,7 +200,7 @@ class _Attributor:
     # ---- characters and names
 
     def _find_characters(self) -> None:
-        stats = WordStats(self.cast)
+        stats = self.stats = WordStats(self.cast)
         for paragraph in self.paragraphs:
             first, last = self.segments[paragraph.positions[0]], self.segments[paragraph.positions[-1]]
             stats.add(self.source[first.start: last.end])
@@ -226,6 +243,8 @@ class _Attributor:
                         opening = sentences[k + 1][_first_word(sentences[k + 1])] if sentences[k + 1] else None
                         after += [opening.low] if opening is not None and opening.low in ("he", "she") else []
                     _vote(votes, ref.mention.form, after, PRONOUN_GENDER)
+                    if gender := _copula_gender(sentence, ref.position):
+                        votes.setdefault(ref.mention.form, Counter())[gender] += COPULA_GENDER_WEIGHT
                 for i, tok in enumerate(sentence[:-1]):
                     # "... and Clint didn't break stride as he flew": a clause's subject and its "he"
                     if tok.kind == "name" and (ref is None or tok.start != ref.position) and _clause_subject(sentence, i):
@@ -242,6 +261,8 @@ class _Attributor:
                 if cid is None:
                     continue
                 utterance.excluded.add(cid)
+                if self.stats.is_thing(mention.form):
+                    continue  # "Kestrel, Gannet Rock": hailing a boat by its name, not someone who will answer
                 person = self.index.gender_of(cid) is not None
                 if _is_vocative(text, mention.start - seg.start, mention.end - seg.start, person):
                     utterance.addressees.append(cid)
@@ -270,11 +291,12 @@ class _Attributor:
                 self._assign(utterance, nearest.speaker, "same-paragraph", "same-paragraph")
             elif action := self._action(paragraph, utterance):
                 self._settle(utterance, action, paragraph)
-            if utterance.speaker == UNKNOWN_ID:
+            if utterance.speaker == UNKNOWN_ID and not self._overheard(utterance):
                 self._from_conversation(utterance)
         for utterance in utterances:
             self.conversation.spoke(utterance)
-        self.conversation.narration(self._narration_after_last_quote(paragraph), None)
+        trailing = self._narration_after_last_quote(paragraph)
+        self.conversation.narration(trailing, self._last_subject(paragraph) if trailing else None)
 
     def _tag(self, utterance: _Utterance) -> _Finding | None:
         """A speech tag right after one of the utterance's pieces, or right before its first piece."""
@@ -369,6 +391,10 @@ class _Attributor:
             return None, ""
         excluded = utterance.excluded if utterance else set()
         cid = self._antecedent(gender, excluded, ref.position, paragraph)
+        if utterance is not None and cid is not None and (other := self._answering(utterance, paragraph, cid, gender)):
+            cid = other
+            self.index.learn_gender(cid, gender)
+            return cid, f"pronoun:{ref.word}->{self.index.name(cid)} turn-taking"
         if cid is not None:
             self.index.learn_gender(cid, gender)
             return cid, f"pronoun:{ref.word}->{self.index.name(cid)}"
@@ -378,9 +404,28 @@ class _Attributor:
             return cid, f"fallback:pronoun:{ref.word}->{self.index.name(cid)}"
         return None, ""
 
+    def _answering(self, utterance: _Utterance, paragraph: _Paragraph | None, cid: int, gender: str) -> int | None:
+        """"he answered" opening a new turn: when the latest man is the one who just spoke and nothing in
+        this paragraph names anyone before the quote, the "he" is the other man in the conversation."""
+        conversation = self.conversation
+        if not conversation.active() or cid != conversation.speaker or conversation.paragraph == utterance.paragraph:
+            return None
+        if paragraph is not None and (
+            any(s.position < utterance.start for s in paragraph.subjects)
+            or any(m.start < utterance.start for m in paragraph.mentions)
+        ):
+            return None
+        partner = conversation.next_speaker(utterance.excluded)
+        if partner is None:
+            partner = self._on_stage(utterance.excluded | {cid})
+        if partner is None or partner < 0 or self.index.gender_of(partner) not in (gender, None):
+            return None
+        return partner
+
     def _resolve_phrase(self, ref: _Ref, utterance: _Utterance | None, paragraph: _Paragraph) -> int:
         """A described speaker: a relative or titled character when the text has one ("her mother" ->
-        Mrs. Bennet, "the doctor" -> Dr. Archie), else a character named by the description."""
+        Mrs. Bennet, "the doctor" -> Dr. Archie), a named character the description points back to,
+        else a character named by the description."""
         key, shown, gender = _label(ref.word)
         words = key.split()
         if len(words) == 2 and words[1] in KIN_TITLES and words[0] in ("his", "her", "the"):
@@ -393,7 +438,31 @@ class _Attributor:
                 recent = next((cid for cid, _ in self._recent(ref.position, paragraph) if cid in titled), None)
                 if recent is not None or len(titled) == 1:
                     return recent if recent is not None else titled.pop()
+        if (named := self.index.named_by_word(words[-1])) is not None:
+            return named
+        if (described := self.index.labelled(key)) is not None and described in self.index.described:
+            return described  # "A boy ran down the slipway ... asked the boy"
+        if ref.word.split()[0] in DEFINITE and (cid := self._described_one(key, gender, utterance)) is not None:
+            return cid
         return self.index.label(key, shown, gender)
+
+    def _described_one(self, key: str, gender: str | None, utterance: _Utterance | None) -> int | None:
+        """The named character a definite description ("the boy", "his step-son") points back to: the
+        one it was linked to before while still in the scene, else, in a conversation, the one whose
+        turn it is when the gender fits. Never when a newcomer of that gender was just introduced
+        ("A man in oilskins ... asked the old fisherman")."""
+        recent = [cid for cid, _ in self.history[-ON_STAGE_WINDOW:]]
+        if (linked := self.descriptions.get(key)) is not None and linked in recent:
+            return linked
+        if utterance is None or not self.conversation.active():
+            return None
+        if any(cid in self.index.described and _compatible(gender, self.index.gender_of(cid)) for cid in recent[-4:]):
+            return None
+        cid = self.conversation.next_speaker(utterance.excluded)
+        if cid is None or cid < 0 or cid in self.index.described or not _compatible(gender, self.index.gender_of(cid)):
+            return None
+        self.descriptions[key] = cid
+        return cid
 
     def _relative(self, possessive: str, kin: str, utterance: _Utterance | None, paragraph: _Paragraph, position: int) -> int | None:
         """"his wife", "her mother": the character with the possessor's surname and the title that goes
@@ -417,10 +486,26 @@ class _Attributor:
             cid = conversation.next_speaker(utterance.excluded)
             if cid is not None:
                 self._assign(utterance, cid, "turn-taking", "turn-taking")
+            elif (cid := self._on_stage(utterance.excluded | {conversation.speaker})) is not None:
+                self._assign(utterance, cid, "turn-taking:on-stage", "fallback")
         elif conversation.focus is not None and conversation.focus not in utterance.excluded:
             self._assign(utterance, conversation.focus, "action:previous-paragraph", "focus")
         elif (cid := conversation.next_speaker(utterance.excluded)) is not None:
             self._assign(utterance, cid, "turn-taking", "fallback")
+
+    def _overheard(self, utterance: _Utterance) -> bool:
+        """An untagged snippet that starts mid-sentence (" … thought she was with you!"): chatter over a
+        radio or from a crowd, by someone the text does not name; no guess is better than a wrong voice."""
+        first = self.segments[utterance.positions[0]].text.lstrip(" \"'“‘*_")
+        return not first or first[0] in "…." or first[0].islower() or first.startswith(("--", "-", "—"))
+
+    def _on_stage(self, excluded: set[int]) -> int | None:
+        """The character the narration named last, other than `excluded`: who answers when the one
+        spoken to has not been named yet."""
+        for cid, _ in reversed(self.history[-ON_STAGE_WINDOW:]):
+            if cid >= 0 and cid not in excluded:
+                return cid
+        return None
 
     def _last_subject(self, paragraph: _Paragraph) -> int | None:
         """The character the paragraph's last sentence is about (its subject), if it names one."""
@@ -459,14 +544,18 @@ class _Attributor:
 
     def _name_the_narrator(self) -> None:
         """A first-person narrator is the one the others call by name in the quotes next to "I said"
-        ones ("Yes, Watson"): give the narrator's quotes to that character."""
-        votes: Counter = Counter()
+        ones ("Yes, Watson"), or by a name the narration never uses, or the name they give themself:
+        give the narrator's quotes to that character."""
+        votes: Counter = Counter(self._self_named())
+        if not any(u.speaker == NARRATOR_ID for u in self.utterances):
+            return
+        in_narration = {cid for paragraph in self.paragraphs for m in paragraph.mentions for cid in m.candidates}
         for k, utterance in enumerate(self.utterances):
-            if utterance.speaker != NARRATOR_ID:
+            if utterance.speaker < 0:
                 continue
-            for other in self.utterances[max(0, k - 1): k + 2]:
-                if other.speaker >= 0:
-                    votes.update(a for a in other.addressees if a != other.speaker)
+            near = any(u.speaker == NARRATOR_ID for u in self.utterances[max(0, k - 1): k + 2])
+            # a name only ever said to someone, never in the narration, is the "I" of the story
+            votes.update(a for a in utterance.addressees if a != utterance.speaker and (near or a not in in_narration))
         if not votes or votes.most_common(1)[0][1] < NARRATOR_NAME_VOTES:
             return
         narrator = votes.most_common(1)[0][0]
@@ -476,6 +565,20 @@ class _Attributor:
                 utterance.evidence += f" narrator->{self.index.name(narrator)}"
                 self.lines[narrator] += 1
         del self.lines[NARRATOR_ID]
+
+    def _self_named(self) -> Counter:
+        """Names the narrator gives themself in the narration: "my name was Pip", "call me Ishmael"."""
+        votes: Counter = Counter()
+        for pos, tokens in self.tokens.items():
+            for k, tok in enumerate(tokens):
+                if tok.kind != "name" or k < 2:
+                    continue
+                before = " ".join(t.low for t in tokens[max(0, k - 3): k])
+                if before.endswith(SELF_NAMING):
+                    cid = self._pick(tok.mention.candidates)
+                    if cid is not None:
+                        votes[cid] += SELF_NAMING_VOTES
+        return votes
 
     def _fill_backwards(self) -> None:
         """An untagged quote that opens a conversation: the one who answers it addresses its speaker by
@@ -496,7 +599,8 @@ class _Attributor:
 
     def _results(self) -> tuple[list[Segment], list[Character]]:
         self._fill_backwards()
-        self._name_the_narrator()
+        if self.first_person == NARRATOR:
+            self._name_the_narrator()
         out = list(self.segments)
         for utterance in self.utterances:
             name = self._speaker_name(utterance.speaker)
@@ -514,7 +618,7 @@ class _Attributor:
 
     def _speaker_name(self, cid: int) -> str:
         if cid == NARRATOR_ID:
-            return NARRATOR
+            return self.first_person
         if cid == UNKNOWN_ID:
             return UNKNOWN
         return self.index.name(cid)
@@ -534,6 +638,10 @@ def _label(phrase: str) -> tuple[str, str, str | None]:
     return " ".join(words), shown, gender
 
 
+def _compatible(a: str | None, b: str | None) -> bool:
+    return a is None or b is None or a == b
+
+
 def _follows(first: _Utterance, second: _Utterance) -> bool:
     """`second` opens the paragraph right after `first`'s: the next turn of a conversation."""
     return first.paragraph[0] == second.paragraph[0] and second.paragraph[1] == first.paragraph[1] + 1
@@ -547,10 +655,13 @@ def _vote(votes: dict, form: object, words: list[str], genders: dict[str, str]) 
 
 def _pronouns_after(sentence: list[_Tok], position: int) -> list[str]:
     """The pronouns after `position` that may refer back to a sentence's subject: not "him" nor an
-    object "her" ("Vance told him", "he kissed her"), which are someone else."""
+    object "her" ("Vance told him", "he kissed her"), which are someone else, and none in a clause of
+    its own ("Philip did not know what she meant")."""
     words = [t for t in sentence if t.start > position]
     found = []
     for k, tok in enumerate(words):
+        if tok.low in SUBORDINATORS:
+            break
         if tok.low == "her":
             nxt = words[k + 1] if k + 1 < len(words) else None
             if nxt is None or not nxt.is_word or nxt.low in NOUN_PHRASE_STOPS or nxt.low in DETERMINERS:
@@ -558,6 +669,19 @@ def _pronouns_after(sentence: list[_Tok], position: int) -> list[str]:
         if tok.low in PRONOUN_GENDER and tok.low != "him":
             found.append(tok.low)
     return found
+
+
+def _copula_gender(sentence: list[_Tok], position: int) -> str | None:
+    """"Emma was a tall, big-boned woman": the gender of the noun the subject is said to be."""
+    words = [t for t in sentence if t.start > position and t.is_word]
+    if len(words) < 3 or words[0].low not in ("was", "is") or words[1].low not in ("a", "an"):
+        return None
+    for tok in words[2:7]:
+        if tok.low in MALE_NOUNS:
+            return "male"
+        if tok.low in FEMALE_NOUNS:
+            return "female"
+    return None
 
 
 def _clause_subject(sentence: list[_Tok], i: int) -> bool:
@@ -783,6 +907,8 @@ def _sentence_subject(sentence: list[_Tok]) -> _Ref | None:
             continue
         if j < len(sentence) and sentence[j].is_word and sentence[j].text[0].islower() and sentence[j].low not in SUBJECT_STOPS:
             return ref
+        if ref.kind == "phrase" and ref.word.split()[0] in ("a", "an") and j < len(sentence) and sentence[j].low in ("in", "with", "from"):
+            return ref  # "A man in oilskins was waiting": someone new comes on stage
     return None
 
 
