@@ -100,6 +100,12 @@ def test_blank_text_gives_a_valid_empty_wav(engine, tmp_path):
     assert len(samples(out)) == 0
 
 
+def test_text_after_a_nul_character_is_spoken(engine, tmp_path):
+    whole = speak(engine, tmp_path / "plain.wav", "Hello there.")
+    after_nul = speak(engine, tmp_path / "nul.wav", "\0Hello there.")
+    assert abs(seconds(after_nul) - seconds(whole)) < 0.1
+
+
 def test_version_names_pyttsx3_and_espeak_ng(engine):
     version = engine.version()
     assert version.startswith(f"pyttsx3 {pyttsx3_version()} / espeak-ng ")

@@ -128,8 +128,9 @@ class EspeakEngine(Engine):
 def split_text(text: str, limit: int = MAX_CHUNK_CHARS) -> list[str]:
     """`text` in order as chunks of at most `limit` characters, whitespace collapsed, cut at the largest
     boundary that fits: between sentences, then clauses, then words. Blank text gives no chunks."""
+    words = text.replace("\0", " ").split()  # a NUL would end the C string libespeak-ng reads
     pieces: list[str] = []
-    for sentence in _SENTENCE_END.split(" ".join(text.split())):
+    for sentence in _SENTENCE_END.split(" ".join(words)):
         for clause in _CLAUSE_END.split(sentence) if len(sentence) > limit else [sentence]:
             pieces.extend(textwrap.wrap(clause, limit, break_on_hyphens=False))
     chunks: list[str] = []
