@@ -8,7 +8,9 @@ Evidence is tried from the strongest to the weakest, for each utterance (the dia
 2. another tagged utterance of the same paragraph (one paragraph, one speaker);
 3. an action beat: the subject of a sentence of the paragraph (`She smiled. "…"`);
 4. the conversation: a new paragraph gives the turn to the other participant (the one addressed, or the
-   one who spoke before); after a long stretch of narration, to the subject of the last sentence read;
+   one who spoke before), unless a paragraph of narration since the last quote is about someone else
+   (`The doctor stopped in the hall.`), who speaks next; after a long stretch of narration, the turn
+   goes to the subject of the last sentence read;
 5. otherwise "unknown".
 
 Names said inside a quote are never its speaker by inference (`"Barton, do we need medics?"`).
@@ -91,6 +93,8 @@ DIALOGUE_MENTION_WEIGHT = 0.25
 CONVERSATION_GAP_WORDS = 25
 # How far back (names, subjects, speakers) a character still counts as present in the scene.
 ON_STAGE_WINDOW = 12
+# How far back in the history a pronoun or a name looks for whom it means.
+HISTORY_LOOKBACK = 60
 
 
 @dataclass
@@ -180,6 +184,7 @@ class _Attributor:
         self.tokens: dict[int, list[_Tok]] = {}  # narration segment index -> tokens
         self.conversation = _Conversation()
         self.descriptions: dict[str, int] = {}  # definite description -> the named character it was taken for
+        self.paragraph_positions = {paragraph.key: paragraph.positions for paragraph in self.paragraphs}
         self.by_paragraph: dict[tuple[int, int], list[_Utterance]] = {}
         for utterance in self.utterances:
             self.by_paragraph.setdefault(utterance.paragraph, []).append(utterance)
@@ -299,13 +304,18 @@ class _Attributor:
         self.conversation.narration(trailing, self._last_subject(paragraph) if trailing else None)
 
     def _tag(self, utterance: _Utterance) -> _Finding | None:
-        """A speech tag right after one of the utterance's pieces, or right before its first piece."""
+        """A speech tag right after one of the utterance's pieces, or right before its first piece; an
+        action right after the quote only when there is no tag."""
+        beat = None  # "…” Alexandra went into the store": weaker than a real tag before the quote
         for pos in utterance.positions:
             following = self._neighbour(pos, +1)
             if following is not None and (finding := _tag_after(self.tokens[following])):
-                return finding
+                if finding.strength != "action-after":
+                    return finding
+                beat = beat or finding
         preceding = self._neighbour(utterance.positions[0], -1)
-        return _tag_before(self.tokens[preceding]) if preceding is not None else None
+        before = _tag_before(self.tokens[preceding]) if preceding is not None else None
+        return before or beat
 
     def _neighbour(self, pos: int, step: int) -> int | None:
         """The narration segment next to `pos` in the same paragraph, if any."""
@@ -352,35 +362,50 @@ class _Attributor:
             return self._resolve_phrase(ref, utterance, paragraph), ""
         return None, ""
 
-    def _recent(self, position: int | None, paragraph: _Paragraph | None, limit: int = 60):
+    def _recent(self, position: int | None, paragraph: _Paragraph | None, limit: int = HISTORY_LOOKBACK):
         """(character, is subject) from the latest named backwards: this paragraph before `position`, then
         the text before it."""
-        if paragraph is not None and position is not None:
-            local = [(m.start, self._pick(m.candidates), False) for m in paragraph.mentions if m.start < position]
-            local += [
-                (ref.position, self.index.label(*_label(ref.word)), True)
-                for ref in paragraph.subjects
-                if ref.kind == "phrase" and ref.position < position
-            ]
-            spoken = self.by_paragraph.get(paragraph.key, [])
-            local += [(u.start, u.speaker, True) for u in spoken if u.start < position and _known(u.speaker)]
-            for _, cid, subject in sorted(local, key=lambda e: e[0], reverse=True):
-                if cid is not None:
-                    yield cid, subject
+        yield from self._in_paragraph(position, paragraph)
         yield from reversed(self.history[-limit:])
 
+    def _in_paragraph(self, position: int | None, paragraph: _Paragraph | None) -> list[tuple[int, bool]]:
+        """(character, is subject) named in the paragraph before `position`, the latest first."""
+        if paragraph is None or position is None:
+            return []
+        subjects = {ref.position for ref in paragraph.subjects}
+        local = [(m.start, self._pick(m.candidates), m.start in subjects) for m in paragraph.mentions if m.start < position]
+        local += [
+            (ref.position, self.index.label(*_label(ref.word)), True)
+            for ref in paragraph.subjects
+            if ref.kind == "phrase" and ref.position < position
+        ]
+        spoken = self.by_paragraph.get(paragraph.key, [])
+        local += [(u.start, u.speaker, True) for u in spoken if u.start < position and _known(u.speaker)]
+        return [(cid, subject) for _, cid, subject in sorted(local, key=lambda e: e[0], reverse=True) if cid is not None]
+
     def _antecedent(self, gender: str, excluded: set[int], position: int | None, paragraph: _Paragraph | None) -> int | None:
-        """The latest character of that gender; failing that, the latest of unknown gender, a speaker or
-        a sentence's subject before a mere mention."""
+        """The latest character of that gender, where in the pronoun's own paragraph a sentence's subject
+        or a speaker comes before a mere mention ("She noticed ... Millie ... 'Sir?' she said" is not
+        Millie); failing that, the latest of unknown gender, a speaker or a subject before a mention."""
         undecided: tuple[int, bool] | None = None
-        for cid, subject in self._recent(position, paragraph):
+        mentioned: int | None = None
+        local = self._in_paragraph(position, paragraph)
+        earlier = ((cid, subject, False) for cid, subject in reversed(self.history[-HISTORY_LOOKBACK:]))
+        for cid, subject, here in [(cid, subject, True) for cid, subject in local] + list(earlier):
+            if mentioned is not None and not here:
+                return mentioned
             if cid < 0 or cid in excluded:
                 continue
             known = self.index.gender_of(cid)
+            if known == gender and here and not subject:
+                mentioned = mentioned if mentioned is not None else cid
+                continue
             if known == gender:
                 return cid
             if known is None and (undecided is None or (subject and not undecided[1])):
                 undecided = (cid, subject)
+        if mentioned is not None:
+            return mentioned
         return undecided[0] if undecided else None
 
     def _resolve_pronoun(self, ref: _Ref, utterance: _Utterance | None, paragraph: _Paragraph | None) -> tuple[int | None, str]:
@@ -482,7 +507,9 @@ class _Attributor:
 
     def _from_conversation(self, utterance: _Utterance) -> None:
         conversation = self.conversation
-        if conversation.active():
+        if conversation.active() and (focus := self._someone_else_acted(utterance)) is not None:
+            self._assign(utterance, focus, "action:previous-paragraph", "focus")
+        elif conversation.active():
             cid = conversation.next_speaker(utterance.excluded)
             if cid is not None:
                 self._assign(utterance, cid, "turn-taking", "turn-taking")
@@ -492,6 +519,14 @@ class _Attributor:
             self._assign(utterance, conversation.focus, "action:previous-paragraph", "focus")
         elif (cid := conversation.next_speaker(utterance.excluded)) is not None:
             self._assign(utterance, cid, "turn-taking", "fallback")
+
+    def _someone_else_acted(self, utterance: _Utterance) -> int | None:
+        """The subject of the narration since the last quote, when it is not the last speaker: "Mr. Quill
+        stopped at the gate." gives him the next quote, whoever's turn it was."""
+        focus = self.conversation.focus
+        if focus is None or focus < 0 or focus == self.conversation.speaker or focus in utterance.excluded:
+            return None
+        return focus
 
     def _overheard(self, utterance: _Utterance) -> bool:
         """An untagged snippet that starts mid-sentence (" … thought she was with you!"): chatter over a
@@ -544,18 +579,17 @@ class _Attributor:
 
     def _name_the_narrator(self) -> None:
         """A first-person narrator is the one the others call by name in the quotes next to "I said"
-        ones ("Yes, Watson"), or by a name the narration never uses, or the name they give themself:
-        give the narrator's quotes to that character."""
+        ones ("Yes, Watson") or in a quote said to "me", or the name they give themself: give the
+        narrator's quotes to that character. (A name said only inside quotes is not enough: it is as often
+        a character the narration calls by a description.)"""
         votes: Counter = Counter(self._self_named())
         if not any(u.speaker == NARRATOR_ID for u in self.utterances):
             return
-        in_narration = {cid for paragraph in self.paragraphs for m in paragraph.mentions for cid in m.candidates}
         for k, utterance in enumerate(self.utterances):
             if utterance.speaker < 0:
                 continue
-            near = any(u.speaker == NARRATOR_ID for u in self.utterances[max(0, k - 1): k + 2])
-            # a name only ever said to someone, never in the narration, is the "I" of the story
-            votes.update(a for a in utterance.addressees if a != utterance.speaker and (near or a not in in_narration))
+            if self._said_to_me(utterance) or any(u.speaker == NARRATOR_ID for u in self.utterances[max(0, k - 1): k + 2]):
+                votes.update(a for a in utterance.addressees if a != utterance.speaker)
         if not votes or votes.most_common(1)[0][1] < NARRATOR_NAME_VOTES:
             return
         narrator = votes.most_common(1)[0][0]
@@ -565,6 +599,15 @@ class _Attributor:
                 utterance.evidence += f" narrator->{self.index.name(narrator)}"
                 self.lines[narrator] += 1
         del self.lines[NARRATOR_ID]
+
+    def _said_to_me(self, utterance: _Utterance) -> bool:
+        """The narration of the quote's paragraph has the narrator as an object ("Agnes turned to me."): a
+        name the quote calls out is the narrator's."""
+        return any(
+            tok.low == "me"
+            for pos in self.paragraph_positions[utterance.paragraph]
+            for tok in self.tokens.get(pos, [])
+        )
 
     def _self_named(self) -> Counter:
         """Names the narrator gives themself in the narration: "my name was Pip", "call me Ishmael"."""
@@ -892,10 +935,9 @@ def _sentence_subject(sentence: list[_Tok]) -> _Ref | None:
     """Who a narration sentence is about: its opening name, pronoun or person noun phrase followed by
     a verb ("Barton swallowed", "She smiled", "The girl flushed"), or the one after an opening phrase
     ("Trembling, she ...")."""
-    starts = [_first_word(sentence)]
+    starts = [_skip_adverbs(sentence, _first_word(sentence))]  # "Then the doctor felt ..."
     commas = [k + 1 for k, t in enumerate(sentence) if t.text == ","]
-    if commas:
-        starts.append(commas[0])
+    starts += commas  # "Amid this halo, as on clouds of flame, a girl was dancing"
     for i in starts:
         found = _subject_at(sentence, i)
         if found is None or found[0].voice:
