@@ -1,7 +1,3 @@
 """narrate: turn a story into a multi-voice audiobook."""
-from importlib.metadata import PackageNotFoundError, version
 
-try:
-    __version__ = version("narrate")
-except PackageNotFoundError:  # running from a source tree without install
-    __version__ = "0.0.0"
+__version__ = "0.1.0"  # the one place the version is written; pyproject.toml reads it from here

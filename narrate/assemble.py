@@ -1,11 +1,9 @@
-"""Clips -> chapter audio: clips and pauses streamed as PCM into one ffmpeg per chapter (memory stays flat)."""
+"""Clips -> chapter audio: the pauses chosen from the script's structure, clips and silences streamed into one
+WAV master per chapter (memory stays flat), from which export.py encodes every format."""
 from __future__ import annotations
 
 import re
-import shutil
-import subprocess
 import wave
-from dataclasses import dataclass
 from pathlib import Path
 from typing import Iterable, Sequence, Union
 
@@ -14,21 +12,10 @@ from .config import Pauses
 from .errors import AudioError
 from .model import NARRATOR, Clip, Segment
 
-HEAD_SILENCE = 0.5  # room tone before the chapter title
+HEAD_SILENCE = 0.75  # room tone before the chapter title (ACX: 0.5-1 s)
 Piece = Union[Clip, float]  # a clip, or seconds of silence
 
-_ENCODERS = {"mp3": ["-c:a", "libmp3lame", "-f", "mp3", "-id3v2_version", "3"],
-             "wav": ["-c:a", "pcm_s16le", "-f", "wav"]}
 _NOT_IN_FILE_NAMES = re.compile(r'[\x00-\x1f/\\:*?"<>|]')
-
-
-@dataclass(frozen=True)
-class Tags:
-    title: str
-    album: str
-    artist: str | None
-    track: int
-    tracks: int
 
 
 def chapter_file_name(index: int, total: int, title: str, extension: str) -> str:
@@ -49,10 +36,11 @@ def chapter_plan(title_clip: Clip | None, segments: Sequence[Segment], clips: di
     `segments` are the chapter's script segments in order (skipped ones included: a scene break is a pause);
     `clips` maps Segment.index to its clip."""
     plan: list[Piece] = [HEAD_SILENCE]
-    if title_clip is not None:
-        plan += [title_clip, pauses.scene]
     previous: Segment | None = None
-    pending = 0.0  # a pause owed to skipped material (scene break) before the next spoken segment
+    pending = 0.0  # a pause owed before the next spoken segment: after the title, or for a scene break
+    if title_clip is not None:
+        plan.append(title_clip)
+        pending = pauses.scene
     for segment in segments:
         if segment.kind == "skipped":
             if segment.evidence == "skipped:scene_break":
@@ -61,6 +49,7 @@ def chapter_plan(title_clip: Clip | None, segments: Sequence[Segment], clips: di
         clip = clips.get(segment.index)
         if clip is None:
             continue
+        gap = 0.0
         if previous is not None:
             if segment.paragraph != previous.paragraph:
                 gap = pauses.paragraph
@@ -68,6 +57,7 @@ def chapter_plan(title_clip: Clip | None, segments: Sequence[Segment], clips: di
                 gap = pauses.speaker_change
             else:
                 gap = pauses.sentence
+        if max(gap, pending) > 0:
             plan.append(max(gap, pending))
         pending = 0.0
         plan.append(clip)
@@ -84,39 +74,22 @@ def plan_sample_rate(plan: Iterable[Piece]) -> int:
     return rates.pop() if rates else 22050
 
 
-def write_audio(plan: Sequence[Piece], out_path: Path, fmt: str, bitrate: str, tags: Tags) -> float:
-    """Encode the plan to `out_path` (atomically). Returns the duration in seconds."""
-    ffmpeg = shutil.which("ffmpeg")
-    if ffmpeg is None:
-        raise AudioError("ffmpeg is not installed. Install it (Debian: apt-get install ffmpeg) "
-                         "or run ./setup.sh, which does.")
+def write_master(plan: Sequence[Piece], out_path: Path) -> int:
+    """The chapter as one mono 16-bit WAV (atomically): the master every format is encoded from.
+
+    Streams clip by clip, so memory stays flat however long the chapter. Returns the frame count."""
     rate = plan_sample_rate(plan)
-    metadata = {"title": tags.title, "album": tags.album, "artist": tags.artist, "track": f"{tags.track}/{tags.tracks}"}
-    meta_args = [arg for key, value in metadata.items() if value for arg in ("-metadata", f"{key}={value}")]
-    bitrate_args = ["-b:a", bitrate] if fmt == "mp3" else []
-    with atomic_path(out_path) as tmp:
-        command = [ffmpeg, "-hide_banner", "-loglevel", "error", "-nostdin", "-y",
-                   "-f", "s16le", "-ar", str(rate), "-ac", "1", "-i", "pipe:0",
-                   *_ENCODERS[fmt], *bitrate_args, *meta_args, str(tmp)]
-        process = subprocess.Popen(command, stdin=subprocess.PIPE, stderr=subprocess.PIPE)
-        frames = 0
-        try:
-            for piece in plan:
-                frames += _stream(piece, rate, process.stdin)
-        except BrokenPipeError:
-            pass  # ffmpeg died; its stderr below says why
-        finally:
-            process.stdin.close()
-        error = process.stderr.read().decode("utf-8", "replace").strip()
-        if process.wait() != 0:
-            raise AudioError(f"{out_path}: ffmpeg failed: {error[-500:] or 'no message'}")
-    return frames / rate
+    with atomic_path(out_path) as tmp, wave.open(str(tmp), "wb") as master:
+        master.setnchannels(1)
+        master.setsampwidth(2)
+        master.setframerate(rate)
+        return sum(_stream(piece, rate, master) for piece in plan)
 
 
-def _stream(piece: Piece, rate: int, sink) -> int:
+def _stream(piece: Piece, rate: int, master: wave.Wave_write) -> int:
     if not isinstance(piece, Clip):
         frames = int(round(piece * rate))
-        sink.write(b"\x00\x00" * frames)
+        master.writeframesraw(b"\x00\x00" * frames)
         return frames
     try:
         with wave.open(piece.path, "rb") as wav:
@@ -124,10 +97,8 @@ def _stream(piece: Piece, rate: int, sink) -> int:
                 raise wave.Error("not mono 16-bit")
             total = 0
             while chunk := wav.readframes(65536):
-                sink.write(chunk)
+                master.writeframesraw(chunk)
                 total += len(chunk) // 2
             return total
-    except (OSError, EOFError, wave.Error) as err:
-        if isinstance(err, BrokenPipeError):
-            raise
+    except (EOFError, wave.Error, FileNotFoundError) as err:
         raise AudioError(f"{piece.path}: unreadable clip ({err}). Delete it (it is only a cache) and build again.") from None

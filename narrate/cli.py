@@ -6,19 +6,21 @@ import traceback
 from pathlib import Path
 
 import click
-from rich.console import Console
-from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeRemainingColumn
-from rich.table import Table
 
 from . import __version__, pipeline
 from .engines import get_engine
-from .errors import NarrateError
+from .errors import CheckFailed, NarrateError
 from .scriptio import render, render_review
 from .synth import SynthProgress
 
 INTERNAL_ERROR_EXIT = 70
-stdout = Console()
-stderr = Console(stderr=True)
+
+
+def console(stderr: bool = False):
+    """rich is imported only by the commands that draw with it: `narrate script` starts faster without it."""
+    from rich.console import Console
+
+    return Console(stderr=stderr)
 
 
 class Settings:
@@ -66,11 +68,17 @@ def warn(messages):
 @click.option("--speed", type=float, default=1.0, show_default=True, help="Scale every voice's rate.")
 @click.option("--script", "script_file", type=click.Path(path_type=Path),
               help="An edited `narrate script --format json|yaml` file whose speakers to use.")
+@click.option("--format", "formats", multiple=True, type=click.Choice(["mp3", "wav", "flac", "opus", "m4b"]),
+              help="Output format; repeat for several (default: output.format in voices.yaml, else mp3 + m4b).")
+@click.option("--cover", type=click.Path(path_type=Path), help="Cover image (JPEG or PNG) for the book and MP3s.")
+@click.option("--acx", is_flag=True, help="Chapter MP3s as ACX wants them: 44.1 kHz, 192 kbps CBR.")
 @common_options
-def build(story, outdir, voices, jobs, chapters, speed, script_file):
+def build(story, outdir, voices, jobs, chapters, speed, script_file, formats, cover, acx):
     """Build the audiobook: one audio file per chapter in OUTDIR."""
+    from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeRemainingColumn
+
     with Progress(TextColumn("{task.description}"), BarColumn(), MofNCompleteColumn(), TimeRemainingColumn(),
-                  console=stderr, disable=Settings.quiet, transient=True) as bar:
+                  console=console(stderr=True), disable=Settings.quiet, transient=True) as bar:
         task = bar.add_task("reading", total=None)
 
         def on_event(event):
@@ -79,14 +87,15 @@ def build(story, outdir, voices, jobs, chapters, speed, script_file):
             elif isinstance(event, SynthProgress):
                 bar.update(task, total=event.total, completed=event.done,
                            description=f"synthesizing ({event.cached} cached)")
-            elif isinstance(event, pipeline.ChapterWritten):
+            elif isinstance(event, pipeline.ChapterWritten) and not Settings.quiet:
                 bar.console.print(f"wrote {event.path} ({event.duration:.1f} s)", highlight=False, markup=False)
 
-        report = pipeline.build(story, outdir, voices, jobs, chapters, speed, on_event, script_file)
+        report = pipeline.build(story, outdir, voices, jobs, chapters, speed, on_event, script_file,
+                                list(formats) or None, cover, acx)
     warn(report.warnings)
     if not Settings.quiet:
-        chapters_written = len({c.path.stem for c in report.chapters})
-        stdout.print(f"{chapters_written} chapter(s), {report.segments} segments, "
+        parts = len({c.path.stem for c in report.chapters if c.path.suffix != ".m4b"})
+        console().print(f"{parts} file(s) per format, {report.segments} segments, "
                      f"{len(report.speakers)} speakers ({', '.join(report.speakers)}), "
                      f"{_clock(report.audio_seconds)} of audio in {report.wall_seconds:.1f} s wall time "
                      f"({report.cached_clips}/{report.clips} clips from cache)", highlight=False, markup=False)
@@ -118,19 +127,53 @@ def script(story, fmt, voices, review):
 @common_options
 def voices(engine_id, lang):
     """List the engine's voices, to copy into voices.yaml."""
+    from rich.table import Table
+
+    out = console()
     listed = get_engine(engine_id).voices()
     variants = [v for v in listed if v.id.startswith("+")]
     table = Table("id", "language", "gender", "name", box=None)
     for voice in listed:
         if voice not in variants and (lang is None or voice.language.startswith(lang)):
             table.add_row(voice.id, voice.language, voice.gender, voice.name)
-    stdout.print(table)
+    out.print(table)
     if variants:
-        stdout.print("\nvariants: append one to any voice id, e.g. en-us+f3", highlight=False)
+        out.print("\nvariants: append one to any voice id, e.g. en-us+f3", highlight=False)
         table = Table("variant", "gender", "name", box=None)
         for voice in variants:
             table.add_row(voice.id, voice.gender, voice.name)
-        stdout.print(table)
+        out.print(table)
+
+
+@cli.command()
+@click.argument("outdir", type=click.Path(path_type=Path))
+@click.option("--acx", is_flag=True, help="Judge the MP3s against ACX's submission rules instead.")
+@click.option("--voices", type=click.Path(path_type=Path), help="voices.yaml whose output targets to use.")
+@common_options
+def check(outdir, acx, voices):
+    """Measure every audio file in OUTDIR and pass or fail it against the targets."""
+    from rich.table import Table
+
+    from .check import ACX, check_dir, default_targets
+    from .config import load_config
+
+    output = load_config(voices).data.output if voices else None
+    targets = ACX if acx else default_targets(output.loudness, max_true_peak=output.true_peak) if output \
+        else default_targets()
+    reports = check_dir(outdir, targets)
+    out = console()
+    for report in reports:
+        table = Table("check", "value", "limit", "", box=None, title=f"{report.path.name}", title_justify="left")
+        for item in report.checks:
+            verdict = {True: "[green]pass[/]", False: "[red]FAIL[/]", None: ""}[item.passed]
+            table.add_row(item.name, item.value, item.limit, verdict)
+        out.print(table)
+    failed = [r.path.name for r in reports if not r.passed]
+    if failed:
+        raise CheckFailed(f"{len(failed)} of {len(reports)} file(s) miss the {targets.name} targets: "
+                          f"{', '.join(failed)}")
+    if not Settings.quiet:
+        out.print(f"all {len(reports)} file(s) meet the {targets.name} targets", highlight=False)
 
 
 def main(argv=None):

@@ -84,14 +84,27 @@ class Pauses(_Strict):
     chapter: Duration = 2.5
 
 
+Format = Literal["mp3", "wav", "flac", "opus", "m4b"]
+
+
 class Output(_Strict):
-    format: list[Literal["mp3", "wav"]] = ["mp3"]
+    format: list[Format] = Field(default=["mp3", "m4b"], min_length=1)
     bitrate: str = Field(default="64k", pattern=r"^\d{2,3}k$")
+    loudness: float = Field(default=-20.0, ge=-35, le=-10)  # integrated LUFS every chapter is brought to
+    true_peak: float = Field(default=-3.0, ge=-12, le=0)  # dBTP ceiling
 
     @field_validator("format", mode="before")
     @classmethod
     def _one_format_is_a_list(cls, value: Any) -> Any:
         return [value] if isinstance(value, str) else value
+
+
+class Credits(_Strict):
+    """Opening and closing credits, spoken by the narrator as the first and last files of a whole-book build."""
+
+    enabled: bool = True
+    opening: str | None = None  # default: title, author, "narrated by" the narrator's voice
+    closing: str | None = None
 
 
 class OverrideSpec(_Strict):
@@ -118,6 +131,7 @@ class VoicesFile(_Strict):
     author_notes: bool = False
     first_person: str = "narrator"  # who speaks the narrator's own quotes ("I said"): narrator, or a character
     overrides: list[OverrideSpec] = []
+    credits: Credits = Credits()
     pauses: Pauses = Pauses()
     output: Output = Output()
 

@@ -38,3 +38,9 @@ class AudioError(NarrateError):
 def at(path: str, line: int | None = None) -> str:
     """`file:line` for messages."""
     return f"{path}:{line}" if line else str(path)
+
+
+class CheckFailed(NarrateError):
+    """`narrate check` found files that miss their targets (the report says which)."""
+
+    exit_code = 1

@@ -1,21 +1,26 @@
 """The stages chained: what the CLI and library users call. Returns data and reports progress; never prints."""
 from __future__ import annotations
 
+import hashlib
+import itertools
+import json
 import re
+import tempfile
 import time
 from dataclasses import dataclass, field, replace
 from pathlib import Path
 from typing import Callable
 
-from . import assemble
+from . import __version__, assemble, export, loudness, subtitles
 from .annotate import annotate
 from .annotate.overrides import Override, apply_overrides, with_speakers
-from .cache import ClipCache
+from .cache import ClipCache, atomic_path
 from .casting import build_casting, cast_entries, check_voice_ids, lines_for, title_segment
 from .config import Config, find_voices_file, load_config, where
 from .errors import InputError
 from .ingest import load_book
-from .model import NARRATOR, Script
+from .credits import CLOSING_TITLE, OPENING_TITLE, credit_segment, credit_texts
+from .model import NARRATOR, Script, Segment
 from .scriptio import read_script_speakers
 from .synth import SynthProgress, synthesize
 
@@ -99,9 +104,33 @@ def parse_chapter_range(spec: str | None, count: int) -> list[int]:
     return chosen
 
 
+@dataclass(frozen=True)
+class _Part:
+    """One output file's worth of audio: a chapter, or the opening or closing credits."""
+
+    number: int  # the NN of its file name: chapter number; 0 and last+1 for the credits
+    title: str
+    segments: list  # the script segments read in it (the credits have none)
+    announce: Segment  # spoken first: the chapter title, or the credits text
+
+
+@dataclass
+class _Rendered:
+    """A part once its master WAV exists: what every output of it is made from."""
+
+    part: _Part
+    master: Path
+    filters: tuple[str, ...]  # loudness correction, applied on every encode
+    plan: list
+    seconds: float
+    files: list[str] = field(default_factory=list)
+
+
 def build(story: str | Path, outdir: str | Path = "out", voices: str | Path | None = None,
           jobs: int | None = None, chapters: str | None = None, speed: float = 1.0,
-          on_event: OnEvent | None = None, script_file: str | Path | None = None) -> BuildReport:
+          on_event: OnEvent | None = None, script_file: str | Path | None = None,
+          formats: list[str] | None = None, cover: str | Path | None = None, acx: bool = False) -> BuildReport:
+    """Story -> chapter files (+ credits), the .m4b book, subtitles and a manifest in `outdir`."""
     emit = on_event or (lambda _event: None)
     started = time.monotonic()
     if not 0.5 <= speed <= 3.0:
@@ -110,45 +139,115 @@ def build(story: str | Path, outdir: str | Path = "out", voices: str | Path | No
     config, script = load(story, voices, script_file)
     check_voice_ids(config)
     book = script.book
+    output = config.data.output
+    wanted_formats = list(dict.fromkeys(formats or output.format))
+    cover_art = export.read_cover(cover) if cover else (
+        export.cover_from_bytes(book.cover, book.path) if getattr(book, "cover", None) else None)
     wanted = parse_chapter_range(chapters, len(book.chapters))
     casting = build_casting(config, script.characters, speed)
-
-    segments_of = {n: [s for s in script.segments if s.chapter == n] for n in wanted}
-    titles = [title_segment(n, book.chapters[n - 1].title) for n in wanted]
-    lines = lines_for(titles, casting) + lines_for([s for n in wanted for s in segments_of[n]], casting)
+    parts = _parts(book, script, config, wanted, whole_book=chapters is None)
 
     emit(Stage("synthesize"))
-    cache = ClipCache()
+    lines = lines_for([p.announce for p in parts], casting)
+    lines += lines_for([s for p in parts for s in p.segments], casting)
     progress: list[SynthProgress] = []
 
     def on_progress(p: SynthProgress) -> None:
         progress.append(p)
         emit(p)
 
-    clips = synthesize(lines, cache, jobs, on_progress)
-    title_clips = {clip.line.segment.chapter: clip for clip in clips[:len(titles)]}
-    body_clips = {clip.line.segment.index: clip for clip in clips[len(titles):]}
+    clips = synthesize(lines, ClipCache(), jobs, on_progress)
+    announce_clips = clips[:len(parts)]
+    body_clips = {clip.line.segment.index: clip for clip in clips[len(parts):]}
 
     emit(Stage("assemble"))
     out = Path(outdir)
-    written = []
-    for n in wanted:
-        plan = assemble.chapter_plan(title_clips.get(n), segments_of[n], body_clips, config.data.pauses)
-        tags = assemble.Tags(title=book.chapters[n - 1].title, album=book.title, artist=book.author,
-                             track=n, tracks=len(book.chapters))
-        for fmt in config.data.output.format:
-            path = out / assemble.chapter_file_name(n, len(book.chapters), book.chapters[n - 1].title, fmt)
-            duration = assemble.write_audio(plan, path, fmt, config.data.output.bitrate, tags)
-            chapter = ChapterWritten(path=path, duration=duration)
-            written.append(chapter)
-            emit(chapter)
+    out.mkdir(parents=True, exist_ok=True)
+    written: list[ChapterWritten] = []
+    last_number = len(book.chapters) + 1
+    with tempfile.TemporaryDirectory(dir=out, prefix=".narrate-") as work:
+        rendered: list[_Rendered] = []
+        for part, announce in zip(parts, announce_clips):
+            plan = assemble.chapter_plan(announce, part.segments, body_clips, config.data.pauses)
+            master = Path(work) / f"{part.number}.wav"
+            frames = assemble.write_master(plan, master)
+            rate = assemble.plan_sample_rate(plan)
+            target = ACX_LOUDNESS if acx else output.loudness
+            gain = loudness.gain_for(loudness.measure(master), target, output.true_peak)
+            done = _Rendered(part, master, tuple(loudness.filters(gain, rate)), plan, frames / rate)
+            rendered.append(done)
+            tags = {"title": part.title, "album": book.title, "artist": book.author,
+                    "track": f"{len(rendered)}/{len(parts)}", "genre": "Audiobook"}
+            for fmt in [f for f in wanted_formats if f != "m4b"] + ["srt"]:
+                path = out / assemble.chapter_file_name(part.number, last_number, part.title, fmt)
+                done.files.append(path.name)
+                if fmt == "srt":
+                    subtitles.write_srt(path, subtitles.cues_from_plan(plan))
+                    continue
+                if acx and fmt == "mp3":
+                    export.encode(master, path, fmt, ACX_BITRATE, tags, done.filters, sample_rate=ACX_SAMPLE_RATE)
+                else:
+                    export.encode(master, path, fmt, output.bitrate, tags, done.filters)
+                if cover_art and fmt == "mp3":
+                    export.embed_cover_mp3(path, cover_art)
+                written.append(ChapterWritten(path=path, duration=done.seconds))
+                emit(written[-1])
+        starts = list(itertools.accumulate((r.seconds for r in rendered[:-1]), initial=0.0))
+        if "m4b" in wanted_formats:
+            book_file = out / f"{_safe_name(book.title)}.m4b"
+            marks = export.write_m4b([export.ChapterAudio(r.part.title, r.master, r.filters) for r in rendered],
+                                     book_file, export.BookTags(title=book.title, author=book.author,
+                                                                year=getattr(book, "year", None), cover=cover_art),
+                                     output.bitrate)
+            starts = [mark.start for mark in marks]  # where the chapters really begin in the encoded book
+            written.append(ChapterWritten(path=book_file, duration=marks[-1].end))
+            emit(written[-1])
+        cues = [cue for r, start in zip(rendered, starts) for cue in subtitles.cues_from_plan(r.plan, start)]
+        subtitles.write_vtt(out / f"{_safe_name(book.title)}.vtt", cues)
+        write_manifest(out / "manifest.json", book, config, rendered, written)
 
-    spoken = [s for n in wanted for s in segments_of[n] if s.kind != "skipped"]
+    spoken = [s for p in parts for s in p.segments if s.kind != "skipped"]
     speakers = sorted({s.speaker for s in spoken if s.kind == "dialogue"} | {NARRATOR})
-    first_format = config.data.output.format[0]
-    audio = sum(c.duration for c in written if c.path.suffix == f".{first_format}")
-    return BuildReport(chapters=written, segments=len(spoken), speakers=speakers, audio_seconds=audio,
+    return BuildReport(chapters=written, segments=len(spoken), speakers=speakers,
+                       audio_seconds=sum(r.seconds for r in rendered),
                        wall_seconds=time.monotonic() - started, clips=len(clips),
                        cached_clips=progress[-1].cached if progress else 0, warnings=script_warnings(script))
 
 
+ACX_SAMPLE_RATE = 44100
+ACX_BITRATE = "192k"
+ACX_LOUDNESS = -19.0  # LUFS: puts speech with its pauses inside ACX's RMS window of -23 to -18 dB
+
+
+def _parts(book, script: Script, config: Config, wanted: list[int], whole_book: bool) -> list[_Part]:
+    parts = [_Part(n, book.chapters[n - 1].title, [s for s in script.segments if s.chapter == n],
+                   title_segment(n, book.chapters[n - 1].title)) for n in wanted]
+    if whole_book and config.data.credits.enabled:
+        opening, closing = credit_texts(book, config)
+        last = len(book.chapters) + 1
+        parts = [_Part(0, OPENING_TITLE, [], credit_segment(0, opening)), *parts,
+                 _Part(last, CLOSING_TITLE, [], credit_segment(last, closing))]
+    return parts
+
+
+def _safe_name(title: str) -> str:
+    return assemble.chapter_file_name(0, 1, title, "x")[5:-2]
+
+
+def write_manifest(path: Path, book, config: Config, rendered: list[_Rendered], written: list[ChapterWritten]) -> None:
+    """What was built, and by what: enough to tell later whether an output is current."""
+    voices_file = Path(config.path)
+    manifest = {
+        "narrate": __version__,
+        "voices": {"path": config.path,
+                   "sha256": hashlib.sha256(voices_file.read_bytes()).hexdigest() if voices_file.is_file() else None},
+        "book": {"title": book.title, "author": book.author, "source": book.path},
+        "chapters": [{"number": r.part.number, "title": r.part.title, "duration": round(r.seconds, 3),
+                      "segments": sum(1 for s in r.part.segments if s.kind != "skipped"),
+                      "speakers": sorted({s.speaker if s.kind == "dialogue" else NARRATOR
+                                          for s in r.part.segments if s.kind != "skipped"} | {NARRATOR}),
+                      "files": r.files} for r in rendered],
+        "files": [c.path.name for c in written],
+    }
+    with atomic_path(path) as tmp:
+        tmp.write_text(json.dumps(manifest, indent=1, ensure_ascii=False), encoding="utf-8")

@@ -25,8 +25,20 @@ def probe(path: Path) -> dict:
     return json.loads(result.stdout)
 
 
+def probe_chapters(path: Path) -> list[dict]:
+    result = subprocess.run(["ffprobe", "-v", "error", "-show_chapters", "-of", "json", str(path)],
+                            capture_output=True, text=True, check=True)
+    return json.loads(result.stdout)["chapters"]
+
+
 def duration(path: Path) -> float:
     return float(probe(path)["format"]["duration"])
+
+
+def playing_time(path: Path) -> float:
+    """Seconds of audio a player plays: the container's duration less the encoder delay it skips (MP3: ~50 ms)."""
+    stream = probe(path)["streams"][0]
+    return float(stream["duration"]) - float(stream.get("start_time") or 0)
 
 
 def loud_seconds(path: Path, threshold_db: float = -40.0) -> float:

@@ -1,7 +1,6 @@
 """Assembly with real ffmpeg: pauses from structure, streamed encoding, tags, names, atomic output."""
 from pathlib import Path
 
-import mutagen
 import pytest
 
 from audio_tools import duration, loud_seconds, probe, tone_wav
@@ -42,49 +41,27 @@ def test_chapter_file_names():
     assert assemble.chapter_file_name(1, 1, "...", "wav") == "01 - Chapter 1.wav"
 
 
-def test_mp3_is_encoded_with_duration_sound_and_tags(tmp_path):
+def test_master_wav_holds_clips_and_silences(tmp_path):
     wav = tone_wav(tmp_path / "a.wav", 1.0)
     clips = [clip_for(seg(i, i), wav) for i in range(3)]
     plan = [0.5, clips[0], 0.3, clips[1], 0.3, clips[2], 2.0]
-    out = tmp_path / "out" / "01 - One.mp3"
-    tags = assemble.Tags(title="One", album="A Book", artist="An Author", track=1, tracks=2)
-    seconds = assemble.write_audio(plan, out, "mp3", "64k", tags)
-    assert seconds == pytest.approx(6.1, abs=0.01)
-    assert duration(out) == pytest.approx(6.1, abs=0.1)
-    assert loud_seconds(out) == pytest.approx(3.0, abs=0.2)
+    out = tmp_path / "out" / "master.wav"
+    frames = assemble.write_master(plan, out)
+    assert frames == round(6.1 * 22050)
+    assert duration(out) == pytest.approx(6.1, abs=0.01)
+    assert loud_seconds(out) == pytest.approx(3.0, abs=0.1)
     stream = probe(out)["streams"][0]
-    assert stream["codec_name"] == "mp3" and int(stream["sample_rate"]) == 22050
-    tagged = mutagen.File(out, easy=True)
-    assert tagged["title"] == ["One"] and tagged["album"] == ["A Book"]
-    assert tagged["artist"] == ["An Author"] and tagged["tracknumber"] == ["1/2"]
-    assert [p.name for p in out.parent.iterdir()] == ["01 - One.mp3"]  # no temp file left behind
-
-
-TAGS = assemble.Tags(title="One", album="A", artist=None, track=1, tracks=1)
-
-
-def test_failed_encoder_leaves_no_file(tmp_path, monkeypatch):
-    wav = tone_wav(tmp_path / "a.wav", 0.2)
-    out = tmp_path / "out" / "01 - One.mp3"
-    monkeypatch.setattr(assemble.shutil, "which", lambda _name: "/bin/false")  # an encoder that dies at once
-    with pytest.raises(AudioError, match="ffmpeg failed"):
-        assemble.write_audio([clip_for(seg(0, 0), wav)] * 50, out, "mp3", "64k", TAGS)
-    assert list(out.parent.iterdir()) == []
+    assert stream["codec_name"] == "pcm_s16le" and int(stream["sample_rate"]) == 22050 and stream["channels"] == 1
+    assert [p.name for p in out.parent.iterdir()] == ["master.wav"]  # no temp file left behind
 
 
 def test_corrupt_clip_is_a_clear_error_and_leaves_no_file(tmp_path):
     bad = tmp_path / "bad.wav"
     bad.write_bytes(b"RIFF....not a wav")
-    out = tmp_path / "out" / "01 - One.mp3"
+    out = tmp_path / "out" / "master.wav"
     with pytest.raises(AudioError, match="bad.wav: unreadable clip"):
-        assemble.write_audio([0.1, clip_for(seg(0, 0), bad)], out, "mp3", "64k", TAGS)
+        assemble.write_master([0.1, clip_for(seg(0, 0), bad)], out)
     assert list(out.parent.iterdir()) == []
-
-
-def test_missing_ffmpeg_names_the_fix(tmp_path, monkeypatch):
-    monkeypatch.setattr(assemble.shutil, "which", lambda _name: None)
-    with pytest.raises(AudioError, match="apt-get install ffmpeg"):
-        assemble.write_audio([0.1], tmp_path / "x.mp3", "mp3", "64k", TAGS)
 
 
 def test_mixed_sample_rates_are_refused(tmp_path):

@@ -9,7 +9,7 @@ import mutagen
 import pytest
 import yaml
 
-from audio_tools import duration, loud_seconds, probe
+from audio_tools import duration, loud_seconds, playing_time, probe, probe_chapters
 
 ROOT = Path(__file__).resolve().parents[1]
 STORY = ROOT / "stories" / "the-signal-keepers.md"
@@ -36,24 +36,46 @@ def sample_build(tmp_path_factory):
 def test_sample_story_becomes_tagged_nonsilent_chapter_mp3s(sample_build):
     work, result = sample_build
     gold = yaml.safe_load((ROOT / "tests" / "stories" / "the-signal-keepers.gold.yaml").read_text())
-    files = sorted((work / "out").iterdir())
-    expected = [f"{n:02d} - {title.replace(':', '-')}.mp3" for n, title in enumerate(gold["chapters"], 1)]
-    assert [f.name for f in files] == expected
+    titles = ["Opening Credits", *gold["chapters"], "Closing Credits"]
+    mp3s = sorted((work / "out").glob("*.mp3"))
+    assert [f.name for f in mp3s] == [f"{n:02d} - {t.replace(':', '-')}.mp3" for n, t in enumerate(titles)]
     words = len(re.findall(r"\w+", STORY.read_text(encoding="utf-8")))
-    total = 0.0
-    for n, path in enumerate(files, 1):
+    total = spoken = 0.0
+    for n, path in enumerate(mp3s, 1):
         stream = probe(path)["streams"][0]
         assert stream["codec_name"] == "mp3" and stream["channels"] == 1
         seconds = duration(path)
         total += seconds
-        assert loud_seconds(path) > 0.6 * seconds  # speech, not silence
+        spoken += loud_seconds(path)
+        assert loud_seconds(path) > 0.4 * seconds  # speech, not silence
         tags = mutagen.File(path, easy=True)
-        assert tags["title"] == [gold["chapters"][n - 1]]
+        assert tags["title"] == [titles[n - 1]]
         assert tags["album"] == [gold["title"]] and tags["artist"] == [gold["author"]]
-        assert tags["tracknumber"] == [f"{n}/{len(files)}"]
+        assert tags["tracknumber"] == [f"{n}/{len(mp3s)}"]
     # the voices speak at 145-185 words a minute, plus pauses: the book's length follows its text
     assert words / 185 * 60 < total < words / 120 * 60
-    assert "3 chapter(s)" in result.stdout and "wall time" in result.stdout
+    assert spoken > 0.6 * total
+    assert "wall time" in result.stdout
+
+
+def test_sample_story_book_file_subtitles_and_manifest(sample_build):
+    work, _ = sample_build
+    out = work / "out"
+    book = out / "The Signal Keepers.m4b"
+    chapters = probe_chapters(book)
+    assert [c["tags"]["title"] for c in chapters][1:4] == yaml.safe_load(
+        (ROOT / "tests" / "stories" / "the-signal-keepers.gold.yaml").read_text())["chapters"]
+    for chapter, mp3 in zip(chapters, sorted(out.glob("*.mp3"))):
+        length = float(chapter["end_time"]) - float(chapter["start_time"])
+        assert length == pytest.approx(playing_time(mp3), abs=0.05)
+    vtt = (out / "The Signal Keepers.vtt").read_text(encoding="utf-8")
+    assert vtt.startswith("WEBVTT")
+    voices = set(re.findall(r"<v ([^>]+)>", vtt))
+    assert {"Narrator", "Mara", "Tomas", "Ines", "Bram"} <= voices
+    assert len(list(out.glob("*.srt"))) == 5
+    manifest = json.loads((out / "manifest.json").read_text())
+    assert [c["number"] for c in manifest["chapters"]] == [0, 1, 2, 3, 4]
+    assert manifest["voices"]["sha256"] and "The Signal Keepers.m4b" in manifest["files"]
 
 
 def test_rebuild_comes_from_the_cache_and_chapters_subset(sample_build):
@@ -61,17 +83,18 @@ def test_rebuild_comes_from_the_cache_and_chapters_subset(sample_build):
     again = narrate("build", STORY, "--voices", ROOT / "voices.yaml", "-o", work / "two", "--chapters", "2",
                     cache=work / "cache")
     files = list((work / "two").iterdir())
-    assert [f.name for f in files] == ["02 - Chapter Two- Channel 16.mp3"]
+    assert sorted(f.name for f in files if f.suffix == ".mp3") == ["02 - Chapter Two- Channel 16.mp3"]
     cached, total = map(int, re.search(r"\((\d+)/(\d+) clips from cache\)", again.stdout).groups())
     assert cached == total > 0
-    assert duration(files[0]) == pytest.approx(duration(work / "out" / files[0].name), abs=0.1)
+    chapter = work / "two" / "02 - Chapter Two- Channel 16.mp3"
+    assert duration(chapter) == pytest.approx(duration(work / "out" / chapter.name), abs=0.1)
 
 
 def test_speed_shortens_the_audio(sample_build, tmp_path):
     work, _ = sample_build
     narrate("build", STORY, "--voices", ROOT / "voices.yaml", "-o", tmp_path, "--chapters", "3", "--speed", "1.5",
             "-q", cache=work / "cache")
-    fast = duration(next(tmp_path.iterdir()))
+    fast = duration(next(tmp_path.glob("*.mp3")))
     normal = duration(work / "out" / "03 - Chapter Three- Light Kept.mp3")
     assert fast < 0.8 * normal
 
@@ -80,9 +103,11 @@ def test_speed_shortens_the_audio(sample_build, tmp_path):
 def test_gone_builds_with_its_cast(tmp_path):
     result = narrate("build", GONE, "--voices", ROOT / "tests" / "gone" / "voices.yaml", "-o", tmp_path / "out",
                      cache=tmp_path / "cache")
-    files = list((tmp_path / "out").iterdir())
-    assert [f.name for f in files] == ["01 - Gone.mp3"]
-    assert duration(files[0]) > 500
+    files = sorted((tmp_path / "out").glob("*.mp3"))
+    assert [f.name for f in files] == ["00 - Opening Credits.mp3", "01 - Gone.mp3", "02 - Closing Credits.mp3"]
+    assert duration(files[1]) > 500
+    vtt = (tmp_path / "out" / "Gone.vtt").read_text(encoding="utf-8")
+    assert {"Clint", "Natasha", "Steve", "Tony", "Narrator"} <= set(re.findall(r"<v ([^>]+)>", vtt))
     for name in ("Clint", "Natasha", "Steve", "Tony"):
         assert name in result.stdout
 

@@ -1,0 +1,104 @@
+"""Running ffmpeg and ffprobe, failures turned into AudioError naming the file and quoting ffmpeg.
+
+Long-running processes keep their stderr in a temporary file, so a chatty ffmpeg can never block on a full
+pipe while we write to it or read from it."""
+from __future__ import annotations
+
+import json
+import shutil
+import subprocess
+import tempfile
+from pathlib import Path
+from typing import Iterator, Sequence
+
+from .errors import AudioError
+
+CHUNK = 1 << 16
+
+
+def tool(name: str = "ffmpeg") -> str:
+    found = shutil.which(name)
+    if found is None:
+        raise AudioError(f"{name} is not installed. Install ffmpeg (Debian: apt-get install ffmpeg) "
+                         f"or run ./setup.sh, which does.")
+    return found
+
+
+def _failure(subject: str | Path, log: str) -> AudioError:
+    return AudioError(f"{subject}: ffmpeg failed: {log.strip()[-500:] or 'no message'}")
+
+
+def run(args: Sequence[str], subject: str | Path) -> tuple[str, str]:
+    """ffmpeg with `args` (inputs, filters, outputs); returns (stdout, stderr) as text."""
+    result = subprocess.run([tool(), "-hide_banner", "-nostdin", "-nostats", "-y", *args],
+                            capture_output=True, text=True, errors="replace")
+    if result.returncode != 0:
+        raise _failure(subject, result.stderr)
+    return result.stdout, result.stderr
+
+
+def probe(path: str | Path) -> dict:
+    """ffprobe's view of the file's format and first audio stream: {"format": {...}, "stream": {...}}."""
+    result = subprocess.run([tool("ffprobe"), "-v", "error", "-select_streams", "a:0", "-show_format",
+                             "-show_streams", "-of", "json", str(path)], capture_output=True, text=True, errors="replace")
+    info = json.loads(result.stdout or "{}")
+    if result.returncode != 0 or not info.get("streams"):
+        raise AudioError(f"{path}: not a readable audio file ({result.stderr.strip()[-300:] or 'no audio stream'}).")
+    return {"format": info.get("format", {}), "stream": info["streams"][0]}
+
+
+class Feed:
+    """An ffmpeg process reading raw PCM (or anything) on stdin. Use as a context manager; `finish()` returns
+    ffmpeg's log once it has exited cleanly."""
+
+    def __init__(self, args: Sequence[str], subject: str | Path):
+        self.subject = subject
+        self._log = tempfile.TemporaryFile()
+        self._process = subprocess.Popen([tool(), "-hide_banner", "-nostats", "-y", *args],
+                                         stdin=subprocess.PIPE, stdout=subprocess.DEVNULL, stderr=self._log)
+
+    def write(self, data: bytes) -> None:
+        try:
+            self._process.stdin.write(data)
+        except BrokenPipeError:
+            pass  # ffmpeg stopped early; finish() reports why
+
+    def finish(self) -> str:
+        try:
+            self._process.stdin.close()
+        except BrokenPipeError:
+            pass
+        code = self._process.wait()
+        self._log.seek(0)
+        log = self._log.read().decode("utf-8", "replace")
+        if code != 0:
+            raise _failure(self.subject, log)
+        return log
+
+    def __enter__(self) -> Feed:
+        return self
+
+    def __exit__(self, *exc_info) -> None:
+        if self._process.poll() is None:
+            self._process.kill()
+            self._process.wait()
+        self._log.close()
+
+
+def decode_pcm(path: str | Path, sample_rate: int, filters: Sequence[str] = ()) -> Iterator[bytes]:
+    """The file's first audio stream as s16le mono PCM at `sample_rate`, in chunks, after `filters` (-af)."""
+    af = ["-af", ",".join(filters)] if filters else []
+    with tempfile.TemporaryFile() as log:
+        process = subprocess.Popen([tool(), "-hide_banner", "-nostdin", "-v", "error", "-i", str(path),
+                                    "-map", "0:a:0", *af, "-f", "s16le", "-ac", "1", "-ar", str(sample_rate), "pipe:1"],
+                                   stdout=subprocess.PIPE, stderr=log)
+        try:
+            while chunk := process.stdout.read(CHUNK):
+                yield chunk
+        finally:
+            process.stdout.close()  # a consumer that stops early ends ffmpeg with a broken pipe
+            process.wait()
+        if process.returncode != 0:
+            log.seek(0)
+            raise _failure(path, log.read().decode("utf-8", "replace"))
+

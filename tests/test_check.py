@@ -1,0 +1,118 @@
+"""`check` with real files: one built to ACX's rules passes; each rule broken on purpose fails that rule."""
+import math
+import random
+import wave
+from array import array
+
+import pytest
+
+from narrate import check, export
+from narrate.errors import InputError
+
+RATE = 44100
+
+
+def signal(*parts, rate=RATE):
+    """Samples from parts: ("silence", seconds), ("tone", seconds, rms dB), ("noise", seconds, rms dB)."""
+    out = array("h")
+    noise = random.Random(7)
+    for kind, seconds, *level in parts:
+        count = int(seconds * rate)
+        if kind == "silence":
+            out.extend(array("h", bytes(2 * count)))
+        elif kind == "tone":
+            amplitude = 32767 * math.sqrt(2) * 10 ** (level[0] / 20)
+            out.extend(round(amplitude * math.sin(2 * math.pi * 997 * i / rate)) for i in range(count))
+        else:  # uniform noise: RMS is amplitude / sqrt(3)
+            amplitude = 32767 * math.sqrt(3) * 10 ** (level[0] / 20)
+            out.extend(round(noise.uniform(-amplitude, amplitude)) for _ in range(count))
+    return out
+
+
+def audio_file(path, data, rate=RATE, bitrate="192k", extra=()):
+    wav = path.with_suffix(".master.wav")
+    with wave.open(str(wav), "wb") as w:
+        w.setnchannels(1)
+        w.setsampwidth(2)
+        w.setframerate(rate)
+        w.writeframes(data.tobytes())
+    if path.suffix == ".wav":
+        wav.rename(path)
+        return path
+    export.encode(wav, path, path.suffix[1:], bitrate)
+    wav.unlink()
+    return path
+
+
+ACX_LIKE = [("silence", 0.7), ("tone", 4.0, -17.0), ("silence", 2.0)]  # overall RMS -19.6 dB
+
+
+def failed(report):
+    return sorted(c.name for c in report.checks if c.passed is False)
+
+
+def test_a_file_built_to_acx_rules_passes(tmp_path):
+    report = check.check_file(audio_file(tmp_path / "01 - One.mp3", signal(*ACX_LIKE)), check.ACX)
+    m = report.measurements
+    assert failed(report) == [] and report.passed
+    assert (m.codec, m.sample_rate, m.channels, m.constant_bitrate) == ("mp3", 44100, 1, True)
+    assert m.bitrate_kbps == pytest.approx(192, abs=1)
+    assert m.rms_db == pytest.approx(-17 + 10 * math.log10(4 / 6.7), abs=0.3)
+    assert m.loudness.true_peak_dbtp == pytest.approx(-14.0, abs=0.5)  # MP3 coding shifts it a little
+    assert m.noise_floor_db < -90  # the room tone here is digital silence
+    assert m.head_silence == pytest.approx(0.7, abs=0.03) and m.tail_silence == pytest.approx(2.0, abs=0.03)
+    assert m.duration == pytest.approx(6.7, abs=0.01)
+    assert [c.name for c in report.checks] == ["loudness", "RMS level", "true peak", "sample peak", "noise floor",
+                                               "sample rate", "bitrate", "channels", "head silence",
+                                               "tail silence", "duration"]
+    assert report.checks[2] == check.Check("true peak", f"{m.loudness.true_peak_dbtp:.1f} dBTP", "≤ -3 dBTP", True)
+
+
+def test_a_file_made_too_loud_fails_level_and_peak(tmp_path):
+    loud = audio_file(tmp_path / "loud.mp3", signal(("silence", 0.7), ("tone", 4.0, -4.0), ("silence", 2.0)))
+    assert failed(check.check_file(loud, check.ACX)) == ["RMS level", "true peak"]
+    assert failed(check.check_file(loud, check.default_targets(-20))) == ["loudness", "true peak"]
+
+
+def test_missing_head_room_tone_fails(tmp_path):
+    report = check.check_file(audio_file(tmp_path / "a.mp3", signal(*ACX_LIKE[1:])), check.ACX)
+    assert failed(report) == ["head silence"] and report.measurements.head_silence < 0.05
+
+
+def test_noise_in_the_room_tone_fails_the_noise_floor(tmp_path):
+    noisy = signal(("noise", 0.7, -50.0), ("tone", 4.0, -17.0), ("noise", 2.0, -50.0))
+    report = check.check_file(audio_file(tmp_path / "a.mp3", noisy), check.ACX)
+    assert report.measurements.noise_floor_db == pytest.approx(-50, abs=1.0)
+    assert failed(report) == ["head silence", "noise floor", "tail silence"]
+
+
+def test_low_rate_and_bitrate_fail_acx(tmp_path):
+    report = check.check_file(audio_file(tmp_path / "a.mp3", signal(*ACX_LIKE, rate=22050), rate=22050,
+                                         bitrate="64k"), check.ACX)
+    assert failed(report) == ["bitrate", "sample rate"]
+
+
+def test_default_targets_judge_loudness_and_true_peak_only(tmp_path):
+    on_target = audio_file(tmp_path / "a.wav", signal(("tone", 3.0, -20.0)))
+    report = check.check_file(on_target, check.default_targets(-20.0))
+    assert report.passed
+    judged = {c.name: c for c in report.checks if c.passed is not None}
+    assert sorted(judged) == ["loudness", "true peak"] and judged["loudness"].limit == "-21 to -19 LUFS"
+    assert not check.check_file(on_target, check.default_targets(-16.0)).passed
+
+
+def test_check_dir_measures_each_audio_file_acx_only_mp3s(tmp_path):
+    audio_file(tmp_path / "01 - One.mp3", signal(*ACX_LIKE))
+    audio_file(tmp_path / "02 - Two.mp3", signal(*ACX_LIKE[1:]))
+    audio_file(tmp_path / "Book.flac", signal(*ACX_LIKE))
+    (tmp_path / "Book.vtt").write_text("WEBVTT\n", encoding="utf-8")
+    acx = check.check_dir(tmp_path, check.ACX)
+    assert [(r.path.name, r.passed) for r in acx] == [("01 - One.mp3", True), ("02 - Two.mp3", False)]
+    assert [r.path.name for r in check.check_dir(tmp_path)] == ["01 - One.mp3", "02 - Two.mp3", "Book.flac"]
+
+
+def test_nothing_to_check_is_a_clear_error(tmp_path):
+    with pytest.raises(InputError, match="no mp3 files to check"):
+        check.check_dir(tmp_path, check.ACX)
+    with pytest.raises(InputError, match="missing: no such folder"):
+        check.check_dir(tmp_path / "missing")
