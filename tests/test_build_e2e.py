@@ -124,3 +124,47 @@ def test_script_json_accounts_for_every_word(tmp_path):
         pytest.skip("../shared/bench/check_script.py is not beside the repo")
     assert check.stdout.strip().endswith("nothing_lost=yes offsets_ok=%d/%d uncovered_words=0"
                                          % (len(script["segments"]), len(script["segments"])))
+
+
+def tiny_png(path):
+    """A valid 1x1 PNG, made here rather than shipped."""
+    import struct
+    import zlib
+
+    def chunk(kind, data):
+        return struct.pack(">I", len(data)) + kind + data + struct.pack(">I", zlib.crc32(kind + data))
+
+    header = struct.pack(">IIBBBBB", 1, 1, 8, 2, 0, 0, 0)
+    path.write_bytes(b"\x89PNG\r\n\x1a\n" + chunk(b"IHDR", header) + chunk(b"IDAT", zlib.compress(b"\x00\xff\x80\x00"))
+                     + chunk(b"IEND", b""))
+    return path
+
+
+def test_built_chapters_meet_the_loudness_target(sample_build):
+    work, _ = sample_build
+    result = narrate("check", work / "out", cache=work / "cache")
+    assert "all 6 file(s) meet the voices.yaml targets" in result.stdout
+
+
+def test_acx_build_with_cover_passes_the_acx_check(sample_build, tmp_path):
+    work, _ = sample_build
+    cover = tiny_png(tmp_path / "cover.png")
+    narrate("build", STORY, "--voices", ROOT / "voices.yaml", "-o", tmp_path / "acx", "--acx", "--format", "mp3",
+            "--cover", cover, "-q", cache=work / "cache")
+    result = narrate("check", tmp_path / "acx", "--acx", cache=work / "cache", check=False)
+    assert result.returncode == 0, result.stdout + result.stderr
+    assert "all 5 file(s) meet the ACX targets" in result.stdout
+    first = sorted((tmp_path / "acx").glob("*.mp3"))[0]
+    assert probe(first)["streams"][0]["sample_rate"] == "44100"
+    pictures = mutagen.File(first).tags.getall("APIC")
+    assert pictures and pictures[0].data == cover.read_bytes()
+    assert not list((tmp_path / "acx").glob("*.m4b"))
+
+
+def test_check_fails_a_file_made_too_loud(tmp_path):
+    loud = tmp_path / "loud.mp3"
+    subprocess.run(["ffmpeg", "-v", "error", "-f", "lavfi", "-i", "sine=frequency=440:duration=3", "-af", "volume=12dB",
+                    "-c:a", "libmp3lame", "-b:a", "64k", str(loud)], check=True)
+    result = narrate("check", tmp_path, cache=tmp_path / "cache", check=False)
+    assert result.returncode == 1
+    assert "FAIL" in result.stdout and "loud.mp3" in result.stderr and "Traceback" not in result.stderr
