@@ -10,6 +10,7 @@ from .config import Config, VoiceSpec, where
 from .engines import get_engine
 from .errors import ConfigError
 from .model import NARRATOR, UNKNOWN, CastEntry, Character, Line, Script, Segment, Voice
+from .normalize import speakable
 
 Source = Literal["voices.yaml", "auto", "default"]
 
@@ -103,8 +104,10 @@ def title_segment(chapter_index: int, title: str) -> Segment:
                    paragraph=-1, evidence="chapter-title")
 
 
-def lines_for(segments: Iterable[Segment], casting: Casting) -> list[Line]:
-    """One Line per spoken segment (skipped segments produce none)."""
+def lines_for(segments: Iterable[Segment], casting: Casting, language: str = "en") -> list[Line]:
+    """One Line per spoken segment (skipped segments produce none), its text made speech-ready.
+
+    The script keeps the words as written; only what the engine is asked to say (and so the cache key) changes."""
     versions: dict[str, str] = {}
     lines = []
     for segment in segments:
@@ -113,7 +116,7 @@ def lines_for(segments: Iterable[Segment], casting: Casting) -> list[Line]:
         voice = casting.voice_for(segment.speaker if segment.kind == "dialogue" else NARRATOR)
         if voice.engine not in versions:
             versions[voice.engine] = get_engine(voice.engine).version()
-        text = segment.text
+        text = speakable(segment.text, language)
         lines.append(Line(segment=segment, voice=voice, text_to_speak=text,
                           key=clip_key(voice, versions[voice.engine], text)))
     return lines

@@ -148,8 +148,9 @@ def build(story: str | Path, outdir: str | Path = "out", voices: str | Path | No
     parts = _parts(book, script, config, wanted, whole_book=chapters is None)
 
     emit(Stage("synthesize"))
-    lines = lines_for([p.announce for p in parts], casting)
-    lines += lines_for([s for p in parts for s in p.segments], casting)
+    language = config.data.language
+    lines = lines_for([p.announce for p in parts], casting, language)
+    lines += lines_for([s for p in parts for s in p.segments], casting, language)
     progress: list[SynthProgress] = []
 
     def on_progress(p: SynthProgress) -> None:

@@ -73,3 +73,13 @@ def test_unknown_voice_id_lists_the_nearest(tmp_path):
 
 def test_valid_voice_ids_pass(tmp_path):
     check_voice_ids(config_from(tmp_path, YAML))
+
+
+def test_spoken_text_is_speech_ready_but_the_segment_keeps_the_words(tmp_path):
+    casting = build_casting(config_from(tmp_path, YAML), [])
+    segment = Segment(1, 0, "narration", "Dr. Reyes paid $5 in 1999.", 0, 26, 0)
+    line = lines_for([segment], casting)[0]
+    assert line.segment.text == "Dr. Reyes paid $5 in 1999."
+    assert line.text_to_speak == "Doctor Reyes paid five dollars in nineteen ninety-nine."
+    plain = lines_for([Segment(1, 0, "narration", "Doctor Reyes paid.", 0, 18, 0)], casting)[0]
+    assert plain.text_to_speak == "Doctor Reyes paid."
