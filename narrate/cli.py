@@ -94,11 +94,11 @@ def build(story, outdir, voices, jobs, chapters, speed, script_file, formats, co
                                 list(formats) or None, cover, acx)
     warn(report.warnings)
     if not Settings.quiet:
-        parts = len({c.path.stem for c in report.chapters if c.path.suffix != ".m4b"})
-        console().print(f"{parts} file(s) per format, {report.segments} segments, "
-                     f"{len(report.speakers)} speakers ({', '.join(report.speakers)}), "
-                     f"{_clock(report.audio_seconds)} of audio in {report.wall_seconds:.1f} s wall time "
-                     f"({report.cached_clips}/{report.clips} clips from cache)", highlight=False, markup=False)
+        click.echo(f"{report.parts} parts ({report.parts_encoded} encoded, the rest current), "
+                   f"{report.segments} segments, "
+                   f"{len(report.speakers)} speakers ({', '.join(report.speakers)}), "
+                   f"{_clock(report.audio_seconds)} of audio in {report.wall_seconds:.1f} s wall time "
+                   f"({report.cached_clips}/{report.clips} clips from cache)")
 
 
 def _clock(seconds: float) -> str:

@@ -49,6 +49,12 @@ class Book:
     author: str | None
     chapters: tuple[Chapter, ...]
     quote_style: str = "double"  # double | single | guillemet | dash (set by annotate)
+    # what the story file was: text | markdown | html | epub. For html and epub, `source` is the Markdown
+    # that ingest generated from the file (chapters as `# Title`), and every offset points into it.
+    source_format: str = "text"
+    cover: bytes | None = field(default=None, repr=False)  # the e-book's cover image, as stored in it
+    cover_type: str | None = None  # the cover's MIME type: image/jpeg, image/png, ...
+    year: str | None = None  # of publication, when the file says
 
 
 @dataclass(frozen=True)

@@ -5,16 +5,15 @@ import hashlib
 import itertools
 import json
 import re
-import tempfile
 import time
 from dataclasses import dataclass, field, replace
 from pathlib import Path
 from typing import Callable
 
-from . import __version__, assemble, export, loudness, subtitles
+from . import __version__, assemble, export, produce, subtitles
 from .annotate import annotate
 from .annotate.overrides import Override, apply_overrides, with_speakers
-from .cache import ClipCache, atomic_path
+from .cache import ClipCache, atomic_path, cache_root
 from .casting import build_casting, cast_entries, check_voice_ids, lines_for, title_segment
 from .config import Config, find_voices_file, load_config, where
 from .errors import InputError
@@ -22,7 +21,7 @@ from .ingest import load_book
 from .credits import CLOSING_TITLE, OPENING_TITLE, credit_segment, credit_texts
 from .model import NARRATOR, Script, Segment
 from .scriptio import read_script_speakers
-from .synth import SynthProgress, synthesize
+from .synth import SynthProgress, default_jobs, synthesize
 
 Event = object  # Stage | SynthProgress | ChapterWritten
 OnEvent = Callable[[Event], None]
@@ -48,6 +47,8 @@ class BuildReport:
     wall_seconds: float
     clips: int
     cached_clips: int
+    parts: int = 0  # files per format: chapters plus credits
+    parts_encoded: int = 0  # parts whose files were (re)written; the rest were current
     warnings: list[str] = field(default_factory=list)
 
 
@@ -114,18 +115,6 @@ class _Part:
     announce: Segment  # spoken first: the chapter title, or the credits text
 
 
-@dataclass
-class _Rendered:
-    """A part once its master WAV exists: what every output of it is made from."""
-
-    part: _Part
-    master: Path
-    filters: tuple[str, ...]  # loudness correction, applied on every encode
-    plan: list
-    seconds: float
-    files: list[str] = field(default_factory=list)
-
-
 def build(story: str | Path, outdir: str | Path = "out", voices: str | Path | None = None,
           jobs: int | None = None, chapters: str | None = None, speed: float = 1.0,
           on_event: OnEvent | None = None, script_file: str | Path | None = None,
@@ -142,7 +131,7 @@ def build(story: str | Path, outdir: str | Path = "out", voices: str | Path | No
     output = config.data.output
     wanted_formats = list(dict.fromkeys(formats or output.format))
     cover_art = export.read_cover(cover) if cover else (
-        export.cover_from_bytes(book.cover, book.path) if getattr(book, "cover", None) else None)
+        export.cover_from_bytes(book.cover, book.path) if book.cover else None)
     wanted = parse_chapter_range(chapters, len(book.chapters))
     casting = build_casting(config, script.characters, speed)
     parts = _parts(book, script, config, wanted, whole_book=chapters is None)
@@ -164,60 +153,44 @@ def build(story: str | Path, outdir: str | Path = "out", voices: str | Path | No
     emit(Stage("assemble"))
     out = Path(outdir)
     out.mkdir(parents=True, exist_ok=True)
-    written: list[ChapterWritten] = []
+    finish = produce.Finish(formats=tuple(wanted_formats), bitrate=output.bitrate, loudness=output.loudness,
+                            true_peak=output.true_peak, acx=acx, cover=cover_art)
+    audio = [produce.PartAudio(p.number, p.title,
+                               assemble.chapter_plan(clip, p.segments, body_clips, config.data.pauses),
+                               {"title": p.title, "album": book.title, "artist": book.author, "date": book.year,
+                                "track": f"{n}/{len(parts)}", "genre": "Audiobook"})
+             for n, (p, clip) in enumerate(zip(parts, announce_clips), 1)]
     last_number = len(book.chapters) + 1
-    with tempfile.TemporaryDirectory(dir=out, prefix=".narrate-") as work:
-        rendered: list[_Rendered] = []
-        for part, announce in zip(parts, announce_clips):
-            plan = assemble.chapter_plan(announce, part.segments, body_clips, config.data.pauses)
-            master = Path(work) / f"{part.number}.wav"
-            frames = assemble.write_master(plan, master)
-            rate = assemble.plan_sample_rate(plan)
-            target = ACX_LOUDNESS if acx else output.loudness
-            gain = loudness.gain_for(loudness.measure(master), target, output.true_peak)
-            done = _Rendered(part, master, tuple(loudness.filters(gain, rate)), plan, frames / rate)
-            rendered.append(done)
-            tags = {"title": part.title, "album": book.title, "artist": book.author,
-                    "track": f"{len(rendered)}/{len(parts)}", "genre": "Audiobook"}
-            for fmt in [f for f in wanted_formats if f != "m4b"] + ["srt"]:
-                path = out / assemble.chapter_file_name(part.number, last_number, part.title, fmt)
-                done.files.append(path.name)
-                if fmt == "srt":
-                    subtitles.write_srt(path, subtitles.cues_from_plan(plan))
-                    continue
-                if acx and fmt == "mp3":
-                    export.encode(master, path, fmt, ACX_BITRATE, tags, done.filters, sample_rate=ACX_SAMPLE_RATE)
-                else:
-                    export.encode(master, path, fmt, output.bitrate, tags, done.filters)
-                if cover_art and fmt == "mp3":
-                    export.embed_cover_mp3(path, cover_art)
-                written.append(ChapterWritten(path=path, duration=done.seconds))
-                emit(written[-1])
-        starts = list(itertools.accumulate((r.seconds for r in rendered[:-1]), initial=0.0))
-        if "m4b" in wanted_formats:
-            book_file = out / f"{_safe_name(book.title)}.m4b"
-            marks = export.write_m4b([export.ChapterAudio(r.part.title, r.master, r.filters) for r in rendered],
-                                     book_file, export.BookTags(title=book.title, author=book.author,
-                                                                year=getattr(book, "year", None), cover=cover_art),
-                                     output.bitrate)
-            starts = [mark.start for mark in marks]  # where the chapters really begin in the encoded book
-            written.append(ChapterWritten(path=book_file, duration=marks[-1].end))
-            emit(written[-1])
-        cues = [cue for r, start in zip(rendered, starts) for cue in subtitles.cues_from_plan(r.plan, start)]
-        subtitles.write_vtt(out / f"{_safe_name(book.title)}.vtt", cues)
-        write_manifest(out / "manifest.json", book, config, rendered, written)
+    manifest = out / "manifest.json"
+    previous = produce.previous_fingerprints(manifest)
+    written: list[ChapterWritten] = []
+
+    def on_file(path: Path, seconds: float) -> None:
+        written.append(ChapterWritten(path, seconds))
+        emit(written[-1])
+
+    made = produce.make_parts(audio, finish, out,
+                              lambda part, fmt: assemble.chapter_file_name(part.number, last_number, part.title, fmt),
+                              cache_root() / "masters", previous, jobs or default_jobs(), on_file)
+    book_file = None
+    if "m4b" in wanted_formats:
+        book_file = out / f"{_safe_name(book.title)}.m4b"
+        tags = export.BookTags(title=book.title, author=book.author, year=book.year, cover=cover_art)
+        book_print = produce.book_fingerprint(made, tags)
+        if previous.get(book_file.name) != book_print or not book_file.is_file():
+            marks = produce.write_book(made, book_file, tags, output.bitrate)
+            on_file(book_file, marks[-1].end)
+    starts = itertools.accumulate((m.seconds for m in made[:-1]), initial=0.0)
+    subtitles.write_vtt(out / f"{_safe_name(book.title)}.vtt",
+                        [cue for m, start in zip(made, starts) for cue in subtitles.cues_from_plan(m.part.plan, start)])
+    write_manifest(manifest, book, config, parts, made, book_file, book_print if book_file else None)
 
     spoken = [s for p in parts for s in p.segments if s.kind != "skipped"]
     speakers = sorted({s.speaker for s in spoken if s.kind == "dialogue"} | {NARRATOR})
     return BuildReport(chapters=written, segments=len(spoken), speakers=speakers,
-                       audio_seconds=sum(r.seconds for r in rendered),
+                       audio_seconds=sum(m.seconds for m in made), parts=len(made), parts_encoded=sum(m.encoded for m in made),
                        wall_seconds=time.monotonic() - started, clips=len(clips),
                        cached_clips=progress[-1].cached if progress else 0, warnings=script_warnings(script))
-
-
-ACX_SAMPLE_RATE = 44100
-ACX_BITRATE = "192k"
-ACX_LOUDNESS = -19.0  # LUFS: puts speech with its pauses inside ACX's RMS window of -23 to -18 dB
 
 
 def _parts(book, script: Script, config: Config, wanted: list[int], whole_book: bool) -> list[_Part]:
@@ -235,20 +208,24 @@ def _safe_name(title: str) -> str:
     return assemble.chapter_file_name(0, 1, title, "x")[5:-2]
 
 
-def write_manifest(path: Path, book, config: Config, rendered: list[_Rendered], written: list[ChapterWritten]) -> None:
-    """What was built, and by what: enough to tell later whether an output is current."""
+def write_manifest(path: Path, book, config: Config, parts: list[_Part], made: list[produce.Made],
+                   book_file: Path | None, book_print: str | None) -> None:
+    """What was built, and from what: the next build compares fingerprints to skip what is current."""
     voices_file = Path(config.path)
     manifest = {
         "narrate": __version__,
         "voices": {"path": config.path,
                    "sha256": hashlib.sha256(voices_file.read_bytes()).hexdigest() if voices_file.is_file() else None},
         "book": {"title": book.title, "author": book.author, "source": book.path},
-        "chapters": [{"number": r.part.number, "title": r.part.title, "duration": round(r.seconds, 3),
-                      "segments": sum(1 for s in r.part.segments if s.kind != "skipped"),
+        "chapters": [{"number": m.part.number, "title": m.part.title, "duration": round(m.seconds, 3),
+                      "segments": sum(1 for s in p.segments if s.kind != "skipped"),
                       "speakers": sorted({s.speaker if s.kind == "dialogue" else NARRATOR
-                                          for s in r.part.segments if s.kind != "skipped"} | {NARRATOR}),
-                      "files": r.files} for r in rendered],
-        "files": [c.path.name for c in written],
+                                          for s in p.segments if s.kind != "skipped"} | {NARRATOR}),
+                      "files": [f.name for f in m.files], "fingerprint": m.fingerprint}
+                     for p, m in zip(parts, made)],
     }
+    if book_file is not None:
+        manifest["book_file"] = {"file": book_file.name, "duration": round(sum(m.seconds for m in made), 3),
+                                 "fingerprint": book_print}
     with atomic_path(path) as tmp:
         tmp.write_text(json.dumps(manifest, indent=1, ensure_ascii=False), encoding="utf-8")

@@ -75,7 +75,8 @@ def test_sample_story_book_file_subtitles_and_manifest(sample_build):
     assert len(list(out.glob("*.srt"))) == 5
     manifest = json.loads((out / "manifest.json").read_text())
     assert [c["number"] for c in manifest["chapters"]] == [0, 1, 2, 3, 4]
-    assert manifest["voices"]["sha256"] and "The Signal Keepers.m4b" in manifest["files"]
+    assert manifest["voices"]["sha256"] and manifest["book_file"]["file"] == "The Signal Keepers.m4b"
+    assert all(len(c["fingerprint"]) == 64 for c in manifest["chapters"])
 
 
 def test_rebuild_comes_from_the_cache_and_chapters_subset(sample_build):
@@ -168,3 +169,41 @@ def test_check_fails_a_file_made_too_loud(tmp_path):
     result = narrate("check", tmp_path, cache=tmp_path / "cache", check=False)
     assert result.returncode == 1
     assert "FAIL" in result.stdout and "loud.mp3" in result.stderr and "Traceback" not in result.stderr
+
+
+def summary_counts(stdout):
+    encoded = int(re.search(r"\((\d+) encoded", stdout)[1])
+    cached, total = map(int, re.search(r"\((\d+)/(\d+) clips from cache\)", stdout).groups())
+    return encoded, cached, total
+
+
+def test_rebuild_does_only_what_changed(sample_build, tmp_path):
+    work, _ = sample_build
+    out = tmp_path / "out"
+    args = ["build", STORY, "-o", out, "--format", "mp3"]
+    first = narrate(*args, "--voices", ROOT / "voices.yaml", cache=work / "cache")
+    assert summary_counts(first.stdout)[0] == 5
+    before = {p.name: p.stat().st_mtime_ns for p in out.glob("*.mp3")}
+
+    again = narrate(*args, "--voices", ROOT / "voices.yaml", cache=work / "cache")
+    encoded, cached, total = summary_counts(again.stdout)
+    assert encoded == 0 and cached == total
+    assert {p.name: p.stat().st_mtime_ns for p in out.glob("*.mp3")} == before
+
+    # recast Bram, who speaks only in chapters two and three: only his lines and those chapters are redone
+    recast = tmp_path / "voices.yaml"
+    recast.write_text(yaml.safe_dump(_recast_bram()), encoding="utf-8")
+    third = narrate(*args, "--voices", recast, cache=work / "cache")
+    encoded, cached, total = summary_counts(third.stdout)
+    script = json.loads(narrate("script", STORY, "--format", "json", "--voices", recast, cache=work / "cache").stdout)
+    bram = sum(1 for s in script["segments"] if s["speaker"] == "Bram")
+    assert total - cached == bram
+    changed = {p.name for p in out.glob("*.mp3") if p.stat().st_mtime_ns != before[p.name]}
+    assert changed == {"02 - Chapter Two- Channel 16.mp3", "03 - Chapter Three- Light Kept.mp3"}
+    assert encoded == 2
+
+
+def _recast_bram():
+    config = yaml.safe_load((ROOT / "voices.yaml").read_text())
+    config["characters"]["Bram"]["pitch"] = (config["characters"]["Bram"].get("pitch", 50) + 20) % 100
+    return config

@@ -74,6 +74,7 @@ a an the and but or nor for so yet if then than when where while why what who wh
 i i'm i'd i'll i've me my mine myself we us our ours you your yours he him his she her hers it its they them
 their this that these those there here now not no yes oh ah o well why nay aye alas hush hello hi hey
 all any some each every both either neither one none many much more most few other another such same
+nobody somebody someone anyone anybody everyone everybody something nothing anything everything
 after before as at by from in into of off on onto out over through to toward towards under until up upon
 with without within about above across against along among around behind below beneath beside between
 beyond during except inside near outside past since though although because unless whether

@@ -1,4 +1,36 @@
-"""Story file → Book: decoding, paragraphs, chapters, title and author (see text.py)."""
-from narrate.ingest.text import load_book, spoken_text
+"""Story file → Book: decoding, paragraphs, chapters, title and author.
+
+Plain text and Markdown are read by text.py; web pages (html.py) and EPUBs (epub.py) are first written out as
+Markdown and then read the same way. Their parsers are imported on first use: lxml and ebooklib cost a tenth of a
+second each, and most stories are text.
+"""
+from __future__ import annotations
+
+import dataclasses
+from pathlib import Path
+
+from narrate.ingest.decode import EPUB_SUFFIXES, HTML_SUFFIXES, MARKDOWN_SUFFIXES
+from narrate.ingest.text import load_book as load_text_book
+from narrate.ingest.text import spoken_text
+from narrate.model import Book
 
 __all__ = ["load_book", "spoken_text"]
+
+
+def load_book(path: str | Path, include_front_matter: bool = False) -> Book:
+    """Read a .txt, .md, .html or .epub story into a Book; raise InputError when the file cannot be a story.
+
+    include_front_matter: EPUB only; also read the cover, title page, copyright page, contents, dedication,
+    acknowledgements and the like, which are left out by default.
+    """
+    suffix = Path(path).suffix.lower()
+    if suffix in EPUB_SUFFIXES:
+        from narrate.ingest.epub import load_epub
+
+        return load_epub(path, include_front_matter)
+    if suffix in HTML_SUFFIXES:
+        from narrate.ingest.html import load_html
+
+        return load_html(path)
+    book = load_text_book(path)
+    return dataclasses.replace(book, source_format="markdown") if suffix in MARKDOWN_SUFFIXES else book

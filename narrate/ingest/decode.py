@@ -13,7 +13,9 @@ from pathlib import Path
 from narrate.errors import InputError
 
 MARKDOWN_SUFFIXES = (".md", ".markdown")
-SUPPORTED_SUFFIXES = (".txt", ".text", *MARKDOWN_SUFFIXES)
+HTML_SUFFIXES = (".html", ".htm", ".xhtml")
+EPUB_SUFFIXES = (".epub",)
+SUPPORTED_SUFFIXES = (".txt", ".text", *MARKDOWN_SUFFIXES, *HTML_SUFFIXES, *EPUB_SUFFIXES)
 
 # Text has next to no control characters; random bytes decoded as cp1252 have about one in eight.
 _MAX_CONTROL_SHARE = 0.05
@@ -58,18 +60,25 @@ def decode_story_bytes(data: bytes, path: Path) -> DecodedText:
 
 
 def _read_bytes(path: Path) -> bytes:
-    if not path.exists():
-        raise InputError(f"{path}: file not found. Check the path (and the current folder).")
-    if path.is_dir():
-        raise InputError(f"{path}: is a folder, not a story file. Give the path of a .txt or .md file instead.")
-    if path.suffix.lower() not in SUPPORTED_SUFFIXES:
-        shown = path.suffix or "no extension"
-        raise InputError(f"{path}: unsupported file type ({shown}). narrate reads {', '.join(SUPPORTED_SUFFIXES)} "
-                         f"files: save the story as plain text or Markdown with one of those extensions.")
+    check_story_path(path)
     try:
         return path.read_bytes()
     except OSError as err:
         raise InputError(f"{path}: cannot be read ({err.strerror}). Check the file's permissions.") from err
+
+
+def check_story_path(path: Path) -> None:
+    """Raise InputError unless `path` is an existing file of a type narrate reads."""
+    if not path.exists():
+        raise InputError(f"{path}: file not found. Check the path (and the current folder).")
+    if path.is_dir():
+        raise InputError(f"{path}: is a folder, not a story file. Give the path of a .txt, .md, .html or .epub "
+                         f"file instead.")
+    if path.suffix.lower() not in SUPPORTED_SUFFIXES:
+        shown = path.suffix or "no extension"
+        raise InputError(f"{path}: unsupported file type ({shown}). narrate reads {', '.join(SUPPORTED_SUFFIXES)} "
+                         f"files: save the story as plain text, Markdown, a web page or an EPUB with one of those "
+                         f"extensions.")
 
 
 def _decode(data: bytes, encoding: str, path: Path) -> str:

@@ -1,0 +1,145 @@
+"""Synthesized parts -> the files of the book, doing only what changed since the last build.
+
+Each part (a chapter, or the credits) is fingerprinted by everything its audio depends on: the clips (their
+keys name voice and words), the pauses, the loudness settings. Its mastered WAV is kept in the cache under that
+fingerprint, and the manifest records the fingerprint its files were made from, so a rebuild re-encodes only
+the parts whose fingerprint changed, and the .m4b only when some part did.
+"""
+from __future__ import annotations
+
+import hashlib
+import json
+from concurrent.futures import ThreadPoolExecutor
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Callable, Sequence
+
+from . import assemble, export, loudness, subtitles
+from .cache import atomic_path
+from .model import Clip
+
+ACX_SAMPLE_RATE = 44100
+ACX_BITRATE = "192k"
+ACX_LOUDNESS = -19.0  # LUFS: puts speech with its pauses inside ACX's RMS window of -23 to -18 dB
+
+
+@dataclass(frozen=True)
+class Finish:
+    """How the files are finished: formats, encoding, loudness, cover."""
+
+    formats: tuple[str, ...]
+    bitrate: str
+    loudness: float
+    true_peak: float
+    acx: bool = False
+    cover: export.Cover | None = None
+
+    @property
+    def target(self) -> float:
+        return ACX_LOUDNESS if self.acx else self.loudness
+
+    def key(self) -> dict:
+        cover = hashlib.sha256(self.cover.data).hexdigest() if self.cover else None
+        return {"formats": self.formats, "bitrate": self.bitrate, "target": self.target,
+                "true_peak": self.true_peak, "acx": self.acx, "cover": cover}
+
+
+@dataclass(frozen=True)
+class PartAudio:
+    """One file's worth of the book, planned: its number (NN), title, tags and pieces."""
+
+    number: int
+    title: str
+    plan: list
+    tags: dict
+
+
+@dataclass
+class Made:
+    part: PartAudio
+    master: Path
+    filters: tuple[str, ...]
+    seconds: float
+    fingerprint: str
+    files: list[Path] = field(default_factory=list)
+    encoded: bool = False  # False: its files were already up to date
+
+
+def fingerprint(part: PartAudio, finish: Finish) -> str:
+    pieces = [p.line.key if isinstance(p, Clip) else round(p, 4) for p in part.plan]
+    payload = {"title": part.title, "tags": part.tags, "plan": pieces, "finish": finish.key()}
+    return hashlib.sha256(json.dumps(payload, sort_keys=True, default=str).encode()).hexdigest()
+
+
+def previous_fingerprints(manifest: Path) -> dict[str, str]:
+    """File name -> the fingerprint it was made from, per the last build's manifest (empty if none/unreadable)."""
+    try:
+        data = json.loads(manifest.read_text(encoding="utf-8"))
+        made = {name: chapter["fingerprint"] for chapter in data["chapters"] for name in chapter["files"]}
+        if "book_file" in data:
+            made[data["book_file"]["file"]] = data["book_file"]["fingerprint"]
+        return made
+    except (OSError, ValueError, KeyError, TypeError):
+        return {}
+
+
+def make_parts(parts: Sequence[PartAudio], finish: Finish, out: Path, names: Callable[[PartAudio, str], str],
+               masters: Path, previous: dict[str, str], jobs: int,
+               on_file: Callable[[Path, float], None]) -> list[Made]:
+    """Master and encode every part (in parallel: the work is in ffmpeg processes), skipping what is current."""
+    def make(part: PartAudio) -> Made:
+        made = _master(part, finish, masters)
+        for fmt in [f for f in finish.formats if f != "m4b"] + ["srt"]:
+            path = out / names(part, fmt)
+            made.files.append(path)
+            if previous.get(path.name) == made.fingerprint and path.is_file():
+                continue
+            made.encoded = True
+            _encode(made, fmt, path, finish)
+            if fmt != "srt":
+                on_file(path, made.seconds)
+        return made
+
+    with ThreadPoolExecutor(max_workers=max(1, jobs)) as pool:
+        return list(pool.map(make, parts))
+
+
+def _master(part: PartAudio, finish: Finish, masters: Path) -> Made:
+    """The part's mastered WAV and loudness correction, from the cache when its fingerprint is there."""
+    print_ = fingerprint(part, finish)
+    wav, meta = masters / f"{print_}.wav", masters / f"{print_}.json"
+    try:
+        known = json.loads(meta.read_text(encoding="utf-8"))
+        if wav.is_file():
+            return Made(part, wav, tuple(known["filters"]), known["seconds"], print_)
+    except (OSError, ValueError, KeyError):
+        pass
+    frames = assemble.write_master(part.plan, wav)
+    rate = assemble.plan_sample_rate(part.plan)
+    gain = loudness.gain_for(loudness.measure(wav), finish.target, finish.true_peak)
+    made = Made(part, wav, tuple(loudness.filters(gain, rate)), frames / rate, print_)
+    with atomic_path(meta) as tmp:
+        tmp.write_text(json.dumps({"filters": made.filters, "seconds": made.seconds}), encoding="utf-8")
+    return made
+
+
+def _encode(made: Made, fmt: str, path: Path, finish: Finish) -> None:
+    if fmt == "srt":
+        subtitles.write_srt(path, subtitles.cues_from_plan(made.part.plan))
+    elif finish.acx and fmt == "mp3":
+        export.encode(made.master, path, fmt, ACX_BITRATE, made.part.tags, made.filters, sample_rate=ACX_SAMPLE_RATE)
+    else:
+        export.encode(made.master, path, fmt, finish.bitrate, made.part.tags, made.filters)
+    if finish.cover and fmt == "mp3":
+        export.embed_cover_mp3(path, finish.cover)
+
+
+def book_fingerprint(made: Sequence[Made], tags: export.BookTags) -> str:
+    payload = {"parts": [m.fingerprint for m in made], "title": tags.title, "author": tags.author,
+               "year": tags.year, "cover": hashlib.sha256(tags.cover.data).hexdigest() if tags.cover else None}
+    return hashlib.sha256(json.dumps(payload, sort_keys=True, default=str).encode()).hexdigest()
+
+
+def write_book(made: Sequence[Made], path: Path, tags: export.BookTags, bitrate: str) -> list[export.ChapterMark]:
+    return export.write_m4b([export.ChapterAudio(m.part.title, m.master, m.filters) for m in made], path, tags,
+                            bitrate)
