@@ -72,8 +72,9 @@ def warn(messages):
               help="Output format; repeat for several (default: output.format in voices.yaml, else mp3 + m4b).")
 @click.option("--cover", type=click.Path(path_type=Path), help="Cover image (JPEG or PNG) for the book and MP3s.")
 @click.option("--acx", is_flag=True, help="Chapter MP3s as ACX wants them: 44.1 kHz, 192 kbps CBR.")
+@click.option("--include-front-matter", is_flag=True, help="EPUB: also read the cover page, copyright, contents...")
 @common_options
-def build(story, outdir, voices, jobs, chapters, speed, script_file, formats, cover, acx):
+def build(story, outdir, voices, jobs, chapters, speed, script_file, formats, cover, acx, include_front_matter):
     """Build the audiobook: one audio file per chapter in OUTDIR."""
     from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeRemainingColumn
 
@@ -91,7 +92,7 @@ def build(story, outdir, voices, jobs, chapters, speed, script_file, formats, co
                 bar.console.print(f"wrote {event.path} ({event.duration:.1f} s)", highlight=False, markup=False)
 
         report = pipeline.build(story, outdir, voices, jobs, chapters, speed, on_event, script_file,
-                                list(formats) or None, cover, acx)
+                                list(formats) or None, cover, acx, include_front_matter)
     warn(report.warnings)
     if not Settings.quiet:
         click.echo(f"{report.parts} parts ({report.parts_encoded} encoded, the rest current), "
@@ -113,10 +114,11 @@ def _clock(seconds: float) -> str:
               show_default=True)
 @click.option("--voices", type=click.Path(path_type=Path), help="voices.yaml whose characters guide attribution.")
 @click.option("--review", is_flag=True, help="List the least certain quotes first, with their context.")
+@click.option("--include-front-matter", is_flag=True, help="EPUB: also read the cover page, copyright, contents...")
 @common_options
-def script(story, fmt, voices, review):
+def script(story, fmt, voices, review, include_front_matter):
     """Print the annotated script: every passage tagged narration, dialogue (with its speaker) or skipped."""
-    _config, result = pipeline.load(story, voices)
+    _config, result = pipeline.load(story, voices, include_front_matter=include_front_matter)
     warn(pipeline.script_warnings(result))
     click.echo(render_review(result) if review else render(result, fmt))
 

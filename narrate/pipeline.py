@@ -52,12 +52,12 @@ class BuildReport:
     warnings: list[str] = field(default_factory=list)
 
 
-def load(story: str | Path, voices: str | Path | None = None,
-         script_file: str | Path | None = None) -> tuple[Config, Script]:
+def load(story: str | Path, voices: str | Path | None = None, script_file: str | Path | None = None,
+         include_front_matter: bool = False) -> tuple[Config, Script]:
     """Read voices.yaml (looked up per find_voices_file), annotate the story with its cast, then apply the
     manual fixes: voices.yaml `overrides:`, and the speakers of an edited script file when one is given."""
     config = load_config(find_voices_file(story, voices))
-    book = load_book(story)
+    book = load_book(story, include_front_matter=include_front_matter)
     data = config.data
     script = annotate(book, cast=cast_entries(config), author_notes=data.author_notes,
                       first_person=data.first_person)
@@ -118,14 +118,15 @@ class _Part:
 def build(story: str | Path, outdir: str | Path = "out", voices: str | Path | None = None,
           jobs: int | None = None, chapters: str | None = None, speed: float = 1.0,
           on_event: OnEvent | None = None, script_file: str | Path | None = None,
-          formats: list[str] | None = None, cover: str | Path | None = None, acx: bool = False) -> BuildReport:
+          formats: list[str] | None = None, cover: str | Path | None = None, acx: bool = False,
+          include_front_matter: bool = False) -> BuildReport:
     """Story -> chapter files (+ credits), the .m4b book, subtitles and a manifest in `outdir`."""
     emit = on_event or (lambda _event: None)
     started = time.monotonic()
     if not 0.5 <= speed <= 3.0:
         raise InputError(f"--speed {speed}: choose a factor between 0.5 and 3.0.")
     emit(Stage("annotate"))
-    config, script = load(story, voices, script_file)
+    config, script = load(story, voices, script_file, include_front_matter)
     check_voice_ids(config)
     book = script.book
     output = config.data.output

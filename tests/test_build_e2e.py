@@ -207,3 +207,19 @@ def _recast_bram():
     config = yaml.safe_load((ROOT / "voices.yaml").read_text())
     config["characters"]["Bram"]["pitch"] = (config["characters"]["Bram"].get("pitch", 50) + 20) % 100
     return config
+
+
+def test_an_epub_becomes_a_book_with_its_chapters_and_cover(tmp_path):
+    from test_ingest_epub import CHAPTERS, build_epub
+
+    cover = tiny_png(tmp_path / "cover.png").read_bytes()
+    book = build_epub(tmp_path / "keeper.epub", cover=cover)
+    narrate("build", book, "-o", tmp_path / "out", "-q", cache=tmp_path / "cache")
+    marks = probe_chapters(tmp_path / "out" / "The Lighthouse Keeper.m4b")
+    assert [m["tags"]["title"] for m in marks] == ["Opening Credits", *(title for _, title, _ in CHAPTERS),
+                                                   "Closing Credits"]
+    tags = mutagen.File(tmp_path / "out" / "The Lighthouse Keeper.m4b")
+    assert tags["\xa9nam"] == ["The Lighthouse Keeper"] and tags["\xa9ART"] == ["Ada Marsh"]
+    assert bytes(tags["covr"][0]) == cover
+    first_chapter = sorted((tmp_path / "out").glob("01 - *.mp3"))[0]
+    assert mutagen.File(first_chapter).tags.getall("APIC")[0].data == cover
