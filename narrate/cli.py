@@ -2,6 +2,7 @@
 from __future__ import annotations
 
 import sys
+import tempfile
 import traceback
 from pathlib import Path
 
@@ -145,6 +146,34 @@ def voices(engine_id, lang):
         for voice in variants:
             table.add_row(voice.id, voice.gender, voice.name)
         out.print(table)
+
+
+@cli.command()
+@click.argument("story_or_text")
+@click.option("--voices", type=click.Path(path_type=Path), help="voices.yaml to cast with.")
+@click.option("--chapter", "chapters", help="Only this chapter or range, e.g. 3 or 2-4.")
+@click.option("--lines", help="Segments A-B, numbered as `narrate script` prints them.")
+@click.option("--find", help="The paragraph holding these words.")
+@click.option("--speaker", help="The first lines of this speaker.")
+@click.option("--voice", "voice_id", help="Text only: speak it with this voice id.")
+@click.option("--as", "character", help="Text only: speak it as this character of voices.yaml.")
+@click.option("--out", type=click.Path(path_type=Path), help="Write the audio here (.wav/.mp3) instead of playing it.")
+@common_options
+def preview(story_or_text, voices, chapters, lines, find, speaker, voice_id, character, out):
+    """Hear a passage of STORY (a file), or speak TEXT, with the real casting, in seconds."""
+    from . import preview as previews
+
+    target = out or Path(tempfile.mkdtemp(prefix="narrate-preview-")) / "preview.wav"
+    if previews.is_story(story_or_text):
+        passage = previews.preview_story(story_or_text, target, voices, chapters, lines, find, speaker)
+    else:
+        passage = previews.preview_text(story_or_text, target, voices, voice_id, character)
+    if out is None and previews.play(passage.path):
+        return
+    if out is None and not Settings.quiet:
+        click.echo("no audio player could play it here (ffplay, paplay, aplay, afplay); wrote the file instead",
+                   err=True)
+    click.echo(f"{passage.path} ({len(passage.segments)} segments, {passage.seconds:.1f} s)")
 
 
 @cli.command()
