@@ -1,0 +1,67 @@
+"""kill -9 at any moment, run the same command again: the same book as an uninterrupted build, and only the
+clips that were not finished are synthesized again."""
+import json
+import os
+import random
+import re
+import signal
+import subprocess
+import sys
+import time
+from pathlib import Path
+
+import pytest
+
+ROOT = Path(__file__).resolve().parents[1]
+STORY = ROOT / "tests" / "stories" / "the-ferry-at-dunmore.txt"
+
+
+def command(out: Path) -> list[str]:
+    return [sys.executable, "-m", "narrate", "build", str(STORY), "-o", str(out), "-j", "2", "--format", "mp3",
+            "--format", "m4b"]
+
+
+def env_for(cache: Path) -> dict:
+    return dict(os.environ, NARRATE_CACHE_DIR=str(cache))
+
+
+def clips_in(cache: Path) -> int:
+    return len(list((cache / "clips").glob("*/*.wav"))) if (cache / "clips").is_dir() else 0
+
+
+def book_of(out: Path) -> list[tuple]:
+    manifest = json.loads((out / "manifest.json").read_text())
+    return [(c["number"], c["title"], c["segments"], tuple(c["speakers"]), c["duration"]) for c in manifest["chapters"]]
+
+
+@pytest.fixture(scope="module")
+def uninterrupted(tmp_path_factory):
+    work = tmp_path_factory.mktemp("whole")
+    started = time.monotonic()
+    subprocess.run(command(work / "out"), env=env_for(work / "cache"), check=True, capture_output=True)
+    return book_of(work / "out"), time.monotonic() - started
+
+
+@pytest.mark.parametrize("moment", [0.2, 0.5, 0.85])
+def test_killed_build_resumes_to_the_same_book(tmp_path, uninterrupted, moment):
+    expected, seconds = uninterrupted
+    out, cache = tmp_path / "out", tmp_path / "cache"
+    victim = subprocess.Popen(command(out), env=env_for(cache), stdout=subprocess.DEVNULL,
+                              stderr=subprocess.DEVNULL, start_new_session=True)
+    time.sleep(seconds * moment * random.uniform(0.8, 1.2))
+    os.killpg(victim.pid, signal.SIGKILL)  # the whole tree: workers and ffmpeg too
+    victim.wait()
+    for path in out.glob("*") if out.is_dir() else []:
+        if path.is_file() and not path.name.startswith("."):
+            assert path.stat().st_size > 0  # nothing half-written under a final name
+    finished_before = clips_in(cache)
+
+    resumed = subprocess.run(command(out), env=env_for(cache), capture_output=True, text=True)
+    assert resumed.returncode == 0, resumed.stderr
+    cached, total = map(int, re.search(r"\((\d+)/(\d+) clips from cache\)", resumed.stdout).groups())
+    assert cached >= finished_before  # every clip finished before the kill was reused, none made twice
+    assert clips_in(cache) - finished_before <= total - cached
+    got = book_of(out)
+    assert [row[:4] for row in got] == [row[:4] for row in expected]
+    for (*_, duration), (*_, want) in zip(got, expected):
+        assert duration == pytest.approx(want, rel=0.005)
