@@ -1,15 +1,19 @@
 """Content-addressed clip store: a clip's file name is its Line.key, so a rebuild reuses every unchanged clip."""
 from __future__ import annotations
 
+import contextlib
 import os
+import re
 import tempfile
-from contextlib import contextmanager
+from dataclasses import dataclass
 from pathlib import Path
 from typing import Iterator
 
 import platformdirs
 
 ENV_VAR = "NARRATE_CACHE_DIR"
+_CLIP_NAME = re.compile(r"[0-9a-f]{64}\.wav")  # the Line.key
+_TEMP_NAME = re.compile(r"\.[0-9a-f]{40}\.[a-z0-9_]+\.wav")  # atomic_path's, left behind by a killed build
 
 
 def _current_umask() -> int:
@@ -38,8 +42,50 @@ class ClipCache:
     def has(self, key: str) -> bool:
         return self.path_for(key).is_file()
 
+    def files(self) -> Iterator[tuple[Path, bool]]:
+        """(path, is_clip) for every file of the store: finished clips, and the temporary files that a
+        killed build leaves behind (never under a clip's name). Files it did not name are not its own."""
+        for path in self.root.glob("[0-9a-f][0-9a-f]/*.wav"):
+            is_clip = bool(_CLIP_NAME.fullmatch(path.name))
+            if is_clip or _TEMP_NAME.fullmatch(path.name):
+                yield path, is_clip
 
-@contextmanager
+
+@dataclass(frozen=True)
+class CacheInfo:
+    path: Path  # the clip store
+    clips: int
+    bytes: int  # on disk, leftovers of killed builds included
+
+
+def cache_info(root: Path | None = None) -> CacheInfo:
+    """How many clips the cache under `root` (default: cache_root()) holds, and the bytes it takes."""
+    cache = ClipCache(root)
+    clips = size = 0
+    for path, is_clip in cache.files():
+        with contextlib.suppress(FileNotFoundError):  # a running build just renamed its temporary file
+            size += path.stat().st_size
+            clips += is_clip
+    return CacheInfo(path=cache.root, clips=clips, bytes=size)
+
+
+def clear_cache(root: Path | None = None) -> int:
+    """Deletes every clip (and leftover temporary file) of the cache under `root`; returns the clips deleted.
+
+    Only files the store names itself are touched, so a NARRATE_CACHE_DIR pointed at a folder that holds
+    anything else loses nothing else."""
+    cache = ClipCache(root)
+    removed = 0
+    for path, is_clip in cache.files():
+        path.unlink(missing_ok=True)
+        removed += is_clip
+    for shard in cache.root.glob("[0-9a-f][0-9a-f]"):
+        with contextlib.suppress(OSError):  # not empty: something that is not ours lives there
+            shard.rmdir()
+    return removed
+
+
+@contextlib.contextmanager
 def atomic_path(final: Path, suffix: str | None = None) -> Iterator[Path]:
     """A temporary path beside `final`, renamed onto it only if the block succeeds.
 

@@ -1,43 +1,162 @@
-"""Synthesis around the engine: cache hits, de-duplication, order, progress (fake engine, in-process)."""
-import wave
+"""Synthesis around the engine: cache hits, de-duplication, order, progress, and workers that stall or die.
+
+The engines are the fakes of fake_engine.py, run in real worker processes; what they spoke is read back from
+a log file named in the voice's options.
+"""
+import signal
+import time
 
 import pytest
 
-from fake_engine import FakeEngine
-from narrate.cache import ClipCache, atomic_path
+from fake_engine import FakeEngine, TroubleEngine, spoken
+from narrate.cache import ClipCache
 from narrate.casting import clip_key
 from narrate.engines import base
+from narrate.errors import EngineError
 from narrate.model import Line, Segment, Voice
-from narrate.synth import synthesize
+from narrate.synth import StallLimits, synthesize
+
+QUICK = StallLimits(min_seconds=1.0, speech_factor=0.0, attempts=3)  # a stall is noticed after 1 s
+
+
+@pytest.fixture(autouse=True)
+def engines(monkeypatch):
+    monkeypatch.setitem(base._engines, "fake", FakeEngine())
+    monkeypatch.setitem(base._engines, "trouble", TroubleEngine())
+
+
+@pytest.fixture(autouse=True)
+def time_limit():
+    """A stalled worker that is not replaced would hang the test run: fail the test instead."""
+    def expire(_signum, _frame):
+        raise TimeoutError("synthesis took over 15 s: a stalled worker was not replaced")
+
+    previous = signal.signal(signal.SIGALRM, expire)
+    signal.alarm(15)
+    yield
+    signal.alarm(0)
+    signal.signal(signal.SIGALRM, previous)
 
 
 @pytest.fixture()
-def fake(monkeypatch):
-    engine = FakeEngine()
-    monkeypatch.setitem(base._engines, "fake", engine)
-    return engine
+def log(tmp_path):
+    return tmp_path / "spoken.log"
 
 
-def line(index, text, voice="mid"):
-    v = Voice(engine="fake", voice=voice)
+def line(index, text, voice="mid", engine="fake", **options):
+    v = Voice(engine=engine, voice=voice, options=tuple(sorted((k, str(v)) for k, v in options.items())))
     segment = Segment(chapter=1, index=index, kind="narration", text=text, start=0, end=len(text), paragraph=0)
     return Line(segment=segment, voice=v, text_to_speak=text, key=clip_key(v, "fake 1", text))
 
 
-def test_clips_in_order_with_real_lengths_and_cache_reuse(tmp_path, fake):
+def trouble_lines(log, texts, **options):
+    return [line(i, text, engine="trouble", log=log, **options) for i, text in enumerate(texts)]
+
+
+def seconds_of(text):
+    return 0.04 * len(text)  # what the fake engine makes of it
+
+
+def test_clips_in_order_with_real_lengths_and_cache_reuse(tmp_path, log):
     cache = ClipCache(tmp_path)
-    lines = [line(0, "One line."), line(1, "A second, longer line."), line(2, "One line."), line(3, "One line.", "low")]
+    lines = [line(0, "One line.", log=log), line(1, "A second, longer line.", log=log),
+             line(2, "One line.", log=log), line(3, "One line.", "low", log=log)]
     events = []
-    clips = synthesize(lines, cache, jobs=1, on_progress=events.append)
+    clips = synthesize(lines, cache, jobs=2, on_progress=events.append)
     assert [c.line for c in clips] == lines
-    assert clips[1].frames == pytest.approx(0.04 * 22 * 22050, rel=0.01)
-    assert len(fake.spoken) == 3  # the repeated line with the same voice was made once
+    assert clips[1].frames == pytest.approx(seconds_of("A second, longer line.") * 22050, rel=0.01)
+    assert sorted(spoken(log)) == [("low", "One line."), ("mid", "A second, longer line."), ("mid", "One line.")]
     assert events[-1].done == 4 and events[-1].total == 4 and events[-1].cached == 0
     assert [e.done for e in events] == sorted(e.done for e in events)
 
-    again = synthesize(lines + [line(4, "New.")], cache, jobs=1, on_progress=events.append)
-    assert len(fake.spoken) == 4  # only the new line
+    again = synthesize(lines + [line(4, "New.", log=log)], cache, jobs=2, on_progress=events.append)
+    assert len(spoken(log)) == 4 and spoken(log)[-1] == ("mid", "New.")  # only the new line
     assert events[-1].cached == 4 and again[4].frames > 0
+
+
+def test_many_lines_on_two_workers_keep_their_order_and_progress_is_monotonic(tmp_path, log):
+    texts = [f"{i}{'.' * (i % 7)}" for i in range(60)]
+    lines = [line(i, text, log=log) for i, text in enumerate(texts)]
+    events = []
+    clips = synthesize(lines, ClipCache(tmp_path), jobs=2, on_progress=events.append)
+    assert [clip.line for clip in clips] == lines
+    assert [clip.frames for clip in clips] == [pytest.approx(seconds_of(t) * 22050, abs=1) for t in texts]
+    assert sorted(text for _voice, text in spoken(log)) == sorted(texts)
+    dones = [e.done for e in events]
+    assert dones == sorted(dones) and dones[0] == 0 and dones[-1] == 60
+    assert len(events) == 61  # one at the start, then one per clip as it is written
+
+
+def test_a_worker_that_stalls_once_is_replaced_and_its_line_retried(tmp_path, log):
+    once = tmp_path / "once"
+    once.mkdir()
+    texts = ["It will HANG here, first of its chunk."] + [f"Line {i}." for i in range(1, 16)]
+    lines = trouble_lines(log, texts, once=once)
+    events = []
+    started = time.monotonic()
+    clips = synthesize(lines, ClipCache(tmp_path), jobs=2, on_progress=events.append, limits=QUICK)
+    elapsed = time.monotonic() - started
+    assert [c.line for c in clips] == lines
+    assert clips[0].frames == pytest.approx(seconds_of(texts[0]) * 22050, abs=1)
+    # each spoken once: the stalled line on its retry, the lines queued behind it by the new worker
+    assert sorted(text for _voice, text in spoken(log)) == sorted(texts)
+    assert events[-1].done == 16 and events[-1].retries == 1
+    assert [e.done for e in events] == sorted(e.done for e in events)
+    assert QUICK.min_seconds <= elapsed < QUICK.min_seconds + 4
+
+
+def test_a_line_that_always_stalls_fails_after_the_attempts_naming_it_and_keeps_finished_clips(tmp_path, log):
+    texts = ["First, fine.", "Second, fine.", "The third will HANG for ever and ever, however long anyone waits "
+             "for it to finish.", "Fourth."]
+    tries = tmp_path / "tries.log"
+    lines = trouble_lines(log, texts, tries=tries)
+    cache = ClipCache(tmp_path)
+    limits = StallLimits(min_seconds=1.0, speech_factor=0.0, attempts=2)
+    started = time.monotonic()
+    with pytest.raises(EngineError) as raised:
+        synthesize(lines, cache, jobs=1, limits=limits)
+    elapsed = time.monotonic() - started
+    message = str(raised.value)
+    assert "failed 2 times on 'The third will HANG for ever and ever, however long [...]'" in message
+    assert "(voice mid)" in message and "gave no result for it within 1 s" in message and "voices.yaml" in message
+    assert [text for _voice, text in spoken(tries)].count(texts[2]) == 2
+    assert 2 * limits.min_seconds <= elapsed < 2 * limits.min_seconds + 4
+    assert cache.has(lines[0].key) and cache.has(lines[1].key) and not cache.has(lines[2].key)
+
+
+def test_a_worker_that_dies_is_replaced_and_a_line_that_always_kills_it_fails_clearly(tmp_path, log):
+    once = tmp_path / "once"
+    once.mkdir()
+    lines = trouble_lines(log, ["Fine.", "This will CRASH the worker.", "Fine too."], once=once)
+    events = []
+    clips = synthesize(lines, ClipCache(tmp_path), jobs=2, on_progress=events.append, limits=QUICK)
+    assert [c.line for c in clips] == lines and events[-1].retries == 1
+
+    fatal = trouble_lines(log, ["Fine.", "This will CRASH every time."])
+    with pytest.raises(EngineError, match=r"failed 3 times on 'This will CRASH every time\.' \(voice mid\); "
+                                          r"the last time its worker process died \(killed by SIGKILL\)"):
+        synthesize(fatal, ClipCache(tmp_path), jobs=2, limits=QUICK)
+
+
+def test_an_engine_error_is_reported_at_once_without_retries(tmp_path, log):
+    lines = trouble_lines(log, ["Fine.", "Please FAIL this one."])
+    started = time.monotonic()
+    with pytest.raises(EngineError, match="trouble engine refuses 'Please FAIL this one.'"):
+        synthesize(lines, ClipCache(tmp_path), jobs=1, limits=QUICK)
+    assert time.monotonic() - started < QUICK.min_seconds
+    assert spoken(log) == [("mid", "Fine.")]
+
+
+def test_an_unknown_engine_fails_before_any_worker_starts(tmp_path):
+    with pytest.raises(EngineError, match="unknown speech engine 'nope'"):
+        synthesize([line(0, "Hello.", engine="nope")], ClipCache(tmp_path), jobs=2)
+
+
+def test_stall_allowance_grows_with_the_speech_duration():
+    limits = StallLimits()
+    assert limits.seconds_for(line(0, "Short.")) == limits.min_seconds
+    minute = line(0, " ".join(["word"] * 170))  # at 170 words a minute: a minute of speech
+    assert limits.seconds_for(minute) == pytest.approx(limits.speech_factor * 60)
 
 
 def test_key_changes_with_voice_text_and_engine_version():
@@ -47,16 +166,3 @@ def test_key_changes_with_voice_text_and_engine_version():
     assert clip_key(Voice(engine="fake", voice="mid", rate=200), "fake 1", "Hello.") != base_key
     assert clip_key(v, "fake 2", "Hello.") != base_key
     assert clip_key(v, "fake 1", "Hello!") != base_key
-
-
-def test_atomic_path_leaves_nothing_on_failure(tmp_path):
-    final = tmp_path / "clips" / "x.wav"
-    with pytest.raises(RuntimeError):
-        with atomic_path(final) as tmp:
-            tmp.write_bytes(b"partial")
-            raise RuntimeError("killed mid-write")
-    assert not final.exists() and list(final.parent.iterdir()) == []
-    with atomic_path(final) as tmp:
-        with wave.open(str(tmp), "wb") as w:
-            w.setnchannels(1), w.setsampwidth(2), w.setframerate(22050), w.writeframes(b"\0\0" * 10)
-    assert final.is_file() and list(final.parent.iterdir()) == [final]

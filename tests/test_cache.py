@@ -1,0 +1,81 @@
+"""The clip store: atomic writes, and what `narrate cache info|clear` see and remove."""
+import hashlib
+import subprocess
+import sys
+import wave
+from pathlib import Path
+
+import pytest
+
+from audio_tools import tone_wav
+from narrate.cache import CacheInfo, ClipCache, atomic_path, cache_info, cache_root, clear_cache
+
+
+def store_clip(cache: ClipCache, text: str, seconds: float = 0.1) -> Path:
+    path = cache.path_for(hashlib.sha256(text.encode()).hexdigest())
+    with atomic_path(path) as tmp:
+        tone_wav(tmp, seconds)
+    return path
+
+
+def leave_temporary_file(cache: ClipCache, text: str) -> None:
+    """What a build killed mid-write leaves: atomic_path's temporary file, in a process that is SIGKILLed."""
+    path = cache.path_for(hashlib.sha256(text.encode()).hexdigest())
+    code = ("import os, sys; from pathlib import Path; from narrate.cache import atomic_path\n"
+            "with atomic_path(Path(sys.argv[1])) as tmp:\n"
+            "    tmp.write_bytes(b'RIFF' * 100)\n"
+            "    os.kill(os.getpid(), 9)\n")
+    subprocess.run([sys.executable, "-c", code, str(path)], check=False)
+    assert not path.exists()
+
+
+def test_atomic_path_leaves_nothing_on_failure(tmp_path):
+    final = tmp_path / "clips" / "x.wav"
+    with pytest.raises(RuntimeError):
+        with atomic_path(final) as tmp:
+            tmp.write_bytes(b"partial")
+            raise RuntimeError("killed mid-write")
+    assert not final.exists() and list(final.parent.iterdir()) == []
+    with atomic_path(final) as tmp:
+        with wave.open(str(tmp), "wb") as w:
+            w.setnchannels(1), w.setsampwidth(2), w.setframerate(22050), w.writeframes(b"\0\0" * 10)
+    assert final.is_file() and list(final.parent.iterdir()) == [final]
+
+
+def test_info_counts_clips_and_every_byte_on_disk(tmp_path):
+    cache = ClipCache(tmp_path)
+    assert cache_info(tmp_path) == CacheInfo(path=tmp_path / "clips", clips=0, bytes=0)  # not even created yet
+    clips = [store_clip(cache, text, seconds) for text, seconds in [("one", 0.1), ("two", 0.2), ("three", 0.3)]]
+    leave_temporary_file(cache, "four")
+    info = cache_info(tmp_path)
+    temporary = [p for p in cache.root.rglob(".*") if p.is_file()]
+    assert len(temporary) == 1 and temporary[0].stat().st_size == 400
+    assert info.clips == 3
+    assert info.bytes == sum(p.stat().st_size for p in clips) + 400
+
+
+def test_clear_removes_clips_and_leftovers_but_nothing_it_did_not_write(tmp_path):
+    cache = ClipCache(tmp_path)
+    for text in ("one", "two", "three"):
+        store_clip(cache, text)
+    leave_temporary_file(cache, "four")
+    foreign = cache.root / "ab" / "my-song.wav"
+    foreign.parent.mkdir(parents=True, exist_ok=True)
+    foreign.write_bytes(b"mine")
+    beside = tmp_path / "notes.txt"
+    beside.write_text("mine too")
+
+    assert clear_cache(tmp_path) == 3
+    assert cache_info(tmp_path) == CacheInfo(path=cache.root, clips=0, bytes=0)
+    assert foreign.read_bytes() == b"mine" and beside.read_text() == "mine too"
+    assert sorted(p.relative_to(tmp_path).as_posix() for p in tmp_path.rglob("*")) == [
+        "clips", "clips/ab", "clips/ab/my-song.wav", "notes.txt"]  # emptied shard folders are gone
+    assert clear_cache(tmp_path) == 0
+
+
+def test_default_root_follows_the_environment(tmp_path, monkeypatch):
+    monkeypatch.setenv("NARRATE_CACHE_DIR", str(tmp_path))
+    assert cache_root() == tmp_path
+    store_clip(ClipCache(), "hello")
+    assert cache_info().clips == 1 and cache_info().path == tmp_path / "clips"
+    assert clear_cache() == 1 and cache_info().clips == 0
