@@ -51,11 +51,21 @@ class ClipCache:
                 yield path, is_clip
 
 
+def masters_root(root: Path | None = None) -> Path:
+    """Where mastered chapter WAVs are kept by fingerprint (produce.py), so a rebuild re-encodes only changes."""
+    return (root or cache_root()) / "masters"
+
+
+def _master_files(root: Path | None) -> Iterator[Path]:
+    return (p for p in masters_root(root).glob("*") if re.fullmatch(r"\.?[0-9a-f]{64}[.\w]*\.(wav|json)", p.name))
+
+
 @dataclass(frozen=True)
 class CacheInfo:
     path: Path  # the clip store
     clips: int
     bytes: int  # on disk, leftovers of killed builds included
+    master_bytes: int = 0  # mastered chapters kept for incremental rebuilds
 
 
 def cache_info(root: Path | None = None) -> CacheInfo:
@@ -66,7 +76,11 @@ def cache_info(root: Path | None = None) -> CacheInfo:
         with contextlib.suppress(FileNotFoundError):  # a running build just renamed its temporary file
             size += path.stat().st_size
             clips += is_clip
-    return CacheInfo(path=cache.root, clips=clips, bytes=size)
+    masters = 0
+    for path in _master_files(root):
+        with contextlib.suppress(FileNotFoundError):
+            masters += path.stat().st_size
+    return CacheInfo(path=cache.root, clips=clips, bytes=size, master_bytes=masters)
 
 
 def clear_cache(root: Path | None = None) -> int:
@@ -82,6 +96,8 @@ def clear_cache(root: Path | None = None) -> int:
     for shard in cache.root.glob("[0-9a-f][0-9a-f]"):
         with contextlib.suppress(OSError):  # not empty: something that is not ours lives there
             shard.rmdir()
+    for path in _master_files(root):
+        path.unlink(missing_ok=True)
     return removed
 
 

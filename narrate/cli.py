@@ -207,6 +207,34 @@ def check(outdir, acx, voices):
         out.print(f"all {len(reports)} file(s) meet the {targets.name} targets", highlight=False)
 
 
+@cli.group()
+@common_options
+def cache():
+    """The clip cache (NARRATE_CACHE_DIR, else the platform cache directory)."""
+
+
+@cache.command("info")
+@common_options
+def cache_info_command():
+    """Where the cache is, how many clips it holds and their size."""
+    from .cache import cache_info
+
+    info = cache_info()
+    click.echo(f"{info.path}: {info.clips} clips, {info.bytes / 1e6:.1f} MB; "
+               f"mastered chapters {info.master_bytes / 1e6:.1f} MB")
+
+
+@cache.command("clear")
+@common_options
+def cache_clear_command():
+    """Delete every cached clip and mastered chapter (the next build makes everything again)."""
+    from .cache import clear_cache
+
+    removed = clear_cache()
+    if not Settings.quiet:
+        click.echo(f"removed {removed} clips")
+
+
 def main(argv=None):
     """Entry point: the one place that turns errors into exit codes."""
     args = sys.argv[1:] if argv is None else list(argv)

@@ -13,7 +13,7 @@ from typing import Callable
 from . import __version__, assemble, export, produce, subtitles
 from .annotate import annotate
 from .annotate.overrides import Override, apply_overrides, with_speakers
-from .cache import ClipCache, atomic_path, cache_root
+from .cache import ClipCache, atomic_path, masters_root
 from .casting import build_casting, cast_entries, check_voice_ids, lines_for, title_segment
 from .config import Config, find_voices_file, load_config, where
 from .errors import InputError
@@ -172,7 +172,7 @@ def build(story: str | Path, outdir: str | Path = "out", voices: str | Path | No
 
     made = produce.make_parts(audio, finish, out,
                               lambda part, fmt: assemble.chapter_file_name(part.number, last_number, part.title, fmt),
-                              cache_root() / "masters", previous, jobs or default_jobs(), on_file)
+                              masters_root(), previous, jobs or default_jobs(), on_file)
     book_file = None
     if "m4b" in wanted_formats:
         book_file = out / f"{_safe_name(book.title)}.m4b"

@@ -1,5 +1,6 @@
 """The command line: exit codes, messages without tracebacks, stdout only for results, common options."""
 import json
+import re
 
 import pytest
 
@@ -109,3 +110,16 @@ def test_voices_lists_ids_language_gender(capsys):
     ids = {row[0] for row in rows if row}
     assert {"en-us", "en-gb-x-rp", "+f3", "+m3"} <= ids and "fr-fr" not in ids
     assert any(row[:3] == ["en-us", "en-us", "male"] for row in rows), out[:500]
+
+
+def test_cache_info_and_clear(capsys, tmp_path):
+    path = story(tmp_path, SHORT)
+    code, _, _ = run(capsys, "build", path, "-o", tmp_path / "out", "--format", "mp3", "-q")
+    assert code == 0
+    code, out, _ = run(capsys, "cache", "info")
+    clips = int(re.search(r": (\d+) clips", out)[1])
+    assert code == 0 and clips >= 3 and str(tmp_path / "cache") in out
+    code, out, _ = run(capsys, "cache", "clear")
+    assert out.strip() == f"removed {clips} clips"
+    code, out, _ = run(capsys, "cache", "info")
+    assert ": 0 clips" in out and "mastered chapters 0.0 MB" in out

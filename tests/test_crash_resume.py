@@ -12,6 +12,8 @@ from pathlib import Path
 
 import pytest
 
+from narrate.cache import cache_info
+
 ROOT = Path(__file__).resolve().parents[1]
 STORY = ROOT / "tests" / "stories" / "the-ferry-at-dunmore.txt"
 
@@ -26,7 +28,8 @@ def env_for(cache: Path) -> dict:
 
 
 def clips_in(cache: Path) -> int:
-    return len(list((cache / "clips").glob("*/*.wav"))) if (cache / "clips").is_dir() else 0
+    """Finished clips only: a temporary file a kill left behind is not one."""
+    return cache_info(cache).clips
 
 
 def book_of(out: Path) -> list[tuple]:
