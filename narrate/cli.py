@@ -238,6 +238,7 @@ def cache_clear_command():
 def main(argv=None):
     """Entry point: the one place that turns errors into exit codes."""
     args = sys.argv[1:] if argv is None else list(argv)
+    Settings.quiet = Settings.debug = False  # set again by this command line's options
     try:
         cli.main(args=args, prog_name="narrate", standalone_mode=False)
     except NarrateError as err:
