@@ -9,7 +9,7 @@ import shutil
 import tempfile
 from dataclasses import dataclass
 from pathlib import Path
-from typing import Mapping, Sequence
+from typing import Iterable, Mapping, Sequence
 
 from mutagen.id3 import APIC, ID3, ID3NoHeaderError, PictureType
 
@@ -109,14 +109,17 @@ def embed_cover_mp3(path: Path, cover: Cover) -> None:
         tags.save(tmp, v2_version=3)
 
 
-def write_m4b(chapters: Sequence[ChapterAudio], out_path: Path, tags: BookTags, bitrate: str = "64k",
-              sample_rate: int | None = None) -> list[ChapterMark]:
+def write_m4b(chapters: Sequence[ChapterAudio] | Iterable[ChapterAudio], out_path: Path, tags: BookTags,
+              bitrate: str = "64k", sample_rate: int | None = None) -> list[ChapterMark]:
     """One AAC book file with a chapter marker at the start of every chapter, tags and cover; written atomically.
 
     The chapters are decoded and streamed, one after another, into one encoder (mono, at `sample_rate`, by
-    default the first chapter's). Returns the chapter marks as written."""
-    if not chapters:
-        raise ValueError("write_m4b needs at least one chapter")
+    default the first chapter's). They may come from an iterator that yields each as it is ready, so encoding
+    the book overlaps with making its chapters. Returns the chapter marks as written."""
+    if sample_rate is None:
+        chapters = list(chapters)
+        if not chapters:
+            raise ValueError("write_m4b needs at least one chapter")
     rate = sample_rate or int(ffmpeg.probe(chapters[0].path)["stream"]["sample_rate"])
     out_path.parent.mkdir(parents=True, exist_ok=True)
     # the intermediate AAC (~34 MB an hour) goes beside the book, not into a possibly small /tmp
@@ -138,7 +141,7 @@ def write_m4b(chapters: Sequence[ChapterAudio], out_path: Path, tags: BookTags, 
     return marks
 
 
-def _encode_chapters(chapters: Sequence[ChapterAudio], out: Path, rate: int, bitrate: str) -> list[ChapterMark]:
+def _encode_chapters(chapters: Iterable[ChapterAudio], out: Path, rate: int, bitrate: str) -> list[ChapterMark]:
     marks: list[ChapterMark] = []
     written = 0  # bytes of s16 mono: two per frame (a pipe read may end mid-sample, so count bytes)
     with ffmpeg.Feed(["-f", "s16le", "-ar", str(rate), "-ac", "1", "-i", "pipe:0",

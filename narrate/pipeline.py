@@ -170,17 +170,19 @@ def build(story: str | Path, outdir: str | Path = "out", voices: str | Path | No
         written.append(ChapterWritten(path, seconds))
         emit(written[-1])
 
+    book_file = out / f"{_safe_name(book.title)}.m4b" if "m4b" in wanted_formats else None
+    book_tags = export.BookTags(title=book.title, author=book.author, year=book.year, cover=cover_art)
+    book_print = produce.book_fingerprint([produce.fingerprint(a, finish) for a in audio], book_tags)
+    write_book = None
+    if book_file is not None and (previous.get(book_file.name) != book_print or not book_file.is_file()):
+        def write_book(made_in_order) -> None:
+            marks = produce.write_book(made_in_order, book_file, book_tags, output.bitrate,
+                                       assemble.plan_sample_rate(audio[0].plan))
+            on_file(book_file, marks[-1].end)
+
     made = produce.make_parts(audio, finish, out,
                               lambda part, fmt: assemble.chapter_file_name(part.number, last_number, part.title, fmt),
-                              masters_root(), previous, jobs or default_jobs(), on_file)
-    book_file = None
-    if "m4b" in wanted_formats:
-        book_file = out / f"{_safe_name(book.title)}.m4b"
-        tags = export.BookTags(title=book.title, author=book.author, year=book.year, cover=cover_art)
-        book_print = produce.book_fingerprint(made, tags)
-        if previous.get(book_file.name) != book_print or not book_file.is_file():
-            marks = produce.write_book(made, book_file, tags, output.bitrate)
-            on_file(book_file, marks[-1].end)
+                              masters_root(), previous, jobs or default_jobs(), on_file, write_book)
     starts = itertools.accumulate((m.seconds for m in made[:-1]), initial=0.0)
     subtitles.write_vtt(out / f"{_safe_name(book.title)}.vtt",
                         [cue for m, start in zip(made, starts) for cue in subtitles.cues_from_plan(m.part.plan, start)])
