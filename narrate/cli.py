@@ -1,4 +1,7 @@
-"""The command line: a thin skin over narrate.pipeline. The only module that prints or imports click."""
+"""The command line: a thin skin over narrate.pipeline. The only module that prints or imports click.
+
+Each command imports what it needs when it runs: synthesis workers re-import this module, and `narrate script`
+starts faster, when importing it costs little."""
 from __future__ import annotations
 
 import sys
@@ -8,11 +11,8 @@ from pathlib import Path
 
 import click
 
-from . import __version__, pipeline
-from .engines import get_engine
+from . import __version__
 from .errors import CheckFailed, NarrateError
-from .scriptio import render, render_review
-from .synth import SynthProgress
 
 INTERNAL_ERROR_EXIT = 70
 
@@ -79,6 +79,9 @@ def build(story, outdir, voices, jobs, chapters, speed, script_file, formats, co
     """Build the audiobook: one audio file per chapter in OUTDIR."""
     from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeRemainingColumn
 
+    from . import pipeline
+    from .synth import SynthProgress
+
     with Progress(TextColumn("{task.description}"), BarColumn(), MofNCompleteColumn(), TimeRemainingColumn(),
                   console=console(stderr=True), disable=Settings.quiet, transient=True) as bar:
         task = bar.add_task("reading", total=None)
@@ -119,6 +122,9 @@ def _clock(seconds: float) -> str:
 @common_options
 def script(story, fmt, voices, review, include_front_matter):
     """Print the annotated script: every passage tagged narration, dialogue (with its speaker) or skipped."""
+    from . import pipeline
+    from .scriptio import render, render_review
+
     _config, result = pipeline.load(story, voices, include_front_matter=include_front_matter)
     warn(pipeline.script_warnings(result))
     click.echo(render_review(result) if review else render(result, fmt))
@@ -133,6 +139,8 @@ def voices(engine_id, lang):
     from rich.table import Table
 
     out = console()
+    from .engines import get_engine
+
     listed = get_engine(engine_id).voices()
     variants = [v for v in listed if v.id.startswith("+")]
     table = Table("id", "language", "gender", "name", box=None)
