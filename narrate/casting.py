@@ -3,16 +3,24 @@ from __future__ import annotations
 
 import hashlib
 import json
-from dataclasses import asdict, dataclass
-from typing import Iterable, Literal
+from collections import defaultdict
+from dataclasses import asdict, dataclass, field, replace
+from typing import Iterable, Iterator, Literal
 
-from .config import Config, VoiceSpec, where
+from . import pronounce
+from .config import CharacterSpec, Config, VoiceSpec, where
 from .engines import get_engine
 from .errors import ConfigError
 from .model import NARRATOR, UNKNOWN, CastEntry, Character, Line, Script, Segment, Voice
 from .normalize import speakable
 
 Source = Literal["voices.yaml", "auto", "default"]
+
+# Auto-casting: once every voice of a pool is taken, its voices again at these pitches (espeak 0-99, from the
+# voice's own 50), far apart first. A pitch closer than MIN_PITCH_GAP to one that a speaker already has with
+# that voice is used only when no well-separated one is left.
+PITCH_STEPS = (0, 16, -16, 30, -30)
+MIN_PITCH_GAP = 12
 
 
 @dataclass(frozen=True)
@@ -21,11 +29,18 @@ class Casting:
     unattributed: Voice
     characters: dict[str, Voice]
     sources: dict[str, Source]  # where each character's voice came from
+    # voices.yaml `pronounce:` with each key made speech-ready like the text it is matched against: the
+    # book's entries, and per character that has its own, the book's merged with its own (its own win)
+    book_pronounce: dict[str, str] = field(default_factory=dict)
+    pronounce: dict[str, dict[str, str]] = field(default_factory=dict)
 
     def voice_for(self, speaker: str) -> Voice:
         if speaker == NARRATOR:
             return self.narrator
         return self.characters.get(speaker, self.unattributed)
+
+    def pronunciations_for(self, speaker: str) -> dict[str, str]:
+        return self.pronounce.get(speaker, self.book_pronounce)
 
 
 def cast_entries(config: Config) -> list[CastEntry]:
@@ -45,8 +60,10 @@ def _voice(spec: VoiceSpec, voice_id: str, speed: float) -> Voice:
 def build_casting(config: Config, characters: Iterable[Character], speed: float = 1.0) -> Casting:
     """Cast every speaker: voices.yaml first, then the default pools, deterministically.
 
-    Uncast speakers are taken most-lines-first so the busiest get the first (most distinct) pool voices;
-    nobody is auto-cast to the narrator's or the unattributed voice while the pool has others."""
+    Uncast speakers are taken most-lines-first, each getting the first pool voice (in the pool's order, most
+    distinct first) that nobody has yet; when the pool runs out, its voices again at other pitches, so no two
+    speakers share a voice and pitch. Nobody is auto-cast to the narrator's or the unattributed voice while the
+    pool has others, and a speaker's gender (voices.yaml's, else the story's) picks the pool."""
     data = config.data
     narrator = _voice(data.narrator, config.narrator_voice, speed)
     unattributed = _voice(data.unattributed, config.unattributed_voice, speed)
@@ -55,23 +72,57 @@ def build_casting(config: Config, characters: Iterable[Character], speed: float 
     for name, spec in data.characters.items():
         if spec.voice:
             voices[name], sources[name] = _voice(spec, spec.voice, speed), "voices.yaml"
-    taken = {narrator.voice, unattributed.voice, *(v.voice for v in voices.values())}
+    pitches: dict[str, list[int]] = defaultdict(list)  # voice id -> the pitches speakers have with it
+    for voice in (narrator, unattributed, *voices.values()):
+        pitches[voice.voice].append(voice.pitch)
     found = {c.name: c for c in characters}
     uncast = [name for name in data.characters if name not in voices]
     uncast += sorted((n for n in found if n not in data.characters and n not in (NARRATOR, UNKNOWN)),
                      key=lambda n: (-found[n].lines, n))
-    next_in_pool = {gender: 0 for gender in config.pools}
     for name in uncast:
-        spec = data.characters.get(name)
-        gender = (spec.gender if spec else None) or (found[name].gender if name in found else None) or "neutral"
+        spec = data.characters.get(name, CharacterSpec())
+        gender = spec.gender or (found[name].gender if name in found else None) or "neutral"
         pool = config.pools[gender]
-        fresh = [v for v in pool if v not in taken] or [v for v in pool if v not in (narrator.voice, unattributed.voice)] or pool
-        voice_id = fresh[next_in_pool[gender] % len(fresh)] if fresh is pool else fresh[0]
-        next_in_pool[gender] += 1
-        taken.add(voice_id)
-        voices[name] = _voice(spec or VoiceSpec(), voice_id, speed)
-        sources[name] = "auto" if spec is None else "default"
-    return Casting(narrator=narrator, unattributed=unattributed, characters=voices, sources=sources)
+        others = [v for v in pool if v not in (narrator.voice, unattributed.voice)]
+        voice_id, pitch = next(_free_voices(others or pool, pitches, spec.pitch))
+        pitches[voice_id].append(pitch)
+        voices[name] = replace(_voice(spec, voice_id, speed), pitch=pitch)
+        sources[name] = "default" if name in data.characters else "auto"
+    book_pronounce = _speakable_keys(data.pronounce, data.language)
+    pronounce = {name: {**book_pronounce, **_speakable_keys(spec.pronounce, data.language)}
+                 for name, spec in data.characters.items() if spec.pronounce}
+    return Casting(narrator=narrator, unattributed=unattributed, characters=voices, sources=sources,
+                   book_pronounce=book_pronounce, pronounce=pronounce)
+
+
+def _free_voices(candidates: list[str], pitches: dict[str, list[int]],
+                 fixed_pitch: int | None) -> Iterator[tuple[str, int]]:
+    """(voice id, pitch) choices among `candidates`, best first: a voice nobody has, at its own pitch (or the
+    speaker's `pitch:`); then each voice at the PITCH_STEPS that are well apart from every pitch speakers have
+    it at; then at any pitch nobody has it at. Only a hundred speakers on one voice would leave none: then it
+    is shared."""
+    if fixed_pitch is None:
+        well_apart = [Voice.pitch + step for step in PITCH_STEPS]
+        any_free = sorted(range(100), key=lambda p: (abs(p - Voice.pitch), p))
+    else:
+        well_apart = any_free = [fixed_pitch]
+    for voice_id in candidates:
+        if not pitches[voice_id]:
+            yield voice_id, well_apart[0]
+    for pitch in well_apart:
+        for voice_id in candidates:
+            if all(abs(pitch - taken) >= MIN_PITCH_GAP for taken in pitches[voice_id]):
+                yield voice_id, pitch
+    for pitch in any_free:
+        for voice_id in candidates:
+            if pitch not in pitches[voice_id]:
+                yield voice_id, pitch
+    yield candidates[0], any_free[0]
+
+
+def _speakable_keys(entries: dict[str, str], language: str) -> dict[str, str]:
+    """Pronunciation entries keyed as speakable() writes the word, since that is the text they are applied to."""
+    return {speakable(word, language): spoken for word, spoken in entries.items()}
 
 
 def check_voice_ids(config: Config) -> None:
@@ -105,7 +156,8 @@ def title_segment(chapter_index: int, title: str) -> Segment:
 
 
 def lines_for(segments: Iterable[Segment], casting: Casting, language: str = "en") -> list[Line]:
-    """One Line per spoken segment (skipped segments produce none), its text made speech-ready.
+    """One Line per spoken segment (skipped segments produce none), its text made speech-ready, then said the
+    way the speaker's `pronounce:` entries (over the book's) say.
 
     The script keeps the words as written; only what the engine is asked to say (and so the cache key) changes."""
     versions: dict[str, str] = {}
@@ -113,10 +165,11 @@ def lines_for(segments: Iterable[Segment], casting: Casting, language: str = "en
     for segment in segments:
         if segment.kind == "skipped" or not segment.text.strip():
             continue
-        voice = casting.voice_for(segment.speaker if segment.kind == "dialogue" else NARRATOR)
+        speaker = segment.speaker if segment.kind == "dialogue" else NARRATOR
+        voice = casting.voice_for(speaker)
         if voice.engine not in versions:
             versions[voice.engine] = get_engine(voice.engine).version()
-        text = speakable(segment.text, language)
+        text = pronounce.apply(speakable(segment.text, language), casting.pronunciations_for(speaker))
         lines.append(Line(segment=segment, voice=voice, text_to_speak=text,
                           key=clip_key(voice, versions[voice.engine], text)))
     return lines

@@ -2,11 +2,13 @@
 from __future__ import annotations
 
 import difflib
+import re
 from pathlib import Path
 from typing import Annotated, Any, Literal
 
 import yaml
-from pydantic import BaseModel, BeforeValidator, ConfigDict, Field, ValidationError, field_validator, model_validator
+from pydantic import (AfterValidator, BaseModel, BeforeValidator, ConfigDict, Field, ValidationError, field_validator,
+                      model_validator)
 
 from .errors import ConfigError
 
@@ -47,6 +49,28 @@ def parse_duration(value: Any) -> float:
 Duration = Annotated[float, BeforeValidator(parse_duration)]
 
 
+def check_word(word: str) -> str:
+    """A `pronounce:` key: the word or phrase as the story writes it."""
+    if not word.strip() or not any(c.isalpha() for c in word):
+        raise ValueError("must be a word or phrase of the story, such as Natasha")
+    return word.strip()
+
+
+def check_respelling(spoken: str) -> str:
+    """A `pronounce:` value: a respelling ("Nah-tah-sha"), espeak phonemes in [[ ]] ("[[n@t'A:S@]]"), or both."""
+    if not spoken.strip():
+        raise ValueError("must say how to pronounce the word: a respelling such as Nah-tah-sha, "
+                         "or espeak phonemes such as [[n@t'A:S@]]")
+    brackets = re.findall(r"\[\[|\]\]", spoken)
+    if brackets != ["[[", "]]"] * (len(brackets) // 2):
+        raise ValueError("has unbalanced phoneme brackets: write espeak phonemes as [[n@t'A:S@]]")
+    return spoken.strip()
+
+
+# word as written -> how to say it; keys and values are checked one by one so errors name the entry's line
+Pronunciations = dict[Annotated[str, AfterValidator(check_word)], Annotated[str, AfterValidator(check_respelling)]]
+
+
 class _Strict(BaseModel):
     model_config = ConfigDict(extra="forbid", frozen=True)
 
@@ -63,6 +87,7 @@ class VoiceSpec(_Strict):
 class CharacterSpec(VoiceSpec):
     aliases: list[str] = []
     gender: Literal["male", "female", "neutral"] | None = None
+    pronounce: Pronunciations = {}  # how this character says words: over the book-wide `pronounce:`
 
     @field_validator("aliases", mode="before")
     @classmethod
@@ -131,6 +156,7 @@ class VoicesFile(_Strict):
     author_notes: bool = False
     first_person: str = "narrator"  # who speaks the narrator's own quotes ("I said"): narrator, or a character
     overrides: list[OverrideSpec] = []
+    pronounce: Pronunciations = {}  # book-wide: every speaker says these words so
     credits: Credits = Credits()
     pauses: Pauses = Pauses()
     output: Output = Output()
@@ -162,9 +188,14 @@ def find_voices_file(story: str | Path, explicit: str | Path | None) -> Path | N
     return beside if beside.is_file() else None
 
 
+def builtin_config(language: str = "en") -> Config:
+    """The casting of a story in `language` that has no voices.yaml: the built-in voices."""
+    return _with_defaults("built-in defaults", VoicesFile(language=language))
+
+
 def load_config(path: Path | None) -> Config:
     if path is None:
-        return _with_defaults("built-in defaults", VoicesFile())
+        return builtin_config()
     try:
         text = path.read_text(encoding="utf-8")
     except (OSError, UnicodeDecodeError) as err:
@@ -231,7 +262,7 @@ def _explain(path: Path, root: yaml.Node | None, err: ValidationError) -> str:
     first = err.errors()[0]
     loc = tuple(first["loc"])
     # pydantic appends the union member / literal name to loc for some errors; keep the key path only
-    loc = tuple(p for p in loc if not (isinstance(p, str) and p in {"str", "int", "float", "bool", "function-before[_one_alias_is_a_list()]"}))
+    loc = tuple(p for p in loc if not (isinstance(p, str) and p in {"str", "int", "float", "bool", "[key]", "function-before[_one_alias_is_a_list()]"}))
     dotted = ".".join(str(p) for p in loc) or "(top level)"
     line = _nearest_line(_key_lines(root), [str(p) for p in loc])
     where = f"{path}:{line}" if line else str(path)
