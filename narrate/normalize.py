@@ -37,6 +37,7 @@ def speakable(text: str, language: str = ENGLISH) -> str:
     English gets every rule; another language only has its plain whole numbers written out, when num2words
     knows that language, and is otherwise returned unchanged.
     """
+    text = text.replace("[[", "[ [")  # espeak reads [[...]] as phonemes: only pronounce: entries may say so
     if _base_language(language) == ENGLISH:
         return _english(text)
     return _other_language(text, language)

@@ -108,10 +108,13 @@ def test_a_respelling_changes_what_espeak_says(tmp_path):
     assert respelled > word + 0.5
 
 
-@pytest.mark.xfail(strict=True, reason="engines/espeak.py does not yet pass espeakPHONEMES to espeak_Synth "
-                                       "(pyttsx3 2.99 calls it with ENDPAUSE | CHARS_UTF8 only), so [[...]] is "
-                                       "spelled out instead of read as phonemes")
 def test_espeak_reads_a_phoneme_string_as_the_word_not_as_letters(tmp_path):
     word = speech_seconds(tmp_path, "I am Natasha.")
     phonemes = speech_seconds(tmp_path, pronounce.apply("I am Natasha.", {"Natasha": "[[n@t'A:S@]]"}))
     assert phonemes == pytest.approx(word, rel=0.25)
+
+
+def test_brackets_written_in_a_story_are_not_read_as_phonemes():
+    from narrate.normalize import speakable
+
+    assert "[[" not in speakable("He typed [[x]] into the box.")

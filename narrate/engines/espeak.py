@@ -19,6 +19,8 @@ What pyttsx3 does on Linux, measured, and what this module does about it:
 - Audio is collected with `bytes +=`, quadratic in the length of one call: long texts are spoken in chunks
   of at most MAX_CHUNK_CHARS, cut at sentence (then clause, then word) boundaries, and the frames joined.
 - The driver prints "Audio saved to <path>" on stdout for every file: stdout is redirected around calls.
+- The driver synthesizes without espeak's PHONEMES flag, so a pronunciation written as espeak phonemes
+  (`[[n@t'A:S@]]`) would be spelled out letter by letter; the flag is added to its Synth calls.
 - libespeak-ng's thread does not survive a fork. The engine is created in the process that uses it and is
   created again in a forked child, which re-initialises libespeak-ng there. That is only safe while no
   synthesis is running at the moment of the fork: process pools must use the spawn or forkserver start
@@ -175,10 +177,25 @@ def _process_engine() -> pyttsx3.Engine:
         # libespeak-ng again in this process.
         _session = None
         EspeakDriver._moduleInitialized = False
+    _read_phoneme_brackets()
     tts = pyttsx3.Engine("espeak")  # not pyttsx3.init(): that may hand back an engine that already ran
     tts.runAndWait()  # a fresh engine's first runAndWait returns early: spend it on an empty queue
     _session = (os.getpid(), tts)
     return tts
+
+
+def _read_phoneme_brackets() -> None:
+    """Make the driver's espeak_Synth calls read [[...]] as phonemes (see the module docstring)."""
+    espeak = _espeak_library()
+    if getattr(espeak.Synth, "reads_phonemes", False):
+        return
+    synth = espeak.Synth
+
+    def synth_with_phonemes(*args, flags=espeak.CHARS_AUTO, **kwargs):
+        return synth(*args, flags=flags | espeak.PHONEMES, **kwargs)
+
+    synth_with_phonemes.reads_phonemes = True
+    espeak.Synth = synth_with_phonemes
 
 
 def _wait_until_idle() -> None:
