@@ -118,25 +118,87 @@ def _clock(seconds: float) -> str:
               show_default=True)
 @click.option("--voices", type=click.Path(path_type=Path), help="voices.yaml whose characters guide attribution.")
 @click.option("--review", is_flag=True, help="List the least certain quotes first, with their context.")
+@click.option("--unknown-words", is_flag=True, help="List names and rare words the engine may say wrong.")
 @click.option("--include-front-matter", is_flag=True, help="EPUB: also read the cover page, copyright, contents...")
 @common_options
-def script(story, fmt, voices, review, include_front_matter):
+def script(story, fmt, voices, review, unknown_words, include_front_matter):
     """Print the annotated script: every passage tagged narration, dialogue (with its speaker) or skipped."""
     from . import pipeline
     from .scriptio import render, render_review
 
-    _config, result = pipeline.load(story, voices, include_front_matter=include_front_matter)
+    config, result = pipeline.load(story, voices, include_front_matter=include_front_matter)
     warn(pipeline.script_warnings(result))
+    if unknown_words:
+        from .annotate.unknown_words import unknown_words as find_unknown
+
+        data = config.data
+        known = {*data.pronounce, *(word for spec in data.characters.values() for word in spec.pronounce)}
+        for word, count in find_unknown(result, 50, data.language, known):
+            click.echo(f"{count:5d}  {word}")
+        click.echo("Add a respelling for any the engine says wrong under `pronounce:` in voices.yaml.", err=True)
+        return
     click.echo(render_review(result) if review else render(result, fmt))
+
+
+@cli.command()
+@click.argument("story", type=click.Path(path_type=Path))
+@click.option("--voices", type=click.Path(path_type=Path),
+              help="voices.yaml to read and, with --write, to write (default: voices.yaml beside the story).")
+@click.option("--write", is_flag=True, help="Create or merge voices.yaml: every speaker gets an entry.")
+@common_options
+def cast(story, voices, write):
+    """Who speaks how often, and with which voice (and where that voice came from)."""
+    from rich.table import Table
+
+    from . import pipeline
+    from .castfile import cast_table, unused_characters, write_voices
+    from .casting import build_casting
+
+    config, script = pipeline.load(story, voices)
+    casting = build_casting(config, script.characters)
+    rows = cast_table(script, config, casting)
+    warn(unused_characters(script, config))
+    table = Table("speaker", "lines", "words", "gender", "voice", "pitch", "from", box=None)
+    for row in rows:
+        table.add_row(row.speaker, str(row.lines), str(row.words), row.gender or "?", row.voice_id, str(row.pitch),
+                      row.source)
+    console().print(table)
+    if write:
+        target = Path(voices) if voices else Path(story).resolve().parent / "voices.yaml"
+        added = write_voices(target, script, config if target.is_file() else None, casting)
+        if not Settings.quiet:
+            click.echo(f"{target}: {'added ' + ', '.join(added) if added else 'already casts everyone'}", err=True)
 
 
 @cli.command()
 @click.option("--engine", "engine_id", default="espeak", show_default=True)
 @click.option("--lang", help="Only voices whose language starts with this, e.g. en.")
+@click.option("--sample", is_flag=True, help="Write one short clip per voice (or per character with --cast).")
+@click.option("--cast", "cast_story", type=click.Path(path_type=Path), help="With --sample: one clip per speaker.")
+@click.option("--voices", "voices_file", type=click.Path(path_type=Path), help="With --cast: the voices.yaml.")
+@click.option("--out", type=click.Path(path_type=Path), default=Path("auditions"), show_default=True,
+              help="With --sample: where the clips go.")
 @common_options
-def voices(engine_id, lang):
-    """List the engine's voices, to copy into voices.yaml."""
+def voices(engine_id, lang, sample, cast_story, voices_file, out):
+    """List the engine's voices, to copy into voices.yaml; --sample writes clips to choose them by ear."""
     from rich.table import Table
+
+    if sample:
+        from .auditions import cast_auditions, engine_auditions, write_auditions
+
+        if cast_story:
+            from . import pipeline
+            from .castfile import cast_table
+            from .casting import build_casting
+
+            config, script = pipeline.load(cast_story, voices_file)
+            casting = build_casting(config, script.characters)
+            auditions = cast_auditions(cast_table(script, config, casting), casting, config.data.language)
+        else:
+            auditions = engine_auditions(lang or "en", engine_id)
+        files = write_auditions(out, auditions)
+        click.echo(f"{len(files)} clips in {out}/")
+        return
 
     out = console()
     from .engines import get_engine

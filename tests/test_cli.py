@@ -123,3 +123,27 @@ def test_cache_info_and_clear(capsys, tmp_path):
     assert out.strip() == f"removed {clips} clips"
     code, out, _ = run(capsys, "cache", "info")
     assert ": 0 clips" in out and "mastered chapters 0.0 MB" in out
+
+
+def test_cast_table_and_write_twice_keeps_the_users_comment(capsys, tmp_path):
+    path = story(tmp_path, SHORT)
+    voices = tmp_path / "voices.yaml"
+    voices.write_text("# my casting notes\nnarrator: {voice: en-us}  # keep me\n", encoding="utf-8")
+    code, out, err = run(capsys, "cast", path, "--write")
+    assert code == 0 and "Mara" in out and "Tomas" in out and "added" in err
+    first = voices.read_text(encoding="utf-8")
+    assert "# my casting notes" in first and "# keep me" in first and "Mara:" in first and "Tomas:" in first
+    code, _, err = run(capsys, "cast", path, "--write")
+    assert code == 0 and "already casts everyone" in err
+    assert voices.read_text(encoding="utf-8") == first
+
+
+def test_voice_auditions_are_written(capsys, tmp_path):
+    code, out, _ = run(capsys, "voices", "--sample", "--cast", story(tmp_path, SHORT), "--out", tmp_path / "aud")
+    assert code == 0
+    assert sorted(p.name for p in (tmp_path / "aud").iterdir()) == ["Mara.mp3", "Tomas.mp3", "narrator.mp3"]
+
+
+def test_unknown_words_lists_names(capsys, tmp_path):
+    code, out, _ = run(capsys, "script", story(tmp_path, SHORT), "--unknown-words")
+    assert code == 0 and "Tomas" in out
