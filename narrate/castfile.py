@@ -6,9 +6,7 @@ the voices auto-casting gave them, which makes those voices the user's to change
 """
 from __future__ import annotations
 
-import difflib
 import io
-import re
 from collections import defaultdict
 from dataclasses import dataclass
 from pathlib import Path
@@ -19,7 +17,7 @@ from ruamel.yaml.util import load_yaml_guess_indent
 
 from .cache import atomic_path
 from .casting import Casting
-from .config import Config, load_config, where
+from .config import Config, load_config
 from .model import NARRATOR, UNKNOWN, Script, Voice
 
 
@@ -71,28 +69,6 @@ def _spoken_counts(script: Script) -> tuple[dict[str, int], dict[str, int]]:
         utterances[speaker].add(line)
         words[speaker] += len(segment.text.split())
     return {speaker: len(keys) for speaker, keys in utterances.items()}, words
-
-
-def unused_characters(script: Script, config: Config) -> list[str]:
-    """A warning (`file:line: what and the fix`) per voices.yaml character that neither speaks in the story
-    nor is named in it, by its name or an alias: a misspelling, or an entry for another story."""
-    speakers = {s.speaker for s in script.segments if s.kind == "dialogue"}
-    found_names = [c.name for c in script.characters]
-    warnings = []
-    for name, spec in config.data.characters.items():
-        names = [name, *spec.aliases]
-        if name in speakers or any(_mentions(script.book.source, n) for n in names):
-            continue
-        close = difflib.get_close_matches(name, found_names, n=1)
-        hint = f" Did you mean {close[0]}?" if close else ""
-        warnings.append(f"{where(config, f'characters.{name}')}: characters.{name}: not found in "
-                        f"{script.book.path}: the story never names {' or '.join(map(repr, names))}.{hint} "
-                        f"Check the spelling, or remove the entry if it belongs to another story.")
-    return warnings
-
-
-def _mentions(text: str, name: str) -> bool:
-    return re.search(rf"(?<!\w){re.escape(name)}(?!\w)", text, re.IGNORECASE) is not None
 
 
 def write_voices(path: str | Path, script: Script, config: Config | None, casting: Casting) -> list[str]:

@@ -1,8 +1,10 @@
 """Who speaks with which voice: Config + Script -> Casting -> Lines (what the engine will say, keyed for the cache)."""
 from __future__ import annotations
 
+import difflib
 import hashlib
 import json
+import re
 from collections import defaultdict
 from dataclasses import asdict, dataclass, field, replace
 from typing import Iterable, Iterator, Literal
@@ -174,3 +176,24 @@ def lines_for(segments: Iterable[Segment], casting: Casting, language: str = "en
                           key=clip_key(voice, versions[voice.engine], text)))
     return lines
 
+
+def unused_characters(script: Script, config: Config) -> list[str]:
+    """A warning (`file:line: what and the fix`) per voices.yaml character that neither speaks in the story
+    nor is named in it, by its name or an alias: a misspelling, or an entry for another story."""
+    speakers = {s.speaker for s in script.segments if s.kind == "dialogue"}
+    found_names = [c.name for c in script.characters]
+    warnings = []
+    for name, spec in config.data.characters.items():
+        names = [name, *spec.aliases]
+        if name in speakers or any(_mentions(script.book.source, n) for n in names):
+            continue
+        close = difflib.get_close_matches(name, found_names, n=1)
+        hint = f" Did you mean {close[0]}?" if close else ""
+        warnings.append(f"{where(config, f'characters.{name}')}: characters.{name}: not found in "
+                        f"{script.book.path}: the story never names {' or '.join(map(repr, names))}.{hint} "
+                        f"Check the spelling, or remove the entry if it belongs to another story.")
+    return warnings
+
+
+def _mentions(text: str, name: str) -> bool:
+    return re.search(rf"(?<!\w){re.escape(name)}(?!\w)", text, re.IGNORECASE) is not None

@@ -151,13 +151,13 @@ def cast(story, voices, write):
     from rich.table import Table
 
     from . import pipeline
-    from .castfile import cast_table, unused_characters, write_voices
+    from .castfile import cast_table, write_voices
     from .casting import build_casting
 
     config, script = pipeline.load(story, voices)
     casting = build_casting(config, script.characters)
     rows = cast_table(script, config, casting)
-    warn(unused_characters(script, config))
+    warn(script.warnings)  # a voices.yaml character the story never names is among them
     table = Table("speaker", "lines", "words", "gender", "voice", "pitch", "from", box=None)
     for row in rows:
         table.add_row(row.speaker, str(row.lines), str(row.words), row.gender or "?", row.voice_id, str(row.pitch),

@@ -292,7 +292,7 @@ _HOUR = re.compile(rf"(?<![\w:.])(?P<hour>1[0-2]|0?[1-9])\s?{_MERIDIEM}")
 _PERCENT = re.compile(rf"{_MINUS}{_ALONE_BEFORE}(?P<amount>{_AMOUNT})\s?%")
 _DECADE = re.compile(r"(?<![\w'’.,])['’]?(?P<decade>\d{1,3}0)['’]?s\b")
 _ORDINAL = re.compile(rf"{_ALONE_BEFORE}(?P<number>\d+)(?:st|nd|rd|th)\b")
-_YEAR = re.compile(rf"(?<![\w.,$£€])(?P<year>1\d\d\d|20\d\d)(?![\w%]|[.,:]\d)")
+_YEAR = re.compile(r"(?<![\w.,$£€])(?P<year>1\d\d\d|20\d\d)(?![\w%]|[.,:]\d)")
 _NUMBER = re.compile(rf"{_MINUS}{_ALONE_BEFORE}(?P<amount>{_AMOUNT}){_ALONE_AFTER}")
 # Other languages: only a whole number among words, not one in a time, an amount or a range (10:30, $5, 10-12).
 _PLAIN_INTEGER = re.compile(r"(?<![\w.,:/$£€-])\d+(?!\w|[.,:/-]\d|\s?%)")

@@ -14,7 +14,7 @@ from . import __version__, assemble, export, produce, subtitles
 from .annotate import annotate
 from .annotate.overrides import Override, apply_overrides, with_speakers
 from .cache import ClipCache, atomic_path, masters_root
-from .casting import build_casting, cast_entries, check_voice_ids, lines_for, title_segment
+from .casting import build_casting, cast_entries, check_voice_ids, lines_for, title_segment, unused_characters
 from .config import Config, find_voices_file, load_config, where
 from .errors import InputError
 from .ingest import load_book
@@ -66,7 +66,7 @@ def load(story: str | Path, voices: str | Path | None = None, script_file: str |
     script = apply_overrides(script, rules)
     if script_file is not None:
         script = _with_edited_speakers(script, Path(script_file))
-    return config, script
+    return config, replace(script, warnings=(*script.warnings, *unused_characters(script, config)))
 
 
 def _with_edited_speakers(script: Script, script_file: Path) -> Script:
@@ -173,16 +173,17 @@ def build(story: str | Path, outdir: str | Path = "out", voices: str | Path | No
     book_file = out / f"{_safe_name(book.title)}.m4b" if "m4b" in wanted_formats else None
     book_tags = export.BookTags(title=book.title, author=book.author, year=book.year, cover=cover_art)
     book_print = produce.book_fingerprint([produce.fingerprint(a, finish) for a in audio], book_tags)
-    write_book = None
-    if book_file is not None and (previous.get(book_file.name) != book_print or not book_file.is_file()):
-        def write_book(made_in_order) -> None:
-            marks = produce.write_book(made_in_order, book_file, book_tags, output.bitrate,
-                                       assemble.plan_sample_rate(audio[0].plan))
-            on_file(book_file, marks[-1].end)
+    def write_book(made_in_order) -> None:
+        marks = produce.write_book(made_in_order, book_file, book_tags, output.bitrate,
+                                   assemble.plan_sample_rate(audio[0].plan))
+        on_file(book_file, marks[-1].end)
+
+    book_is_current = book_file is None or (previous.get(book_file.name) == book_print and book_file.is_file())
 
     made = produce.make_parts(audio, finish, out,
                               lambda part, fmt: assemble.chapter_file_name(part.number, last_number, part.title, fmt),
-                              masters_root(), previous, jobs or default_jobs(), on_file, write_book)
+                              masters_root(), previous, jobs or default_jobs(), on_file,
+                              None if book_is_current else write_book)
     starts = itertools.accumulate((m.seconds for m in made[:-1]), initial=0.0)
     subtitles.write_vtt(out / f"{_safe_name(book.title)}.vtt",
                         [cue for m, start in zip(made, starts) for cue in subtitles.cues_from_plan(m.part.plan, start)])

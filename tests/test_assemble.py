@@ -1,5 +1,4 @@
 """Assembly with real ffmpeg: pauses from structure, streamed encoding, tags, names, atomic output."""
-from pathlib import Path
 
 import pytest
 

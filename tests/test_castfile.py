@@ -6,7 +6,8 @@ from pathlib import Path
 import pytest
 
 from narrate import pipeline
-from narrate.castfile import cast_table, unused_characters, write_voices
+from narrate.castfile import cast_table, write_voices
+from narrate.casting import unused_characters
 from narrate.casting import build_casting
 from narrate.config import load_config
 from narrate.model import Book, Character, Script, Segment
