@@ -154,7 +154,7 @@ def cast(story, voices, write):
     from .castfile import cast_table, write_voices
     from .casting import build_casting
 
-    config, script = pipeline.load(story, voices)
+    config, script = pipeline.load(story, voices, voices_may_be_new=write)
     casting = build_casting(config, script.characters)
     rows = cast_table(script, config, casting)
     warn(script.warnings)  # a voices.yaml character the story never names is among them

@@ -53,10 +53,12 @@ class BuildReport:
 
 
 def load(story: str | Path, voices: str | Path | None = None, script_file: str | Path | None = None,
-         include_front_matter: bool = False) -> tuple[Config, Script]:
+         include_front_matter: bool = False, voices_may_be_new: bool = False) -> tuple[Config, Script]:
     """Read voices.yaml (looked up per find_voices_file), annotate the story with its cast, then apply the
-    manual fixes: voices.yaml `overrides:`, and the speakers of an edited script file when one is given."""
-    config = load_config(find_voices_file(story, voices))
+    manual fixes: voices.yaml `overrides:`, and the speakers of an edited script file when one is given.
+    With `voices_may_be_new`, a `voices` path that does not exist yet means the built-in defaults."""
+    new_file = voices_may_be_new and voices is not None and not Path(voices).exists()  # `cast --write` makes it
+    config = load_config(None if new_file else find_voices_file(story, voices))
     book = load_book(story, include_front_matter=include_front_matter)
     data = config.data
     script = annotate(book, cast=cast_entries(config), author_notes=data.author_notes,

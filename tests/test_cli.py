@@ -147,3 +147,10 @@ def test_voice_auditions_are_written(capsys, tmp_path):
 def test_unknown_words_lists_names(capsys, tmp_path):
     code, out, _ = run(capsys, "script", story(tmp_path, SHORT), "--unknown-words")
     assert code == 0 and "Tomas" in out
+
+
+def test_cast_write_creates_a_named_voices_file(capsys, tmp_path):
+    target = tmp_path / "new" / "cast.yaml"
+    code, _, err = run(capsys, "cast", story(tmp_path, SHORT), "--voices", target, "--write")
+    assert code == 0 and "added Mara, Tomas" in err
+    assert "Mara:" in target.read_text(encoding="utf-8")
