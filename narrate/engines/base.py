@@ -14,13 +14,17 @@ from __future__ import annotations
 import difflib
 from abc import ABC, abstractmethod
 from importlib import metadata
-from typing import ClassVar
+from typing import ClassVar, Literal
 
 from narrate.errors import EngineError
 from narrate.model import Voice, VoiceInfo
 
 ENTRY_POINT_GROUP = "narrate.engines"
-BUILTIN_ENGINES = {"espeak": "narrate.engines.espeak:EspeakEngine"}
+BUILTIN_ENGINES = {
+    "espeak": "narrate.engines.espeak:EspeakEngine",
+    "hibari": "narrate.engines.hibari:HibariEngine",
+    "piper": "narrate.engines.piper:PiperEngine",
+}
 
 # One instance per engine id per process, created on first use. Engines that hold process-bound state
 # (a native library, a thread) must notice a fork themselves: a forked child inherits this dict.
@@ -32,6 +36,12 @@ class Engine(ABC):
 
     engine_id: ClassVar[str]
     install_hint: ClassVar[str]  # what to run when available() is False, e.g. "sudo apt-get install espeak-ng"
+    # How a pool should run several syntheses at once: in worker processes (one engine each), or in threads
+    # of one process sharing one engine instance (its synthesize() must then be thread-safe).
+    parallel: ClassVar[Literal["processes", "threads"]] = "processes"
+    # Seconds of speech per second of one CPU core, as `narrate engines` shows it; "fast" is > 50x real
+    # time (espeak-ng, hibari), "moderate" 5-50x (piper), "slow" below that; "unknown" when not declared.
+    speed_class: ClassVar[Literal["fast", "moderate", "slow", "unknown"]] = "unknown"
 
     def version(self) -> str:
         """Part of every clip's cache key: when it changes, cached clips are synthesized again.

@@ -1,0 +1,174 @@
+"""What the neural engines (piper.py, hibari.py) share: voice options, rate to speed, joining sentences, WAV
+writing, and one model per process.
+
+Both run an ONNX model through onnxruntime, one sentence at a time, and return float samples. The models pad
+every sentence with silence of their own (hibari: ~0.3 s of digital silence before and ~0.45 s after), so a
+line of three sentences would carry ~1.5 s of gaps that narrate's pauses know nothing about. Each sentence is
+trimmed to its sound and the sentences are joined with `sentence_silence` seconds, the same for both engines.
+
+numpy comes with the engines' extras: it is imported where it is used, so that an engine's class loads without
+it and can say how to install it.
+"""
+from __future__ import annotations
+
+import os
+import threading
+import wave
+from collections.abc import Callable, Iterable
+from dataclasses import dataclass
+from typing import TYPE_CHECKING, Generic, TypeVar
+
+from narrate.errors import EngineError
+from narrate.model import Voice
+
+if TYPE_CHECKING:
+    import numpy as np
+
+    from narrate.engines.base import Engine
+
+NOMINAL_WPM = 170  # Voice.rate that maps to the engines' own speed 1.0
+MIN_SPEED, MAX_SPEED = 0.5, 2.0  # beyond these both models mumble or drawl; `tempo` variants go further
+SENTENCE_SILENCE = 0.25  # seconds between sentences of one line: DESIGN.md's default sentence pause
+SILENCE_DBFS = -60.0  # quieter than this, in 10 ms frames, counts as the model's padding
+KEEP_BEFORE, KEEP_AFTER = 0.02, 0.06  # seconds kept around the sound: onsets and decays stay whole
+
+_TRUE, _FALSE = {"true", "yes", "on", "1"}, {"false", "no", "off", "0"}
+
+T = TypeVar("T")
+
+
+@dataclass(frozen=True)
+class Option:
+    """One setting a voice may give under `options:`; `kind` is float or bool."""
+
+    kind: type
+    default: float | bool
+    low: float = 0.0
+    high: float = 0.0
+    help: str = ""
+
+    def parse(self, engine_id: str, name: str, raw: str) -> float | bool:
+        if self.kind is bool:
+            word = raw.strip().lower()
+            if word in _TRUE | _FALSE:
+                return word in _TRUE
+            raise EngineError(f"{engine_id} voice option {name}: must be true or false, got {raw!r}")
+        try:
+            value = float(raw)
+        except ValueError:
+            value = float("nan")
+        if not self.low <= value <= self.high:  # NaN fails this too
+            raise EngineError(
+                f"{engine_id} voice option {name}: must be a number from {self.low:g} to {self.high:g} "
+                f"({self.help}), got {raw!r}"
+            )
+        return value
+
+
+SENTENCE_SILENCE_OPTION = Option(float, SENTENCE_SILENCE, 0.0, 2.0, "seconds of silence between sentences")
+
+
+def parse_options(engine_id: str, voice: Voice, schema: dict[str, Option]) -> dict[str, float | bool]:
+    """The voice's options checked against `schema`, with every option's default filled in.
+
+    Raises EngineError naming the option and the valid choices.
+    """
+    given = dict(voice.options)
+    unknown = sorted(set(given) - set(schema))
+    if unknown:
+        raise EngineError(
+            f"the {engine_id} engine has no voice option {', '.join(unknown)}; "
+            f"its options are: {', '.join(sorted(schema))}"
+        )
+    return {
+        name: option.parse(engine_id, name, given[name]) if name in given else option.default
+        for name, option in schema.items()
+    }
+
+
+def check_voice(engine: Engine, voice_id: str) -> None:
+    """Raises EngineError, naming the nearest valid ids, when the engine has no voice `voice_id`."""
+    suggestions = engine.suggest_voices(voice_id)
+    if suggestions is not None:
+        nearest = f"nearest: {', '.join(suggestions)}; " if suggestions else ""
+        raise EngineError(
+            f"unknown {engine.engine_id} voice {voice_id!r}; {nearest}`narrate voices --engine {engine.engine_id}` "
+            "lists them"
+        )
+
+
+def speed(engine_id: str, voice: Voice) -> float:
+    """`Voice.rate` (words per minute) as the engine's speed factor: 170 wpm is 1.0, 255 wpm is 1.5."""
+    factor = voice.rate / NOMINAL_WPM
+    if not MIN_SPEED <= factor <= MAX_SPEED:
+        raise EngineError(
+            f"the {engine_id} engine speaks from {MIN_SPEED * NOMINAL_WPM:.0f} to {MAX_SPEED * NOMINAL_WPM:.0f} "
+            f"words per minute, got rate {voice.rate}; change the voice's rate, or use a `tempo` variant for more"
+        )
+    return factor
+
+
+def join_sentences(sentences: Iterable[np.ndarray], sample_rate: int, gap: float) -> np.ndarray:
+    """The sentences' float samples, each trimmed to its sound, joined with `gap` seconds of silence."""
+    import numpy as np
+
+    trimmed = [trim(sentence, sample_rate) for sentence in sentences]
+    trimmed = [sentence for sentence in trimmed if sentence.size]
+    if not trimmed:
+        return np.zeros(0, np.float32)
+    silence = np.zeros(round(gap * sample_rate), np.float32)
+    pieces = [trimmed[0]]
+    for sentence in trimmed[1:]:
+        pieces += [silence, sentence]
+    return np.concatenate(pieces).astype(np.float32, copy=False)
+
+
+def trim(samples: np.ndarray, sample_rate: int) -> np.ndarray:
+    """`samples` without the padding before and after the sound (10 ms frames under SILENCE_DBFS)."""
+    import numpy as np
+
+    frame = sample_rate // 100
+    count = len(samples) // frame
+    if count == 0:
+        return samples[:0]
+    power = np.square(samples[: count * frame].reshape(count, frame), dtype=np.float64).mean(axis=1)
+    loud = np.flatnonzero(power > 10 ** (SILENCE_DBFS / 10))
+    if not loud.size:
+        return samples[:0]
+    start = max(0, loud[0] * frame - round(KEEP_BEFORE * sample_rate))
+    end = min(len(samples), (loud[-1] + 1) * frame + round(KEEP_AFTER * sample_rate))
+    return samples[start:end]
+
+
+def write_wav(path: str, samples: np.ndarray, sample_rate: int, volume: float) -> None:
+    """Float samples (full scale ±1) times `volume`, as a mono 16-bit WAV file."""
+    import numpy as np
+
+    pcm = np.clip(samples * volume, -1.0, 1.0) * 32767.0
+    with wave.open(path, "wb") as out:
+        out.setnchannels(1)
+        out.setsampwidth(2)
+        out.setframerate(sample_rate)
+        out.writeframes(np.round(pcm).astype("<i2").tobytes())
+
+
+class PerProcess(Generic[T]):
+    """Values made on first use, one per key and process.
+
+    onnxruntime's thread pool does not survive a fork, and a model loaded before a fork would be copied into
+    every worker: a forked child makes its own values again, on first use, in the child.
+    """
+
+    def __init__(self, make: Callable[[str], T]):
+        self._make = make
+        self._lock = threading.Lock()  # engines that run in threads share one model per process
+        self._pid = os.getpid()
+        self._values: dict[str, T] = {}
+
+    def get(self, key: str) -> T:
+        with self._lock:
+            if self._pid != os.getpid():
+                self._pid, self._values = os.getpid(), {}
+            if key not in self._values:
+                self._values[key] = self._make(key)
+            return self._values[key]
