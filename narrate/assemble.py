@@ -2,15 +2,16 @@
 WAV master per chapter (memory stays flat), from which export.py encodes every format."""
 from __future__ import annotations
 
+import audioop  # C speed for scaling samples; pydub relies on it too (audioop-lts from Python 3.13)
 import re
 import wave
 from pathlib import Path
-from typing import Iterable, Sequence, Union
+from typing import Iterable, Mapping, Sequence, Union
 
 from .cache import atomic_path
 from .config import Pauses
 from .errors import AudioError
-from .model import NARRATOR, Clip, Segment
+from .model import BOOK_SAMPLE_RATE, NARRATOR, Clip, Segment, Voice
 
 HEAD_SILENCE = 0.75  # room tone before the chapter title (ACX: 0.5-1 s)
 Piece = Union[Clip, float]  # a clip, or seconds of silence
@@ -71,22 +72,24 @@ def plan_sample_rate(plan: Iterable[Piece]) -> int:
     if len(rates) > 1:
         raise AudioError(f"clips of one chapter have different sample rates {sorted(rates)}; "
                          f"use voices of one engine per chapter.")
-    return rates.pop() if rates else 22050
+    return rates.pop() if rates else BOOK_SAMPLE_RATE
 
 
-def write_master(plan: Sequence[Piece], out_path: Path) -> int:
+def write_master(plan: Sequence[Piece], out_path: Path, gains: Mapping[Voice, float] | None = None) -> int:
     """The chapter as one mono 16-bit WAV (atomically): the master every format is encoded from.
 
-    Streams clip by clip, so memory stays flat however long the chapter. Returns the frame count."""
+    Streams clip by clip, so memory stays flat however long the chapter; each clip is scaled by its voice's
+    gain in `gains` (dB, from levels.py) so that every speaker sits at one level. Returns the frame count."""
     rate = plan_sample_rate(plan)
+    factors = {voice: 10 ** (db / 20) for voice, db in (gains or {}).items() if abs(db) >= 0.1}
     with atomic_path(out_path) as tmp, wave.open(str(tmp), "wb") as master:
         master.setnchannels(1)
         master.setsampwidth(2)
         master.setframerate(rate)
-        return sum(_stream(piece, rate, master) for piece in plan)
+        return sum(_stream(piece, rate, master, factors) for piece in plan)
 
 
-def _stream(piece: Piece, rate: int, master: wave.Wave_write) -> int:
+def _stream(piece: Piece, rate: int, master: wave.Wave_write, factors: Mapping[Voice, float]) -> int:
     if not isinstance(piece, Clip):
         frames = int(round(piece * rate))
         master.writeframesraw(b"\x00\x00" * frames)
@@ -96,8 +99,9 @@ def _stream(piece: Piece, rate: int, master: wave.Wave_write) -> int:
             if wav.getnchannels() != 1 or wav.getsampwidth() != 2:
                 raise wave.Error("not mono 16-bit")
             total = 0
+            factor = factors.get(piece.line.voice)
             while chunk := wav.readframes(65536):
-                master.writeframesraw(chunk)
+                master.writeframesraw(audioop.mul(chunk, 2, factor) if factor else chunk)  # saturates, never wraps
                 total += len(chunk) // 2
             return total
     except (EOFError, wave.Error, FileNotFoundError) as err:

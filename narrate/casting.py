@@ -11,9 +11,9 @@ from typing import Iterable, Iterator, Literal
 
 from . import pronounce
 from .config import CharacterSpec, Config, VoiceSpec, where
-from .engines import get_engine
+from .engines import get_engine, variants
 from .errors import ConfigError
-from .model import NARRATOR, UNKNOWN, CastEntry, Character, Line, Script, Segment, Voice
+from .model import BOOK_SAMPLE_RATE, NARRATOR, UNKNOWN, CastEntry, Character, Line, Script, Segment, Voice
 from .normalize import speakable
 
 Source = Literal["voices.yaml", "auto", "default"]
@@ -56,7 +56,8 @@ def _voice(spec: VoiceSpec, voice_id: str, speed: float) -> Voice:
     return Voice(engine=spec.engine, voice=voice_id, rate=rate,
                  pitch=Voice.pitch if spec.pitch is None else spec.pitch,
                  volume=Voice.volume if spec.volume is None else spec.volume,
-                 options=tuple(sorted((k, str(v)) for k, v in spec.options.items())))
+                 options=tuple(sorted((k, str(v)) for k, v in spec.options.items())),
+                 semitones=spec.semitones, tempo=spec.tempo)
 
 
 def build_casting(config: Config, characters: Iterable[Character], speed: float = 1.0) -> Casting:
@@ -146,8 +147,10 @@ def check_voice_ids(config: Config) -> None:
 
 def clip_key(voice: Voice, engine_version: str, text: str) -> str:
     """Names a clip in the cache: the same engine, version, voice and words always give the same audio."""
-    payload = json.dumps({"engine": voice.engine, "version": engine_version, "voice": asdict(voice), "text": text},
-                         sort_keys=True, ensure_ascii=False)
+    if voice.is_variant:  # the variant's samples also depend on ffmpeg and the method it offers
+        engine_version += " / " + variants.variant_version()
+    payload = json.dumps({"engine": voice.engine, "version": engine_version, "voice": asdict(voice), "text": text,
+                          "rate": BOOK_SAMPLE_RATE}, sort_keys=True, ensure_ascii=False)
     return hashlib.sha256(payload.encode("utf-8")).hexdigest()
 
 

@@ -81,6 +81,8 @@ class VoiceSpec(_Strict):
     rate: int | None = Field(default=None, ge=80, le=450)
     pitch: int | None = Field(default=None, ge=0, le=99)
     volume: float | None = Field(default=None, ge=0, le=1)
+    semitones: float = Field(default=0.0, ge=-12, le=12)  # pitch shift of the engine's output
+    tempo: float = Field(default=1.0, ge=0.5, le=2.0)  # speed factor of the engine's output
     options: dict[str, str | int | float | bool] = {}
 
 

@@ -13,6 +13,7 @@ SegmentKind = Literal["narration", "dialogue", "skipped"]
 
 NARRATOR = "narrator"
 UNKNOWN = "unknown"
+BOOK_SAMPLE_RATE = 22050  # every clip is brought to this rate (espeak's own), so engines mix in one book
 
 
 @dataclass(frozen=True)
@@ -105,6 +106,12 @@ class Voice:
     pitch: int = 50  # espeak 0-99
     volume: float = 1.0  # 0-1
     options: tuple[tuple[str, str], ...] = field(default=())
+    semitones: float = 0.0  # a variant: pitch shift applied to the engine's output (formant-preserving)
+    tempo: float = 1.0  # a variant: speed factor applied to the engine's output
+
+    @property
+    def is_variant(self) -> bool:
+        return self.semitones != 0 or self.tempo != 1
 
 
 @dataclass(frozen=True)

@@ -10,7 +10,7 @@ from dataclasses import dataclass, field, replace
 from pathlib import Path
 from typing import Callable
 
-from . import __version__, assemble, export, produce, subtitles
+from . import __version__, assemble, export, levels, produce, subtitles
 from .annotate import annotate
 from .annotate.overrides import Override, apply_overrides, with_speakers
 from .cache import ClipCache, atomic_path, masters_root
@@ -149,7 +149,9 @@ def build(story: str | Path, outdir: str | Path = "out", voices: str | Path | No
         progress.append(p)
         emit(p)
 
-    clips = synthesize(lines, ClipCache(), jobs, on_progress)
+    cache = ClipCache()
+    gains = levels.voice_gains({line.voice for line in lines}, cache, jobs)
+    clips = synthesize(lines, cache, jobs, on_progress)
     announce_clips = clips[:len(parts)]
     body_clips = {clip.line.segment.index: clip for clip in clips[len(parts):]}
 
@@ -157,7 +159,7 @@ def build(story: str | Path, outdir: str | Path = "out", voices: str | Path | No
     out = Path(outdir)
     out.mkdir(parents=True, exist_ok=True)
     finish = produce.Finish(formats=tuple(wanted_formats), bitrate=output.bitrate, loudness=output.loudness,
-                            true_peak=output.true_peak, acx=acx, cover=cover_art)
+                            true_peak=output.true_peak, acx=acx, cover=cover_art, gains=tuple(gains.items()))
     audio = [produce.PartAudio(p.number, p.title,
                                assemble.chapter_plan(clip, p.segments, body_clips, config.data.pauses),
                                {"title": p.title, "album": book.title, "artist": book.author, "date": book.year,

@@ -9,7 +9,7 @@ import tempfile
 from dataclasses import dataclass, replace
 from pathlib import Path
 
-from . import assemble, export
+from . import assemble, export, levels
 from .cache import ClipCache
 from .casting import build_casting, check_voice_ids, lines_for
 from .config import Config, load_config
@@ -110,18 +110,21 @@ def _checked_voice(voice: Voice) -> Voice:
 
 
 def _render(segments: list[Segment], config: Config, casting, out: Path) -> Passage:
-    clips = synthesize(lines_for(segments, casting, config.data.language), ClipCache(), PREVIEW_JOBS)
+    lines = lines_for(segments, casting, config.data.language)
+    cache = ClipCache()
+    gains = levels.voice_gains({line.voice for line in lines}, cache, PREVIEW_JOBS)
+    clips = synthesize(lines, cache, PREVIEW_JOBS)
     plan = assemble.chapter_plan(None, segments, {c.line.segment.index: c for c in clips}, config.data.pauses)
     plan = [assemble.HEAD_SILENCE / 2, *plan[1:-1], config.data.pauses.paragraph]  # short head and tail
     fmt = out.suffix.lower().lstrip(".") or "wav"
     if fmt == "wav":
-        frames = assemble.write_master(plan, out)
+        frames = assemble.write_master(plan, out, gains)
     else:
         if fmt not in ("mp3", "flac", "opus"):
             raise InputError(f"--out {out}: write .wav, .mp3, .flac or .opus.")
         with tempfile.TemporaryDirectory() as work:
             master = Path(work) / "preview.wav"
-            frames = assemble.write_master(plan, master)
+            frames = assemble.write_master(plan, master, gains)
             export.encode(master, out, fmt, config.data.output.bitrate)
     return Passage(segments=[s for s in segments if s.kind != "skipped"], seconds=frames / assemble.plan_sample_rate(plan),
                    path=out)

@@ -16,7 +16,7 @@ from typing import Callable, Iterable, Sequence
 
 from . import assemble, export, loudness, subtitles
 from .cache import atomic_path
-from .model import Clip
+from .model import Clip, Voice
 
 ACX_SAMPLE_RATE = 44100
 ACX_BITRATE = "192k"
@@ -35,6 +35,7 @@ class Finish:
     true_peak: float
     acx: bool = False
     cover: export.Cover | None = None
+    gains: tuple[tuple[Voice, float], ...] = ()  # per voice, dB: every speaker at one level (levels.py)
 
     @property
     def target(self) -> float:
@@ -68,7 +69,9 @@ class Made:
 
 def fingerprint(part: PartAudio, finish: Finish) -> str:
     pieces = [p.line.key if isinstance(p, Clip) else round(p, 4) for p in part.plan]
-    payload = {"title": part.title, "tags": part.tags, "plan": pieces, "finish": finish.key()}
+    voices = {p.line.voice for p in part.plan if isinstance(p, Clip)}
+    gains = sorted((repr(voice), round(db, 2)) for voice, db in finish.gains if voice in voices)  # its own only
+    payload = {"title": part.title, "tags": part.tags, "plan": pieces, "finish": finish.key(), "gains": gains}
     return hashlib.sha256(json.dumps(payload, sort_keys=True, default=str).encode()).hexdigest()
 
 
@@ -127,7 +130,7 @@ def _master(part: PartAudio, finish: Finish, masters: Path) -> Made:
         pass
     raw = masters / f".{print_}.raw.wav"
     try:
-        frames = assemble.write_master(part.plan, raw)
+        frames = assemble.write_master(part.plan, raw, dict(finish.gains))
         rate = assemble.plan_sample_rate(part.plan)
         gain = loudness.gain_for(loudness.measure(raw, true_peak=False), finish.target, finish.true_peak,
                                  loudness.CODEC_HEADROOM_DB + loudness.SAMPLE_PEAK_MARGIN_DB)

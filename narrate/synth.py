@@ -22,10 +22,11 @@ from multiprocessing.connection import Connection, wait
 from pathlib import Path
 from typing import Callable, Iterator, Sequence
 
+from . import ffmpeg
 from .cache import ClipCache, atomic_path
-from .engines import Engine, get_engine
+from .engines import Engine, get_engine, variants
 from .errors import EngineError
-from .model import Clip, Line, Voice
+from .model import BOOK_SAMPLE_RATE, Clip, Line, Voice
 
 # Lines sent to a worker at once: they spare it a round trip to the parent per line, and shrink near the end
 # so that all workers finish together. With espeak-ng a sentence takes a worker ~18 ms and the round trip
@@ -239,12 +240,31 @@ def _render(task: _Task, engines: dict[str, Engine]) -> str:
             engines[task.engine] = pkgutil.resolve_name(task.engine)()
         with atomic_path(Path(task.out_path)) as tmp:
             engines[task.engine].synthesize(task.text, task.voice, str(tmp))
+            _shape(tmp, task.voice)
     except EngineError as err:
         return str(err)
     except Exception as err:  # an engine's bug: name the line so the user can work around it
         return (f"speech engine {task.voice.engine!r} failed on {textwrap.shorten(task.text, 60)!r} "
                 f"(voice {task.voice.voice}): {type(err).__name__}: {err}")
     return "done"
+
+
+def _shape(path: Path, voice: Voice) -> None:
+    """Apply the voice's variant (pitch, tempo) and bring the clip to the book's rate, in one ffmpeg pass;
+    a clip that needs neither (espeak's, unvaried) is left as the engine wrote it."""
+    with wave.open(str(path), "rb") as wav:
+        rate = wav.getframerate()
+    if rate == BOOK_SAMPLE_RATE and not voice.is_variant:
+        return
+    filters = variants.variant_filters(voice.semitones, voice.tempo, rate) if voice.is_variant else []
+    filters.append(f"aresample={BOOK_SAMPLE_RATE}:resampler=soxr")  # a real resampler, not linear
+    shaped = path.with_name(path.stem + ".shaped.wav")
+    try:
+        ffmpeg.run(["-i", str(path), "-af", ",".join(filters), "-ac", "1", "-c:a", "pcm_s16le", "-f", "wav",
+                    str(shaped)], path)
+        shaped.replace(path)
+    finally:
+        shaped.unlink(missing_ok=True)
 
 
 def _clip(line: Line, path: Path) -> Clip:
