@@ -30,6 +30,9 @@ class CastRow:
     voice_id: str
     source: str  # voices.yaml | auto (not in the file) | default (in the file, without a voice) | fallback
     pitch: int = Voice.pitch
+    engine: str = Voice.engine
+    semitones: float = 0.0
+    tempo: float = 1.0
 
 
 def cast_table(script: Script, config: Config, casting: Casting) -> list[CastRow]:
@@ -51,7 +54,8 @@ def cast_table(script: Script, config: Config, casting: Casting) -> list[CastRow
 def _row(speaker: str, lines: dict[str, int], words: dict[str, int], gender: str | None, voice: Voice,
          source: str) -> CastRow:
     return CastRow(speaker=speaker, lines=lines.get(speaker, 0), words=words.get(speaker, 0), gender=gender,
-                   voice_id=voice.voice, source=source, pitch=voice.pitch)
+                   voice_id=voice.voice, source=source, pitch=voice.pitch, engine=voice.engine,
+                   semitones=voice.semitones, tempo=voice.tempo)
 
 
 def _spoken_counts(script: Script) -> tuple[dict[str, int], dict[str, int]]:
@@ -122,9 +126,21 @@ def _new_document(script: Script, config: Config, casting: Casting) -> Commented
         f"Casting for {Path(script.book.path).name}, written by narrate. Change any voice, add pitch, rate or\n"
         f"aliases: your entries and comments are kept when narrate adds speakers. `narrate voices` lists voices.")
     document["language"] = config.data.language
-    document["narrator"] = _flow(voice=casting.narrator.voice)
+    document["narrator"] = _voice_entry(casting.narrator)
+    if casting.unattributed.engine != Voice.engine:  # a neural preset: the unknown voice is part of it
+        document["unattributed"] = _voice_entry(casting.unattributed)
     document["characters"] = CommentedMap()
     return document
+
+
+def _voice_entry(voice: Voice) -> CommentedMap:
+    """A voice as voices.yaml writes it: only what differs from the defaults."""
+    entry = _flow(voice=voice.voice) if voice.engine == Voice.engine else _flow(engine=voice.engine, voice=voice.voice)
+    if voice.semitones:
+        entry["semitones"] = voice.semitones
+    if voice.tempo != 1:
+        entry["tempo"] = voice.tempo
+    return entry
 
 
 def _add_speakers(document: CommentedMap, rows: list[CastRow], indent: int) -> list[str]:
@@ -174,8 +190,8 @@ def _detach_following_lines(characters: CommentedMap) -> str:
 
 
 def _entry(row: CastRow) -> CommentedMap:
-    entry = _flow(voice=row.voice_id)
-    if row.pitch != Voice.pitch:
+    entry = _voice_entry(Voice(engine=row.engine, voice=row.voice_id, semitones=row.semitones, tempo=row.tempo))
+    if row.pitch != Voice.pitch and row.engine == Voice.engine:  # neural voices take pitch from semitones
         entry["pitch"] = row.pitch
     if row.gender in ("male", "female"):
         entry["gender"] = row.gender

@@ -145,23 +145,28 @@ def script(story, fmt, voices, review, unknown_words, include_front_matter):
 @click.option("--voices", type=click.Path(path_type=Path),
               help="voices.yaml to read and, with --write, to write (default: voices.yaml beside the story).")
 @click.option("--write", is_flag=True, help="Create or merge voices.yaml: every speaker gets an entry.")
+@click.option("--engine", type=click.Choice(["hibari", "piper"]),
+              help="Cast everyone with variants of this neural engine's voice (a new voices.yaml).")
 @common_options
-def cast(story, voices, write):
+def cast(story, voices, write, engine):
     """Who speaks how often, and with which voice (and where that voice came from)."""
     from rich.table import Table
 
     from . import pipeline
     from .castfile import cast_table, write_voices
-    from .casting import build_casting
+    from .casting import build_casting, preset_casting
 
     config, script = pipeline.load(story, voices, voices_may_be_new=write)
     casting = build_casting(config, script.characters)
+    if engine:
+        casting = preset_casting(casting, script.characters, engine)
     rows = cast_table(script, config, casting)
     warn(script.warnings)  # a voices.yaml character the story never names is among them
     table = Table("speaker", "lines", "words", "gender", "voice", "pitch", "from", box=None)
     for row in rows:
-        table.add_row(row.speaker, str(row.lines), str(row.words), row.gender or "?", row.voice_id, str(row.pitch),
-                      row.source)
+        voice = row.voice_id if row.engine == "espeak" else f"{row.engine}:{row.voice_id}"
+        pitch = str(row.pitch) if row.engine == "espeak" else f"{row.semitones:+g} st, x{row.tempo:g}"
+        table.add_row(row.speaker, str(row.lines), str(row.words), row.gender or "?", voice, pitch, row.source)
     console().print(table)
     if write:
         target = Path(voices) if voices else Path(story).resolve().parent / "voices.yaml"

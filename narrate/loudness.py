@@ -72,10 +72,11 @@ def measure(path: str | Path, true_peak: bool = True) -> Loudness:
 
 
 def measure_pcm(chunks: Iterable[bytes], sample_rate: int, channels: int = 1,
-                subject: str = "audio stream") -> Loudness:
+                subject: str = "audio stream", true_peak: bool = True) -> Loudness:
     """The same, for raw s16le PCM streamed in (e.g. a chapter plan before it is encoded)."""
+    meter = EBUR128 if true_peak else EBUR128_SAMPLE_PEAK
     with ffmpeg.Feed(["-f", "s16le", "-ar", str(sample_rate), "-ac", str(channels), "-i", "pipe:0",
-                      "-af", EBUR128, "-f", "null", "-"], subject) as feed:
+                      "-af", meter, "-f", "null", "-"], subject) as feed:
         for chunk in chunks:
             feed.write(chunk)
         return parse_summary(feed.finish())

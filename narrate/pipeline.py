@@ -149,9 +149,8 @@ def build(story: str | Path, outdir: str | Path = "out", voices: str | Path | No
         progress.append(p)
         emit(p)
 
-    cache = ClipCache()
-    gains = levels.voice_gains({line.voice for line in lines}, cache, jobs)
-    clips = synthesize(lines, cache, jobs, on_progress)
+    clips = synthesize(lines, ClipCache(), jobs, on_progress)
+    gains = levels.voice_gains(clips, jobs or default_jobs())
     announce_clips = clips[:len(parts)]
     body_clips = {clip.line.segment.index: clip for clip in clips[len(parts):]}
 

@@ -110,10 +110,8 @@ def _checked_voice(voice: Voice) -> Voice:
 
 
 def _render(segments: list[Segment], config: Config, casting, out: Path) -> Passage:
-    lines = lines_for(segments, casting, config.data.language)
-    cache = ClipCache()
-    gains = levels.voice_gains({line.voice for line in lines}, cache, PREVIEW_JOBS)
-    clips = synthesize(lines, cache, PREVIEW_JOBS)
+    clips = synthesize(lines_for(segments, casting, config.data.language), ClipCache(), PREVIEW_JOBS)
+    gains = levels.voice_gains(clips)
     plan = assemble.chapter_plan(None, segments, {c.line.segment.index: c for c in clips}, config.data.pauses)
     plan = [assemble.HEAD_SILENCE / 2, *plan[1:-1], config.data.pauses.paragraph]  # short head and tail
     fmt = out.suffix.lower().lstrip(".") or "wav"
