@@ -16,7 +16,7 @@ from pathlib import Path
 from . import export, pronounce
 from .cache import ClipCache
 from .castfile import CastRow
-from .casting import Casting, clip_key
+from .casting import PRESET_VOICES, Casting, clip_key, preset_variants
 from .config import builtin_config
 from .engines import get_engine
 from .errors import InputError
@@ -43,6 +43,8 @@ def engine_auditions(language: str = "en", engine_id: str = "espeak", all_varian
     or every one with `all_variants`) on the language's built-in default voice (en-us for en)."""
     listed = get_engine(engine_id).voices()
     voices = [info.id for info in listed if info.language != "variant" and info.language.startswith(language)]
+    if engine_id in PRESET_VOICES:  # one bundled neural voice: audition the variants a preset casts from it
+        return variant_auditions(engine_id)
     if not voices:
         raise InputError(f"--lang {language}: no voice of engine '{engine_id}' speaks it. "
                          f"`narrate voices` lists the voices and their languages.")
@@ -51,6 +53,19 @@ def engine_auditions(language: str = "en", engine_id: str = "espeak", all_varian
     base = builtin_config(language.split("-")[0]).narrator_voice
     return [Audition(voice_id, Voice(engine=engine_id, voice=voice_id), _introduction(voice_id, language))
             for voice_id in voices + [base + variant for variant in variants]]
+
+
+def variant_auditions(engine_id: str) -> list[Audition]:
+    """The bundled voice of a neural engine in each variant `cast --engine` may give a speaker."""
+    voice_id, _ = PRESET_VOICES[engine_id]
+    auditions = []
+    for semitones, tempo in preset_variants():
+        label = f"{voice_id} {semitones:+g} st x{tempo:g}"
+        text = (f"This is {voice_id}, shifted {abs(semitones):g} semitones {'up' if semitones >= 0 else 'down'}, "
+                f"at {tempo:g} times the speed.")
+        auditions.append(Audition(label, Voice(engine=engine_id, voice=voice_id, semitones=semitones, tempo=tempo),
+                                  text))
+    return auditions
 
 
 def _introduction(voice_id: str, language: str) -> str:

@@ -214,6 +214,11 @@ _PRESET_NARRATOR = (0.0, 0.97)
 _PRESET_UNATTRIBUTED = (-1.0, 1.15)
 
 
+def preset_variants() -> list[tuple[float, float]]:
+    """Every (semitones, tempo) a preset may cast, the narrator's and the unattributed voice's first."""
+    return [_PRESET_NARRATOR, _PRESET_UNATTRIBUTED, *(v for pool in _PRESET_VARIANTS.values() for v in pool)]
+
+
 def preset_casting(casting: Casting, characters: Iterable[Character], engine: str) -> Casting:
     """The same cast, every voice a variant of `engine`'s bundled voice (`cast --write --engine`).
 

@@ -252,6 +252,27 @@ def preview(story_or_text, voices, chapters, lines, find, speaker, voice_id, cha
 
 
 @cli.command()
+@common_options
+def engines():
+    """Every speech engine: version, voices, speed, and the command that installs a missing one."""
+    from rich.table import Table
+
+    from .engines.base import engine_class, engine_ids
+
+    table = Table("engine", "version", "voices", "speed", "workers", "status", box=None)
+    for engine_id in engine_ids():
+        found = engine_class(engine_id)
+        engine = found()
+        if engine.available():
+            table.add_row(engine_id, engine.version(), str(len(engine.voices())), found.speed_class, found.parallel,
+                          "installed")
+        else:
+            table.add_row(engine_id, "-", "-", found.speed_class, found.parallel,
+                          f"not installed: {found.install_hint}")
+    console().print(table)
+
+
+@cli.command()
 @click.argument("outdir", type=click.Path(path_type=Path))
 @click.option("--acx", is_flag=True, help="Judge the MP3s against ACX's submission rules instead.")
 @click.option("--voices", type=click.Path(path_type=Path), help="voices.yaml whose output targets to use.")

@@ -154,3 +154,21 @@ def test_cast_write_creates_a_named_voices_file(capsys, tmp_path):
     code, _, err = run(capsys, "cast", story(tmp_path, SHORT), "--voices", target, "--write")
     assert code == 0 and "added Mara, Tomas" in err
     assert "Mara:" in target.read_text(encoding="utf-8")
+
+
+def test_engines_lists_each_with_its_state(capsys):
+    code, out, _ = run(capsys, "engines")
+    assert code == 0
+    for engine in ("espeak", "piper", "hibari"):
+        assert re.search(rf"^ {engine} .*(installed|pip install)", out, re.M), out
+
+
+def test_missing_engine_names_its_install_command(capsys, tmp_path, monkeypatch):
+    from narrate.engines import base
+    from narrate.engines.hibari import HibariEngine
+
+    monkeypatch.setattr(HibariEngine, "available", lambda self: False)
+    monkeypatch.delitem(base._engines, "hibari", raising=False)
+    voices = story(tmp_path, "narrator: {engine: hibari, voice: heart}\n", "voices.yaml")
+    code, _, err = run(capsys, "build", story(tmp_path, SHORT), "--voices", voices, "-o", tmp_path / "out")
+    assert code == 3 and "pip install 'narrate[hibari]'" in err

@@ -103,6 +103,11 @@ def get_engine(engine_id: str) -> Engine:
     return engine
 
 
+def engine_class(engine_id: str) -> type[Engine]:
+    """The class registered under `engine_id`, whether or not what it needs is installed (for listings)."""
+    return _load_engine_class(engine_id)
+
+
 def _load_engine_class(engine_id: str) -> type[Engine]:
     entry_point = _find_entry_point(engine_id)
     package = entry_point.dist.name if entry_point.dist else "narrate"

@@ -81,6 +81,7 @@ class EspeakEngine(Engine):
 
     engine_id = "espeak"
     install_hint = INSTALL_HINT
+    speed_class = "fast"
 
     def version(self) -> str:
         return f"pyttsx3 {metadata.version('pyttsx3')} / espeak-ng {_espeak_ng_version()}"
