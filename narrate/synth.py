@@ -85,12 +85,13 @@ def synthesize(lines: Sequence[Line], cache: ClipCache, jobs: int | None = None,
         engine_paths = {engine_id: _engine_path(engine_id) for engine_id in {line.voice.engine for line in misses}}
         tasks = [_Task(engine_paths[line.voice.engine], line.text_to_speak, line.voice,
                        str(cache.path_for(line.key)), limits.seconds_for(line)) for line in misses]
-        for index, finished in _run(tasks, min(jobs or default_jobs(), len(tasks)), limits.attempts):
-            if finished:
-                done += copies[misses[index].key]
-            else:
-                retries += 1
-            report(SynthProgress(done, len(lines), cached, retries))
+        for batch, workers in _batches(misses, jobs or default_jobs()):
+            for position, finished in _run([tasks[i] for i in batch], workers, limits.attempts):
+                if finished:
+                    done += copies[misses[batch[position]].key]
+                else:
+                    retries += 1
+                report(SynthProgress(done, len(lines), cached, retries))
     return [_clip(line, cache.path_for(line.key)) for line in lines]
 
 
@@ -101,6 +102,16 @@ class _Task:
     voice: Voice
     out_path: str
     seconds: float  # how long the worker may take before it counts as stalled
+
+
+def _batches(misses: Sequence[Line], jobs: int) -> list[tuple[list[int], int]]:
+    """(indexes into misses, worker processes) per batch, honouring how each engine parallelises: engines that
+    spread over cores by processes get `jobs` workers; engines that use threads inside one process (and hold a
+    large model) get one worker, which then uses its threads, rather than one copy of the model per core."""
+    by_kind: dict[str, list[int]] = {}
+    for index, line in enumerate(misses):
+        by_kind.setdefault(type(get_engine(line.voice.engine)).parallel, []).append(index)
+    return [(indexes, 1 if kind == "threads" else min(jobs, len(indexes))) for kind, indexes in by_kind.items()]
 
 
 def _engine_path(engine_id: str) -> str:

@@ -166,3 +166,19 @@ def test_key_changes_with_voice_text_and_engine_version():
     assert clip_key(Voice(engine="fake", voice="mid", rate=200), "fake 1", "Hello.") != base_key
     assert clip_key(v, "fake 2", "Hello.") != base_key
     assert clip_key(v, "fake 1", "Hello!") != base_key
+
+
+def test_engines_that_use_threads_get_one_worker_process(monkeypatch):
+    from narrate import synth
+
+    class Threads(FakeEngine):
+        engine_id = "threaded"
+        parallel = "threads"
+
+    monkeypatch.setitem(base._engines, "fake", FakeEngine())
+    monkeypatch.setitem(base._engines, "threaded", Threads())
+    lines = [line(i, f"Line {i}.") for i in range(4)]
+    threaded = [Line(segment=l.segment, voice=Voice(engine="threaded", voice="mid"), text_to_speak=l.text_to_speak,
+                     key=l.key + "t") for l in lines]
+    batches = synth._batches([*lines, *threaded], jobs=2)
+    assert sorted(batches) == [([0, 1, 2, 3], 2), ([4, 5, 6, 7], 1)]
