@@ -106,7 +106,10 @@ def make_parts(parts: Sequence[PartAudio], finish: Finish, out: Path, names: Cal
                 on_file(path, made.seconds)
         return made
 
-    with ThreadPoolExecutor(max_workers=max(1, jobs)) as pool, ThreadPoolExecutor(max_workers=1) as book_pool:
+    # the book's encoder keeps one core busy: the parts share the others (more ffmpegs at once than cores
+    # only adds memory, not speed)
+    workers = max(1, jobs - 1) if book else max(1, jobs)
+    with ThreadPoolExecutor(max_workers=workers) as pool, ThreadPoolExecutor(max_workers=1) as book_pool:
         mastered = [pool.submit(_master, part, finish, masters) for part in parts]  # queued first: run first
         writing = book_pool.submit(book, (f.result() for f in mastered)) if book else None
         made = [f.result() for f in [pool.submit(encode, m) for m in mastered]]

@@ -174,7 +174,8 @@ class _Worker:
 def _run(tasks: list[_Task], jobs: int, attempts: int) -> Iterator[tuple[int, bool]]:
     """Runs every task on `jobs` workers. Yields (task index, True) as each finishes, in any order, and
     (task index, False) whenever one is set back to be tried again."""
-    context = multiprocessing.get_context("forkserver")  # the espeak engine must never be created before a fork
+    # spawn: fresh workers, so no engine is inherited across a fork and no fork server stays running
+    context = multiprocessing.get_context("spawn")
     pending = deque(range(len(tasks)))
     failures = Counter()
     workers: list[_Worker] = []
@@ -233,7 +234,7 @@ def _serve(conn: Connection, parent_sys_path: list[str]) -> None:
     """A worker process: says "ready", then speaks each chunk of tasks it is sent, answering each task with
     "done" once its clip is in the cache, or with what went wrong."""
     signal.signal(signal.SIGINT, signal.SIG_IGN)  # Ctrl-C reaches the whole process group: the parent decides
-    sys.path[:] = parent_sys_path  # forkserver children do not get it (Python 3.11); engines import as there
+    sys.path[:] = parent_sys_path  # so engines (plugins, test doubles) import in the worker as in the parent
     engines: dict[str, Engine] = {}
     try:
         conn.send("ready")
