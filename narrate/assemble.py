@@ -5,6 +5,7 @@ from __future__ import annotations
 import audioop  # C speed for scaling samples; pydub relies on it too (audioop-lts from Python 3.13)
 import re
 import wave
+from array import array
 from pathlib import Path
 from typing import Iterable, Mapping, Sequence, Union
 
@@ -13,6 +14,7 @@ from .config import Pauses
 from .errors import AudioError
 from .model import BOOK_SAMPLE_RATE, NARRATOR, Clip, Segment, Voice
 
+EDGE_FADE = 0.005  # seconds ramped in and out at each clip's edges
 HEAD_SILENCE = 0.75  # room tone before the chapter title (ACX: 0.5-1 s)
 Piece = Union[Clip, float]  # a clip, or seconds of silence
 
@@ -67,6 +69,18 @@ def chapter_plan(title_clip: Clip | None, segments: Sequence[Segment], clips: di
     return plan
 
 
+def _faded(frames: bytes, rate: int) -> bytes:
+    """The clip with its first and last few milliseconds ramped from and to silence: a clip that an engine
+    started or ended away from zero would otherwise click where it meets the pause beside it."""
+    samples = array("h", frames)
+    ramp = min(int(rate * EDGE_FADE), len(samples) // 2)
+    for i in range(ramp):
+        scale = i / ramp
+        samples[i] = int(samples[i] * scale)
+        samples[-1 - i] = int(samples[-1 - i] * scale)
+    return samples.tobytes()
+
+
 def plan_sample_rate(plan: Iterable[Piece]) -> int:
     rates = {piece.sample_rate for piece in plan if isinstance(piece, Clip)}
     if len(rates) > 1:
@@ -98,11 +112,9 @@ def _stream(piece: Piece, rate: int, master: wave.Wave_write, factors: Mapping[V
         with wave.open(piece.path, "rb") as wav:
             if wav.getnchannels() != 1 or wav.getsampwidth() != 2:
                 raise wave.Error("not mono 16-bit")
-            total = 0
+            samples = _faded(wav.readframes(wav.getnframes()), rate)  # a clip is a line: small enough to hold
             factor = factors.get(piece.line.voice)
-            while chunk := wav.readframes(65536):
-                master.writeframesraw(audioop.mul(chunk, 2, factor) if factor else chunk)  # saturates, never wraps
-                total += len(chunk) // 2
-            return total
+            master.writeframesraw(audioop.mul(samples, 2, factor) if factor else samples)  # saturates, never wraps
+            return len(samples) // 2
     except (EOFError, wave.Error, FileNotFoundError) as err:
         raise AudioError(f"{piece.path}: unreadable clip ({err}). Delete it (it is only a cache) and build again.") from None

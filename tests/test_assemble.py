@@ -68,3 +68,23 @@ def test_mixed_sample_rates_are_refused(tmp_path):
     b = Clip(line=a.line, path=str(tone_wav(tmp_path / "b.wav", 0.1, rate=24000)), frames=0, sample_rate=24000)
     with pytest.raises(AudioError, match="sample rates"):
         assemble.plan_sample_rate([a, b])
+
+
+def test_clips_meet_the_pauses_without_a_click(tmp_path):
+    """A clip an engine cut off mid-wave starts and ends at silence in the chapter."""
+    import wave
+    from array import array
+
+    loud = tmp_path / "loud.wav"
+    with wave.open(str(loud), "wb") as out:
+        out.setnchannels(1), out.setsampwidth(2), out.setframerate(22050)
+        out.writeframes(array("h", [20000] * 22050).tobytes())  # full-scale DC: the worst edge there is
+    master = tmp_path / "master.wav"
+    assemble.write_master([0.1, clip_for(seg(0, 0), loud), 0.1], master)
+    with wave.open(str(master), "rb") as wav:
+        samples = array("h", wav.readframes(wav.getnframes()))
+    start, end = 2205, 2205 + 22050
+    assert abs(samples[start]) < 100 and abs(samples[end - 1]) < 100  # faded in and out
+    steps = [abs(samples[i + 1] - samples[i]) for i in range(len(samples) - 1)]
+    assert max(steps) < 400  # no sample-to-sample jump anywhere: nothing to click
+    assert samples[start + 11025] == 20000  # the middle is untouched
