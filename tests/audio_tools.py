@@ -11,6 +11,11 @@ from pathlib import Path
 
 def tone_wav(path: Path, seconds: float, rate: int = 22050, freq: float = 440.0) -> Path:
     samples = array("h", (int(8000 * math.sin(2 * math.pi * freq * i / rate)) for i in range(int(seconds * rate))))
+    return write_wav(path, samples, rate)
+
+
+def write_wav(path: Path, samples: array, rate: int = 22050) -> Path:
+    """Mono 16-bit WAV of `samples`."""
     with wave.open(str(path), "wb") as wav:
         wav.setnchannels(1)
         wav.setsampwidth(2)

@@ -2,11 +2,11 @@
 import math
 import shutil
 import subprocess
-import wave
 from array import array
 
 import pytest
 
+from audio_tools import write_wav
 from narrate import ffmpeg, loudness
 
 RATE = 22050
@@ -16,15 +16,6 @@ def samples(seconds, rms_db, freq=997.0, rate=RATE):
     """A sine whose RMS is `rms_db` dBFS (its amplitude is 3.01 dB higher)."""
     amplitude = 32767 * math.sqrt(2) * 10 ** (rms_db / 20)
     return array("h", (round(amplitude * math.sin(2 * math.pi * freq * i / rate)) for i in range(int(seconds * rate))))
-
-
-def write_wav(path, data, rate=RATE):
-    with wave.open(str(path), "wb") as wav:
-        wav.setnchannels(1)
-        wav.setsampwidth(2)
-        wav.setframerate(rate)
-        wav.writeframes(data.tobytes())
-    return path
 
 
 def speech(tmp_path, name="speech.wav"):
