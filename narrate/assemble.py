@@ -81,6 +81,12 @@ def _faded(frames: bytes, rate: int) -> bytes:
     return samples.tobytes()
 
 
+def plan_frames(plan: Sequence[Piece]) -> int:
+    """How many frames write_master will write for `plan`: known before the audio is."""
+    rate = plan_sample_rate(plan)
+    return sum(p.frames if isinstance(p, Clip) else int(round(p * rate)) for p in plan)
+
+
 def plan_sample_rate(plan: Iterable[Piece]) -> int:
     rates = {piece.sample_rate for piece in plan if isinstance(piece, Clip)}
     if len(rates) > 1:

@@ -110,7 +110,8 @@ def embed_cover_mp3(path: Path, cover: Cover) -> None:
 
 
 def write_m4b(chapters: Sequence[ChapterAudio] | Iterable[ChapterAudio], out_path: Path, tags: BookTags,
-              bitrate: str = "64k", sample_rate: int | None = None) -> list[ChapterMark]:
+              bitrate: str = "64k", sample_rate: int | None = None,
+              planned: Sequence[ChapterMark] | None = None) -> list[ChapterMark]:
     """One AAC book file with a chapter marker at the start of every chapter, tags and cover; written atomically.
 
     The chapters are decoded and streamed, one after another, into one encoder (mono, at `sample_rate`, by
@@ -122,6 +123,8 @@ def write_m4b(chapters: Sequence[ChapterAudio] | Iterable[ChapterAudio], out_pat
             raise ValueError("write_m4b needs at least one chapter")
     rate = sample_rate or int(ffmpeg.probe(chapters[0].path)["stream"]["sample_rate"])
     out_path.parent.mkdir(parents=True, exist_ok=True)
+    if planned is not None:
+        return _write_m4b_in_one_pass(chapters, out_path, tags, bitrate, rate, planned)
     # the intermediate AAC (~34 MB an hour) goes beside the book, not into a possibly small /tmp
     with tempfile.TemporaryDirectory(dir=out_path.parent, prefix=f".{out_path.stem[:40]}.") as work:
         audio = Path(work) / "audio.m4a"
@@ -139,6 +142,31 @@ def write_m4b(chapters: Sequence[ChapterAudio] | Iterable[ChapterAudio], out_pat
             # ffmpeg's ipod muxer would label the file an M4A; players file M4B-branded files as audiobooks
             ffmpeg.run([*inputs, *maps, "-c", "copy", "-brand", "M4B ", "-f", "ipod", str(tmp)], out_path)
     return marks
+
+
+def _write_m4b_in_one_pass(chapters: Iterable[ChapterAudio], out_path: Path, tags: BookTags, bitrate: str,
+                           rate: int, planned: Sequence[ChapterMark]) -> list[ChapterMark]:
+    """With the chapter times known before the audio (from the plans' frame counts), one ffmpeg encodes and
+    muxes the book as the chapters stream in: no intermediate file, and no second process that reads a whole
+    book's index into memory."""
+    with tempfile.TemporaryDirectory(dir=out_path.parent, prefix=f".{out_path.stem[:40]}.") as work:
+        metadata = Path(work) / "metadata.txt"
+        metadata.write_text(ffmetadata(tags, planned), encoding="utf-8")
+        inputs = ["-f", "s16le", "-ar", str(rate), "-ac", "1", "-i", "pipe:0", "-i", str(metadata)]
+        maps = ["-map", "0:a", "-map_metadata", "1", "-map_chapters", "1"]
+        if tags.cover is not None:
+            cover = Path(work) / f"cover.{tags.cover.extension}"
+            cover.write_bytes(tags.cover.data)
+            inputs += ["-i", str(cover)]
+            maps += ["-map", "2:v", "-c:v", "copy", "-disposition:v:0", "attached_pic"]
+        with atomic_path(out_path) as tmp, ffmpeg.Feed(
+                [*inputs, *maps, "-c:a", "aac", "-aac_coder", "fast", "-b:a", bitrate, "-brand", "M4B ",
+                 "-f", "ipod", str(tmp)], out_path) as feed:
+            for chapter in chapters:
+                for chunk in ffmpeg.decode_pcm(chapter.path, rate, chapter.filters):
+                    feed.write(chunk)
+            feed.finish()
+    return list(planned)
 
 
 def _encode_chapters(chapters: Iterable[ChapterAudio], out: Path, rate: int, bitrate: str) -> list[ChapterMark]:

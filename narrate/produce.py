@@ -179,7 +179,14 @@ def book_fingerprint(part_prints: Sequence[str], tags: export.BookTags) -> str:
     return hashlib.sha256(json.dumps(payload, sort_keys=True, default=str).encode()).hexdigest()
 
 
-def write_book(made: Iterable[Made], path: Path, tags: export.BookTags, bitrate: str,
-               sample_rate: int) -> list[export.ChapterMark]:
+def write_book(made: Iterable[Made], parts: Sequence[PartAudio], path: Path, tags: export.BookTags,
+               bitrate: str) -> list[export.ChapterMark]:
+    """The .m4b, its chapter marks from the parts' plans, its audio from each part as it is mastered."""
+    rate = assemble.plan_sample_rate(parts[0].plan)
+    marks, start = [], 0
+    for part in parts:
+        end = start + assemble.plan_frames(part.plan)
+        marks.append(export.ChapterMark(part.title, start / rate, end / rate))
+        start = end
     return export.write_m4b((export.ChapterAudio(m.part.title, m.master) for m in made), path, tags, bitrate,
-                            sample_rate)
+                            rate, planned=marks)
