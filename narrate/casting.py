@@ -154,10 +154,11 @@ def clip_key(voice: Voice, engine_version: str, text: str) -> str:
     return hashlib.sha256(payload.encode("utf-8")).hexdigest()
 
 
-def title_segment(chapter_index: int, title: str) -> Segment:
-    """The spoken chapter announcement: not part of the script, but a line of the chapter's audio."""
-    return Segment(chapter=chapter_index, index=-1, kind="narration", text=title, start=-1, end=-1,
-                   paragraph=-1, evidence="chapter-title")
+def announcement(part: int, text: str, evidence: str) -> Segment:
+    """Words the narrator says that are not part of the script (a chapter title, the credits), as a segment
+    so they are cast, cached and timed like any line of the part's audio."""
+    return Segment(chapter=part, index=-1, kind="narration", text=text, start=-1, end=-1, paragraph=-1,
+                   evidence=evidence)
 
 
 def lines_for(segments: Iterable[Segment], casting: Casting, language: str = "en") -> list[Line]:

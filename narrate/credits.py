@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from .config import Config
 from .engines import get_engine
-from .model import Book, Segment
+from .model import Book
 
 OPENING_TITLE = "Opening Credits"
 CLOSING_TITLE = "Closing Credits"
@@ -26,8 +26,3 @@ def credit_texts(book: Book, config: Config) -> tuple[str, str]:
     closing = credits.closing or f"This has been {book.title}{by}. {narrated} The end."
     return opening, closing
 
-
-def credit_segment(number: int, text: str) -> Segment:
-    """A spoken credit: a line of its file's audio, not part of the script."""
-    return Segment(chapter=number, index=-1, kind="narration", text=text, start=-1, end=-1, paragraph=-1,
-                   evidence="credits")

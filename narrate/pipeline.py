@@ -14,11 +14,11 @@ from . import __version__, assemble, export, levels, produce, subtitles
 from .annotate import annotate
 from .annotate.overrides import Override, apply_overrides, with_speakers
 from .cache import ClipCache, atomic_path, masters_root
-from .casting import build_casting, cast_entries, check_voice_ids, lines_for, title_segment, unused_characters
+from .casting import announcement, build_casting, cast_entries, check_voice_ids, lines_for, unused_characters
 from .config import Config, find_voices_file, load_config, where
 from .errors import InputError
 from .ingest import load_book
-from .credits import CLOSING_TITLE, OPENING_TITLE, credit_segment, credit_texts
+from .credits import CLOSING_TITLE, OPENING_TITLE, credit_texts
 from .model import NARRATOR, Script, Segment
 from .scriptio import read_script_speakers
 from .synth import SynthProgress, default_jobs, synthesize
@@ -78,7 +78,8 @@ def _with_edited_speakers(script: Script, script_file: Path) -> Script:
     stale = [span for span in edited if span not in found]
     if stale:
         warning = (f"{script_file}: {len(stale)} dialogue segment(s) no longer match the story (it changed since "
-                   f"the script was written); their speakers were not used. Write the script again and redo those edits.")
+                   f"the script was written); their speakers were not used. "
+                   f"Write the script again and redo those edits.")
         fixed = replace(fixed, warnings=(*fixed.warnings, warning))
     return fixed
 
@@ -194,19 +195,20 @@ def build(story: str | Path, outdir: str | Path = "out", voices: str | Path | No
     spoken = [s for p in parts for s in p.segments if s.kind != "skipped"]
     speakers = sorted({s.speaker for s in spoken if s.kind == "dialogue"} | {NARRATOR})
     return BuildReport(chapters=written, segments=len(spoken), speakers=speakers,
-                       audio_seconds=sum(m.seconds for m in made), parts=len(made), parts_encoded=sum(m.encoded for m in made),
+                       audio_seconds=sum(m.seconds for m in made), parts=len(made),
+                       parts_encoded=sum(m.encoded for m in made),
                        wall_seconds=time.monotonic() - started, clips=len(clips),
                        cached_clips=progress[-1].cached if progress else 0, warnings=script_warnings(script))
 
 
 def _parts(book, script: Script, config: Config, wanted: list[int], whole_book: bool) -> list[_Part]:
     parts = [_Part(n, book.chapters[n - 1].title, [s for s in script.segments if s.chapter == n],
-                   title_segment(n, book.chapters[n - 1].title)) for n in wanted]
+                   announcement(n, book.chapters[n - 1].title, "chapter-title")) for n in wanted]
     if whole_book and config.data.credits.enabled:
         opening, closing = credit_texts(book, config)
         last = len(book.chapters) + 1
-        parts = [_Part(0, OPENING_TITLE, [], credit_segment(0, opening)), *parts,
-                 _Part(last, CLOSING_TITLE, [], credit_segment(last, closing))]
+        parts = [_Part(0, OPENING_TITLE, [], announcement(0, opening, "credits")), *parts,
+                 _Part(last, CLOSING_TITLE, [], announcement(last, closing, "credits"))]
     return parts
 
 
