@@ -28,7 +28,7 @@ need_venv() {
   want=$(cat pyproject.toml | sha256sum | cut -c1-16)
   if [ -x .venv/bin/narrate ] && [ "$(cat "$stamp" 2>/dev/null)" = "$want" ]; then return 0; fi
   [ -x .venv/bin/python ] || python3 -m venv .venv
-  .venv/bin/python -m pip install -q --disable-pip-version-check -e '.[test,piper,hibari]'
+  .venv/bin/python -m pip install -q --disable-pip-version-check -e '.[test,piper,hibari,dask]'
   echo "$want" > "$stamp"
 }
 

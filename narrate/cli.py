@@ -4,15 +4,17 @@ Each command imports what it needs when it runs: synthesis workers re-import thi
 starts faster, when importing it costs little."""
 from __future__ import annotations
 
+import os
 import sys
 import tempfile
 import traceback
+from contextlib import contextmanager
 from pathlib import Path
 
 import click
 
 from . import __version__
-from .errors import CheckFailed, NarrateError
+from .errors import BooksFailed, CheckFailed, NarrateError
 
 INTERNAL_ERROR_EXIT = 70
 
@@ -58,13 +60,67 @@ def warn(messages):
             click.echo(click.style("warning: ", fg="yellow") + message, err=True)
 
 
+def pool_options(command):
+    """Where synthesis runs and where the cache is: shared by build and build-many."""
+    command = click.option("--cache-dir", type=click.Path(path_type=Path), envvar="NARRATE_CACHE_DIR",
+                           help="Clip cache directory (default: $NARRATE_CACHE_DIR, else the platform cache). "
+                                "On a filesystem every Dask worker mounts, workers write clips there.")(command)
+    command = click.option("--scheduler", envvar="NARRATE_SCHEDULER", metavar="tcp://HOST:8786",
+                           help="Synthesize on the Dask cluster of this scheduler (default: $NARRATE_SCHEDULER, "
+                                "else local worker processes). Needs pip install 'narrate[dask]'.")(command)
+    return click.option("-j", "--jobs", type=click.IntRange(1, 64),
+                        help="Synthesis worker processes (default: all cores).")(command)
+
+
+@contextmanager
+def synthesis_pool(scheduler: str | None, cache_dir: Path | None):
+    """The pool the clips are made on: the cluster's when a scheduler is given, else None (local workers)."""
+    if cache_dir is not None:
+        os.environ["NARRATE_CACHE_DIR"] = str(cache_dir)  # one variable relocates all state, workers' too
+    if not scheduler:
+        yield None
+        return
+    import logging
+
+    from .cluster import cluster_pool
+
+    if not Settings.debug:  # Dask logs its own retries (a lost worker, a slow scheduler); we report outcomes
+        logging.getLogger("distributed").setLevel(logging.ERROR)
+    with cluster_pool(scheduler) as pool:
+        yield pool
+
+
+def progress_bar():
+    from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeRemainingColumn
+
+    return Progress(TextColumn("{task.description}"), BarColumn(), MofNCompleteColumn(), TimeRemainingColumn(),
+                    console=console(stderr=True), disable=Settings.quiet, transient=True)
+
+
+def build_event_renderer(bar, task, prefix: str = ""):
+    """Draws pipeline.build's events on `bar`; `prefix` names the book when there are several."""
+    from . import pipeline
+    from .synth import SynthProgress
+
+    def on_event(event):
+        if isinstance(event, pipeline.Stage):
+            bar.update(task, description=prefix + event.name)
+        elif isinstance(event, SynthProgress):
+            bar.update(task, total=event.total, completed=event.done,
+                       description=f"{prefix}synthesizing ({event.cached} cached)")
+        elif isinstance(event, pipeline.ChapterWritten) and not Settings.quiet:
+            bar.console.print(f"wrote {event.path} ({event.duration:.1f} s)", highlight=False, markup=False)
+
+    return on_event
+
+
 @cli.command()
 @click.argument("story", type=click.Path(path_type=Path))
 @click.option("-o", "--out", "outdir", default="out", show_default=True, type=click.Path(path_type=Path),
               help="Directory for the chapter files.")
 @click.option("--voices", type=click.Path(path_type=Path), help="voices.yaml to cast with "
               "(default: voices.yaml beside the story, else built-in voices).")
-@click.option("-j", "--jobs", type=click.IntRange(1, 64), help="Synthesis worker processes (default: all cores).")
+@pool_options
 @click.option("--chapters", help="Build only these chapters, e.g. 2-4 or 1,3.")
 @click.option("--speed", type=float, default=1.0, show_default=True, help="Scale every voice's rate.")
 @click.option("--script", "script_file", type=click.Path(path_type=Path),
@@ -75,28 +131,15 @@ def warn(messages):
 @click.option("--acx", is_flag=True, help="Chapter MP3s as ACX wants them: 44.1 kHz, 192 kbps CBR.")
 @click.option("--include-front-matter", is_flag=True, help="EPUB: also read the cover page, copyright, contents...")
 @common_options
-def build(story, outdir, voices, jobs, chapters, speed, script_file, formats, cover, acx, include_front_matter):
+def build(story, outdir, voices, jobs, scheduler, cache_dir, chapters, speed, script_file, formats, cover, acx,
+          include_front_matter):
     """Build the audiobook: one audio file per chapter in OUTDIR."""
-    from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeRemainingColumn
-
     from . import pipeline
-    from .synth import SynthProgress
 
-    with Progress(TextColumn("{task.description}"), BarColumn(), MofNCompleteColumn(), TimeRemainingColumn(),
-                  console=console(stderr=True), disable=Settings.quiet, transient=True) as bar:
+    with synthesis_pool(scheduler, cache_dir) as pool, progress_bar() as bar:
         task = bar.add_task("reading", total=None)
-
-        def on_event(event):
-            if isinstance(event, pipeline.Stage):
-                bar.update(task, description=event.name)
-            elif isinstance(event, SynthProgress):
-                bar.update(task, total=event.total, completed=event.done,
-                           description=f"synthesizing ({event.cached} cached)")
-            elif isinstance(event, pipeline.ChapterWritten) and not Settings.quiet:
-                bar.console.print(f"wrote {event.path} ({event.duration:.1f} s)", highlight=False, markup=False)
-
-        report = pipeline.build(story, outdir, voices, jobs, chapters, speed, on_event, script_file,
-                                list(formats) or None, cover, acx, include_front_matter)
+        report = pipeline.build(story, outdir, voices, jobs, chapters, speed, build_event_renderer(bar, task),
+                                script_file, list(formats) or None, cover, acx, include_front_matter, pool=pool)
     warn(report.warnings)
     if not Settings.quiet:
         click.echo(f"{report.parts} parts ({report.parts_encoded} encoded, the rest current), "
@@ -104,6 +147,62 @@ def build(story, outdir, voices, jobs, chapters, speed, script_file, formats, co
                    f"{len(report.speakers)} speakers ({', '.join(report.speakers)}), "
                    f"{_clock(report.audio_seconds)} of audio in {report.wall_seconds:.1f} s wall time "
                    f"({report.cached_clips}/{report.clips} clips from cache)")
+
+
+@cli.command("build-many")
+@click.argument("books", nargs=-1, required=True, metavar="DIR_OR_GLOB...")
+@click.option("-o", "--out", "outroot", default="out", show_default=True, type=click.Path(path_type=Path),
+              help="Output tree: each book goes to OUT/<Book Title>/.")
+@click.option("--voices", type=click.Path(path_type=Path), help="One voices.yaml for every book "
+              "(default: each story's own voices.yaml beside it, else built-in voices).")
+@pool_options
+@click.option("--format", "formats", multiple=True, type=click.Choice(["mp3", "wav", "flac", "opus", "m4b"]),
+              help="Output format; repeat for several (default: each book's voices.yaml, else mp3 + m4b).")
+@common_options
+def build_many(books, outroot, voices, jobs, scheduler, cache_dir, formats):
+    """Build every story in a directory or glob (e.g. 'books/*.epub'), sharing one synthesis pool."""
+    from .catalogue import BookStarted, build_many as build_all, find_stories
+
+    stories = find_stories(books)
+    with synthesis_pool(scheduler, cache_dir) as pool, progress_bar() as bar:
+        task = bar.add_task("reading", total=None)
+        renderers = {}
+
+        def on_event(event):
+            if isinstance(event, BookStarted):
+                prefix = f"[{event.number}/{event.total}] {event.story.name}: "
+                renderers["current"] = build_event_renderer(bar, task, prefix)
+                bar.update(task, description=prefix + "reading", total=None, completed=0)
+            else:
+                renderers["current"](event)
+
+        outcomes = build_all(stories, outroot, voices, jobs, pool, on_event, formats=list(formats) or None)
+    _book_table(outcomes)
+    failed = [o for o in outcomes if not o.ok]
+    if failed:
+        raise BooksFailed(f"{len(failed)} of {len(outcomes)} book(s) failed: "
+                          f"{', '.join(str(o.story) for o in failed)} (reasons above)")
+
+
+def _book_table(outcomes) -> None:
+    from rich.table import Table
+
+    table = Table("book", "result", "parts", "audio", "clips cached", "wall s", title="build-many")
+    for o in outcomes:
+        if o.ok:
+            r = o.report
+            table.add_row(str(o.outdir), "built", f"{r.parts_encoded}/{r.parts} encoded", _clock(r.audio_seconds),
+                          f"{r.cached_clips}/{r.clips}", f"{r.wall_seconds:.1f}")
+        else:
+            table.add_row(str(o.story), "[red]failed[/red]", "", "", "", "")
+    if not Settings.quiet:
+        console(stderr=False).print(table)
+    for o in outcomes:
+        if not o.ok:
+            named = o.error if str(o.story) in o.error else f"{o.story}: {o.error}"  # most errors name it
+            click.echo(click.style("error: ", fg="red") + named, err=True)
+        else:
+            warn(f"{o.story}: {w}" for w in o.report.warnings)
 
 
 def _clock(seconds: float) -> str:

@@ -44,3 +44,9 @@ class CheckFailed(NarrateError):
     """`narrate check` found files that miss their targets (the report says which)."""
 
     exit_code = 1
+
+
+class BooksFailed(NarrateError):
+    """`narrate build-many` built the other books, but these failed (the summary says why)."""
+
+    exit_code = 1

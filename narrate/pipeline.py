@@ -21,7 +21,7 @@ from .ingest import load_book
 from .credits import CLOSING_TITLE, OPENING_TITLE, credit_texts
 from .model import NARRATOR, Script, Segment
 from .scriptio import read_script_speakers
-from .synth import SynthProgress, default_jobs, synthesize
+from .synth import Pool, SynthProgress, default_jobs, synthesize
 
 Event = object  # Stage | SynthProgress | ChapterWritten
 OnEvent = Callable[[Event], None]
@@ -122,8 +122,9 @@ def build(story: str | Path, outdir: str | Path = "out", voices: str | Path | No
           jobs: int | None = None, chapters: str | None = None, speed: float = 1.0,
           on_event: OnEvent | None = None, script_file: str | Path | None = None,
           formats: list[str] | None = None, cover: str | Path | None = None, acx: bool = False,
-          include_front_matter: bool = False) -> BuildReport:
-    """Story -> chapter files (+ credits), the .m4b book, subtitles and a manifest in `outdir`."""
+          include_front_matter: bool = False, pool: Pool | None = None) -> BuildReport:
+    """Story -> chapter files (+ credits), the .m4b book, subtitles and a manifest in `outdir`. The clips not
+    yet cached are made on `pool` (e.g. a Dask cluster's, or one shared by several books), else locally."""
     emit = on_event or (lambda _event: None)
     started = time.monotonic()
     if not 0.5 <= speed <= 3.0:
@@ -150,7 +151,7 @@ def build(story: str | Path, outdir: str | Path = "out", voices: str | Path | No
         progress.append(p)
         emit(p)
 
-    clips = synthesize(lines, ClipCache(), jobs, on_progress)
+    clips = synthesize(lines, ClipCache(), jobs, on_progress, pool=pool)
     gains = levels.voice_gains(clips, jobs or default_jobs())
     announce_clips = clips[:len(parts)]
     body_clips = {clip.line.segment.index: clip for clip in clips[len(parts):]}
@@ -174,7 +175,7 @@ def build(story: str | Path, outdir: str | Path = "out", voices: str | Path | No
         written.append(ChapterWritten(path, seconds))
         emit(written[-1])
 
-    book_file = out / f"{_safe_name(book.title)}.m4b" if "m4b" in wanted_formats else None
+    book_file = out / f"{safe_name(book.title)}.m4b" if "m4b" in wanted_formats else None
     book_tags = export.BookTags(title=book.title, author=book.author, year=book.year, cover=cover_art)
     book_print = produce.book_fingerprint([produce.fingerprint(a, finish) for a in audio], book_tags)
     def write_book(made_in_order) -> None:
@@ -188,7 +189,7 @@ def build(story: str | Path, outdir: str | Path = "out", voices: str | Path | No
                               masters_root(), previous, jobs or default_jobs(), on_file,
                               None if book_is_current else write_book)
     starts = itertools.accumulate((m.seconds for m in made[:-1]), initial=0.0)
-    subtitles.write_vtt(out / f"{_safe_name(book.title)}.vtt",
+    subtitles.write_vtt(out / f"{safe_name(book.title)}.vtt",
                         [cue for m, start in zip(made, starts) for cue in subtitles.cues_from_plan(m.part.plan, start)])
     write_manifest(manifest, book, config, parts, made, book_file, book_print if book_file else None)
 
@@ -212,7 +213,7 @@ def _parts(book, script: Script, config: Config, wanted: list[int], whole_book: 
     return parts
 
 
-def _safe_name(title: str) -> str:
+def safe_name(title: str) -> str:
     return assemble.chapter_file_name(0, 1, title, "x")[5:-2]
 
 

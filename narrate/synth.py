@@ -1,10 +1,12 @@
-"""Lines -> Clips: look each line up in the cache, synthesize the misses on worker processes, keep the order.
+"""Lines -> Clips: look each line up in the cache, synthesize the misses on a pool, keep the order.
 
-The workers are a small pool of our own over multiprocessing, because a stalled worker must be killed on its
-own and concurrent.futures cannot do that. Each worker is fed chunks of lines over its own pipe, writes every
-clip into the cache (atomically) as soon as it is made and reports it, so an interrupted build keeps each
-finished clip. A worker that gives no result for a line in time (StallLimits), or dies, is killed and
-replaced, and the line is tried again, a bounded number of times.
+The pool is local worker processes by default (LocalPool), or any concurrent.futures executor, such as a Dask
+cluster's (narrate.remote.ExecutorPool). The local pool is our own over multiprocessing, because a stalled
+worker must be killed on its own and concurrent.futures cannot do that. Each worker is fed chunks of lines over
+its own pipe, writes every clip into the cache (atomically) as soon as it is made and reports it, so an
+interrupted build keeps each finished clip. A worker that gives no result for a line in time (StallLimits), or
+dies, is killed and replaced, and the line is tried again, a bounded number of times. A pool outlives one call
+of synthesize(), so several books can share its workers (`narrate build-many`).
 """
 from __future__ import annotations
 
@@ -20,7 +22,7 @@ from collections import Counter, deque
 from dataclasses import dataclass
 from multiprocessing.connection import Connection, wait
 from pathlib import Path
-from typing import Callable, Iterator, Sequence
+from typing import Callable, Iterator, Protocol, Sequence
 
 from . import ffmpeg
 from .cache import ClipCache, atomic_path
@@ -64,10 +66,21 @@ def default_jobs() -> int:
     return len(os.sched_getaffinity(0)) if hasattr(os, "sched_getaffinity") else os.cpu_count() or 1
 
 
+class Pool(Protocol):
+    """Where the cache misses are synthesized: LocalPool, or remote.ExecutorPool over any executor."""
+
+    def render(self, tasks: list[Task], jobs: int, attempts: int) -> Iterator[tuple[int, bool]]:
+        """Makes every task's clip at its out_path. Yields (task index, True) as each is finished, in any order,
+        and (task index, False) whenever one is set back to be tried again."""
+
+    def close(self) -> None: ...
+
+
 def synthesize(lines: Sequence[Line], cache: ClipCache, jobs: int | None = None,
                on_progress: Callable[[SynthProgress], None] | None = None, *,
-               limits: StallLimits = StallLimits()) -> list[Clip]:
-    """One Clip per line, in order. Identical lines (same key) are synthesized once.
+               limits: StallLimits = StallLimits(), pool: Pool | None = None) -> list[Clip]:
+    """One Clip per line, in order. Identical lines (same key) are synthesized once. The misses go to `pool`
+    when one is given (it stays open), else to local workers started for this call.
 
     Raises EngineError when the engine fails on a line, or when a line stalled or killed its worker
     `limits.attempts` times; every clip finished before that stays in the cache.
@@ -82,26 +95,37 @@ def synthesize(lines: Sequence[Line], cache: ClipCache, jobs: int | None = None,
     done, retries = cached, 0
     report(SynthProgress(done, len(lines), cached))
     if misses:
-        engine_paths = {engine_id: _engine_path(engine_id) for engine_id in {line.voice.engine for line in misses}}
-        tasks = [_Task(engine_paths[line.voice.engine], line.text_to_speak, line.voice,
-                       str(cache.path_for(line.key)), limits.seconds_for(line)) for line in misses]
-        for batch, workers in _batches(misses, jobs or default_jobs()):
-            for position, finished in _run([tasks[i] for i in batch], workers, limits.attempts):
-                if finished:
-                    done += copies[misses[batch[position]].key]
-                else:
-                    retries += 1
-                report(SynthProgress(done, len(lines), cached, retries))
+        tasks = [Task.for_line(line, cache.path_for(line.key), limits) for line in misses]
+        own_pool = LocalPool() if pool is None else None
+        try:
+            for batch, workers in _batches(misses, jobs or default_jobs()):
+                for position, finished in (pool or own_pool).render([tasks[i] for i in batch], workers,
+                                                                    limits.attempts):
+                    if finished:
+                        done += copies[misses[batch[position]].key]
+                    else:
+                        retries += 1
+                    report(SynthProgress(done, len(lines), cached, retries))
+        finally:
+            if own_pool is not None:
+                own_pool.close()
     return [_clip(line, cache.path_for(line.key)) for line in lines]
 
 
 @dataclass(frozen=True)
-class _Task:
+class Task:
+    """One clip to make: what to say, with which engine and voice, and where the clip goes."""
+
     engine: str  # "module:Class", imported in the worker: built-ins, plugins and test doubles alike
     text: str
     voice: Voice
     out_path: str
     seconds: float  # how long the worker may take before it counts as stalled
+
+    @classmethod
+    def for_line(cls, line: Line, out_path: Path, limits: StallLimits) -> Task:
+        return cls(engine_path(line.voice.engine), line.text_to_speak, line.voice, str(out_path),
+                   limits.seconds_for(line))
 
 
 def _batches(misses: Sequence[Line], jobs: int) -> list[tuple[list[int], int]]:
@@ -114,7 +138,8 @@ def _batches(misses: Sequence[Line], jobs: int) -> list[tuple[list[int], int]]:
     return [(indexes, 1 if kind == "threads" else min(jobs, len(indexes))) for kind, indexes in by_kind.items()]
 
 
-def _engine_path(engine_id: str) -> str:
+def engine_path(engine_id: str) -> str:
+    """"module:Class" of the engine, as workers import it."""
     engine_class = type(get_engine(engine_id))  # checked here, in the parent, so a missing engine fails early
     return f"{engine_class.__module__}:{engine_class.__qualname__}"
 
@@ -132,16 +157,16 @@ class _Worker:
         self.allowed = 0.0  # seconds for the first task held, from when it was started
         self.deadline = float("inf")
 
-    def give(self, chunk: list[int], tasks: list[_Task]) -> None:
+    def give(self, chunk: list[int], tasks: list[Task]) -> None:
         self.conn.send([tasks[index] for index in chunk])
         self.held.extend(chunk)
         self._start_clock(tasks)
 
-    def _start_clock(self, tasks: list[_Task]) -> None:
+    def _start_clock(self, tasks: list[Task]) -> None:
         self.allowed = tasks[self.held[0]].seconds if self.held else 0.0
         self.deadline = time.monotonic() + self.allowed if self.held else float("inf")
 
-    def receive(self, tasks: list[_Task]) -> Iterator[int]:
+    def receive(self, tasks: list[Task]) -> Iterator[int]:
         """Each task the worker has finished since the last call; raises EngineError on a failed one."""
         try:
             while self.conn.poll():
@@ -171,44 +196,59 @@ class _Worker:
         self.conn.close()
 
 
-def _run(tasks: list[_Task], jobs: int, attempts: int) -> Iterator[tuple[int, bool]]:
-    """Runs every task on `jobs` workers. Yields (task index, True) as each finishes, in any order, and
-    (task index, False) whenever one is set back to be tried again."""
-    # spawn: fresh workers, so no engine is inherited across a fork and no fork server stays running
-    context = multiprocessing.get_context("spawn")
-    pending = deque(range(len(tasks)))
-    failures = Counter()
-    workers: list[_Worker] = []
-    try:
-        while pending or any(worker.held for worker in workers):
-            while len(workers) < min(jobs, len(pending) + sum(len(w.held) for w in workers)):
-                workers.append(_Worker(context))
-            for worker in workers:
-                if worker.ready and not worker.held and pending:
-                    size = max(1, min(MAX_CHUNK, len(pending) // (2 * jobs)))
-                    worker.give([pending.popleft() for _ in range(size)], tasks)
-            _wait_for_news(workers)
-            for worker in list(workers):
-                for index in worker.receive(tasks):
-                    yield index, True
-                reason = worker.trouble()
-                if reason is None:
-                    continue
-                workers.remove(worker)
-                worker.stop()
-                if not worker.ready:
-                    raise EngineError(f"a synthesis worker could not start: {reason}; run the build again")
-                if not worker.held:  # killed from outside while idle: it is simply replaced
-                    continue
-                culprit = worker.held[0]
-                failures[culprit] += 1
-                if failures[culprit] >= attempts:
-                    raise EngineError(_gave_up(tasks[culprit], attempts, reason))
-                pending.extendleft(reversed(worker.held))
-                yield culprit, False
-    finally:
-        for worker in workers:
+class LocalPool:
+    """Worker processes on this machine, started as needed and kept until close()."""
+
+    def __init__(self) -> None:
+        # spawn: fresh workers, so no engine is inherited across a fork and no fork server stays running
+        self._context = multiprocessing.get_context("spawn")
+        self._workers: list[_Worker] = []
+
+    def __enter__(self) -> LocalPool:
+        return self
+
+    def __exit__(self, *_exc) -> None:
+        self.close()
+
+    def close(self) -> None:
+        for worker in self._workers:
             worker.stop()
+        self._workers.clear()
+
+    def render(self, tasks: list[Task], jobs: int, attempts: int) -> Iterator[tuple[int, bool]]:
+        """Runs every task on up to `jobs` workers (see Pool.render). A worker that stalls or dies is replaced."""
+        pending = deque(range(len(tasks)))
+        failures = Counter()
+        try:
+            while pending or any(worker.held for worker in self._workers):
+                while len(self._workers) < min(jobs, len(pending) + sum(len(w.held) for w in self._workers)):
+                    self._workers.append(_Worker(self._context))
+                for worker in self._workers[:jobs]:
+                    if worker.ready and not worker.held and pending:
+                        size = max(1, min(MAX_CHUNK, len(pending) // (2 * jobs)))
+                        worker.give([pending.popleft() for _ in range(size)], tasks)
+                _wait_for_news(self._workers)
+                for worker in list(self._workers):
+                    for index in worker.receive(tasks):
+                        yield index, True
+                    reason = worker.trouble()
+                    if reason is None:
+                        continue
+                    self._workers.remove(worker)
+                    worker.stop()
+                    if not worker.ready:
+                        raise EngineError(f"a synthesis worker could not start: {reason}; run the build again")
+                    if not worker.held:  # killed from outside while idle: it is simply replaced
+                        continue
+                    culprit = worker.held[0]
+                    failures[culprit] += 1
+                    if failures[culprit] >= attempts:
+                        raise EngineError(_gave_up(tasks[culprit], attempts, reason))
+                    pending.extendleft(reversed(worker.held))
+                    yield culprit, False
+        except BaseException:  # a failed line or an interrupt: what the workers hold now is unknown
+            self.close()
+            raise
 
 
 def _wait_for_news(workers: list[_Worker]) -> None:
@@ -218,7 +258,7 @@ def _wait_for_news(workers: list[_Worker]) -> None:
          None if timeout == float("inf") else timeout)
 
 
-def _gave_up(task: _Task, attempts: int, reason: str) -> str:
+def _gave_up(task: Task, attempts: int, reason: str) -> str:
     return (f"speech engine {task.voice.engine!r} failed {attempts} times on {textwrap.shorten(task.text, 60)!r} "
             f"(voice {task.voice.voice}); the last time {reason}. Run the build again; if it keeps failing, "
             f"reword that passage or give its speaker another voice in voices.yaml")
@@ -245,7 +285,7 @@ def _serve(conn: Connection, parent_sys_path: list[str]) -> None:
         pass
 
 
-def _render(task: _Task, engines: dict[str, Engine]) -> str:
+def _render(task: Task, engines: dict[str, Engine]) -> str:
     """"done", or what went wrong as a user-ready message."""
     try:
         if task.engine not in engines:

@@ -182,3 +182,17 @@ def test_engines_that_use_threads_get_one_worker_process(monkeypatch):
                      key=l.key + "t") for l in lines]
     batches = synth._batches([*lines, *threaded], jobs=2)
     assert sorted(batches) == [([0, 1, 2, 3], 2), ([4, 5, 6, 7], 1)]
+
+
+def test_one_local_pool_serves_several_calls_with_the_same_workers(tmp_path, log):
+    from narrate.synth import LocalPool
+
+    with LocalPool() as pool:
+        first = synthesize([line(i, f"First {i}.", log=log) for i in range(6)], ClipCache(tmp_path), jobs=2,
+                           pool=pool)
+        workers = [w.process.pid for w in pool._workers]
+        second = synthesize([line(i, f"Second {i}.", log=log) for i in range(6)], ClipCache(tmp_path), jobs=2,
+                            pool=pool)
+        assert [w.process.pid for w in pool._workers] == workers and len(workers) == 2  # none started again
+    assert all(w.process.exitcode is not None for w in pool._workers) or not pool._workers  # closed with it
+    assert len(spoken(log)) == 12 and all(c.frames > 0 for c in first + second)

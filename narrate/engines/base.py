@@ -42,6 +42,9 @@ class Engine(ABC):
     # Seconds of speech per second of one CPU core, as `narrate engines` shows it; "fast" is > 50x real
     # time (espeak-ng, hibari), "moderate" 5-50x (piper), "slow" below that; "unknown" when not declared.
     speed_class: ClassVar[Literal["fast", "moderate", "slow", "unknown"]] = "unknown"
+    # Whether its work can be sent to other machines (`narrate build --scheduler`): False for an engine bound
+    # to this one, e.g. one that drives a desktop's speech service or a model only this machine holds.
+    remote: ClassVar[bool] = True
 
     def version(self) -> str:
         """Part of every clip's cache key: when it changes, cached clips are synthesized again.

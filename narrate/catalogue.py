@@ -1,0 +1,93 @@
+"""Many books in one run (`narrate build-many`): one output tree, one synthesis pool, one failure stops none.
+
+Each book goes to OUTDIR/<Book Title>/ exactly as `narrate build` would write it, so rebuilding the catalogue
+re-encodes only what changed in each book. The books share the pool (local workers or a Dask cluster's), so
+its workers start once for the whole run.
+"""
+from __future__ import annotations
+
+import glob
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Callable, Sequence
+
+from . import pipeline
+from .errors import InputError, NarrateError
+from .ingest import load_book
+from .ingest.decode import SUPPORTED_SUFFIXES
+from .synth import LocalPool, Pool
+
+
+@dataclass(frozen=True)
+class BookStarted:
+    number: int  # 1-based, of `total`
+    total: int
+    story: Path
+
+
+@dataclass(frozen=True)
+class BookOutcome:
+    story: Path
+    outdir: Path | None  # None when the story could not even be read
+    report: pipeline.BuildReport | None  # None when the book failed
+    error: str | None = None  # the user-ready message of what failed
+
+    @property
+    def ok(self) -> bool:
+        return self.error is None
+
+
+def find_stories(specs: Sequence[str]) -> list[Path]:
+    """Story files named by directories (their stories, not recursing), globs, or files; sorted, no repeats."""
+    found: list[Path] = []
+    for spec in specs:
+        path = Path(spec)
+        if path.is_dir():
+            matches = sorted(p for p in path.iterdir() if p.is_file() and p.suffix.lower() in SUPPORTED_SUFFIXES)
+        elif glob.has_magic(spec):
+            matches = sorted(Path(p) for p in glob.glob(spec, recursive=True)
+                             if Path(p).is_file() and Path(p).suffix.lower() in SUPPORTED_SUFFIXES)
+        else:
+            matches = [path] if path.exists() else []
+        if not matches:
+            raise InputError(f"{spec}: no story files there (.txt, .md, .html, .epub). Name a directory of "
+                             f"stories, a glob such as 'books/*.epub', or story files")
+        found += [p for p in matches if p not in found]
+    return found
+
+
+def build_many(stories: Sequence[Path], outroot: str | Path, voices: str | Path | None = None,
+               jobs: int | None = None, pool: Pool | None = None,
+               on_event: Callable[[object], None] | None = None, **build_options) -> list[BookOutcome]:
+    """Builds every story into `outroot`/<its title>/, in order, on one pool; `build_options` are
+    pipeline.build's. A book that fails is recorded with its error and the next one is built."""
+    emit = on_event or (lambda _event: None)
+    own_pool = LocalPool() if pool is None else None
+    taken: set[str] = set()
+    outcomes: list[BookOutcome] = []
+    try:
+        for number, story in enumerate(stories, 1):
+            emit(BookStarted(number, len(stories), Path(story)))
+            outdir = None
+            try:
+                outdir = Path(outroot) / _unique_folder(load_book(story).title, taken)
+                report = pipeline.build(story, outdir, voices, jobs, on_event=emit, pool=pool or own_pool,
+                                        **build_options)
+                outcomes.append(BookOutcome(Path(story), outdir, report))
+            except NarrateError as err:
+                outcomes.append(BookOutcome(Path(story), outdir, None, str(err)))
+    finally:
+        if own_pool is not None:
+            own_pool.close()
+    return outcomes
+
+
+def _unique_folder(title: str, taken: set[str]) -> str:
+    """The book's folder name: its title made safe for file names; a second book of that title gets " (2)"."""
+    base = pipeline.safe_name(title) if title.strip() else "Untitled"
+    name, n = base, 1
+    while name.casefold() in taken:
+        n += 1
+        name = f"{base} ({n})"
+    taken.add(name.casefold())
+    return name
