@@ -24,6 +24,13 @@ from narrate.annotate.speechverbs import (
 from narrate.model import CastEntry
 
 WORD = re.compile(r"[A-Za-z]+(?:['’][A-Za-z]+)*")
+# Prepositions a place follows and a person rarely does.
+PLACE_PREPOSITIONS = frozenset("in into across through".split())
+# Last words of a place's name ("Gannet Rock", "Spruce Street").
+PLACE_WORDS = frozenset("""
+street road lane square park hall house court castle tower bridge river lake sea bay island rock hill mount
+mountain valley forest wood avenue abbey church inn station city town village harbour harbor point head cove
+""".split())
 ABBREVIATED_TITLES = frozenset("mr mrs ms dr st rev mme mlle".split())
 SENTENCE_END = ".!?"
 QUOTE_MARKS = "\"'“”‘’«»"
@@ -107,6 +114,8 @@ class WordStats:
         self.speech_subject: Counter = Counter()  # capitalised and followed by a speech verb
         self.acting_subject: Counter = Counter()  # capitalised and followed by a past-tense verb
         self.after_the: Counter = Counter()  # capitalised right after "the": a boat, an inn ("the Kestrel")
+        self.after_place: Counter = Counter()  # right after "in", "over", "across": a place ("over Dublin bay")
+        self.italic: Counter = Counter()  # written in _italics_: a ship, a newspaper, a book ("the _Times_")
 
     def add(self, text: str) -> None:
         words = list(WORD.finditer(text))
@@ -118,6 +127,10 @@ class WordStats:
             self.capital_total[word] += 1
             if i > 0 and words[i - 1].group().lower() == "the":
                 self.after_the[word] += 1
+            if i > 0 and words[i - 1].group().lower() in PLACE_PREPOSITIONS:
+                self.after_place[word] += 1
+            if match.start() > 0 and text[match.start() - 1] in "_*":
+                self.italic[word] += 1
             if not _sentence_initial(text, match.start()):
                 self.capital_inside[word] += 1
             following = words[i + 1].group() if i + 1 < len(words) else ""
@@ -128,10 +141,20 @@ class WordStats:
                 self.acting_subject[word] += 1  # "Hester closed the book"
 
     def is_thing(self, form: tuple) -> bool:
-        """A name the text treats as a thing: written "the Kestrel" somewhere, never seen speaking or acting."""
+        """A name the text treats as a thing: written "the Kestrel" somewhere, never seen speaking or acting;
+        or written in italics, never seen speaking."""
         word = form[1][0]
+        if not form[0] and self.italic[word] and not self.speech_subject[word]:
+            return True  # "The _Lusitania_ settled": a ship may act, it never speaks
         acts = self.speech_subject[word] or self.acting_subject[word]
         return not form[0] and len(form[1]) == 1 and self.after_the[word] > 0 and not acts
+
+    def is_place(self, form: tuple) -> bool:
+        """A name the text treats as a place: "in New York", "Gannet Rock", never seen speaking or acting."""
+        word = form[1][0]
+        acts = self.speech_subject[word] or self.acting_subject[word]
+        named_so = len(form[1]) > 1 and form[1][-1].lower() in PLACE_WORDS
+        return not form[0] and (self.after_place[word] > 0 or named_so) and not acts
 
     def is_name(self, word: str) -> bool:
         if word in self.cast_words:
@@ -219,7 +242,7 @@ class CharacterIndex:
         form_gender = {form: self._form_gender(form, votes.get(form, Counter())) for form in forms}
         ordered = sorted(forms, key=lambda f: (len(f[1]) == 1 and not f[0], -len(f[1]), -forms[f]))
         for form in ordered:
-            candidates = self._by_form.get(form) or self._related_clusters(form, form_gender[form])
+            candidates = self._by_form.get(form) or self._related_clusters(form, form_gender[form], forms)
             if not candidates:
                 candidates = (self._new_cluster(),)
             self._assign(form, candidates)
@@ -233,14 +256,18 @@ class CharacterIndex:
     def _form_gender(self, form: Form, votes: Counter) -> str | None:
         return title_gender(form[0]) or _majority(votes)
 
-    def _related_clusters(self, form: Form, gender: str | None) -> tuple[int, ...]:
+    def _related_clusters(self, form: Form, gender: str | None, forms: Counter) -> tuple[int, ...]:
         """Clusters that this shorter or titled form can belong to (by shared name tokens)."""
         title, tokens = form
         related = []
         for cid in sorted(set.union(set(), *(self._token_clusters.get(t, set()) for t in tokens))):
             cluster = self.clusters[cid]
             known = set(cluster.forms) | cluster.cast_forms
-            joins = any(_extends(form, other) or (cluster.cast_name and _extends(other, form)) for other in known)
+            joins = any(
+                (_extends(form, other) and not _parent_of(form, other, forms))
+                or (cluster.cast_name and _extends(other, form))
+                for other in known
+            )
             if joins and _compatible(gender, self.gender_of(cid)):
                 related.append(cid)
         if len(related) > 1 and title:
@@ -321,6 +348,9 @@ class CharacterIndex:
         return [cid for cid, cluster in enumerate(self.clusters) if any(f[0] in titles for f in cluster.forms)]
 
 
+PARENT_TITLES = frozenset(("mrs",))
+# How often a full name's first name must stand alone before "Mr./Mrs. <surname>" is taken for someone else.
+FIRST_NAME_USES = 3
 TITLE_WORDS = {"dr": "doctor", "mr": "mister", "mrs": "missus", "rev": "reverend", "capt": "captain"}
 
 
@@ -335,6 +365,19 @@ def _majority(votes: Counter) -> str | None:
 
 def _compatible(a: str | None, b: str | None) -> bool:
     return a is None or b is None or a == b
+
+
+def _parent_of(titled: Form, full: Form, forms: Counter) -> bool:
+    """"Mrs. Lennox" beside "Mary Lennox" when the text also calls her plain "Mary": a mother and her
+    daughter (the narration calls a grown-up by title and a child by first name), not one person."""
+    title, tokens = titled
+    return (
+        title in PARENT_TITLES
+        and not full[0]
+        and len(full[1]) > 1
+        and tokens == full[1][-1:]
+        and forms.get(("", full[1][:1]), 0) >= FIRST_NAME_USES
+    )
 
 
 def _extends(short: Form, full: Form) -> bool:

@@ -86,6 +86,7 @@ monday tuesday wednesday thursday friday saturday sunday
 january february march april june july august september october november december
 english french german england france london america american europe
 perhaps still just only even also indeed never ever always again too very quite
+hullo hallo halloa hurrah hurray ahoy bah pooh pshaw ha ho eh aha
 nothing something everything anything someone somebody anyone anybody everyone everybody
 good great dear poor old young little
 """.split())

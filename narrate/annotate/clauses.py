@@ -1,0 +1,267 @@
+"""Narration read closely enough to attribute speech: tokens, sentences, and who a clause is about (a name,
+a pronoun, or a noun phrase such as "the old man")."""
+from __future__ import annotations
+
+import re
+from collections.abc import Sequence
+from dataclasses import dataclass
+
+from narrate.annotate.characters import Mention
+from narrate.annotate.speechverbs import (
+    DETERMINERS,
+    FEMALE_NOUNS,
+    MALE_NOUNS,
+    OBJECT_PRONOUNS,
+    PARTICLE_VERBS,
+    PERSON_NOUNS,
+    SPEECH_INFINITIVES,
+    SPEECH_NOUNS,
+    SPEECH_VERBS,
+    SUBJECT_PRONOUNS,
+)
+from narrate.model import Segment
+
+TOKEN = re.compile(r"[A-Za-z]+(?:['’-][A-Za-z]+)*|[.!?;:,\u2014\u2013\u2026]+|-{2,}|[^\s_*]")  # markdown emphasis marks are not tokens
+CLAUSE_END = frozenset(".!?;:…")
+SENTENCE_END_CHARS = frozenset(".!?…")
+ADVERBS = frozenset("then again now still presently too also".split())
+NOUN_PHRASE_STOPS = frozenset("""
+to with in at on of from for by as and but or who whom which that while when where after before into upon
+was were is had has have did does could would should might must will shall not then again
+""".split())
+# Words that cannot follow a sentence's subject as its verb ("Tom and Mary", "Tom of Warwick").
+SUBJECT_STOPS = frozenset("to with in at on of from for by as and or who whom which that".split())
+# Lower-case words after a name that do not make it a clause's subject ("himself and Natasha than he").
+NOT_VERBS = (
+    frozenset("than so too nor if because though although but then himself herself themselves".split())
+    | SUBJECT_STOPS
+    | DETERMINERS
+)
+CLAUSE_OPENERS = frozenset("and but then when as while so till until".split())
+UNNAMED_SPEAKERS = frozenset("one another someone somebody".split())
+PLURAL_NOUNS = frozenset("men women people children boys girls others ladies gentlemen folk crowd".split())
+# Determiners that point back to someone already in the story ("the boy", "his step-son").
+DEFINITE = frozenset("the his her my our their this that".split())
+
+
+@dataclass
+class Tok:
+    """A word, a punctuation mark, or a whole name mention ("Mr. Darcy") of the narration."""
+
+    kind: str  # "name", "word" or "punct"
+    text: str
+    start: int
+    end: int
+    mention: Mention | None = None
+
+    @property
+    def low(self) -> str:
+        return self.text.lower()
+
+    @property
+    def is_word(self) -> bool:
+        return self.kind == "word"
+
+
+@dataclass(frozen=True)
+class Ref:
+    """Who a tag or a sentence names, before resolution: a name, a pronoun or a noun phrase."""
+
+    kind: str  # "name", "pronoun", "phrase", "reply"
+    position: int
+    mention: Mention | None = None
+    word: str = ""  # the pronoun, or the noun phrase
+    voice: bool = False  # "X's voice", "his voice"
+
+
+def lex(source: str, seg: Segment, mentions: Sequence[Mention]) -> list[Tok]:
+    """The narration's words and punctuation, each name mention as one token."""
+    tokens: list[Tok] = []
+    spans = iter(sorted(mentions, key=lambda m: m.start))
+    mention = next(spans, None)
+    for match in TOKEN.finditer(source, seg.start, seg.end):
+        while mention is not None and mention.end <= match.start():
+            mention = next(spans, None)
+        if mention is not None and mention.start <= match.start() < mention.end:
+            if not tokens or tokens[-1].mention is not mention:
+                tokens.append(Tok("name", source[mention.start: mention.end], mention.start, mention.end, mention))
+            continue
+        kind = "word" if match.group()[0].isalpha() else "punct"
+        tokens.append(Tok(kind, match.group(), match.start(), match.end()))
+    return tokens
+
+
+def split_sentences(tokens: list[Tok], ends: frozenset = SENTENCE_END_CHARS) -> list[list[Tok]]:
+    sentences: list[list[Tok]] = [[]]
+    for tok in tokens:
+        sentences[-1].append(tok)
+        if tok.kind == "punct" and any(ch in ends for ch in tok.text):
+            sentences.append([])
+    return [s for s in sentences if any(t.kind != "punct" for t in s)]
+
+
+def first_word(tokens: list[Tok]) -> int:
+    i = 0
+    while i < len(tokens) and tokens[i].kind == "punct":
+        i += 1
+    return i
+
+
+def is_adverb(tok: Tok) -> bool:
+    return tok.is_word and ((tok.low.endswith("ly") and len(tok.low) > 4) or tok.low in ADVERBS)
+
+
+def skip_adverbs(tokens: list[Tok], i: int) -> int:
+    while i < len(tokens) and is_adverb(tokens[i]):
+        i += 1
+    return i
+
+
+def speech_verb_end(tokens: list[Tok], i: int) -> int | None:
+    """If a speech verb ("said", "went on", "managed to say") starts at `i`, the index after it."""
+    if i >= len(tokens) or not tokens[i].is_word:
+        return None
+    word = tokens[i].low
+    nxt = tokens[i + 1].low if i + 1 < len(tokens) else ""
+    if word in PARTICLE_VERBS and nxt == PARTICLE_VERBS[word]:
+        return i + 2
+    if nxt == "to" and i + 2 < len(tokens) and tokens[i + 2].low in SPEECH_INFINITIVES:
+        return i + 3
+    if word in SPEECH_VERBS:
+        return i + 1
+    return None
+
+
+def subject_at(tokens: list[Tok], i: int) -> tuple[Ref, int] | None:
+    """A name, pronoun or noun phrase starting at `i` that can be the subject of a verb."""
+    if i >= len(tokens):
+        return None
+    tok = tokens[i]
+    nxt = tokens[i + 1].low if i + 1 < len(tokens) else ""
+    if tok.kind == "name":
+        if not tok.mention.possessive:
+            return Ref("name", tok.start, tok.mention), i + 1
+        if nxt in SPEECH_NOUNS:
+            return Ref("name", tok.start, tok.mention, voice=True), i + 2
+        return None
+    if not tok.is_word:
+        return None
+    if tok.low in SUBJECT_PRONOUNS:
+        return Ref("pronoun", tok.start, word=tok.low), i + 1
+    if tok.low in UNNAMED_SPEAKERS:  # "said another": someone in the crowd, with a voice of their own
+        return Ref("phrase", tok.start, word=tok.low), i + 1
+    possessor = {"his": "he", "her": "she", "my": "i"}.get(tok.low)
+    if possessor and nxt in SPEECH_NOUNS:
+        return Ref("pronoun", tok.start, word=possessor, voice=True), i + 2
+    if tok.low in DETERMINERS:
+        return noun_phrase_at(tokens, i)
+    return None
+
+
+def noun_phrase_at(tokens: list[Tok], i: int) -> tuple[Ref, int] | None:
+    """`the old man`, `a thin, elderly gentleman`, `his mother's voice`, `the voice of John Reed`."""
+    words, j = phrase_words(tokens, i)
+    if len(words) < 2:
+        return None
+    if j < len(tokens) and tokens[j].kind == "name" and not tokens[j].mention.possessive:
+        return Ref("name", tokens[j].start, tokens[j].mention), j + 1  # "the poet Syme": the name says who
+    if words[-1] in SPEECH_NOUNS and j + 1 < len(tokens) and tokens[j].low == "of" and tokens[j + 1].kind == "name":
+        return Ref("name", tokens[j + 1].start, tokens[j + 1].mention, voice=True), j + 2
+    voice = words[-1] in SPEECH_NOUNS and words[-2].endswith(("'s", "’s"))
+    return Ref("phrase", tokens[i].start, word=" ".join(words), voice=voice), j
+
+
+def phrase_words(tokens: list[Tok], i: int) -> tuple[list[str], int]:
+    """The words of the noun phrase opening at `i` and the index after it. The phrase ends at its first
+    person noun, or before a participle ("the man, staring")."""
+    words: list[str] = [tokens[i].low]
+    j = i + 1
+    while j < len(tokens) and len(words) <= 4:
+        tok = tokens[j]
+        nxt = tokens[j + 1] if j + 1 < len(tokens) else None
+        if tok.text == "," and len(words) > 1 and nxt is not None and noun_phrase_word(nxt) and words[-1] not in PERSON_NOUNS:
+            j += 1  # between adjectives
+            continue
+        adjective = is_adverb(tok) and nxt is not None and (noun_phrase_word(nxt) or nxt.kind == "name") and tok.low.endswith("ly")
+        if not (noun_phrase_word(tok) or adjective) or (tok.low.endswith("ing") and len(words) > 1):
+            break
+        words.append(tok.low)
+        j += 1
+        if tok.low in PERSON_NOUNS or tok.low in SPEECH_NOUNS:
+            break
+    return words, j
+
+
+def noun_phrase_word(tok: Tok) -> bool:
+    return (
+        tok.is_word
+        and tok.low not in NOUN_PHRASE_STOPS
+        and tok.low not in SPEECH_VERBS
+        and tok.low not in OBJECT_PRONOUNS
+        and not is_adverb(tok)
+    )
+
+
+def sentence_subject(sentence: list[Tok]) -> Ref | None:
+    """Who a narration sentence is about: its opening name, pronoun or person noun phrase followed by
+    a verb ("Barton swallowed", "She smiled", "The girl flushed"), or the one after an opening phrase
+    ("Trembling, she ...")."""
+    starts = [skip_adverbs(sentence, first_word(sentence))]  # "Then the doctor felt ..."
+    commas = [k + 1 for k, t in enumerate(sentence) if t.text == ","]
+    starts += commas  # "Amid this halo, as on clouds of flame, a girl was dancing"
+    for i in starts:
+        found = subject_at(sentence, i)
+        if found is None or found[0].voice:
+            continue
+        ref, j = found
+        if ref.kind == "pronoun" and ref.word not in ("he", "she", "i"):
+            continue
+        if ref.kind == "phrase" and (ref.word.split()[0] not in ("the", "a", "an") or ref.word.split()[-1] not in PERSON_NOUNS):
+            continue
+        if j < len(sentence) and sentence[j].is_word and sentence[j].text[0].islower() and sentence[j].low not in SUBJECT_STOPS:
+            return ref
+        if ref.kind == "phrase" and ref.word.split()[0] in ("a", "an") and j < len(sentence) and sentence[j].low in ("in", "with", "from"):
+            return ref  # "A man in oilskins was waiting": someone new comes on stage
+    return None
+
+
+def acting_subject(tokens: list[Tok], i: int) -> bool:
+    """The name (or pronoun) at `i` opens a clause (after a stop, a comma or a conjunction) and a verb-like
+    word follows."""
+    before = tokens[i - 1] if i > 0 else None
+    opens = before is None or before.kind == "punct" or before.low in CLAUSE_OPENERS
+    possessive = tokens[i].mention is not None and tokens[i].mention.possessive
+    return opens and i + 1 < len(tokens) and looks_like_verb(tokens[i + 1]) and not possessive
+
+
+def looks_like_verb(tok: Tok) -> bool:
+    """A lower-case word that can be a verb after its subject: not "of", "the", "than"."""
+    return tok.is_word and tok.text[0].islower() and tok.low not in NOT_VERBS
+
+
+def clause_subject(sentence: list[Tok], i: int) -> bool:
+    """The name at `i` is followed by a verb-like word and not preceded by a determiner or preposition."""
+    tok, nxt = sentence[i], sentence[i + 1]
+    before = sentence[i - 1].low if i > 0 else ""
+    return (
+        not tok.mention.possessive
+        and nxt.is_word
+        and nxt.text[0].islower()
+        and nxt.low not in SUBJECT_STOPS
+        and before not in DETERMINERS
+        and before not in NOUN_PHRASE_STOPS
+    )
+
+
+def describe(phrase: str) -> tuple[str, str, str | None]:
+    """A described speaker's key, name and gender: "a tall man" -> ("the tall man", "a tall man", "male")."""
+    words = phrase.split()
+    if words[-1] in SPEECH_NOUNS and len(words) > 2 and words[-2].endswith(("'s", "’s")):
+        words = words[:-1]
+        words[-1] = words[-1][:-2]
+    shown = " ".join(words)
+    if words[0] in ("a", "an", "this", "that"):
+        words[0] = "the"
+    head = words[-1]
+    gender = None if head in PLURAL_NOUNS else "male" if head in MALE_NOUNS else "female" if head in FEMALE_NOUNS else None
+    return " ".join(words), shown, gender

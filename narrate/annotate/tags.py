@@ -1,0 +1,165 @@
+"""Speech tags around a quote: `"…," said X`, `X asked`, `X's voice, "…"`, `"…" this from X`, `it was her`,
+`he said to Oak`; and vocatives inside a quote ("Barton, do we need medics?")."""
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass
+
+from narrate.annotate.characters import Mention
+from narrate.annotate.clauses import (
+    CLAUSE_END,
+    SENTENCE_END_CHARS,
+    Ref,
+    Tok,
+    acting_subject,
+    first_word,
+    is_adverb,
+    noun_phrase_word,
+    skip_adverbs,
+    speech_verb_end,
+    split_sentences,
+    subject_at,
+)
+from narrate.annotate.speechverbs import DETERMINERS, SPEECH_NOUNS
+
+COPULAS = frozenset("is was were are be been had has have".split())
+
+
+@dataclass(frozen=True)
+class Finding:
+    """What a tag (or an action beat) says of a quote's speaker, and how strongly."""
+
+    ref: Ref
+    evidence: str
+    strength: str  # a speakers.CONFIDENCE key
+    addressee: Mention | None = None  # "he said to Oak", "asked Katharine": not the speaker
+
+
+def tag_after(tokens: list[Tok]) -> Finding | None:
+    """A tag opening the narration that follows a quote: `said X`, `X said`, `X's voice`, `this from X`."""
+    clause = split_sentences(tokens, frozenset(CLAUSE_END))[:1]
+    if not clause:
+        return None
+    toks = clause[0]
+    i = first_word(toks)
+    if i >= len(toks):
+        return None
+    words = [t.low for t in toks[i: i + 3]]
+    if words[:2] == ["it", "was"] and len(toks) > i + 2:
+        target = toks[i + 2]
+        if target.kind == "name":
+            return Finding(Ref("name", target.start, target.mention), "tag:it-was", "tag-name")
+        if target.low in ("him", "her"):
+            pronoun = "he" if target.low == "him" else "she"
+            return Finding(Ref("pronoun", target.start, word=pronoun), "tag:it-was", "tag-name")
+    if words[:2] == ["this", "from"]:
+        found = subject_at(toks, i + 2)
+        if found:
+            return Finding(found[0], "tag:this-from", strength_of(found[0]))
+    verb_end = speech_verb_end(toks, i)
+    if verb_end is not None:
+        found = subject_at(toks, skip_adverbs(toks, verb_end))
+        if found and not found[0].voice:
+            return Finding(found[0], "tag:said-after", strength_of(found[0]), addressee_at(toks, found[1]))
+    if words[:1] in (["came"], ["was"]):
+        found = subject_at(toks, i + 1)
+        if found and found[0].kind == "phrase" and found[0].word.split()[-1] in SPEECH_NOUNS:
+            return Finding(Ref("reply", found[0].position), "tag:came-reply", "turn-taking")
+    found = subject_at(toks, i)
+    if found is None:
+        return None
+    ref, j = found
+    j = skip_adverbs(toks, j)
+    if ref.voice:
+        return Finding(ref, "tag:possessive", strength_of(ref))
+    if (verb_end := speech_verb_end(toks, j)) is not None:
+        return Finding(ref, "tag:said-after", strength_of(ref), addressee_at(toks, verb_end))
+    if ref.kind == "phrase" and ref.word.split()[-1] in SPEECH_NOUNS and j < len(toks) and toks[j].low == "came":
+        return Finding(Ref("reply", ref.position), "tag:came-reply", "turn-taking")
+    if ref.kind in ("name", "pronoun") and j < len(toks) and toks[j].is_word and toks[j].text[0].islower():
+        if toks[j].low not in COPULAS:  # "(Dinah was the cat.)" describes; it does not act
+            return Finding(ref, "action", "action-after")
+    return None
+
+
+def tag_before(tokens: list[Tok]) -> Finding | None:
+    """A tag closing the narration that precedes a quote: `X said,` `He added in a low tone:` `X's voice,`."""
+    if not tokens or (tokens[-1].kind == "punct" and tokens[-1].text[-1] in SENTENCE_END_CHARS):
+        return None  # a finished sentence is an action beat, not a tag
+    clauses = split_sentences(tokens, frozenset(".!?;…"))
+    if not clauses:
+        return None
+    toks = clauses[-1]
+    for k, tok in enumerate(toks):
+        found = subject_at(toks, k)
+        if found and found[0].voice:
+            return Finding(found[0], "tag:possessive", strength_of(found[0]))
+        if speech_verb_end(toks, k) is None:
+            continue
+        if (ref := subject_before(toks, k)) is not None:
+            return Finding(ref, "tag:said-before", strength_of(ref), addressee_at(toks, speech_verb_end(toks, k)))
+        found = subject_at(toks, skip_adverbs(toks, speech_verb_end(toks, k)))
+        if found and not found[0].voice:
+            return Finding(found[0], "tag:said-before", strength_of(found[0]))
+        if ends_clause(toks, speech_verb_end(toks, k)) and (ref := last_clause_subject(toks, k)) is not None:
+            return Finding(ref, "tag:said-before", strength_of(ref))  # "Hester pointed at the gulls and cried:"
+    return None
+
+
+def ends_clause(tokens: list[Tok], i: int) -> bool:
+    """Nothing but adverbs and punctuation from `i` to the end."""
+    i = skip_adverbs(tokens, i)
+    return all(tok.kind == "punct" for tok in tokens[i:])
+
+
+def last_clause_subject(tokens: list[Tok], verb: int) -> Ref | None:
+    """The subject of the last clause before `verb` that has one: "Jack cracked his fingers and Father Arnall
+    looked at his book and said:" is Father Arnall's tag."""
+    for i in range(verb - 1, -1, -1):
+        tok = tokens[i]
+        if tok.kind == "name" and acting_subject(tokens, i):
+            return Ref("name", tok.start, tok.mention)
+        if tok.low in ("he", "she") and acting_subject(tokens, i):
+            return Ref("pronoun", tok.start, word=tok.low)
+    return None
+
+
+def subject_before(tokens: list[Tok], verb: int) -> Ref | None:
+    """The subject that ends right before the verb at `verb` (adverbs skipped): `Mr. Bennet said`, `the old man said`."""
+    b = verb - 1
+    while b >= 0 and is_adverb(tokens[b]):
+        b -= 1
+    for start in range(b, max(-1, b - 5), -1):
+        found = subject_at(tokens, start)
+        if found and found[1] == b + 1 and not found[0].voice:
+            return found[0]
+        if start < b and not noun_phrase_word(tokens[start]) and tokens[start].low not in DETERMINERS:
+            break
+    return None
+
+
+def addressee_at(tokens: list[Tok], i: int) -> Mention | None:
+    """The one spoken to, named right after a tag's verb or subject: `to Oak`, `asked Katharine`."""
+    i = skip_adverbs(tokens, i)
+    if i < len(tokens) and tokens[i].low == "to":
+        i += 1
+    if i < len(tokens) and tokens[i].kind == "name" and not tokens[i].mention.possessive:
+        return tokens[i].mention
+    return None
+
+
+def strength_of(ref: Ref) -> str:
+    return {"name": "tag-name", "pronoun": "tag-pronoun", "phrase": "tag-phrase"}.get(ref.kind, "turn-taking")
+
+
+def is_vocative(text: str, start: int, end: int, person: bool) -> bool:
+    """A name said to someone: set off by punctuation ("Barton, do we ..."), or, for a known person,
+    closing the quote ("Is the pain bad Nat?")."""
+    before = text[:start].rstrip(" _*\u2026")
+    after = text[end:].lstrip(" _*")
+    opened = not before or before[-1] in ",.!?;:\u2014-" or re.search(r"\b(?:dear|dearest|my|oh|o)$", before, re.I)
+    closing = not after.strip(" .!?\u2026")
+    if not before and closing and after.strip().startswith("."):
+        return False  # “Bingley.”: a name given in answer, not a call
+    set_off = closing or after[0] in ",!?;\u2014" or (after[0] == "." and before.endswith(","))  # "Don't, Jo. It's"
+    return bool(set_off and (opened or (closing and person)))
