@@ -5,8 +5,8 @@ Annotates every gold text in-process (the same load_book + annotate that `narrat
 voices.yaml), writes the scorer's quotes-json predictions, runs ../shared/bench/attribution_eval.py on them with
 --details and --json-out, then joins each gold quote with the dialogue segment that was scored for it and prints:
 micro and macro name accuracy, voice accuracy, accuracy on quotes attributed from a tag that names the speaker
-(explicit) and on all the others (non-explicit), held-out vs tuning works, accuracy by evidence type, and the most
-common kinds of error.
+(explicit) and on all the others (non-explicit), held-out vs tuning works, accuracy by evidence type, why quotes
+miss their voice (split labels, merged speakers), and the most common kinds of error.
 
 Held-out works: the .txt names sorted, every 5th from the first (index 0, 5, 10, ...). `--split tune` scores
 only the others, so that tuning never looks at the held-out works.
@@ -154,9 +154,40 @@ def report(metrics: dict, rows: list[dict], dialogue: dict[str, list], held: lis
     ]
     for kind, kind_rows in sorted(by_kind.items(), key=lambda item: -len(item[1])):
         lines.append(f"  {kind:<16} {accuracy(kind_rows)}")
+    lines += ["", "quotes in the wrong voice, by why:"]
+    lines += [f"  {count:5d}  {why}" for why, count in voice_losses(rows).most_common()]
     lines += ["", f"top {top} error kinds:"]
     lines += [f"  {count:5d}  {kind}" for kind, count in errors.most_common(top)]
     return "\n".join(lines)
+
+
+def voice_losses(rows: list[dict]) -> Counter:
+    """Why quotes miss their voice, with the labels mapped onto gold speakers as the scorer maps them (per
+    work, greedily, the pair sharing most quotes first): a label that maps to no speaker split one off, a label
+    that maps to another speaker merged two (or is plain wrong)."""
+    losses: Counter = Counter()
+    by_work: dict[str, list[dict]] = defaultdict(list)
+    for row in rows:
+        by_work[row["text"]].append(row)
+    for work_rows in by_work.values():
+        pairs = Counter((r["pred_speaker"].lower(), r["gold_speaker"]) for r in work_rows if r["found"] == "True")
+        voice_of: dict[str, str] = {}
+        for (label, gold), _ in sorted(pairs.items(), key=lambda item: (-item[1], item[0])):
+            if label not in voice_of and gold not in voice_of.values():
+                voice_of[label] = gold
+        for row in work_rows:
+            label = row["pred_speaker"].lower()
+            if row["found"] != "True":
+                losses["quote not found"] += 1
+            elif voice_of.get(label) == row["gold_speaker"]:
+                continue
+            elif label == UNKNOWN:
+                losses["unknown"] += 1
+            elif label in voice_of:
+                losses["a label that is another speaker's (merged, or wrong)"] += 1
+            else:
+                losses["a label left over (one speaker split into several)"] += 1
+    return losses
 
 
 def main() -> None:

@@ -640,3 +640,78 @@ def test_a_place_hailed_in_a_quote_never_answers():
         '"*Kestrel*, Gannet Rock. Bram, can you hear me?" said Ines.\n\n"Loud and clear."'
     )
     assert speakers(text) == ["Ines", "Bram"]
+
+
+def test_a_described_speaker_named_soon_after_is_that_character():
+    text = (
+        'The kitchen door banged open.\n\n'
+        '"Who left the gate open?" said the old woman.\n\n'
+        'Nobody answered. The hens were already in the beans.\n\n'
+        'Mrs. Pruett put down her basket and sighed.'
+    )
+    quotes = dialogue(text)
+    assert [q.speaker for q in quotes] == ["Mrs. Pruett"]
+    assert "later-named" in quotes[0].evidence
+
+
+def test_a_newcomer_who_answers_the_described_speaker_is_someone_else():
+    text = (
+        'The kitchen door banged open.\n\n'
+        '"Who left the gate open?" said the old woman.\n\n'
+        'Mrs. Pruett looked up from the beans. "Not I."'
+    )
+    assert speakers(text) == ["the old woman", "Mrs. Pruett"]
+
+
+@pytest.mark.parametrize("answer", ['"Hollis. Third floor, by the lift."', '"My name is Hollis," he said.'])
+def test_a_speaker_who_gives_their_own_name_is_that_character(answer):
+    text = (
+        'Hollis had been in the building for years. Tam kept the desk in the lobby.\n\n'
+        '"Can I help you?" said Tam.\n\n"I have a parcel for the office upstairs."\n\n"Certainly. What name?"\n\n'
+        f'{answer}'
+    )
+    quotes = dialogue(text)
+    assert quotes[-1].speaker == "Hollis"
+    assert quotes[-1].evidence == "self-named"
+
+
+def test_a_common_word_that_closes_speech_tags_is_a_name():
+    text = (
+        'We sat late over the fire, the three of us.\n\n"Another log?" said Major Hale.\n\n'
+        '"If you like," said Good.\n\n"And the whisky?"\n\n"Rather," said Good.'
+    )
+    assert speakers(text) == ["Major Hale", "Good", "Major Hale", "Good"]
+
+
+def test_a_character_the_narration_tags_by_name_is_not_the_narrator():
+    text = (
+        '"Will you come?" I asked.\n\n"Not I," said Good.\n\n"Then I go alone," I said.\n\n'
+        '"Let him go, Good," said Major Hale.\n\n"Gladly," said Good.'
+    )
+    assert speakers(text) == ["narrator", "Good", "narrator", "Major Hale", "Good"]
+
+
+def test_a_name_after_a_preposition_closing_a_quote_is_not_called():
+    text = (
+        'Tom had gone on ahead; he was waiting in the lane. Ivo and Ruth stood at the gate.\n\n'
+        '"I am going to the fair with Tom!" said Ivo.\n\n"Then go."'
+    )
+    assert speakers(text) == ["Ivo", "Ruth"]
+
+
+def test_a_firm_never_takes_a_turn():
+    text = 'Hester had worked for years at Marsh Company.\n\n"There it is," said Hester.\n\n"Home at last."'
+    assert speakers(text) == ["Hester", "unknown"]
+
+
+def test_i_am_before_a_possessive_is_no_self_naming():
+    text = 'Hollis kept the lodge.\n\n"I am Hollis\'s cousin," said the stranger.'
+    assert speakers(text) == ["the stranger"]
+
+
+def test_a_narrator_giving_their_name_names_every_narrator_quote():
+    text = (
+        'Hollis kept the lodge.\n\n"Who goes there?" said Hollis.\n\n"My name is Pell," I said.\n\n'
+        '"And your business?" said Hollis.\n\n"The same as yours," I said.'
+    )
+    assert speakers(text) == ["Hollis", "Pell", "Hollis", "Pell"]

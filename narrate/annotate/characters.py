@@ -26,13 +26,16 @@ from narrate.model import CastEntry
 WORD = re.compile(r"[A-Za-z]+(?:['’][A-Za-z]+)*")
 # Prepositions a place follows and a person rarely does.
 PLACE_PREPOSITIONS = frozenset("in into across through".split())
-# Last words of a place's name ("Gannet Rock", "Spruce Street").
+# Last words of a place's or a firm's name ("Gannet Rock", "Spruce Street", "Berg, Shriner Company").
 PLACE_WORDS = frozenset("""
 street road lane square park hall house court castle tower bridge river lake sea bay island rock hill mount
 mountain valley forest wood avenue abbey church inn station city town village harbour harbor point head cove
+company bank hotel college school club society railway railroad corporation
 """.split())
 ABBREVIATED_TITLES = frozenset("mr mrs ms dr st rev mme mlle".split())
 SENTENCE_END = ".!?"
+# A common word ("Good", "Will") names a character once speech tags close with it this often.
+TAGGED_NAME_USES = 2
 QUOTE_MARKS = "\"'“”‘’«»"
 
 Form = tuple[str, tuple[str, ...]]  # (lower-case title or "", name tokens)
@@ -103,6 +106,12 @@ def _sentence_initial(text: str, start: int) -> bool:
     return False
 
 
+def _ends_tag(text: str, verb: re.Match, word: re.Match) -> bool:
+    """`said Good.` / `said Good, solemnly`: the word right after the verb closes the tag."""
+    after = text[word.end(): word.end() + 1]
+    return text[verb.end(): word.start()] == " " and (not after or after in ".,;:!?")
+
+
 class WordStats:
     """How each word is used across the book: decides which capitalised words are names."""
 
@@ -112,6 +121,7 @@ class WordStats:
         self.capital_total: Counter = Counter()
         self.capital_inside: Counter = Counter()  # capitalised, not at a sentence start
         self.speech_subject: Counter = Counter()  # capitalised and followed by a speech verb
+        self.tag_subject: Counter = Counter()  # capitalised, after a speech verb, ending the tag ("said Good.")
         self.acting_subject: Counter = Counter()  # capitalised and followed by a past-tense verb
         self.after_the: Counter = Counter()  # capitalised right after "the": a boat, an inn ("the Kestrel")
         self.after_place: Counter = Counter()  # right after "in", "over", "across": a place ("over Dublin bay")
@@ -133,6 +143,8 @@ class WordStats:
                 self.italic[word] += 1
             if not _sentence_initial(text, match.start()):
                 self.capital_inside[word] += 1
+            if i > 0 and words[i - 1].group() in SPEECH_VERBS and _ends_tag(text, words[i - 1], match):
+                self.tag_subject[word] += 1
             following = words[i + 1].group() if i + 1 < len(words) else ""
             spaced = i + 1 < len(words) and not text[match.end(): words[i + 1].start()].strip()
             if spaced and (following in SPEECH_VERBS or (possessive and following in SPEECH_NOUNS)):
@@ -159,8 +171,10 @@ class WordStats:
     def is_name(self, word: str) -> bool:
         if word in self.cast_words:
             return True
-        if len(word) < 2 or not word[0].isupper() or word.lower() in NOT_NAMES or word.isupper():
+        if len(word) < 2 or not word[0].isupper() or word.isupper():
             return False
+        if word.lower() in NOT_NAMES and (self.tag_subject[word] < TAGGED_NAME_USES or word.lower() in TITLES):
+            return False  # "Good!" is no one, but "said Good." twice names a character
         named = self.capital_inside[word] + 2 * self.speech_subject[word] + self.acting_subject[word]
         if named == 0 and self.capital_total[word] >= 2 and not self.lower[word.lower()]:
             # only ever seen opening sentences, but more than once and never as a common word

@@ -31,6 +31,7 @@ class Utterance:
     excluded: set[int] = field(default_factory=set)  # characters named inside the quote
     addressees: list[int] = field(default_factory=list)  # vocatives
     kin_called: list[str] = field(default_factory=list)  # the title a kinship vocative stands for: "papa" -> "mr"
+    introduced: int | None = None  # the speaker's own name, given in the quote ("My name is Ada.")
     speaker: int = UNKNOWN_ID
     evidence: str = "none"
     confidence: float = 0.0

@@ -48,6 +48,7 @@ from narrate.annotate.conversation import (
     is_known,
 )
 from narrate.annotate.gender import gender_votes
+from narrate.annotate.latenames import late_names
 from narrate.annotate.speechverbs import SUBJECT_PRONOUNS, TITLES
 from narrate.annotate.tags import Finding, is_vocative, tag_after, tag_before
 from narrate.model import NARRATOR, UNKNOWN, Book, CastEntry, Character, Segment
@@ -66,6 +67,7 @@ KIN_VOCATIVE = re.compile(r"\b(?:" + "|".join(KIN_VOCATIVE_TITLES) + r")\b", re.
 # How sure each kind of evidence is (the benchmark wants a name; the listener prefers "unknown" to a wrong one).
 CONFIDENCE = {
     "tag-name": 0.95,
+    "self-named": 0.9,
     "tag-pronoun": 0.85,
     "tag-phrase": 0.75,
     "same-paragraph": 0.8,
@@ -80,6 +82,8 @@ NARRATOR_NAME_VOTES = 1
 # How the narrator names themself, and how much that counts against the others' vocatives.
 SELF_NAMING = ("my name is", "my name was", "call me", "called myself", "i am")
 SELF_NAMING_VOTES = 3
+# A quote that asks for the other's name ("What name?"): the answer opening with a name gives the speaker's own.
+NAME_QUESTION = re.compile(r"\b(?:your name|what name|who are you)\W*$", re.IGNORECASE)
 # A name said in dialogue counts this much towards how prominent a character is ("Barton, ..." is said to him).
 DIALOGUE_MENTION_WEIGHT = 0.25
 # How far back (names, subjects, speakers) a character still counts as present in the scene.
@@ -179,13 +183,18 @@ class _Attributor:
         return gender_votes(paragraphs)
 
     def _note_quote_names(self, utterance: Utterance) -> None:
-        """Names said in a quote are not its speaker; those said to someone are its addressees."""
+        """Names said in a quote are not its speaker, unless the speaker gives them as their own ("My name
+        is Ada."); those said to someone are its addressees."""
         for pos in utterance.positions:
             seg = self.segments[pos]
             text = self.source[seg.start: seg.end]
             for mention in self.dialogue_mentions.get(pos, []):
                 cid = self._pick(mention.candidates)
                 if cid is None:
+                    continue
+                before = text[: mention.start - seg.start]
+                if utterance.introduced is None and not mention.possessive and self._introduces(utterance, before):
+                    utterance.introduced = cid
                     continue
                 utterance.excluded.add(cid)
                 if self.stats.is_thing(mention.form) or self.stats.is_place(mention.form):
@@ -196,6 +205,19 @@ class _Attributor:
             for word in KIN_VOCATIVE.finditer(text):
                 if is_vocative(text, word.start(), word.end(), True):
                     utterance.kin_called.append(KIN_VOCATIVE_TITLES[word.group().lower()])
+
+    def _introduces(self, utterance: Utterance, before: str) -> bool:
+        """The name after `before` is the speaker's own: "my name is", "call me", "I am" before it, or it
+        opens the answer to a question asking for a name ("What name?" / "Greyson, second floor.")."""
+        before = before.lower()
+        if before.rstrip().endswith(SELF_NAMING):
+            return True
+        k = self.utterance_index[id(utterance)]
+        asked = self.utterances[k - 1] if k > 0 else None
+        if before.strip(" \"'“‘") or asked is None or not follows(asked, utterance):
+            return False
+        question = self.segments[asked.positions[-1]].text.rstrip(" \"'”’")
+        return question.endswith("?") and NAME_QUESTION.search(question[:-1]) is not None
 
     def _pick(self, candidates: tuple[int, ...], position: int | None = None, paragraph: Paragraph | None = None) -> int | None:
         """One character for a name: the only one, or the latest named of those it may denote."""
@@ -210,7 +232,11 @@ class _Attributor:
 
     def _attribute_paragraph(self, paragraph: Paragraph, utterances: list[Utterance]) -> None:
         for utterance in utterances:
-            if finding := self._tag(utterance):
+            finding = self._tag(utterance)
+            named_by_tag = finding is not None and (finding.ref.kind == "name" or finding.ref.word == "i")
+            if utterance.introduced is not None and not named_by_tag:
+                self._assign(utterance, utterance.introduced, "self-named", "self-named")  # "I am Ada," she said
+            elif finding is not None:
                 self._settle(utterance, finding, paragraph)
         for utterance in utterances:
             if utterance.speaker != UNKNOWN_ID:
@@ -585,9 +611,12 @@ class _Attributor:
     def _name_the_narrator(self) -> None:
         """A first-person narrator is the one the others call by name in the quotes next to "I said"
         ones ("Yes, Watson") or in a quote said to "me", or the name they give themself: give the
-        narrator's quotes to that character. (A name said only inside quotes is not enough: it is as often
-        a character the narration calls by a description.)"""
+        narrator's quotes to that character. (A name said only inside quotes is not enough, unless the
+        narrator says it as their own: it is as often a character the narration calls by a description.)"""
         votes: Counter = Counter(self._self_named())
+        for utterance in self.utterances:
+            if utterance.speaker == NARRATOR_ID and utterance.introduced is not None:
+                votes[utterance.introduced] += SELF_NAMING_VOTES  # "My name is Pell," I said
         if not any(u.speaker == NARRATOR_ID for u in self.utterances):
             return
         for k, utterance in enumerate(self.utterances):
@@ -595,6 +624,8 @@ class _Attributor:
                 continue
             if self._said_to_me(utterance) or any(u.speaker == NARRATOR_ID for u in self.utterances[max(0, k - 1): k + 2]):
                 votes.update(a for a in utterance.addressees if a != utterance.speaker)
+        for named in {u.speaker for u in self.utterances if u.confidence == CONFIDENCE["tag-name"]}:
+            del votes[named]  # "said Good": a character the narration tags by name is not its "I"
         if not votes or votes.most_common(1)[0][1] < NARRATOR_NAME_VOTES:
             return
         narrator = votes.most_common(1)[0][0]
@@ -645,7 +676,26 @@ class _Attributor:
                 if pair or answer.speaker in quote.addressees:
                     self._assign(quote, then.speaker, "turn-taking", "turn-taking")
 
+    def _name_the_described(self) -> None:
+        """Give a described speaker's quotes to the name the narration gives them soon after (latenames.py)."""
+        first_named: dict[int, tuple[int, int]] = {}
+        for paragraph in self.paragraphs:
+            for mention in paragraph.mentions:
+                if len(mention.candidates) == 1:
+                    first_named.setdefault(mention.candidates[0], paragraph.key)
+        heads = {cid: self.index.name(cid).split()[-1].lower() for cid in self.index.described}
+        links = late_names(self.utterances, self.paragraph_order, first_named, heads, self.index.gender_of)
+        for utterance in self.utterances:
+            if (named := links.get(utterance.speaker)) is not None:
+                self.lines[utterance.speaker] -= 1
+                self.lines[named] += 1
+                utterance.speaker = named
+                utterance.evidence += f" later-named->{self.index.name(named)}"
+        if links:
+            self.lines = +self.lines  # a described speaker whose quotes all went to the name is no character
+
     def _results(self) -> tuple[list[Segment], list[Character]]:
+        self._name_the_described()
         self._fill_backwards()
         if self.first_person == NARRATOR:
             self._name_the_narrator()

@@ -152,6 +152,11 @@ def strength_of(ref: Ref) -> str:
     return {"name": "tag-name", "pronoun": "tag-pronoun", "phrase": "tag-phrase"}.get(ref.kind, "turn-taking")
 
 
+OBJECT_BEFORE = re.compile(
+    r"\b(?:with|to|for|of|by|from|about|at|on|in|into|like|than|and|or|nor|but|without|against|upon)$", re.I
+)
+
+
 def is_vocative(text: str, start: int, end: int, person: bool) -> bool:
     """A name said to someone: set off by punctuation ("Barton, do we ..."), or, for a known person,
     closing the quote ("Is the pain bad Nat?")."""
@@ -162,4 +167,6 @@ def is_vocative(text: str, start: int, end: int, person: bool) -> bool:
     if not before and closing and after.strip().startswith("."):
         return False  # “Bingley.”: a name given in answer, not a call
     set_off = closing or after[0] in ",!?;\u2014" or (after[0] == "." and before.endswith(","))  # "Don't, Jo. It's"
+    if not opened and OBJECT_BEFORE.search(before):
+        return False  # "I'll go with Sir Jacob!": the object of a preposition is talked about, not to
     return bool(set_off and (opened or (closing and person)))

@@ -1,0 +1,67 @@
+"""A described speaker named later: "a gentleman" who asks the price of a shine and, a few paragraphs on, is
+"Mr. Greyson" as he walks away; "the old lady" who calls for Tom and is "his aunt Polly" once she laughs.
+Such a speaker is one person under two labels; giving the description's quotes to the name keeps one voice.
+"""
+from __future__ import annotations
+
+from collections.abc import Callable, Sequence
+
+from narrate.annotate.conversation import Utterance, follows
+from narrate.annotate.speechverbs import NEUTRAL_NOUNS
+
+# The name must come this close (in paragraphs, in the same chapter) after a quote given to the description.
+LATE_NAME_WINDOW = 5
+# Descriptions without a gender that still stand for one person the story may go on to name ("the child",
+# "the stranger"); "a voice" or "one" is a passing speaker.
+NAMEABLE_NEUTRAL = NEUTRAL_NOUNS - frozenset("voice speaker other one figure".split())
+# Two turns prove two people only when neither was given by turn-taking alone (a guess that may be the
+# very mistake: the newcomer handed the turn after the description's).
+EXCHANGE_CONFIDENCE = 0.6
+
+
+def late_names(
+    utterances: Sequence[Utterance],
+    paragraph_order: dict[tuple[int, int], int],
+    first_named: dict[int, tuple[int, int]],
+    described: dict[int, str],
+    gender_of: Callable[[int], str | None],
+) -> dict[int, int]:
+    """Described speaker -> the named character the narration introduces right after it spoke, of the
+    same gender (any, for "the child"), who never talks with it (no turn answering it, no paragraph shared,
+    not called by it).
+
+    `first_named` maps each named character to the paragraph ((chapter, paragraph), a key of `paragraph_order`)
+    where the narration first names it; `described` maps each described speaker to the head noun of its description."""
+    spoken_at: dict[int, list[tuple[int, int]]] = {}
+    for utterance in utterances:
+        if utterance.speaker in described:
+            spoken_at.setdefault(utterance.speaker, []).append(utterance.paragraph)
+    links = {}
+    for cid, paragraphs in spoken_at.items():
+        gender = gender_of(cid)
+        if gender is None and described[cid] not in NAMEABLE_NEUTRAL:
+            continue
+        newcomers = sorted(
+            (paragraph_order[first], named) for named, first in first_named.items()
+            if named not in described and gender in (None, gender_of(named))
+            and any(_soon_after(spoken, first, paragraph_order) for spoken in paragraphs)
+        )
+        if newcomers and not _talk_together(utterances, cid, newcomers[0][1]):
+            links[cid] = newcomers[0][1]
+    return links
+
+
+def _soon_after(spoken: tuple[int, int], named: tuple[int, int], paragraph_order: dict[tuple[int, int], int]) -> bool:
+    """The name comes a few paragraphs after the quote, in the same chapter."""
+    return spoken[0] == named[0] and 0 < paragraph_order[named] - paragraph_order[spoken] <= LATE_NAME_WINDOW
+
+
+def _talk_together(utterances: Sequence[Utterance], one: int, other: int) -> bool:
+    """The two speak in one paragraph, answer each other, or one calls the other by name: two people."""
+    pair = {one, other}
+    for first, second in zip(utterances, utterances[1:]):
+        if {first.speaker, second.speaker} != pair or min(first.confidence, second.confidence) < EXCHANGE_CONFIDENCE:
+            continue
+        if first.paragraph == second.paragraph or follows(first, second):
+            return True
+    return any(u.speaker in pair and pair - {u.speaker} & set(u.addressees) for u in utterances)
