@@ -12,6 +12,7 @@ from pathlib import Path
 
 import pytest
 
+from narrate.annotate.characters import WORD, WordStats
 from narrate.annotate.speakers import attribute
 from narrate.model import Block, Book, CastEntry, Chapter, Segment
 
@@ -715,3 +716,66 @@ def test_a_narrator_giving_their_name_names_every_narrator_quote():
         '"And your business?" said Hollis.\n\n"The same as yours," I said.'
     )
     assert speakers(text) == ["Hollis", "Pell", "Hollis", "Pell"]
+
+
+# ---- issue 3, third pass: ordinary words are no names (one rule each)
+
+
+def names_in(text: str) -> set[str]:
+    """The words of `text` that WordStats takes for names, paragraph by paragraph as the attributor reads it."""
+    stats = WordStats()
+    for paragraph in text.split("\n\n"):
+        stats.add(paragraph)
+    return {word for word in WORD.findall(text) if stats.is_name(word)}
+
+
+def test_an_ordinary_word_reporting_or_acting_once_is_no_name():
+    text = "At the fair Gossip said that the mill would close. Laughter filled the tent, and Agatha left."
+    assert names_in(text) == {"Agatha"}
+
+
+def test_an_ordinary_word_that_speaks_is_a_name():
+    text = 'At the ford Agatha stopped.\n\n"Go on," Slim drawled lazily.\n\n"Wait," Big Thunder growled.'
+    assert names_in(text) == {"Agatha", "Slim", "Big", "Thunder"}
+
+
+def test_an_ordinary_word_after_a_title_is_a_name():
+    assert names_in("At the gate Mr. Heron bowed to Agatha.") == {"Agatha", "Heron"}
+
+
+def test_an_ordinary_word_beside_a_name_is_part_of_it():
+    assert names_in("At the gate Ingrid Moss and her dog waited.") == {"Ingrid", "Moss"}
+
+
+def test_an_ordinary_word_is_a_name_when_a_two_word_name_acts_or_it_acts_twice():
+    assert names_in("At dawn Copper Beech crossed the ford.") == {"Copper", "Beech"}
+    assert names_in("At dawn Heron crossed the ford. By noon Heron reached the town.") == {"Heron"}
+    assert names_in("At dawn Heron crossed the ford.") == set()
+
+
+def test_an_ordinary_word_said_to_someone_is_a_name():
+    assert names_in('At the table Agatha sat.\n\n"Sit down, Thistle; the soup is hot."') == {"Agatha", "Thistle"}
+
+
+def test_an_ordinary_word_takes_no_turn():
+    text = (
+        'At dusk Agatha and Bertram sat by the fire while Laughter rang in the yard.\n\n'
+        '"Time to go," said Bertram.\n\n"Not yet."'
+    )
+    assert speakers(text) == ["Bertram", "Agatha"]
+
+
+def test_a_capitalised_word_before_a_noun_qualifies_it():
+    text = "At dawn Agatha looked out over Harrow bay. A Flemish voice rose from the quay, and Flemish sailors sang."
+    assert names_in(text) == {"Agatha"}
+
+
+def test_an_ordinary_word_capitalised_inside_sentences_and_never_lower_case_is_a_name():
+    assert names_in("Yesterday Tallis ate bread, and today Tallis sat in the sun.") == {"Tallis"}
+    assert names_in("At noon we walked the Mall, and the Mall was busy.") == set()
+    assert names_in("Yesterday Tallis ate bread, and today Tallis sat by a tallis.") == set()
+
+
+def test_a_description_keeps_an_adjective_ending_in_ly_after_a_comma():
+    text = 'Agatha and Bertram sat by the fire.\n\n"Surely not," broke in a thin, elderly gentleman.'
+    assert speakers(text) == ["a thin elderly gentleman"]

@@ -5,6 +5,12 @@ Forms are grouped into characters: a title + surname joins the one full name wit
 ("Mr. Darcy" -> "Fitzwilliam Darcy"), a lone first name or surname joins the one character that has it.
 A lone token shared by several characters ("Bennet") stays ambiguous and is resolved where it is used.
 Names from the user's cast come first and decide the canonical name.
+
+A capitalised word is a name by how the book uses it (WordStats): inside sentences more often than in lower
+case, speaking or acting. An ordinary English word ("Laughter", "Report", "Time": in the word list in lower
+case only) must also stand somewhere only a name goes — a speech tag, after a title, said to someone, beside
+a word that is only a name ("Gabriel Oak") — or act, or be capitalised inside sentences and never written in
+lower case. The word list is loaded on the first such word only.
 """
 from __future__ import annotations
 
@@ -12,11 +18,13 @@ import re
 from collections import Counter, defaultdict
 from collections.abc import Sequence
 from dataclasses import dataclass, field
+from functools import cache
 
 from narrate.annotate.speechverbs import (
     FEMALE_TITLES,
     MALE_TITLES,
     NOT_NAMES,
+    PERSON_NOUNS,
     SPEECH_NOUNS,
     SPEECH_VERBS,
     TITLES,
@@ -32,11 +40,24 @@ street road lane square park hall house court castle tower bridge river lake sea
 mountain valley forest wood avenue abbey church inn station city town village harbour harbor point head cove
 company bank hotel college school club society railway railroad corporation
 """.split())
+# Lower-case nouns a capitalised word before them qualifies instead of naming anyone.
+MODIFIED_NOUNS = PERSON_NOUNS | SPEECH_NOUNS | PLACE_WORDS
 ABBREVIATED_TITLES = frozenset("mr mrs ms dr st rev mme mlle".split())
 SENTENCE_END = ".!?"
 # A common word ("Good", "Will") names a character once speech tags close with it this often.
 TAGGED_NAME_USES = 2
+# A common word is a name when it acts this often ("Buck Mulligan frowned", "Oak turned"; not "Laughter seized").
+ACTS_OF_A_NAME = 2
+# ... or when it is capitalised this often inside sentences, and never written in lower case.
+NAME_SPELLINGS = 2
+DESCRIBED_TAG_WORDS = 3  # lower-case words between a speech verb and the name that closes the tag
+# Words that give a name ("my name is Pell", "a man named Pell").
+NAMING = re.compile(r"\b(?:name is|name was|name's|named)\s+$", re.IGNORECASE)
+NAMING_REACH = 16  # characters before a word that NAMING looks at
 QUOTE_MARKS = "\"'“”‘’«»"
+# What follows a name said to someone (", Jo!") and the verb of a speech tag ("Pink said, …"; not "Report said that").
+VOCATIVE_ENDS = tuple(",;!?.—-")
+TAG_VERB_ENDS = ("", *",.;:!?\"“”'’—")
 
 Form = tuple[str, tuple[str, ...]]  # (lower-case title or "", name tokens)
 
@@ -106,6 +127,51 @@ def _sentence_initial(text: str, start: int) -> bool:
     return False
 
 
+def _name_run(text: str, words: list[re.Match], last: int) -> list[str]:
+    """The capitalised words of the name that ends at words[last] ("Big Medicine" of "Big Medicine said")."""
+    first = last
+    while first > 0 and words[first - 1].group()[0].isupper() and _adjacent(text, words[first - 1], words[first]):
+        first -= 1
+    return [_strip_possessive(w.group())[0] for w in words[first: last + 1]]
+
+
+def _where_a_name_goes(text: str, words: list[re.Match], k: int) -> bool:
+    """words[k] stands where only a name goes: closing a tag ("said Good."), after a title ("Mr. Temple"),
+    said to someone (", Huckleberry;"), given as a name ("my name is Pell")."""
+    word, before = words[k], words[k - 1] if k > 0 else None
+    if before is not None and before.group() in SPEECH_VERBS and _ends_tag(text, before, word):
+        return True
+    if before is not None and before.group().lower() in TITLES and _adjacent(text, before, word):
+        return True
+    naming = NAMING.search(text, max(0, word.start() - NAMING_REACH), word.start())
+    return _called(text, word) or _closes_described_tag(text, words, k) or naming is not None
+
+
+def _called(text: str, word: re.Match) -> bool:
+    """Said to someone, set off by commas ("Don't, Huckleberry; ..."): where only a name or a title goes."""
+    return text[word.start() - 2: word.start()] == ", " and text[word.end(): word.end() + 1] in VOCATIVE_ENDS
+
+
+def _closes_described_tag(text: str, words: list[re.Match], k: int) -> bool:
+    """The name closes a tag after a description ("replied the ferryman Talbot.")."""
+    if text[words[k].end(): words[k].end() + 1] not in VOCATIVE_ENDS:
+        return False
+    between = words[max(0, k - DESCRIBED_TAG_WORDS - 1): k]
+    verb = next((j for j in range(len(between) - 1, -1, -1) if between[j].group() in SPEECH_VERBS), None)
+    if verb is None or between[verb + 1:] == [] or any(not w.group().islower() for w in between[verb + 1:]):
+        return False
+    return not re.search(r"[^\w\s'’-]", text[between[verb].end(): words[k].start()])
+
+
+def _leads_tag(text: str, words: list[re.Match], subject: int) -> bool:
+    """`X said` next to a quote ("…” Slim stated", "Pink said, …"), not reporting ("Report said that …")."""
+    verb_end = words[subject + 1].end()
+    if text[verb_end: verb_end + 1] in TAG_VERB_ENDS:
+        return True
+    first = subject - len(_name_run(text, words, subject)) + 1
+    return text[: words[first].start()].rstrip()[-1:] in QUOTE_MARKS
+
+
 def _ends_tag(text: str, verb: re.Match, word: re.Match) -> bool:
     """`said Good.` / `said Good, solemnly`: the word right after the verb closes the tag."""
     after = text[word.end(): word.end() + 1]
@@ -126,6 +192,11 @@ class WordStats:
         self.after_the: Counter = Counter()  # capitalised right after "the": a boat, an inn ("the Kestrel")
         self.after_place: Counter = Counter()  # right after "in", "over", "across": a place ("over Dublin bay")
         self.italic: Counter = Counter()  # written in _italics_: a ship, a newspaper, a book ("the _Times_")
+        # capitalised where only a person's name goes: ending a tag, leading one, after a title ("Mr. Temple")
+        self.vouched: Counter = Counter()
+        self.acting_name: Counter = Counter()  # in the name of a past-tense verb's subject ("Buck Mulligan frowned")
+        self.modifier: Counter = Counter()  # before a lower-case noun: "a Welsh voice", "a Swede boy", "Dublin bay"
+        self.beside: defaultdict = defaultdict(set)  # capitalised words written right next to it ("Gabriel Oak")
 
     def add(self, text: str) -> None:
         words = list(WORD.finditer(text))
@@ -145,12 +216,24 @@ class WordStats:
                 self.capital_inside[word] += 1
             if i > 0 and words[i - 1].group() in SPEECH_VERBS and _ends_tag(text, words[i - 1], match):
                 self.tag_subject[word] += 1
+            if _where_a_name_goes(text, words, i):
+                self.vouched[word] += 1
             following = words[i + 1].group() if i + 1 < len(words) else ""
             spaced = i + 1 < len(words) and not text[match.end(): words[i + 1].start()].strip()
+            if spaced and following[:1].isupper():
+                self.beside[word].add(_strip_possessive(following)[0])
+                self.beside[_strip_possessive(following)[0]].add(word)
+            if spaced and not possessive and following in MODIFIED_NOUNS:
+                self.modifier[word] += 1
             if spaced and (following in SPEECH_VERBS or (possessive and following in SPEECH_NOUNS)):
                 self.speech_subject[word] += 1  # "Tom said", "Steve's voice"
+                if _leads_tag(text, words, i):
+                    self.vouched.update(_name_run(text, words, i))
             elif following.endswith("ed") and following.islower() and not possessive and _adjacent(text, match, words[i + 1]):
                 self.acting_subject[word] += 1  # "Hester closed the book"
+                run = _name_run(text, words, i)
+                # a name of two words acting ("Parson Wick raised his hat") is a person's; one word must act twice
+                self.acting_name.update(run if len(run) == 1 else run * ACTS_OF_A_NAME)
 
     def is_thing(self, form: tuple) -> bool:
         """A name the text treats as a thing: written "the Kestrel" somewhere, never seen speaking or acting;
@@ -175,11 +258,42 @@ class WordStats:
             return False
         if word.lower() in NOT_NAMES and (self.tag_subject[word] < TAGGED_NAME_USES or word.lower() in TITLES):
             return False  # "Good!" is no one, but "said Good." twice names a character
+        if self.modifier[word] and not (self.vouched[word] or self.speech_subject[word]):
+            return False  # "a Welsh voice", "over Dublin bay": an adjective or a place, nobody's name
         named = self.capital_inside[word] + 2 * self.speech_subject[word] + self.acting_subject[word]
         if named == 0 and self.capital_total[word] >= 2 and not self.lower[word.lower()]:
             # only ever seen opening sentences, but more than once and never as a common word
             named = 0 if word.endswith("ly") or "'" in word or "’" in word else 1
-        return named > 0 and self.lower[word.lower()] < named
+        return named > 0 and self.lower[word.lower()] < named and not self._only_a_common_word(word)
+
+    def _written_as_a_name(self, word: str) -> bool:
+        """Capitalised inside sentences again and again, never in lower case, never "the Mall": a rare word
+        ("Clint", "Pell") the book uses as a name only."""
+        return self.capital_inside[word] >= NAME_SPELLINGS and not self.lower[word.lower()] and not self.after_the[word]
+
+    def _only_a_common_word(self, word: str) -> bool:
+        """An ordinary English word ("Laughter", "Report", "Time") never used where only a name goes: not
+        ending or leading a speech tag, not after a title, not beside a word that is only a name ("Gabriel Oak")."""
+        if self.vouched[word] or self.acting_name[word] >= ACTS_OF_A_NAME or self._written_as_a_name(word):
+            return False
+        if not is_common_word(word):
+            return False
+        return not any(
+            neighbour.lower() not in NOT_NAMES and not is_common_word(neighbour) for neighbour in self.beside[word]
+        )
+
+
+def is_common_word(word: str) -> bool:
+    """The dictionary has the word in lower case only: an ordinary word ("Report"), not a name ("Jack")."""
+    common = _dictionary()
+    return word.lower() in common and word.capitalize() not in common
+
+
+@cache
+def _dictionary() -> frozenset[str]:
+    from english_words import get_english_words_set  # 0.07 s: loaded when a capitalised word is in doubt
+
+    return frozenset(get_english_words_set(["web2"], lower=False))
 
 
 def scan_names(text: str, stats: WordStats, base: int = 0) -> list[tuple[int, int, Form, bool]]:

@@ -179,17 +179,25 @@ def phrase_words(tokens: list[Tok], i: int) -> tuple[list[str], int]:
     while j < len(tokens) and len(words) <= 4:
         tok = tokens[j]
         nxt = tokens[j + 1] if j + 1 < len(tokens) else None
-        if tok.text == "," and len(words) > 1 and nxt is not None and noun_phrase_word(nxt) and words[-1] not in PERSON_NOUNS:
-            j += 1  # between adjectives
+        between_adjectives = nxt is not None and (noun_phrase_word(nxt) or ly_adjective(tokens, j + 1))
+        if tok.text == "," and len(words) > 1 and between_adjectives and words[-1] not in PERSON_NOUNS:
+            j += 1  # "a thin, elderly gentleman"
             continue
-        adjective = is_adverb(tok) and nxt is not None and (noun_phrase_word(nxt) or nxt.kind == "name") and tok.low.endswith("ly")
-        if not (noun_phrase_word(tok) or adjective) or (tok.low.endswith("ing") and len(words) > 1):
+        if not (noun_phrase_word(tok) or ly_adjective(tokens, j)) or (tok.low.endswith("ing") and len(words) > 1):
             break
         words.append(tok.low)
         j += 1
         if tok.low in PERSON_NOUNS or tok.low in SPEECH_NOUNS:
             break
     return words, j
+
+
+def ly_adjective(tokens: list[Tok], k: int) -> bool:
+    """An adjective that looks like an adverb, inside a noun phrase: "elderly", "lonely", "stately"."""
+    nxt = tokens[k + 1] if k + 1 < len(tokens) else None
+    return is_adverb(tokens[k]) and tokens[k].low.endswith("ly") and nxt is not None and (
+        noun_phrase_word(nxt) or nxt.kind == "name"
+    )
 
 
 def noun_phrase_word(tok: Tok) -> bool:
