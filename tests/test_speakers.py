@@ -354,6 +354,14 @@ def test_he_answered_in_a_new_turn_is_the_other_man():
     assert quotes[1].evidence.endswith("turn-taking")
 
 
+def test_he_said_after_narration_about_the_last_speaker_is_still_him():
+    text = (
+        'Ivo and Anselm sat by the stove.\n\n"We leave at dawn," said Ivo.\n\n'
+        'He stood and pulled his coat from the hook.\n\n"Bring the lamp," he said.'
+    )
+    assert speakers(text) == ["Ivo", "Ivo"]
+
+
 # ---- golden stories: a floor per story that can fail
 
 STORIES = Path(__file__).parent / "stories"

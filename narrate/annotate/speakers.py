@@ -397,10 +397,13 @@ class _Attributor:
         return None, ""
 
     def _answering(self, utterance: Utterance, paragraph: Paragraph | None, cid: int, gender: str) -> int | None:
-        """"he answered" opening a new turn: when the latest man is the one who just spoke and nothing in
-        this paragraph names anyone before the quote, the "he" is the other man in the conversation."""
+        """"he answered" opening a new turn: when the latest man is the one who just spoke, the narration
+        since has not been about him, and nothing in this paragraph names anyone before the quote, the "he" is
+        the other man in the conversation."""
         conversation = self.conversation
         if not conversation.active() or cid != conversation.speaker or conversation.paragraph == utterance.paragraph:
+            return None
+        if conversation.focus == cid:  # "He stood up." between the quotes: "he said" is still him
             return None
         if paragraph is not None and (
             any(s.position < utterance.start for s in paragraph.subjects)
