@@ -2,11 +2,15 @@
 """`narrate build` against the raw tool chain, on generated stories of 2k, 20k and 50k words, in one run.
 
 (a) the raw chain on the same text with narrate's default encoder settings, one step after the other:
-    `espeak-ng -f story.txt -w all.wav`, ffmpeg to one 64k MP3, ffmpeg to one 64k AAC M4B (-aac_coder fast);
+    `espeak-ng -f story.txt -w all.wav`, ffmpeg to one 64k MP3 (no bit reservoir, as narrate's units), ffmpeg
+    to one 64k AAC M4B (-aac_coder fast);
 (b) `narrate build` (mp3 chapters + m4b, loudness normalisation on) with a cold clip cache;
 (c) the same build again, nothing changed;
-(d) after recasting the busiest non-narrator character (~10 % of the lines).
-Prints wall times, the ratios to (a), the peak RSS of narrate's whole process tree, audio hours and cache hits.
+(d) after recasting the busiest non-narrator character (~10 % of the lines). Every character is cast in
+    voices.yaml from the start, as while a cast is being tuned: left to auto-casting, the others' voices would
+    be dealt anew when one is cast, and recasting one would re-synthesise them all.
+Prints wall times, the ratios to (a), the peak RSS of narrate's whole process tree, audio hours, cache hits and
+the load average before each row (other jobs on the machine slow every figure but the ratios less).
 
 usage: bench/build_speed.py [--sizes 2000,20000,50000] [-j N]
 """
@@ -26,6 +30,8 @@ from pathlib import Path
 ROOT = Path(__file__).resolve().parents[1]
 NARRATE = ROOT / ".venv" / "bin" / "narrate"
 CAST = [("Mara", "she"), ("Tomas", "he"), ("Ines", "she"), ("Bram", "he"), ("Odile", "she"), ("Piet", "he")]
+VOICES = {"Mara": "en-us+f1", "Tomas": "en-us+m1", "Ines": "en-us+f3", "Bram": "en-us+m2", "Odile": "en-us+f4",
+          "Piet": "en-us+m4"}
 VERBS = ["said", "asked", "answered", "replied", "whispered", "muttered", "called"]
 NOUNS = ["lamp", "harbour", "radio", "logbook", "tide", "gull", "rope", "lantern", "storm", "kettle", "map", "door"]
 ADJECTIVES = ["grey", "cold", "bright", "old", "quiet", "heavy", "salt-stained", "narrow", "distant", "warm"]
@@ -108,10 +114,16 @@ def raw_chain(text_file: Path, work: Path) -> float:
     wav, started = work / "all.wav", time.perf_counter()
     subprocess.run(["espeak-ng", "-f", str(text_file), "-w", str(wav)], check=True)
     subprocess.run(["ffmpeg", "-v", "error", "-y", "-i", str(wav), "-c:a", "libmp3lame", "-b:a", "64k",
-                    str(work / "all.mp3")], check=True)
+                    "-reservoir", "0", str(work / "all.mp3")], check=True)
     subprocess.run(["ffmpeg", "-v", "error", "-y", "-i", str(wav), "-c:a", "aac", "-aac_coder", "fast", "-b:a", "64k",
                     "-f", "ipod", str(work / "all.m4b")], check=True)
     return time.perf_counter() - started
+
+
+def cast_file(recast: str | None = None) -> str:
+    lines = ["output: {format: [mp3, m4b]}", "characters:"]
+    lines += [f"  {name}: {{voice: {VOICES[name]}{', pitch: 80' if name == recast else ''}}}" for name, _ in CAST]
+    return "\n".join(lines) + "\n"
 
 
 def bench(words: int, jobs: int | None, work: Path) -> dict:
@@ -123,13 +135,13 @@ def bench(words: int, jobs: int | None, work: Path) -> dict:
     raw = raw_chain(plain, work)
     env = dict(os.environ, NARRATE_CACHE_DIR=str(work / "cache"))
     voices = work / "voices.yaml"
-    voices.write_text("output: {format: [mp3, m4b]}\n", encoding="utf-8")
+    busiest = max(CAST, key=lambda c: text.count(f"{c[0]} "))[0]
+    voices.write_text(cast_file(), encoding="utf-8")
     build = [str(NARRATE), "build", str(source), "-o", str(work / "out"), "--voices", str(voices)]
     build += ["-j", str(jobs)] if jobs else []
     cold, cold_rss, summary = run(build, env)
     again, _, _ = run(build, env)
-    busiest = max(CAST, key=lambda c: text.count(f"{c[0]} "))[0]
-    voices.write_text(f"output: {{format: [mp3, m4b]}}\ncharacters:\n  {busiest}: {{pitch: 80}}\n", encoding="utf-8")
+    voices.write_text(cast_file(recast=busiest), encoding="utf-8")
     recast, _, recast_summary = run(build, env)
     hours = sum(float(subprocess.run(["ffprobe", "-v", "error", "-show_entries", "format=duration", "-of", "csv=p=0",
                                       str(p)], capture_output=True, text=True).stdout)
@@ -145,13 +157,14 @@ def main() -> int:
     parser.add_argument("-j", "--jobs", type=int)
     args = parser.parse_args()
     print(f"{'words':>6} {'audio h':>7} {'raw s':>7} {'cold s':>7} {'cold/raw':>8} {'peak RSS MB':>11} "
-          f"{'nothing s':>9} {'/cold':>6} {'recast s':>8} {'/cold':>6} {'recast hits':>11}")
+          f"{'nothing s':>9} {'/cold':>6} {'recast s':>8} {'/cold':>6} {'recast hits':>11} {'load':>5}")
     for size in (int(s) for s in args.sizes.split(",")):
+        load = os.getloadavg()[0]
         with tempfile.TemporaryDirectory() as work:
             r = bench(size, args.jobs, Path(work))
         print(f"{r['words']:6d} {r['hours']:7.2f} {r['raw']:7.1f} {r['cold']:7.1f} {r['cold'] / r['raw']:8.2f} "
               f"{r['rss']:11.0f} {r['again']:9.2f} {r['again'] / r['cold']:6.1%} {r['recast']:8.1f} "
-              f"{r['recast'] / r['cold']:6.1%} {r['recast_hits']:>11}", flush=True)
+              f"{r['recast'] / r['cold']:6.1%} {r['recast_hits']:>11} {load:5.2f}", flush=True)
     return 0
 
 

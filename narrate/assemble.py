@@ -1,5 +1,11 @@
-"""Clips -> chapter audio: the pauses chosen from the script's structure, clips and silences streamed into one
-WAV master per chapter (memory stays flat), from which export.py encodes every format."""
+"""Clips -> chapter audio: the pauses chosen from the script's structure, and the chapter cut into units at its
+longer pauses; clips and silences streamed as PCM (memory stays flat) into the encoders (produce.py).
+
+Units are encoded separately and joined as encoded frames, so that a rebuild encodes only the units whose clips
+changed. For that, every unit is a whole number of MP3 and AAC frames (UNIT_FRAMES) and has silence on both
+sides of each cut: a unit's pauses are lengthened or shortened together by up to half a unit frame in all
+(±0.21 s at 22.05 kHz) to make it so; the plan holds the pauses as adjusted, so subtitles and chapter marks
+follow them."""
 from __future__ import annotations
 
 import audioop  # C speed for scaling samples; pydub relies on it too (audioop-lts from Python 3.13)
@@ -7,7 +13,7 @@ import re
 import wave
 from array import array
 from pathlib import Path
-from typing import Iterable, Mapping, Sequence, Union
+from typing import Iterable, Iterator, Mapping, Sequence, Union
 
 from .cache import atomic_path
 from .config import Pauses
@@ -16,7 +22,19 @@ from .model import BOOK_SAMPLE_RATE, NARRATOR, Clip, Segment, Voice
 
 EDGE_FADE = 0.005  # seconds ramped in and out at each clip's edges
 HEAD_SILENCE = 0.75  # room tone before the chapter title (ACX: 0.5-1 s)
+# 16 MP3 frames of 576 samples (or 8 of 1152 at twice the rate) and 9 AAC frames of 1024: a unit of a whole
+# number of these ends on a frame boundary in both codecs
+UNIT_FRAMES = 9216
+LAST_UNIT_FRAMES = 1024  # one AAC frame: the .m4b holds each chapter's samples exactly; MP3 pads the last frame
+GUARD_FRAMES = 2048  # silence either side of a cut: more than an MP3 or AAC frame's window reaches
+MIN_BREAK_SECONDS = 0.4  # a shorter pause (less than half a unit frame plus both guards) is not cut at
 Piece = Union[Clip, float]  # a clip, or seconds of silence
+
+
+class UnitBreak(float):
+    """A pause (seconds) where the chapter is cut into units: one of MIN_BREAK_SECONDS or more (by default a
+    speaker change, paragraph, scene or chapter pause). The cut falls GUARD_FRAMES before the pause ends; the
+    last one of a plan ends the last unit."""
 
 _NOT_IN_FILE_NAMES = re.compile(r'[\x00-\x1f/\\:*?"<>|]')
 
@@ -37,7 +55,8 @@ def chapter_plan(title_clip: Clip | None, segments: Sequence[Segment], clips: di
     """The chapter as a sequence of clips and silences, pauses chosen from the script's structure.
 
     `segments` are the chapter's script segments in order (skipped ones included: a scene break is a pause);
-    `clips` maps Segment.index to its clip."""
+    `clips` maps Segment.index to its clip. Pauses of MIN_BREAK_SECONDS or more are UnitBreaks; every unit's
+    pauses are adjusted so that it is a whole number of UNIT_FRAMES."""
     plan: list[Piece] = [HEAD_SILENCE]
     previous: Segment | None = None
     pending = 0.0  # a pause owed before the next spoken segment: after the title, or for a scene break
@@ -60,13 +79,68 @@ def chapter_plan(title_clip: Clip | None, segments: Sequence[Segment], clips: di
                 gap = pauses.speaker_change
             else:
                 gap = pauses.sentence
-        if max(gap, pending) > 0:
-            plan.append(max(gap, pending))
+        pause = max(gap, pending)
+        if pause > 0:
+            plan.append(UnitBreak(pause) if pause >= MIN_BREAK_SECONDS else pause)
         pending = 0.0
         plan.append(clip)
         previous = segment
-    plan.append(pauses.chapter)
-    return plan
+    plan.append(UnitBreak(pauses.chapter))
+    return _aligned(plan)
+
+
+def _aligned(plan: list[Piece]) -> list[Piece]:
+    """The plan with each unit's pauses stretched or shrunk together (see _fitted) so that every unit but the
+    last is a whole number of UNIT_FRAMES, and the last one brings the chapter to the nearest whole number of
+    LAST_UNIT_FRAMES to its natural length. So a clip a few milliseconds longer (espeak's vary between calls)
+    moves the end of the chapter by as much, never by a unit frame. The plan ends with a UnitBreak."""
+    rate = plan_sample_rate(plan)
+    total = round(plan_frames(plan) / LAST_UNIT_FRAMES) * LAST_UNIT_FRAMES
+    aligned: list[Piece] = []
+    unit: list[Piece] = []
+    lead = 0  # frames of the unit that the previous UnitBreak holds
+    for n, piece in enumerate(plan[:-1]):
+        unit.append(piece)
+        if isinstance(piece, UnitBreak):  # the next unit begins with the last GUARD_FRAMES of this pause
+            length = lead + sum(_frames(p, rate) for p in unit) - GUARD_FRAMES
+            wanted = max(UNIT_FRAMES, round(length / UNIT_FRAMES) * UNIT_FRAMES)
+            aligned += _fitted(unit, wanted - length, GUARD_FRAMES, UNIT_FRAMES, rate)
+            unit, lead = [], GUARD_FRAMES
+    unit.append(plan[-1])
+    return aligned + _fitted(unit, total - plan_frames(aligned) - sum(_frames(p, rate) for p in unit), 0,
+                             LAST_UNIT_FRAMES, rate)
+
+
+def _fitted(unit: list[Piece], change: int, kept: int, step: int, rate: int) -> list[Piece]:
+    """The unit's pieces, its pauses changed by `change` frames in all, in proportion to their lengths (so by
+    little each); its UnitBreak lengthened by `step` frames at a time if less than a guard of silence would be
+    left either side of the cut (`kept` frames of it start the next unit)."""
+    frames = [_frames(piece, rate) for piece in unit]
+    silence = sum(f for f, piece in zip(frames, unit) if not isinstance(piece, Clip))
+    fitted = [f if isinstance(piece, Clip) else f + change * f // silence for f, piece in zip(frames, unit)]
+    fitted[-1] += sum(frames) + change - sum(fitted)  # what rounding left, to the UnitBreak
+    while fitted[-1] < kept + GUARD_FRAMES:
+        fitted[-1] += step
+    return [piece if isinstance(piece, Clip) else type(piece)(f / rate) for f, piece in zip(fitted, unit)]
+
+
+def units(plan: Sequence[Piece]) -> list[list[Piece]]:
+    """The plan cut at its UnitBreaks (see UnitBreak), each unit's silences in seconds as in a plan."""
+    rate = plan_sample_rate(plan)
+    cut: list[list[Piece]] = [[]]
+    for n, piece in enumerate(plan):
+        if isinstance(piece, UnitBreak) and n < len(plan) - 1:
+            cut[-1].append((_frames(piece, rate) - GUARD_FRAMES) / rate)
+            cut.append([GUARD_FRAMES / rate])
+        else:
+            cut[-1].append(piece)
+    if any(plan_frames(unit) % UNIT_FRAMES for unit in cut[:-1]) or plan_frames(cut[-1]) % LAST_UNIT_FRAMES:
+        raise ValueError("the plan's units are not whole codec frames: the plan was not made by chapter_plan")
+    return cut
+
+
+def _frames(piece: Piece, rate: int) -> int:
+    return piece.frames if isinstance(piece, Clip) else int(round(piece * rate))
 
 
 def _faded(frames: bytes, rate: int) -> bytes:
@@ -82,9 +156,9 @@ def _faded(frames: bytes, rate: int) -> bytes:
 
 
 def plan_frames(plan: Sequence[Piece]) -> int:
-    """How many frames write_master will write for `plan`: known before the audio is."""
+    """How many frames `pcm` gives for `plan`: known before the audio is."""
     rate = plan_sample_rate(plan)
-    return sum(p.frames if isinstance(p, Clip) else int(round(p * rate)) for p in plan)
+    return sum(_frames(p, rate) for p in plan)
 
 
 def plan_sample_rate(plan: Iterable[Piece]) -> int:
@@ -96,31 +170,37 @@ def plan_sample_rate(plan: Iterable[Piece]) -> int:
 
 
 def write_master(plan: Sequence[Piece], out_path: Path, gains: Mapping[Voice, float] | None = None) -> int:
-    """The chapter as one mono 16-bit WAV (atomically): the master every format is encoded from.
-
-    Streams clip by clip, so memory stays flat however long the chapter; each clip is scaled by its voice's
-    gain in `gains` (dB, from levels.py) so that every speaker sits at one level. Returns the frame count."""
-    rate = plan_sample_rate(plan)
-    factors = {voice: 10 ** (db / 20) for voice, db in (gains or {}).items() if abs(db) >= 0.1}
+    """The plan as one mono 16-bit WAV (atomically), as `pcm` gives it. Returns the frame count."""
+    written = 0
     with atomic_path(out_path) as tmp, wave.open(str(tmp), "wb") as master:
         master.setnchannels(1)
         master.setsampwidth(2)
-        master.setframerate(rate)
-        return sum(_stream(piece, rate, master, factors) for piece in plan)
+        master.setframerate(plan_sample_rate(plan))
+        for chunk in pcm(plan, gains):
+            master.writeframesraw(chunk)
+            written += len(chunk) // 2
+    return written
 
 
-def _stream(piece: Piece, rate: int, master: wave.Wave_write, factors: Mapping[Voice, float]) -> int:
-    if not isinstance(piece, Clip):
-        frames = int(round(piece * rate))
-        master.writeframesraw(b"\x00\x00" * frames)
-        return frames
+def pcm(plan: Sequence[Piece], gains: Mapping[Voice, float] | None = None) -> Iterator[bytes]:
+    """The plan as mono s16le PCM, a clip or a silence at a time; each clip faded at its edges and scaled by
+    its voice's gain in `gains` (dB, from levels.py) so that every speaker sits at one level."""
+    rate = plan_sample_rate(plan)
+    factors = {voice: 10 ** (db / 20) for voice, db in (gains or {}).items() if abs(db) >= 0.1}
+    for piece in plan:
+        if isinstance(piece, Clip):
+            yield _clip_pcm(piece, rate, factors)
+        else:
+            yield bytes(2 * int(round(piece * rate)))
+
+
+def _clip_pcm(clip: Clip, rate: int, factors: Mapping[Voice, float]) -> bytes:
     try:
-        with wave.open(piece.path, "rb") as wav:
+        with wave.open(clip.path, "rb") as wav:
             if wav.getnchannels() != 1 or wav.getsampwidth() != 2:
                 raise wave.Error("not mono 16-bit")
             samples = _faded(wav.readframes(wav.getnframes()), rate)  # a clip is a line: small enough to hold
-            factor = factors.get(piece.line.voice)
-            master.writeframesraw(audioop.mul(samples, 2, factor) if factor else samples)  # saturates, never wraps
-            return len(samples) // 2
     except (EOFError, wave.Error, FileNotFoundError) as err:
-        raise AudioError(f"{piece.path}: unreadable clip ({err}). Delete it (it is only a cache) and build again.") from None
+        raise AudioError(f"{clip.path}: unreadable clip ({err}). Delete it (it is only a cache) and build again.") from None
+    factor = factors.get(clip.line.voice)
+    return audioop.mul(samples, 2, factor) if factor else samples  # saturates, never wraps

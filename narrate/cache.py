@@ -4,6 +4,7 @@ from __future__ import annotations
 import contextlib
 import os
 import re
+import shutil
 import tempfile
 from dataclasses import dataclass
 from pathlib import Path
@@ -52,12 +53,25 @@ class ClipCache:
 
 
 def masters_root(root: Path | None = None) -> Path:
-    """Where mastered chapter WAVs are kept by fingerprint (produce.py), so a rebuild re-encodes only changes."""
+    """Where encoded units of chapters are kept by fingerprint (produce.py), so a rebuild encodes only changes."""
     return (root or cache_root()) / "masters"
 
 
+_MASTER_NAME = re.compile(r"\.?[0-9a-f]{64}[.\w]*\.(wav|json|mp3|aac)")
+_RUN_DIR = re.compile(r"\.run\.\w+")  # produce.py's scratch directory, left behind by a killed build
+
+
 def _master_files(root: Path | None) -> Iterator[Path]:
-    return (p for p in masters_root(root).glob("*") if re.fullmatch(r"\.?[0-9a-f]{64}[.\w]*\.(wav|json)", p.name))
+    """The files of the masters store, those inside scratch directories of killed builds included."""
+    for path in masters_root(root).glob("*"):
+        if path.is_dir() and _RUN_DIR.fullmatch(path.name):
+            yield from (p for p in path.rglob("*") if p.is_file())
+        elif _MASTER_NAME.fullmatch(path.name):
+            yield path
+
+
+def _run_dirs(root: Path | None) -> Iterator[Path]:
+    return (p for p in masters_root(root).glob(".run.*") if p.is_dir() and _RUN_DIR.fullmatch(p.name))
 
 
 @dataclass(frozen=True)
@@ -98,6 +112,8 @@ def clear_cache(root: Path | None = None) -> int:
             shard.rmdir()
     for path in _master_files(root):
         path.unlink(missing_ok=True)
+    for scratch in _run_dirs(root):
+        shutil.rmtree(scratch, ignore_errors=True)
     return removed
 
 

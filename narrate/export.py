@@ -1,7 +1,8 @@
-"""Containers and metadata: the one-file .m4b book with chapter markers, tags and cover; covers in MP3s; re-encoding.
+"""Containers and metadata: chapter MP3s and the one-file .m4b book joined from encoded frames, with chapter
+markers, tags and cover; covers in MP3s; encoding.
 
-Chapter starts come from the sample counts actually fed to the AAC encoder, never from estimates; the mp4
-muxer's edit list hides the encoder's priming samples, so marker times and audio agree (measured: < 1 ms).
+Chapter marks are given by the caller from the samples planned; produce.py makes the frames stand for exactly
+those samples, so marks and audio agree.
 """
 from __future__ import annotations
 
@@ -9,13 +10,13 @@ import shutil
 import tempfile
 from dataclasses import dataclass
 from pathlib import Path
-from typing import Iterable, Mapping, Sequence
+from typing import Iterable, Iterator, Mapping, Sequence
 
 from mutagen.id3 import APIC, ID3, ID3NoHeaderError, PictureType
 
 from . import ffmpeg
 from .cache import atomic_path
-from .errors import InputError
+from .errors import AudioError, InputError
 
 _CODECS = {
     "mp3": ["-c:a", "libmp3lame", "-f", "mp3", "-id3v2_version", "3"],  # -b:a alone means constant bitrate
@@ -46,13 +47,6 @@ class BookTags:
     genre: str = "Audiobook"
     year: str | int | None = None
     cover: Cover | None = None
-
-
-@dataclass(frozen=True)
-class ChapterAudio:
-    title: str
-    path: Path  # any audio ffmpeg reads: the chapter's WAV master, ideally (no second lossy generation)
-    filters: tuple[str, ...] = ()  # ffmpeg -af filters applied on the way in, e.g. loudness.filters(gain, rate)
 
 
 @dataclass(frozen=True)
@@ -89,11 +83,14 @@ def encode(source: str | Path, out_path: Path, fmt: str, bitrate: str = "64k",
            sample_rate: int | None = None) -> None:
     """Re-encode `source` (e.g. a chapter's WAV master) to `out_path` (atomically) as mp3, wav, flac or opus,
     through `filters` (-af), at `sample_rate` if given (ACX wants 44.1 kHz), with tags."""
-    meta_args = [arg for key, value in (metadata or {}).items() if value for arg in ("-metadata", f"{key}={value}")]
     with atomic_path(out_path) as tmp:
         ffmpeg.run(["-i", str(source), "-map", "0:a:0", *(["-af", ",".join(filters)] if filters else []),
-                    *(["-ar", str(sample_rate)] if sample_rate else []), *codec_args(fmt, bitrate), *meta_args,
-                    str(tmp)], out_path)
+                    *(["-ar", str(sample_rate)] if sample_rate else []), *codec_args(fmt, bitrate),
+                    *_tag_args(metadata), str(tmp)], out_path)
+
+
+def _tag_args(metadata: Mapping[str, str | None] | None) -> list[str]:
+    return [arg for key, value in (metadata or {}).items() if value for arg in ("-metadata", f"{key}={value}")]
 
 
 def embed_cover_mp3(path: Path, cover: Cover) -> None:
@@ -109,79 +106,94 @@ def embed_cover_mp3(path: Path, cover: Cover) -> None:
         tags.save(tmp, v2_version=3)
 
 
-def write_m4b(chapters: Sequence[ChapterAudio] | Iterable[ChapterAudio], out_path: Path, tags: BookTags,
-              bitrate: str = "64k", sample_rate: int | None = None,
-              planned: Sequence[ChapterMark] | None = None) -> list[ChapterMark]:
-    """One AAC book file with a chapter marker at the start of every chapter, tags and cover; written atomically.
+def encode_pcm(chunks: Iterable[bytes], sample_rate: int, out_path: Path, fmt: str, bitrate: str = "64k",
+               metadata: Mapping[str, str | None] | None = None, filters: Sequence[str] = ()) -> None:
+    """Mono s16le PCM streamed in, through `filters` (-af), encoded to `out_path` (atomically) as mp3, wav,
+    flac or opus, with tags."""
+    with atomic_path(out_path) as tmp, ffmpeg.Feed(
+            ["-f", "s16le", "-ar", str(sample_rate), "-ac", "1", "-i", "pipe:0",
+             *(["-af", ",".join(filters)] if filters else []), *codec_args(fmt, bitrate), *_tag_args(metadata),
+             str(tmp)], out_path) as feed:
+        for chunk in chunks:
+            feed.write(chunk)
+        feed.finish()
 
-    The chapters are decoded and streamed, one after another, into one encoder (mono, at `sample_rate`, by
-    default the first chapter's). They may come from an iterator that yields each as it is ready, so encoding
-    the book overlaps with making its chapters. Returns the chapter marks as written."""
-    if sample_rate is None:
-        chapters = list(chapters)
-        if not chapters:
-            raise ValueError("write_m4b needs at least one chapter")
-    rate = sample_rate or int(ffmpeg.probe(chapters[0].path)["stream"]["sample_rate"])
+
+def frames(path: Path, codec: str) -> Iterator[bytes]:
+    """The frames of a bare MP3 stream (no tags, no Info header) or of an ADTS AAC stream, one at a time."""
+    header_size = 4 if codec == "mp3" else 7
+    with open(path, "rb") as stream:
+        while header := stream.read(header_size):
+            if len(header) < header_size or header[0] != 0xFF or header[1] & 0xE0 != 0xE0:
+                raise AudioError(f"{path}: no {codec} frame at byte {stream.tell() - len(header)}. Delete the "
+                                 f"file (it is only a cache) and build again.")
+            size = _mp3_frame_size(header) if codec == "mp3" else _adts_frame_size(header)
+            yield header + stream.read(size - header_size)
+
+
+# Layer III bitrates (kbit/s) by index, and sample rates by index, per MPEG version (header bits 19-20)
+_MP3_BITRATES = {3: (0, 32, 40, 48, 56, 64, 80, 96, 112, 128, 160, 192, 224, 256, 320),
+                 2: (0, 8, 16, 24, 32, 40, 48, 56, 64, 80, 96, 112, 128, 144, 160)}
+_MP3_RATES = {3: (44100, 48000, 32000), 2: (22050, 24000, 16000), 0: (11025, 12000, 8000)}
+
+
+def _mp3_frame_size(header: bytes) -> int:
+    version = (header[1] >> 3) & 3  # 3: MPEG-1, 2: MPEG-2, 0: MPEG-2.5
+    bitrate = _MP3_BITRATES[3 if version == 3 else 2][header[2] >> 4] * 1000
+    rate = _MP3_RATES[version][(header[2] >> 2) & 3]
+    padding = (header[2] >> 1) & 1
+    return (144 if version == 3 else 72) * bitrate // rate + padding
+
+
+def _adts_frame_size(header: bytes) -> int:
+    return ((header[3] & 3) << 11) | (header[4] << 3) | (header[5] >> 5)  # header included
+
+
+def join_mp3(parts: Sequence[Path], out_path: Path, metadata: Mapping[str, str | None] | None = None,
+             cover: Cover | None = None) -> None:
+    """One MP3 file (atomically) of the frames of `parts`, bare MP3 streams, in order: copied, not encoded again;
+    with tags, the cover and an Info header (it marks the file constant-bitrate)."""
+    with atomic_path(out_path) as tmp:
+        with ffmpeg.Feed(["-f", "mp3", "-i", "pipe:0", "-map", "0:a", "-c", "copy", "-id3v2_version", "3",
+                          *_tag_args(metadata), "-f", "mp3", str(tmp)], out_path) as feed:
+            for part in parts:
+                feed.write(_read_frames(part))
+            feed.finish()
+        if cover is not None:
+            embed_cover_mp3(tmp, cover)
+
+
+def write_m4b(aac: Iterable[Path], out_path: Path, tags: BookTags, marks: Sequence[ChapterMark]) -> list[ChapterMark]:
+    """One AAC book file (atomically) of the frames of the ADTS streams `aac`, in order, copied, not encoded
+    again; with a chapter marker per mark, tags and cover. Returns the marks."""
     out_path.parent.mkdir(parents=True, exist_ok=True)
-    if planned is not None:
-        return _write_m4b_in_one_pass(chapters, out_path, tags, bitrate, rate, planned)
-    # the intermediate AAC (~34 MB an hour) goes beside the book, not into a possibly small /tmp
     with tempfile.TemporaryDirectory(dir=out_path.parent, prefix=f".{out_path.stem[:40]}.") as work:
-        audio = Path(work) / "audio.m4a"
-        marks = _encode_chapters(chapters, audio, rate, bitrate)
         metadata = Path(work) / "metadata.txt"
         metadata.write_text(ffmetadata(tags, marks), encoding="utf-8")
-        inputs = ["-i", str(audio), "-i", str(metadata)]
-        maps = ["-map", "0:a", "-map_metadata", "1", "-map_chapters", "1"]
-        if tags.cover is not None:
-            cover = Path(work) / f"cover.{tags.cover.extension}"
-            cover.write_bytes(tags.cover.data)
-            inputs += ["-i", str(cover)]
-            maps += ["-map", "2:v", "-disposition:v:0", "attached_pic"]
-        with atomic_path(out_path) as tmp:
-            # ffmpeg's ipod muxer would label the file an M4A; players file M4B-branded files as audiobooks
-            ffmpeg.run([*inputs, *maps, "-c", "copy", "-brand", "M4B ", "-f", "ipod", str(tmp)], out_path)
-    return marks
-
-
-def _write_m4b_in_one_pass(chapters: Iterable[ChapterAudio], out_path: Path, tags: BookTags, bitrate: str,
-                           rate: int, planned: Sequence[ChapterMark]) -> list[ChapterMark]:
-    """With the chapter times known before the audio (from the plans' frame counts), one ffmpeg encodes and
-    muxes the book as the chapters stream in: no intermediate file, and no second process that reads a whole
-    book's index into memory."""
-    with tempfile.TemporaryDirectory(dir=out_path.parent, prefix=f".{out_path.stem[:40]}.") as work:
-        metadata = Path(work) / "metadata.txt"
-        metadata.write_text(ffmetadata(tags, planned), encoding="utf-8")
-        inputs = ["-f", "s16le", "-ar", str(rate), "-ac", "1", "-i", "pipe:0", "-i", str(metadata)]
+        # with several inputs ffmpeg reads each on a thread through a queue, and waits 10 ms whenever the queue is
+        # empty: a short one makes joining frames from a pipe ~100 times slower than reading a file
+        inputs = ["-thread_queue_size", "4096", "-f", "aac", "-i", "pipe:0", "-i", str(metadata)]
         maps = ["-map", "0:a", "-map_metadata", "1", "-map_chapters", "1"]
         if tags.cover is not None:
             cover = Path(work) / f"cover.{tags.cover.extension}"
             cover.write_bytes(tags.cover.data)
             inputs += ["-i", str(cover)]
             maps += ["-map", "2:v", "-c:v", "copy", "-disposition:v:0", "attached_pic"]
+        # ffmpeg's ipod muxer would label the file an M4A; players file M4B-branded files as audiobooks
         with atomic_path(out_path) as tmp, ffmpeg.Feed(
-                [*inputs, *maps, "-c:a", "aac", "-aac_coder", "fast", "-b:a", bitrate, "-brand", "M4B ",
-                 "-f", "ipod", str(tmp)], out_path) as feed:
-            for chapter in chapters:
-                for chunk in ffmpeg.decode_pcm(chapter.path, rate, chapter.filters):
-                    feed.write(chunk)
+                [*inputs, *maps, "-c:a", "copy", "-brand", "M4B ", "-f", "ipod", str(tmp)], out_path) as feed:
+            for path in aac:
+                feed.write(_read_frames(path))
             feed.finish()
-    return list(planned)
+    return list(marks)
 
 
-def _encode_chapters(chapters: Iterable[ChapterAudio], out: Path, rate: int, bitrate: str) -> list[ChapterMark]:
-    marks: list[ChapterMark] = []
-    written = 0  # bytes of s16 mono: two per frame (a pipe read may end mid-sample, so count bytes)
-    with ffmpeg.Feed(["-f", "s16le", "-ar", str(rate), "-ac", "1", "-i", "pipe:0",
-                      "-c:a", "aac", "-aac_coder", "fast", "-b:a", bitrate, "-f", "mp4", str(out)], out) as feed:
-        for chapter in chapters:
-            start = written
-            for chunk in ffmpeg.decode_pcm(chapter.path, rate, chapter.filters):
-                feed.write(chunk)
-                written += len(chunk)
-            marks.append(ChapterMark(title=chapter.title, start=start / 2 / rate, end=written / 2 / rate))
-        feed.finish()
-    return marks
+def _read_frames(path: Path) -> bytes:
+    try:
+        return path.read_bytes()
+    except OSError as err:
+        raise AudioError(f"{path}: cannot read encoded audio ({err.strerror}); it is kept in the cache: "
+                         f"build again to make it anew.") from None
 
 
 def ffmetadata(tags: BookTags, marks: Sequence[ChapterMark]) -> str:

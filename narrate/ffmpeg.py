@@ -8,14 +8,10 @@ import json
 import shutil
 import subprocess
 import tempfile
-import wave
 from pathlib import Path
-from typing import Iterator, Sequence
+from typing import Sequence
 
 from .errors import AudioError
-
-CHUNK = 1 << 16
-
 
 def tool(name: str = "ffmpeg") -> str:
     found = shutil.which(name)
@@ -84,37 +80,3 @@ class Feed:
             self._process.kill()
             self._process.wait()
         self._log.close()
-
-
-def _is_plain_wav(path: str | Path, sample_rate: int) -> bool:
-    try:
-        with wave.open(str(path), "rb") as wav:
-            return (wav.getnchannels(), wav.getsampwidth(), wav.getframerate()) == (1, 2, sample_rate)
-    except (wave.Error, EOFError, OSError):
-        return False
-
-
-def decode_pcm(path: str | Path, sample_rate: int, filters: Sequence[str] = ()) -> Iterator[bytes]:
-    """The file's first audio stream as s16le mono PCM at `sample_rate`, in chunks, after `filters` (-af).
-
-    A WAV that already is exactly that is read directly: no decoder process (and its memory) needed."""
-    if not filters and _is_plain_wav(path, sample_rate):
-        with wave.open(str(path), "rb") as wav:
-            while chunk := wav.readframes(CHUNK // 2):
-                yield chunk
-        return
-    af = ["-af", ",".join(filters)] if filters else []
-    with tempfile.TemporaryFile() as log:
-        process = subprocess.Popen([tool(), "-hide_banner", "-nostdin", "-v", "error", "-i", str(path),
-                                    "-map", "0:a:0", *af, "-f", "s16le", "-ac", "1", "-ar", str(sample_rate), "pipe:1"],
-                                   stdout=subprocess.PIPE, stderr=log)
-        try:
-            while chunk := process.stdout.read(CHUNK):
-                yield chunk
-        finally:
-            process.stdout.close()  # a consumer that stops early ends ffmpeg with a broken pipe
-            process.wait()
-        if process.returncode != 0:
-            log.seek(0)
-            raise _failure(path, log.read().decode("utf-8", "replace"))
-

@@ -1,8 +1,12 @@
 """Every voice at one level: engines differ by several dB raw (espeak ~-22, piper ~-25, hibari ~-26 LUFS), and
-variants shift them further. Each voice's clips in the book are measured together once (the measurement is
-kept, named by those clips' keys, so recasting one speaker measures only that voice again), and the gain that
-brings the voice to the reference is applied to its clips as the chapter is written: speakers sit together
-before the chapter is mastered."""
+variants shift them further. Each voice is measured once over a sample of its clips in the book (the
+measurement is kept, named by those clips' keys, so recasting one speaker measures only that voice again), and
+the gain that brings the voice to the reference is applied to its clips as the chapter is written: speakers sit
+together before the chapter is mastered.
+
+The sample is the voice's clips in the order of their keys (a fixed shuffle of the book) up to SAMPLE_SECONDS:
+espeak speech varies by ~0.1 LU between samples that long, and editing a paragraph rarely touches the sample,
+so the gains, and the units encoded with them, stay as they were."""
 from __future__ import annotations
 
 import hashlib
@@ -18,6 +22,7 @@ from .model import BOOK_SAMPLE_RATE, Clip, Voice
 
 REFERENCE_LUFS = -22.0
 MAX_GAIN_DB = 12.0  # a voice measured absurdly quiet (a whisper variant) is not blown up past this
+SAMPLE_SECONDS = 180.0
 
 
 def voice_gains(clips: Iterable[Clip], jobs: int = 1) -> dict[Voice, float]:
@@ -38,18 +43,29 @@ def _gain(lufs: float) -> float:
 
 
 def _loudness(clips: Sequence[Clip]) -> float:
-    keys = sorted({clip.line.key for clip in clips})
+    sample = _sample(clips)
+    keys = [clip.line.key for clip in sample]
     record = cache_root() / "levels" / f"{hashlib.sha256(' '.join(keys).encode()).hexdigest()}.json"
     try:
         return json.loads(record.read_text(encoding="utf-8"))["lufs"]
     except (OSError, ValueError, KeyError):
         pass
-    unique = {clip.line.key: clip for clip in clips}.values()
-    lufs = loudness.measure_pcm(_frames(unique), BOOK_SAMPLE_RATE, subject=f"the clips of {clips[0].line.voice.voice}",
+    lufs = loudness.measure_pcm(_frames(sample), BOOK_SAMPLE_RATE, subject=f"the clips of {clips[0].line.voice.voice}",
                                 true_peak=False).integrated_lufs
     with atomic_path(record) as tmp:
         tmp.write_text(json.dumps({"lufs": lufs}), encoding="utf-8")
     return lufs
+
+
+def _sample(clips: Sequence[Clip]) -> list[Clip]:
+    """The voice's distinct clips in key order, up to SAMPLE_SECONDS of them."""
+    sample, frames = [], 0
+    for clip in sorted({clip.line.key: clip for clip in clips}.values(), key=lambda clip: clip.line.key):
+        if frames >= SAMPLE_SECONDS * clip.sample_rate:
+            break
+        sample.append(clip)
+        frames += clip.frames
+    return sample
 
 
 def _frames(clips: Iterable[Clip]) -> Iterator[bytes]:

@@ -179,7 +179,7 @@ def build(story: str | Path, outdir: str | Path = "out", voices: str | Path | No
     book_tags = export.BookTags(title=book.title, author=book.author, year=book.year, cover=cover_art)
     book_print = produce.book_fingerprint([produce.fingerprint(a, finish) for a in audio], book_tags)
     def write_book(made_in_order) -> None:
-        marks = produce.write_book(made_in_order, audio, book_file, book_tags, output.bitrate)
+        marks = produce.write_book(made_in_order, audio, book_file, book_tags)
         on_file(book_file, marks[-1].end)
 
     book_is_current = book_file is None or (previous.get(book_file.name) == book_print and book_file.is_file())

@@ -1,28 +1,39 @@
-"""Synthesized parts -> the files of the book, doing only what changed since the last build.
+"""Synthesized parts -> the files of the book, encoding only what changed since the last build.
 
-Each part (a chapter, or the credits) is fingerprinted by everything its audio depends on: the clips (their
-keys name voice and words), the pauses, the loudness settings. Its mastered WAV is kept in the cache under that
-fingerprint, and the manifest records the fingerprint its files were made from, so a rebuild re-encodes only
-the parts whose fingerprint changed, and the .m4b only when some part did.
+A part (a chapter, or the credits) is cut into units at its longer pauses (assemble.units). Each unit is
+mastered (every voice at its level, one fixed gain, a peak limiter: loudness.master_filters) and encoded to MP3
+and AAC once, in one ffmpeg pass over many units, and kept in the cache under a fingerprint of everything its
+audio depends on. A unit is a whole number of frames of both codecs with silence at both ends, so a chapter MP3
+and the .m4b are its units' frames joined as they are: a rebuild after recasting a speaker encodes only the
+units where that speaker speaks. The other formats (wav, flac, opus) are encoded whole from the same PCM.
+
+The manifest records the fingerprint each file was made from, so a rebuild rewrites only the parts whose
+fingerprint changed, and the .m4b only when some part did.
 """
 from __future__ import annotations
 
 import hashlib
+import itertools
 import json
-from concurrent.futures import Future, ThreadPoolExecutor
-from dataclasses import dataclass, field, replace
+import tempfile
+from collections import deque
+from concurrent.futures import FIRST_COMPLETED, Future, ThreadPoolExecutor, wait
+from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Callable, Iterable, Sequence
 
-from . import assemble, export, loudness, subtitles
+from . import assemble, export, ffmpeg, levels, loudness, subtitles
 from .cache import atomic_path
+from .errors import AudioError
 from .model import Clip, Voice
 
 ACX_SAMPLE_RATE = 44100
 ACX_BITRATE = "192k"
 ACX_LOUDNESS = -19.0  # LUFS: puts speech with its pauses inside ACX's RMS window of -23 to -18 dB
-LIMITER_LOSS_DB = 0.7  # loudness the peak limiter typically takes off espeak speech (measured: 0.5-0.9 LU)
-LOUDNESS_TOLERANCE_LU = 0.4  # a mastered part further than this from the target is corrected once more
+# Runs of units encoded by one ffmpeg (seconds of audio): long enough that its start-up (~75 ms of CPU) does
+# not count, short enough that the cores share the work evenly.
+MIN_RUN_SECONDS = 30.0
+MAX_RUN_SECONDS = 600.0
 
 
 @dataclass(frozen=True)
@@ -41,10 +52,17 @@ class Finish:
     def target(self) -> float:
         return ACX_LOUDNESS if self.acx else self.loudness
 
+    def master_filters(self) -> list[str]:
+        return loudness.master_filters(self.target, self.true_peak, levels.REFERENCE_LUFS)
+
+    def codecs(self) -> list[str]:
+        """The codecs whose frames units are kept in: mp3 for the chapter MP3s, aac for the .m4b."""
+        return [codec for fmt, codec in (("mp3", "mp3"), ("m4b", "aac")) if fmt in self.formats]
+
     def key(self) -> dict:
         cover = hashlib.sha256(self.cover.data).hexdigest() if self.cover else None
-        return {"formats": self.formats, "bitrate": self.bitrate, "target": self.target,
-                "true_peak": self.true_peak, "acx": self.acx, "cover": cover}
+        return {"formats": self.formats, "bitrate": self.bitrate, "master": self.master_filters(),
+                "acx": self.acx, "cover": cover}
 
 
 @dataclass(frozen=True)
@@ -57,22 +75,69 @@ class PartAudio:
     tags: dict
 
 
+@dataclass(frozen=True)
+class Unit:
+    """A run of a part's plan encoded on its own: its pieces, and where its frames are kept, per codec."""
+
+    pieces: list
+    frames: int
+    paths: dict[str, Path]
+
+    @property
+    def ready(self) -> bool:
+        return all(path.is_file() for path in self.paths.values())
+
+
 @dataclass
 class Made:
     part: PartAudio
-    master: Path  # the part at its finished level: every format and the book are encoded from it as it is
+    units: list[Unit]
     seconds: float
     fingerprint: str
     files: list[Path] = field(default_factory=list)
     encoded: bool = False  # False: its files were already up to date
 
 
+@dataclass(frozen=True)
+class _Codec:
+    """How one codec's frames are made so that units join: the encoder, the rate, and the silence put before a
+    run of units so that its first unit starts on a frame (less what a decoder trims: MP3's 529 samples)."""
+
+    name: str
+    args: tuple[str, ...]
+    rate: int
+    frame: int  # samples per frame at `rate`
+    lead: int  # samples of silence before the first unit, at `rate`
+    skipped: int  # frames that hold the encoder's priming and the lead, dropped
+
+    def frames_in(self, unit_frames: int, plan_rate: int) -> int:
+        """The frames that hold `unit_frames` samples at the plan's rate (the last one padded with silence)."""
+        return -(-unit_frames * self.rate // (plan_rate * self.frame))
+
+
+def _codec(name: str, finish: Finish, plan_rate: int) -> _Codec:
+    if name == "aac":  # the encoder's priming is one frame (1024 samples); nothing is trimmed on decoding
+        return _Codec("aac", ("-c:a", "aac", "-aac_coder", "fast", "-b:a", finish.bitrate, "-f", "adts"),
+                      plan_rate, 1024, 1024, 2)
+    rate = ACX_SAMPLE_RATE if finish.acx else plan_rate
+    frame = 1152 if rate >= 32000 else 576  # MPEG-1 layer III, or MPEG-2 at the lower rates
+    # LAME delays its output by 1105 samples, of which decoders drop 529 (an Info header says so): the first
+    # frame kept, the third, must start 529 samples before the unit, so the lead is two frames less 576
+    return _Codec("mp3", ("-c:a", "libmp3lame", "-b:a", ACX_BITRATE if finish.acx else finish.bitrate,
+                          "-reservoir", "0",  # no frame borrows bits from the one before: frames join anywhere
+                          "-write_xing", "0", "-id3v2_version", "0", "-f", "mp3"), rate, frame, 2 * frame - 576, 2)
+
+
 def fingerprint(part: PartAudio, finish: Finish) -> str:
     pieces = [p.line.key if isinstance(p, Clip) else round(p, 4) for p in part.plan]
-    voices = {p.line.voice for p in part.plan if isinstance(p, Clip)}
-    gains = sorted((repr(voice), round(db, 2)) for voice, db in finish.gains if voice in voices)  # its own only
-    payload = {"title": part.title, "tags": part.tags, "plan": pieces, "finish": finish.key(), "gains": gains}
+    payload = {"title": part.title, "tags": part.tags, "plan": pieces, "finish": finish.key(),
+               "gains": _gains_of(part.plan, finish)}
     return hashlib.sha256(json.dumps(payload, sort_keys=True, default=str).encode()).hexdigest()
+
+
+def _gains_of(pieces: Sequence, finish: Finish) -> list:
+    voices = {p.line.voice for p in pieces if isinstance(p, Clip)}
+    return sorted((repr(voice), round(db, 2)) for voice, db in finish.gains if voice in voices)  # its own only
 
 
 def previous_fingerprints(manifest: Path) -> dict[str, str]:
@@ -88,89 +153,137 @@ def previous_fingerprints(manifest: Path) -> dict[str, str]:
 
 
 def make_parts(parts: Sequence[PartAudio], finish: Finish, out: Path, names: Callable[[PartAudio, str], str],
-               masters: Path, previous: dict[str, str], jobs: int, on_file: Callable[[Path, float], None],
-               book: Callable[[Iterable[Made]], None] | None = None) -> list[Made]:
-    """Master and encode every part, skipping what is current, and (if `book` is given) hand the mastered parts,
-    in order and each as soon as it is ready, to `book`, which runs alongside: the work is in ffmpeg processes,
-    so threads keep every core busy."""
-    def encode(made_future: Future) -> Made:
-        made = made_future.result()
-        for fmt in [f for f in finish.formats if f != "m4b"] + ["srt"]:
-            path = out / names(made.part, fmt)
-            made.files.append(path)
-            if previous.get(path.name) == made.fingerprint and path.is_file():
-                continue
-            made.encoded = True
-            _encode(made, fmt, path, finish)
-            if fmt != "srt":
-                on_file(path, made.seconds)
-        return made
+               store: Path, previous: dict[str, str], jobs: int, on_file: Callable[[Path, float], None],
+               book: Callable[[list[Made]], None] | None = None) -> list[Made]:
+    """Encode the units not in `store` yet and write each part's files that are not current, as soon as its
+    units are all there; then (if `book` is given) hand all the parts, in order, to `book`.
 
-    # the book's encoder keeps one core busy: the parts share the others (more ffmpegs at once than cores
-    # only adds memory, not speed)
-    workers = max(1, jobs - 1) if book else max(1, jobs)
-    with ThreadPoolExecutor(max_workers=workers) as pool, ThreadPoolExecutor(max_workers=1) as book_pool:
-        mastered = [pool.submit(_master, part, finish, masters) for part in parts]  # queued first: run first
-        writing = book_pool.submit(book, (f.result() for f in mastered)) if book else None
-        made = [f.result() for f in [pool.submit(encode, m) for m in mastered]]
-        if writing is not None:
-            writing.result()
+    The work is in ffmpeg processes, `jobs` at a time (more only adds memory: each takes ~55 MB), fed by
+    threads; a part's files are written before the next run of units is started."""
+    made = [_plan(part, finish, store) for part in parts]
+    missing = list({tuple(u.paths.values()): u for m in made for u in m.units
+                    if not u.ready}.values())  # by path: a unit that occurs twice is encoded once
+    rate = assemble.plan_sample_rate(parts[0].plan) if parts else 0
+    runs = deque(_runs(missing, rate, max(1, jobs)))
+    waiting = list(made)
+    with ThreadPoolExecutor(max_workers=max(1, jobs)) as pool:
+        def next_job() -> Future | None:
+            ready = next((m for m in waiting if all(u.ready for u in m.units)), None)
+            if ready is not None:
+                waiting.remove(ready)
+                return pool.submit(_write_files, ready, finish, out, names, previous, on_file)
+            return pool.submit(_encode_units, runs.popleft(), finish, rate) if runs else None
+
+        active = set()
+        while True:
+            while len(active) < max(1, jobs) and (job := next_job()) is not None:
+                active.add(job)
+            if not active:
+                break
+            finished, active = wait(active, return_when=FIRST_COMPLETED)
+            for job in finished:
+                job.result()
+    if book is not None:
+        book(made)
     return made
 
 
-def _master(part: PartAudio, finish: Finish, masters: Path) -> Made:
-    """The part at its finished level, from the cache when its fingerprint is there.
+def _plan(part: PartAudio, finish: Finish, store: Path) -> Made:
+    rate = assemble.plan_sample_rate(part.plan)
+    units = []
+    for pieces in assemble.units(part.plan):
+        base = {"pieces": [p.line.key if isinstance(p, Clip) else int(round(p * rate)) for p in pieces],
+                "gains": _gains_of(pieces, finish), "master": finish.master_filters()}
+        paths = {}
+        for name in finish.codecs():
+            codec = _codec(name, finish, rate)
+            payload = json.dumps({**base, "codec": [codec.args, codec.rate, codec.lead]}, sort_keys=True)
+            paths[name] = store / f"{hashlib.sha256(payload.encode()).hexdigest()}.{name}"
+        units.append(Unit(pieces, assemble.plan_frames(pieces), paths))
+    return Made(part, units, assemble.plan_frames(part.plan) / rate, fingerprint(part, finish))
 
-    Made once: the clips and pauses written out, measured (sample peak: a fifth of the cost of true peak), and
-    the gain (and limiter, where peaks demand it) applied in one ffmpeg pass."""
-    print_ = fingerprint(part, finish)
-    wav, meta = masters / f"{print_}.wav", masters / f"{print_}.json"
-    try:
-        known = json.loads(meta.read_text(encoding="utf-8"))
-        if wav.is_file():
-            return Made(part, wav, known["seconds"], print_)
-    except (OSError, ValueError, KeyError):
+
+def _runs(units: list[Unit], rate: int, workers: int) -> list[list[Unit]]:
+    """The units in order, in runs that shorten as the work left does: the workers finish together."""
+    left = sum(u.frames for u in units)
+    runs: list[list[Unit]] = []
+    length = target = 0.0
+    for unit in units:
+        if not runs or length >= target:
+            target = min(MAX_RUN_SECONDS * rate, max(MIN_RUN_SECONDS * rate, left / (2 * workers)))
+            runs.append([])
+            length = 0
+        runs[-1].append(unit)
+        length += unit.frames
+        left -= unit.frames
+    return runs
+
+
+def _encode_units(units: list[Unit], finish: Finish, rate: int) -> None:
+    """One ffmpeg pass: the units' PCM, mastered, into every codec; then each unit's frames to its own file."""
+    codecs = [_codec(name, finish, rate) for name in units[0].paths]
+    branches = "".join(f"[m{n}]" for n in range(len(codecs)))
+    graph = [f"[0:a]{','.join(finish.master_filters())},asplit={len(codecs)}{branches}"]
+    for n, codec in enumerate(codecs):
+        resample = f"aresample={codec.rate}," if codec.rate != rate else ""
+        graph.append(f"[m{n}]{resample}adelay=delays={codec.lead}S:all=1[c{n}]")
+    store = next(iter(units[0].paths.values())).parent
+    store.mkdir(parents=True, exist_ok=True)
+    gains = dict(finish.gains)
+    with tempfile.TemporaryDirectory(dir=store, prefix=".run.") as work:
+        outputs = [Path(work) / f"out.{codec.name}" for codec in codecs]
+        args = ["-f", "s16le", "-ar", str(rate), "-ac", "1", "-i", "pipe:0", "-filter_complex", ";".join(graph)]
+        for n, (codec, path) in enumerate(zip(codecs, outputs)):
+            args += ["-map", f"[c{n}]", *codec.args, str(path)]
+        with ffmpeg.Feed(args, "encoding units") as feed:
+            for unit in units:
+                for chunk in assemble.pcm(unit.pieces, gains):
+                    feed.write(chunk)
+                feed.write(bytes(2 * _padding(unit)))
+            feed.finish()
+        for codec, path in zip(codecs, outputs):
+            _split(codec, path, units, rate)
+
+
+def _split(codec: _Codec, encoded: Path, units: list[Unit], rate: int) -> None:
+    frames = export.frames(encoded, codec.name)
+    for _ in itertools.islice(frames, codec.skipped):
         pass
-    raw = masters / f".{print_}.raw.wav"
-    try:
-        frames = assemble.write_master(part.plan, raw, dict(finish.gains))
-        rate = assemble.plan_sample_rate(part.plan)
-        gain = loudness.gain_for(loudness.measure(raw, true_peak=False), finish.target, finish.true_peak,
-                                 loudness.CODEC_HEADROOM_DB + loudness.SAMPLE_PEAK_MARGIN_DB)
-        if gain.needs_limiter:  # predict the loudness the limiter takes off; checked below
-            gain = replace(gain, db=gain.db + LIMITER_LOSS_DB)
-        filters = _level(raw, wav, gain, rate)
-        if filters:
-            error = finish.target - loudness.measure(wav, true_peak=False).integrated_lufs
-            if abs(error) > LOUDNESS_TOLERANCE_LU:  # the prediction missed: correct once, from the raw master
-                filters = _level(raw, wav, replace(gain, db=gain.db + error), rate)
-    finally:
-        raw.unlink(missing_ok=True)
-    made = Made(part, wav, frames / rate, print_)
-    with atomic_path(meta) as tmp:
-        tmp.write_text(json.dumps({"seconds": made.seconds, "filters": filters}), encoding="utf-8")
-    return made
+    for unit in units:
+        count = codec.frames_in(unit.frames, rate)
+        data = list(itertools.islice(frames, count))
+        if len(data) < count:
+            raise AudioError(f"{encoded}: ffmpeg gave fewer {codec.name} frames than the units need; "
+                             f"is this ffmpeg's libmp3lame or aac encoder unusual? Run the build again.")
+        with atomic_path(unit.paths[codec.name]) as tmp:
+            tmp.write_bytes(b"".join(data))
+        for _ in itertools.islice(frames, codec.frames_in(unit.frames + _padding(unit), rate) - count):
+            pass
 
 
-def _level(raw: Path, wav: Path, gain: loudness.Gain, rate: int) -> list[str]:
-    """`raw` brought to its level as `wav`: the filters applied (none: the same audio)."""
-    filters = loudness.filters(gain, rate)
-    if filters:
-        export.encode(raw, wav, "wav", filters=filters)
-    else:
-        raw.replace(wav)
-    return filters
+def _padding(unit: Unit) -> int:
+    """Silence after a chapter's last unit (a whole number of AAC frames only) up to a whole unit frame, so that
+    the next unit of the run starts on a frame of every codec; its frames are dropped."""
+    return -unit.frames % assemble.UNIT_FRAMES
 
 
-def _encode(made: Made, fmt: str, path: Path, finish: Finish) -> None:
-    if fmt == "srt":
-        subtitles.write_srt(path, subtitles.cues_from_plan(made.part.plan))
-    elif finish.acx and fmt == "mp3":
-        export.encode(made.master, path, fmt, ACX_BITRATE, made.part.tags, sample_rate=ACX_SAMPLE_RATE)
-    else:
-        export.encode(made.master, path, fmt, finish.bitrate, made.part.tags)
-    if finish.cover and fmt == "mp3":
-        export.embed_cover_mp3(path, finish.cover)
+def _write_files(made: Made, finish: Finish, out: Path, names: Callable[[PartAudio, str], str],
+                 previous: dict[str, str], on_file: Callable[[Path, float], None]) -> None:
+    for fmt in [f for f in finish.formats if f != "m4b"] + ["srt"]:
+        path = out / names(made.part, fmt)
+        made.files.append(path)
+        if previous.get(path.name) == made.fingerprint and path.is_file():
+            continue
+        made.encoded = True
+        if fmt == "srt":
+            subtitles.write_srt(path, subtitles.cues_from_plan(made.part.plan))
+            continue
+        if fmt == "mp3":
+            export.join_mp3([unit.paths["mp3"] for unit in made.units], path, made.part.tags, finish.cover)
+        else:
+            export.encode_pcm(assemble.pcm(made.part.plan, dict(finish.gains)), assemble.plan_sample_rate(made.part.plan),
+                              path, fmt, finish.bitrate, made.part.tags, finish.master_filters())
+        on_file(path, made.seconds)
 
 
 def book_fingerprint(part_prints: Sequence[str], tags: export.BookTags) -> str:
@@ -179,14 +292,14 @@ def book_fingerprint(part_prints: Sequence[str], tags: export.BookTags) -> str:
     return hashlib.sha256(json.dumps(payload, sort_keys=True, default=str).encode()).hexdigest()
 
 
-def write_book(made: Iterable[Made], parts: Sequence[PartAudio], path: Path, tags: export.BookTags,
-               bitrate: str) -> list[export.ChapterMark]:
-    """The .m4b, its chapter marks from the parts' plans, its audio from each part as it is mastered."""
+def write_book(made: Iterable[Made], parts: Sequence[PartAudio], path: Path,
+               tags: export.BookTags) -> list[export.ChapterMark]:
+    """The .m4b: the parts' AAC frames joined, a chapter mark at each part's start (from the plans: the frames
+    are exactly the planned samples)."""
     rate = assemble.plan_sample_rate(parts[0].plan)
     marks, start = [], 0
     for part in parts:
         end = start + assemble.plan_frames(part.plan)
         marks.append(export.ChapterMark(part.title, start / rate, end / rate))
         start = end
-    return export.write_m4b((export.ChapterAudio(m.part.title, m.master) for m in made), path, tags, bitrate,
-                            rate, planned=marks)
+    return export.write_m4b([unit.paths["aac"] for m in made for unit in m.units], path, tags, marks)

@@ -14,9 +14,9 @@ def seg(index, paragraph, kind="narration", speaker="narrator", evidence="narrat
                    paragraph=paragraph, speaker=speaker, evidence=evidence)
 
 
-def clip_for(segment, path):
+def clip_for(segment, path, frames=0):
     return Clip(line=Line(segment=segment, voice=Voice(), text_to_speak="words", key="k"), path=str(path),
-                frames=0, sample_rate=22050)
+                frames=frames, sample_rate=22050)
 
 
 PAUSES = Pauses(sentence=0.1, speaker_change=0.2, paragraph=0.3, scene=1.0, chapter=2.0)
@@ -26,12 +26,54 @@ def test_pauses_follow_the_structure(tmp_path):
     segments = [seg(0, 0), seg(1, 0, "dialogue", "Mara"), seg(2, 0, "dialogue", "Mara"), seg(3, 1),
                 seg(4, -1, "skipped", evidence="skipped:scene_break"), seg(5, 2), seg(6, 2, "skipped", evidence="skipped:author_note")]
     wav = tone_wav(tmp_path / "a.wav", 0.2)
-    clips = {s.index: clip_for(s, wav) for s in segments if s.kind != "skipped"}
+    clips = {s.index: clip_for(s, wav, 4410) for s in segments if s.kind != "skipped"}
     plan = assemble.chapter_plan(None, segments, clips, PAUSES)
     silences = [p for p in plan if not isinstance(p, Clip)]
-    # head, speaker change, same speaker, new paragraph, scene break, tail
-    assert silences == [assemble.HEAD_SILENCE, 0.2, 0.1, 0.3, 1.0, 2.0]
+    # head, speaker change, same speaker, new paragraph (too short to cut at), scene break, tail: each unit's
+    # pauses together stretched or shrunk by less than half a unit frame
+    assert [isinstance(p, assemble.UnitBreak) for p in silences] == [False] * 4 + [True] * 2
+    head_unit, tail_unit = silences[:5], silences[5:]
+    for got, want in ((head_unit, [assemble.HEAD_SILENCE, 0.2, 0.1, 0.3, 1.0]), (tail_unit, [2.0])):
+        assert sum(got) == pytest.approx(sum(want), abs=assemble.UNIT_FRAMES / 2 / 22050)
+        assert [g / w for g, w in zip(got, want)] == pytest.approx([got[0] / want[0]] * len(want), abs=0.01)
     assert sum(isinstance(p, Clip) for p in plan) == 5
+
+
+def test_units_are_whole_codec_frames_cut_in_silence(tmp_path):
+    """Every unit is a whole number of MP3 and AAC frames, and a guard of silence lies either side of each cut,
+    whatever the clips' lengths."""
+    wav = tone_wav(tmp_path / "a.wav", 0.2)
+    pauses = Pauses(paragraph=0.7, scene=1.5, chapter=2.5)
+    for lengths in ([4410, 9999, 123], [17, 30001, 2, 8000, 50000]):
+        segments = [seg(n, n // 2) for n in range(len(lengths))]
+        clips = {s.index: clip_for(s, wav, frames) for s, frames in zip(segments, lengths)}
+        plan = assemble.chapter_plan(None, segments, clips, pauses)
+        units = assemble.units(plan)
+        assert len(units) == 1 + (len(lengths) - 1) // 2  # one per paragraph
+        assert sum(assemble.plan_frames(u) for u in units) == assemble.plan_frames(plan)
+        for unit in units[:-1]:
+            assert assemble.plan_frames(unit) % 576 == 0 and assemble.plan_frames(unit) % 1024 == 0
+        assert assemble.plan_frames(units[-1]) % 1024 == 0  # the .m4b's chapters: whole AAC frames
+        for before, after in zip(units, units[1:]):
+            assert round(before[-1] * 22050) >= assemble.GUARD_FRAMES and not isinstance(before[-1], Clip)
+            assert round(after[0] * 22050) == assemble.GUARD_FRAMES
+        # the plan's pauses are the configured ones, give or take half a unit
+        breaks = [p for p in plan if isinstance(p, assemble.UnitBreak)]
+        assert breaks[:-1] == pytest.approx([0.7] * (len(breaks) - 1), abs=assemble.UNIT_FRAMES / 2 / 22050)
+
+
+def test_a_clip_a_little_longer_moves_the_chapter_end_a_little(tmp_path):
+    """espeak's clips vary by a few milliseconds between calls: the chapter follows, not by a whole unit frame."""
+    wav = tone_wav(tmp_path / "a.wav", 0.2)
+    segments = [seg(n, n) for n in range(12)]
+    natural = None
+    for extra in range(0, 400, 7):
+        clips = {s.index: clip_for(s, wav, 20000 + 997 * s.index + (extra if s.index == 5 else 0)) for s in segments}
+        plan = assemble.chapter_plan(None, segments, clips, Pauses())
+        length = assemble.plan_frames(plan)
+        if natural is not None:
+            assert abs(length - natural - extra) <= 1024
+        natural = natural if natural is not None else length
 
 
 def test_chapter_file_names():

@@ -79,3 +79,21 @@ def test_default_root_follows_the_environment(tmp_path, monkeypatch):
     store_clip(ClipCache(), "hello")
     assert cache_info().clips == 1 and cache_info().path == tmp_path / "clips"
     assert clear_cache() == 1 and cache_info().clips == 0
+
+
+def test_encoded_units_and_killed_builds_scratch_are_counted_and_cleared(tmp_path):
+    from narrate.cache import masters_root
+
+    store = masters_root(tmp_path)
+    store.mkdir(parents=True)
+    key = "ab" * 32
+    (store / f"{key}.mp3").write_bytes(b"m" * 100)
+    (store / f"{key}.aac").write_bytes(b"a" * 50)
+    scratch = store / ".run.k2j4x9"
+    scratch.mkdir()
+    (scratch / "0.mp3").write_bytes(b"s" * 25)
+    (store / "notes.txt").write_text("not ours")
+    assert cache_info(tmp_path).master_bytes == 175
+    clear_cache(tmp_path)
+    assert sorted(p.name for p in store.iterdir()) == ["notes.txt"]
+    assert cache_info(tmp_path).master_bytes == 0

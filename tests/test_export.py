@@ -6,9 +6,10 @@ import subprocess
 import mutagen
 import pytest
 from mutagen.id3 import ID3
+from mutagen.mp3 import BitrateMode
 from mutagen.mp4 import MP4
 
-from audio_tools import probe, tone_wav
+from audio_tools import playing_time, probe, tone_wav
 from narrate import export, ffmpeg, loudness
 from narrate.errors import AudioError, InputError
 
@@ -29,8 +30,16 @@ def make_cover(path):
     return export.read_cover(path)
 
 
-def frames(path):
-    return int(probe(path)["streams"][0]["duration_ts"])
+def bare(wav, out, codec):
+    """`wav` encoded as produce.py keeps units: a bare MP3 stream or an ADTS AAC stream."""
+    args = {"mp3": ["-c:a", "libmp3lame", "-b:a", "64k", "-write_xing", "0", "-id3v2_version", "0", "-f", "mp3"],
+            "aac": ["-c:a", "aac", "-b:a", "64k", "-f", "adts"]}[codec]
+    ffmpeg.run(["-i", str(wav), *args, str(out)], out)
+    return out
+
+
+def samples_in(path, codec):
+    return sum(1 for _ in export.frames(path, codec)) * (576 if codec == "mp3" else 1024)
 
 
 @pytest.fixture(scope="module")
@@ -38,45 +47,37 @@ def book(tmp_path_factory):
     tmp = tmp_path_factory.mktemp("book")
     titles = ["Opening Credits", "The Ferry = Late; #1 \\ again", "Harbour Lights"]
     wavs = [chapter_wav(tmp / f"{n}.wav", seconds) for n, seconds in enumerate([1.3, 2.05, 0.93])]
+    streams = [bare(wav, wav.with_suffix(".aac"), "aac") for wav in wavs]
+    marks, start = [], 0
+    for title, stream in zip(titles, streams):
+        end = start + samples_in(stream, "aac")
+        marks.append(export.ChapterMark(title, start / RATE, end / RATE))
+        start = end
     cover = make_cover(tmp / "cover.jpg")
     tags = export.BookTags(title="Salt & Lamps", author="A. Writer", genre="Audiobook", year=2024, cover=cover)
     out = tmp / "out" / "Salt & Lamps.m4b"
-    marks = export.write_m4b([export.ChapterAudio(t, w) for t, w in zip(titles, wavs)], out, tags)
-    return {"out": out, "marks": marks, "titles": titles, "wavs": wavs, "cover": cover}
+    written = export.write_m4b(streams, out, tags, marks)
+    return {"out": out, "marks": marks, "written": written, "titles": titles, "total": start / RATE, "cover": cover}
 
 
-def expected_starts(wavs):
-    starts, total = [], 0
-    for wav in wavs:
-        starts.append(total / RATE)
-        total += frames(wav)
-    return starts, total / RATE
-
-
-def test_marks_follow_the_chapter_sample_counts(book):
-    starts, total = expected_starts(book["wavs"])
-    assert [m.title for m in book["marks"]] == book["titles"]
-    assert [m.start for m in book["marks"]] == pytest.approx(starts, abs=1e-9)
-    assert [m.end for m in book["marks"]] == pytest.approx(starts[1:] + [total], abs=1e-9)
-
-
-def test_ffprobe_lists_the_chapters_at_the_chapter_durations(book):
+def test_ffprobe_lists_the_chapters_at_the_marks(book):
+    assert book["written"] == book["marks"]
     result = subprocess.run(["ffprobe", "-v", "error", "-show_chapters", "-of", "json", str(book["out"])],
                             capture_output=True, text=True, check=True)
     chapters = json.loads(result.stdout)["chapters"]
-    starts, total = expected_starts(book["wavs"])
     assert [c["tags"]["title"] for c in chapters] == book["titles"]
-    assert [float(c["start_time"]) for c in chapters] == pytest.approx(starts, abs=0.05)
-    assert float(chapters[-1]["end_time"]) == pytest.approx(total, abs=0.05)
-    assert float(probe(book["out"])["format"]["duration"]) == pytest.approx(total, abs=0.05)
+    assert [float(c["start_time"]) for c in chapters] == pytest.approx([m.start for m in book["marks"]], abs=0.002)
+    assert float(chapters[-1]["end_time"]) == pytest.approx(book["total"], abs=0.002)
+    assert float(probe(book["out"])["format"]["duration"]) == pytest.approx(book["total"], abs=0.002)
 
 
-def test_each_chapter_sound_begins_where_its_marker_says(book):
-    # the tone onsets in the decoded AAC (priming removed by the edit list) against marker + lead-in
+def test_the_frames_are_joined_as_they_are(book):
+    # every stream starts with the encoder's priming frame (1024 samples), which the join keeps: each tone
+    # begins one frame after its lead-in
     _, log = ffmpeg.run(["-i", str(book["out"]), "-map", "0:a", "-af", "silencedetect=n=-40dB:d=0.1",
                          "-f", "null", "-"], book["out"])
     onsets = [float(t) for t in re.findall(r"silence_end: ([\d.]+)", log)]
-    assert onsets[:3] == pytest.approx([m.start + LEAD_IN for m in book["marks"]], abs=0.05)
+    assert onsets[:3] == pytest.approx([m.start + LEAD_IN + 1024 / RATE for m in book["marks"]], abs=0.01)
 
 
 def test_mutagen_reads_tags_cover_and_chapters(book):
@@ -94,23 +95,52 @@ def test_mutagen_reads_tags_cover_and_chapters(book):
     assert [p.name for p in book["out"].parent.iterdir()] == [book["out"].name]  # no temp files left
 
 
-def test_chapter_filters_are_applied_on_the_way_in(tmp_path):
-    wav = chapter_wav(tmp_path / "one.wav", 2.0)
-    tags = export.BookTags(title="T")
-    plain, quieter = tmp_path / "plain.m4b", tmp_path / "quieter.m4b"
-    export.write_m4b([export.ChapterAudio("One", wav)], plain, tags)
-    export.write_m4b([export.ChapterAudio("One", wav, ("volume=-10dB",))], quieter, tags)
-    difference = loudness.measure(plain).integrated_lufs - loudness.measure(quieter).integrated_lufs
-    assert difference == pytest.approx(10, abs=0.5)
-
-
-def test_a_missing_chapter_file_is_an_error_and_leaves_nothing(tmp_path):
-    wav = chapter_wav(tmp_path / "one.wav", 0.5)
+def test_a_missing_stream_is_an_error_and_leaves_nothing(tmp_path):
+    stream = bare(chapter_wav(tmp_path / "one.wav", 0.5), tmp_path / "one.aac", "aac")
     out = tmp_path / "out" / "Book.m4b"
-    with pytest.raises(AudioError, match="missing.wav"):
-        export.write_m4b([export.ChapterAudio("One", wav), export.ChapterAudio("Two", tmp_path / "missing.wav")],
-                         out, export.BookTags(title="Book"))
+    with pytest.raises(AudioError, match="missing.aac"):
+        export.write_m4b([stream, tmp_path / "missing.aac"], out, export.BookTags(title="Book"),
+                         [export.ChapterMark("One", 0, 1)])
     assert list(out.parent.iterdir()) == []
+
+
+def test_frames_of_mp3_and_adts_streams(tmp_path):
+    wav = tone_wav(tmp_path / "a.wav", 1.0)
+    for codec in ("mp3", "aac"):
+        stream = bare(wav, tmp_path / f"a.{codec}", codec)
+        frames = list(export.frames(stream, codec))
+        assert b"".join(frames) == stream.read_bytes()
+        assert all(frame[0] == 0xFF for frame in frames)
+        decoded = subprocess.run(["ffmpeg", "-v", "error", "-i", str(stream), "-f", "s16le", "-"],
+                                 capture_output=True, check=True).stdout
+        assert len(decoded) // 2 == samples_in(stream, codec) >= 22050
+    (tmp_path / "junk.mp3").write_bytes(b"ID3 not a frame")
+    with pytest.raises(AudioError, match="junk.mp3: no mp3 frame at byte 0"):
+        list(export.frames(tmp_path / "junk.mp3", "mp3"))
+
+
+def test_joined_mp3_is_the_frames_with_tags_cover_and_an_info_header(tmp_path):
+    parts = [bare(tone_wav(tmp_path / f"{n}.wav", seconds), tmp_path / f"{n}.mp3", "mp3")
+             for n, seconds in enumerate([0.5, 1.2])]
+    cover = make_cover(tmp_path / "c.png")
+    out = tmp_path / "out" / "01 - One.mp3"
+    export.join_mp3(parts, out, {"title": "One", "album": "Salt", "artist": None}, cover)
+    frames = sum(samples_in(p, "mp3") for p in parts)
+    # decoders drop the 529 samples of MP3 decoder delay that the Info header declares
+    assert playing_time(out) == pytest.approx((frames - 529) / RATE, abs=0.001)
+    assert mutagen.File(out).info.bitrate_mode == BitrateMode.CBR
+    assert mutagen.File(out, easy=True)["title"] == ["One"] and "artist" not in mutagen.File(out, easy=True)
+    assert ID3(out).getall("APIC")[0].data == cover.data
+    assert [p.name for p in out.parent.iterdir()] == [out.name]
+
+
+def test_encode_pcm_streams_into_any_format(tmp_path):
+    tone = tone_wav(tmp_path / "a.wav", 1.0)
+    chunks = [tone.read_bytes()[44:][i:i + 5000] for i in range(0, 44100, 5000)]
+    out = tmp_path / "a.flac"
+    export.encode_pcm(chunks, RATE, out, "flac", metadata={"title": "One"}, filters=["volume=-10dB"])
+    assert int(probe(out)["streams"][0]["duration_ts"]) == 22050
+    assert loudness.measure(tone).integrated_lufs - loudness.measure(out).integrated_lufs == pytest.approx(10, abs=0.3)
 
 
 def test_ffmetadata_escapes_its_special_characters():

@@ -48,43 +48,30 @@ def test_streamed_pcm_measures_like_the_file(tmp_path):
     assert loudness.measure_pcm(chunks, RATE) == from_file
 
 
-def test_gain_alone_when_the_peaks_have_room(tmp_path):
-    source = write_wav(tmp_path / "quiet.wav", samples(3, -30.0))
-    gain = loudness.gain_for(loudness.measure(source), target_lufs=-20)
-    assert gain.db == pytest.approx(10.0, abs=0.5) and not gain.needs_limiter
-    chain = loudness.filters(gain, RATE)
-    assert len(chain) == 1 and chain[0].startswith("volume=")
-    after = loudness.measure(apply(source, tmp_path / "out.wav", chain))
-    assert after.integrated_lufs == pytest.approx(-20.0, abs=1.0)
+def levelled(source, out, reference=-22.0):
+    """`source` brought to `reference` LUFS, as levels.py brings every voice."""
+    return apply(source, out, [f"volume={reference - loudness.measure(source).integrated_lufs:.2f}dB"])
 
 
-def test_speech_reaches_the_target_with_true_peaks_held(tmp_path):
-    loud = speech(tmp_path)
-    quiet = apply(loud, tmp_path / "quiet.wav", ["volume=-12dB"])
-    for source in (loud, quiet):
-        gain = loudness.gain_for(loudness.measure(source), target_lufs=-20.0, max_true_peak=-3.0)
-        assert gain.needs_limiter  # speech peaks sit ~18 dB above its loudness
-        out = apply(source, tmp_path / f"out-{source.name}", loudness.filters(gain, RATE))
+def test_speech_at_the_reference_reaches_the_target_with_true_peaks_held(tmp_path):
+    source = levelled(speech(tmp_path), tmp_path / "levelled.wav")
+    chain = loudness.master_filters(-20.0, -3.0, reference_lufs=-22.0)
+    for codec, name in (("libmp3lame", "out.mp3"), ("aac", "out.m4a"), ("pcm_s16le", "out.wav")):
+        out = tmp_path / name
+        ffmpeg.run(["-i", str(source), "-af", ",".join(chain), "-c:a", codec, "-b:a", "64k", str(out)], out)
         after = loudness.measure(out)
-        assert after.integrated_lufs == pytest.approx(-20.0, abs=1.0)
-        assert after.true_peak_dbtp <= -3.0
-        assert ffmpeg.probe(out)["stream"]["duration_ts"] == ffmpeg.probe(source)["stream"]["duration_ts"]
+        assert after.integrated_lufs == pytest.approx(-20.0, abs=1.0), codec
+        assert after.true_peak_dbtp <= -3.0, codec  # lossy encoders' overshoot included
+    assert ffmpeg.probe(tmp_path / "out.wav")["stream"]["duration_ts"] == ffmpeg.probe(source)["stream"]["duration_ts"]
 
 
-def test_the_limiter_leaves_room_for_a_lossy_encoder(tmp_path):
-    source = speech(tmp_path)
-    gain = loudness.gain_for(loudness.measure(source), target_lufs=-18.0, max_true_peak=-3.0)
-    out = tmp_path / "out.mp3"
-    ffmpeg.run(["-i", str(source), "-af", ",".join(loudness.filters(gain, RATE)), "-c:a", "libmp3lame",
-                "-b:a", "64k", str(out)], out)
-    assert loudness.measure(out).true_peak_dbtp <= -3.0
-
-
-def test_silence_gets_no_gain(tmp_path):
-    measured = loudness.measure(write_wav(tmp_path / "silence.wav", array("h", bytes(2 * RATE))))
-    assert measured.integrated_lufs <= loudness.SILENT_LUFS and measured.true_peak_dbtp == -math.inf
-    gain = loudness.gain_for(measured)
-    assert gain.db == 0 and not gain.needs_limiter and loudness.filters(gain, RATE) == []
+def test_the_gain_is_applied_before_the_limiter_without_clipping(tmp_path):
+    # a tone near full scale, raised 6 dB: clipped first, its peaks would be squared off, not held at the limit
+    source = write_wav(tmp_path / "tone.wav", samples(2, -4.0))
+    out = apply(source, tmp_path / "out.wav", loudness.master_filters(-14.0, -3.0, reference_lufs=-20.7))
+    after = loudness.measure(out)
+    assert -4.6 <= after.true_peak_dbtp <= -3.0
+    assert after.integrated_lufs == pytest.approx(-4.0 - 3.01, abs=0.5)  # the sine's crest held: peaks at -4
 
 
 def test_an_unreadable_file_is_a_clear_error(tmp_path):
