@@ -787,3 +787,21 @@ def test_an_ordinary_word_capitalised_inside_sentences_and_never_lower_case_is_a
 def test_a_description_keeps_an_adjective_ending_in_ly_after_a_comma():
     text = 'Agatha and Bertram sat by the fire.\n\n"Surely not," broke in a thin, elderly gentleman.'
     assert speakers(text) == ["a thin elderly gentleman"]
+
+
+def test_the_common_word_list_answers_as_the_dictionary_does(tmp_path, monkeypatch):
+    from english_words import get_english_words_set
+
+    from narrate.annotate import wordlist
+
+    monkeypatch.setenv("NARRATE_CACHE_DIR", str(tmp_path))
+    wordlist._common_words.cache_clear()
+    try:
+        words = get_english_words_set(["web2"], lower=False)
+        sample = sorted(words)[::997] + ["Report", "Laughter", "Jack", "Mary", "Clint", "Zzyzxq", "A", "élan"]
+        assert [wordlist.is_common_word(w) for w in sample] == \
+            [w.lower() in words and w.capitalize() not in words for w in sample]
+        assert wordlist.is_common_word("Report") and not wordlist.is_common_word("Jack")
+        assert len(list((tmp_path / "words").glob("web2-common-*.txt"))) == 1  # written once, then only read
+    finally:
+        wordlist._common_words.cache_clear()

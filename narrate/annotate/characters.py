@@ -18,7 +18,6 @@ import re
 from collections import Counter, defaultdict
 from collections.abc import Sequence
 from dataclasses import dataclass, field
-from functools import cache
 
 from narrate.annotate.speechverbs import (
     FEMALE_TITLES,
@@ -29,6 +28,7 @@ from narrate.annotate.speechverbs import (
     SPEECH_VERBS,
     TITLES,
 )
+from narrate.annotate.wordlist import is_common_word
 from narrate.model import CastEntry
 
 WORD = re.compile(r"[A-Za-z]+(?:['’][A-Za-z]+)*")
@@ -281,19 +281,6 @@ class WordStats:
         return not any(
             neighbour.lower() not in NOT_NAMES and not is_common_word(neighbour) for neighbour in self.beside[word]
         )
-
-
-def is_common_word(word: str) -> bool:
-    """The dictionary has the word in lower case only: an ordinary word ("Report"), not a name ("Jack")."""
-    common = _dictionary()
-    return word.lower() in common and word.capitalize() not in common
-
-
-@cache
-def _dictionary() -> frozenset[str]:
-    from english_words import get_english_words_set  # 0.07 s: loaded when a capitalised word is in doubt
-
-    return frozenset(get_english_words_set(["web2"], lower=False))
 
 
 def scan_names(text: str, stats: WordStats, base: int = 0) -> list[tuple[int, int, Form, bool]]:
