@@ -805,3 +805,38 @@ def test_the_common_word_list_answers_as_the_dictionary_does(tmp_path, monkeypat
         assert len(list((tmp_path / "words").glob("web2-common-*.txt"))) == 1  # written once, then only read
     finally:
         wordlist._common_words.cache_clear()
+
+
+def test_miss_and_a_surname_is_the_elder_sister_of_miss_and_a_first_name():
+    text = (
+        'Miss Dora Quill kept the shop with her sister.\n\n'
+        '"The cart is late," said Miss Dora.\n\n'
+        '"It always is," said Miss Quill.\n\n'
+        '"Shall I send the boy?" said Miss Dora.'
+    )
+    assert speakers(text) == ["Miss Dora", "Miss Quill", "Miss Dora"]
+    book, segments = segment(text)
+    _, characters = attribute(book, segments, ())
+    assert {c.name: set(c.aliases) for c in characters} == {"Miss Dora": {"Miss Dora Quill"}, "Miss Quill": set()}
+
+
+def test_a_name_echoed_as_a_question_is_not_said_to_anyone():
+    text = (
+        'Tom and Ada sat by the stove.\n\n"Who was at the door?" asked Tom.\n\n'
+        '"A man called Felix Wren," said Ada.\n\n"Felix Wren? Is that his real name?"\n\n"So he says."'
+    )
+    assert speakers(text) == ["Tom", "Ada", "Tom", "Ada"]
+
+
+def test_her_and_a_noun_without_gender_is_the_one_on_stage_who_is_not_her():
+    text = (
+        'Nora walked home with Silas. She hung up her coat and waited.\n\n'
+        '"Nora," said her cousin, "we must talk about the farm."'
+    )
+    assert speakers(text) == ["Silas", "Silas"]
+
+
+@pytest.mark.parametrize("verb", ["advised", "proposed", "lamented"])
+def test_less_common_speech_verbs_make_a_tag(verb):
+    text = f'Ada and Tom stood at the gate.\n\n"Take the long road," {verb} Tom.'
+    assert speakers(text) == ["Tom"]

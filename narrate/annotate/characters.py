@@ -379,7 +379,7 @@ class CharacterIndex:
             cluster = self.clusters[cid]
             known = set(cluster.forms) | cluster.cast_forms
             joins = any(
-                (_extends(form, other) and not _parent_of(form, other, forms))
+                (_extends(form, other) and not _parent_of(form, other, forms) and not _elder_sister(form, other, forms))
                 or (cluster.cast_name and _extends(other, form))
                 for other in known
             )
@@ -466,6 +466,8 @@ class CharacterIndex:
 PARENT_TITLES = frozenset(("mrs",))
 # How often a full name's first name must stand alone before "Mr./Mrs. <surname>" is taken for someone else.
 FIRST_NAME_USES = 3
+# How often "Miss <first name>" must occur before "Miss <surname>" is taken for her elder sister.
+SISTER_FIRST_NAME_USES = 2
 TITLE_WORDS = {"dr": "doctor", "mr": "mister", "mrs": "missus", "rev": "reverend", "capt": "captain"}
 
 
@@ -492,6 +494,18 @@ def _parent_of(titled: Form, full: Form, forms: Counter) -> bool:
         and len(full[1]) > 1
         and tokens == full[1][-1:]
         and forms.get(("", full[1][:1]), 0) >= FIRST_NAME_USES
+    )
+
+
+def _elder_sister(titled: Form, full: Form, forms: Counter) -> bool:
+    """"Miss Pinkerton" beside "Miss Jemima Pinkerton" when the text also says "Miss Jemima": by convention
+    "Miss <surname>" is the eldest unmarried sister and a younger one is "Miss <first name>", so two people."""
+    title, tokens = titled
+    return (
+        title == "miss"
+        and len(full[1]) > 1
+        and tokens == full[1][-1:]
+        and forms.get(("miss", full[1][:1]), 0) >= SISTER_FIRST_NAME_USES
     )
 
 

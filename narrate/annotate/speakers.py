@@ -90,6 +90,8 @@ DIALOGUE_MENTION_WEIGHT = 0.25
 ON_STAGE_WINDOW = 12
 # How many paragraphs back a description in the narration still introduces the one a tag describes so.
 DESCRIPTION_LOOKBACK = 3
+# Who a possessive in a description points to: "her cousin" is someone with a woman, not the woman.
+POSSESSOR_GENDER = {"his": "male", "her": "female"}
 # How far back in the history a pronoun or a name looks for whom it means.
 HISTORY_LOOKBACK = 60
 
@@ -200,11 +202,25 @@ class _Attributor:
                 if self.stats.is_thing(mention.form) or self.stats.is_place(mention.form):
                     continue  # "Kestrel, Gannet Rock": hailing a boat or a place, not someone who will answer
                 person = self.index.gender_of(cid) is not None
-                if is_vocative(text, mention.start - seg.start, mention.end - seg.start, person):
+                after = text[mention.end - seg.start:]
+                if is_vocative(text, mention.start - seg.start, mention.end - seg.start, person) and not self._echoes(
+                    utterance, cid, before, after
+                ):
                     utterance.addressees.append(cid)
             for word in KIN_VOCATIVE.finditer(text):
                 if is_vocative(text, word.start(), word.end(), True):
                     utterance.kin_called.append(KIN_VOCATIVE_TITLES[word.group().lower()])
+
+    def _echoes(self, utterance: Utterance, cid: int, before: str, after: str) -> bool:
+        """"Dorian Gray? Is that his name?": a name the last quote said, opening this one as a question, is
+        repeated, not called."""
+        if before.strip(" \"'“‘") or not after.lstrip(" _*").startswith("?"):
+            return False
+        k = self.utterance_index[id(utterance)]
+        said = self.utterances[k - 1] if k > 0 else None
+        if said is None or not follows(said, utterance):
+            return False
+        return any(cid in m.candidates for pos in said.positions for m in self.dialogue_mentions.get(pos, []))
 
     def _introduces(self, utterance: Utterance, before: str) -> bool:
         """The name after `before` is the speaker's own: "my name is", "call me", "I am" before it, or it
@@ -465,10 +481,19 @@ class _Attributor:
         if cid is None or cid < 0 or cid in self.index.described or not _compatible(gender, self.index.gender_of(cid)):
             introduced = paragraph is not None and self._described_in_narration(key.split()[-1], paragraph, position)
             cid = None if introduced else self._on_stage_of(gender, excluded)
+            if cid is None and not introduced and gender is None and key.split()[0] in POSSESSOR_GENDER:
+                cid = self._possessors_companion(key.split()[0], excluded, paragraph, position)
         if cid is None:
             return None
         self.descriptions[key] = cid
         return cid
+
+    def _possessors_companion(
+        self, possessive: str, excluded: set[int], paragraph: Paragraph | None, position: int
+    ) -> int | None:
+        """"said her cousin" (a description that gives no gender): the one on stage who is not "her"."""
+        owner = self._antecedent(POSSESSOR_GENDER[possessive], set(), position, paragraph)
+        return None if owner is None else self._on_stage(excluded | {owner})
 
     def _described_in_narration(self, noun: str, paragraph: Paragraph, position: int) -> bool:
         """The narration just before (this paragraph and the ones before it) already calls someone by this

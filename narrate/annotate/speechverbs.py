@@ -15,7 +15,7 @@ purred squeaked squealed panted wheezed coughed sang chanted intoned recited pro
 affirmed asserted maintained argued reasoned reflected considered hazarded guessed suggested replied
 counselled counseled comforted soothed consoled encouraged greeted accused challenged scolded chided
 rebuked reproached mocked taunted jeered retorted giggled sniffed sniffled snorted whimpered whined
-howled screeched rasped croaked lisped mumbled babbled gabbled prattled
+howled screeched rasped croaked lisped mumbled babbled gabbled prattled advised proposed lamented
 """.split()
 _PRESENT = """
 says asks replies answers whispers mutters murmurs shouts yells cries exclaims snaps calls adds continues
