@@ -13,8 +13,8 @@ from typing import Callable, Sequence
 
 from . import pipeline
 from .errors import InputError, NarrateError
-from .ingest import load_book
 from .ingest.decode import SUPPORTED_SUFFIXES
+from .model import Book
 from .synth import LocalPool, Pool
 
 
@@ -68,14 +68,18 @@ def build_many(stories: Sequence[Path], outroot: str | Path, voices: str | Path 
     try:
         for number, story in enumerate(stories, 1):
             emit(BookStarted(number, len(stories), Path(story)))
-            outdir = None
+            folder: list[Path] = []  # named once the build has read the story and knows its title
+
+            def outdir_for(book: Book) -> Path:
+                folder.append(Path(outroot) / _unique_folder(book.title, taken))
+                return folder[0]
+
             try:
-                outdir = Path(outroot) / _unique_folder(load_book(story).title, taken)
-                report = pipeline.build(story, outdir, voices, jobs, on_event=emit, pool=pool or own_pool,
+                report = pipeline.build(story, outdir_for, voices, jobs, on_event=emit, pool=pool or own_pool,
                                         **build_options)
-                outcomes.append(BookOutcome(Path(story), outdir, report))
+                outcomes.append(BookOutcome(Path(story), folder[0], report))
             except NarrateError as err:
-                outcomes.append(BookOutcome(Path(story), outdir, None, str(err)))
+                outcomes.append(BookOutcome(Path(story), folder[0] if folder else None, None, str(err)))
     finally:
         if own_pool is not None:
             own_pool.close()

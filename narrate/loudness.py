@@ -52,21 +52,23 @@ def parse_summary(log: str) -> Loudness:
                     threshold_lufs=number["threshold"])
 
 
+def _meter(true_peak: bool) -> str:
+    return EBUR128 if true_peak else EBUR128_SAMPLE_PEAK
+
+
 def measure(path: str | Path, true_peak: bool = True) -> Loudness:
     """Integrated loudness, peak and loudness range of an audio file's first audio stream.
 
     With `true_peak=False` the peak is the sample peak (cheaper)."""
-    meter = EBUR128 if true_peak else EBUR128_SAMPLE_PEAK
-    _, log = ffmpeg.run(["-i", str(path), "-map", "0:a:0", "-af", meter, "-f", "null", "-"], path)
+    _, log = ffmpeg.run(["-i", str(path), "-map", "0:a:0", "-af", _meter(true_peak), "-f", "null", "-"], path)
     return parse_summary(log)
 
 
 def measure_pcm(chunks: Iterable[bytes], sample_rate: int, channels: int = 1,
                 subject: str = "audio stream", true_peak: bool = True) -> Loudness:
     """The same, for raw s16le PCM streamed in (e.g. a chapter plan before it is encoded)."""
-    meter = EBUR128 if true_peak else EBUR128_SAMPLE_PEAK
     with ffmpeg.Feed(["-f", "s16le", "-ar", str(sample_rate), "-ac", str(channels), "-i", "pipe:0",
-                      "-af", meter, "-f", "null", "-"], subject) as feed:
+                      "-af", _meter(true_peak), "-f", "null", "-"], subject) as feed:
         for chunk in chunks:
             feed.write(chunk)
         return parse_summary(feed.finish())

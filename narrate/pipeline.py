@@ -19,7 +19,7 @@ from .config import Config, find_voices_file, load_config, where
 from .errors import InputError
 from .ingest import load_book
 from .credits import CLOSING_TITLE, OPENING_TITLE, credit_texts
-from .model import NARRATOR, Script, Segment
+from .model import NARRATOR, Book, Script, Segment
 from .scriptio import read_script_speakers
 from .synth import Pool, SynthProgress, default_jobs, synthesize
 
@@ -118,13 +118,14 @@ class _Part:
     announce: Segment  # spoken first: the chapter title, or the credits text
 
 
-def build(story: str | Path, outdir: str | Path = "out", voices: str | Path | None = None,
+def build(story: str | Path, outdir: str | Path | Callable[[Book], Path] = "out", voices: str | Path | None = None,
           jobs: int | None = None, chapters: str | None = None, speed: float = 1.0,
           on_event: OnEvent | None = None, script_file: str | Path | None = None,
           formats: list[str] | None = None, cover: str | Path | None = None, acx: bool = False,
           include_front_matter: bool = False, pool: Pool | None = None) -> BuildReport:
     """Story -> chapter files (+ credits), the .m4b book, subtitles and a manifest in `outdir`. The clips not
-    yet cached are made on `pool` (e.g. a Dask cluster's, or one shared by several books), else locally."""
+    yet cached are made on `pool` (e.g. a Dask cluster's, or one shared by several books), else locally.
+    `outdir` may be a function of the book read (build-many names each book's folder by its title)."""
     emit = on_event or (lambda _event: None)
     started = time.monotonic()
     if not 0.5 <= speed <= 3.0:
@@ -157,7 +158,7 @@ def build(story: str | Path, outdir: str | Path = "out", voices: str | Path | No
     body_clips = {clip.line.segment.index: clip for clip in clips[len(parts):]}
 
     emit(Stage("assemble"))
-    out = Path(outdir)
+    out = Path(outdir(book) if callable(outdir) else outdir)
     out.mkdir(parents=True, exist_ok=True)
     finish = produce.Finish(formats=tuple(wanted_formats), bitrate=output.bitrate, loudness=output.loudness,
                             true_peak=output.true_peak, acx=acx, cover=cover_art, gains=tuple(gains.items()))
@@ -177,17 +178,13 @@ def build(story: str | Path, outdir: str | Path = "out", voices: str | Path | No
 
     book_file = out / f"{safe_name(book.title)}.m4b" if "m4b" in wanted_formats else None
     book_tags = export.BookTags(title=book.title, author=book.author, year=book.year, cover=cover_art)
-    book_print = produce.book_fingerprint([produce.fingerprint(a, finish) for a in audio], book_tags)
-    def write_book(made_in_order) -> None:
-        marks = produce.write_book(made_in_order, audio, book_file, book_tags)
-        on_file(book_file, marks[-1].end)
-
-    book_is_current = book_file is None or (previous.get(book_file.name) == book_print and book_file.is_file())
-
     made = produce.make_parts(audio, finish, out,
                               lambda part, fmt: assemble.chapter_file_name(part.number, last_number, part.title, fmt),
-                              masters_root(), previous, jobs or default_jobs(), on_file,
-                              None if book_is_current else write_book)
+                              masters_root(), previous, jobs or default_jobs(), on_file)
+    book_print = produce.book_fingerprint([m.fingerprint for m in made], book_tags)
+    if book_file is not None and not (previous.get(book_file.name) == book_print and book_file.is_file()):
+        marks = produce.write_book(made, audio, book_file, book_tags)
+        on_file(book_file, marks[-1].end)
     starts = itertools.accumulate((m.seconds for m in made[:-1]), initial=0.0)
     subtitles.write_vtt(out / f"{safe_name(book.title)}.vtt",
                         [cue for m, start in zip(made, starts) for cue in subtitles.cues_from_plan(m.part.plan, start)])

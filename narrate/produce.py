@@ -153,10 +153,10 @@ def previous_fingerprints(manifest: Path) -> dict[str, str]:
 
 
 def make_parts(parts: Sequence[PartAudio], finish: Finish, out: Path, names: Callable[[PartAudio, str], str],
-               store: Path, previous: dict[str, str], jobs: int, on_file: Callable[[Path, float], None],
-               book: Callable[[list[Made]], None] | None = None) -> list[Made]:
+               store: Path, previous: dict[str, str], jobs: int,
+               on_file: Callable[[Path, float], None]) -> list[Made]:
     """Encode the units not in `store` yet and write each part's files that are not current, as soon as its
-    units are all there; then (if `book` is given) hand all the parts, in order, to `book`.
+    units are all there. Returns the parts in order, ready for write_book.
 
     The work is in ffmpeg processes, `jobs` at a time (more only adds memory: each takes ~55 MB), fed by
     threads; a part's files are written before the next run of units is started."""
@@ -183,8 +183,6 @@ def make_parts(parts: Sequence[PartAudio], finish: Finish, out: Path, names: Cal
             finished, active = wait(active, return_when=FIRST_COMPLETED)
             for job in finished:
                 job.result()
-    if book is not None:
-        book(made)
     return made
 
 

@@ -14,7 +14,7 @@ import socket
 import tempfile
 import threading
 from concurrent.futures import Executor, Future, as_completed
-from contextlib import contextmanager
+from contextlib import AbstractContextManager, contextmanager, nullcontext
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Iterator
@@ -53,8 +53,8 @@ class ExecutorPool:
         `attempts` is the executor's business (Dask retries a lost worker's tasks elsewhere)."""
         engine_ids = {task.voice.engine for task in tasks}
         _check_remote_capable(engine_ids, self.name)
-        details = {engine_id: (get_engine(engine_id).version(), get_engine(engine_id).install_hint)
-                   for engine_id in engine_ids}
+        details = {engine_id: (engine.version(), engine.install_hint)
+                   for engine_id, engine in ((e, get_engine(e)) for e in engine_ids)}
         size = chunk_size(len(tasks), self.slots or jobs)
         with _probe(Path(tasks[0].out_path).parent) as (probe, token):
             futures: dict[Future, range] = {}
@@ -138,22 +138,11 @@ def _sees(probe: str, token: str) -> bool:
         return False
 
 
-def _engine_lock(engine_id: str, engine: Engine) -> threading.Lock | _NoLock:
+def _engine_lock(engine_id: str, engine: Engine) -> AbstractContextManager:
     if engine.parallel == "threads":
-        return _no_lock
+        return nullcontext()
     with _guard:
         return _engine_locks.setdefault(engine_id, threading.Lock())
-
-
-class _NoLock:
-    def __enter__(self):
-        return self
-
-    def __exit__(self, *_exc):
-        return False
-
-
-_no_lock = _NoLock()
 
 
 def _engine_here(job: RemoteTask) -> Engine:

@@ -32,9 +32,9 @@ def build(tmp_path, clips, second_part=()):
             parts.append(produce.PartAudio(number, f"Part {number}", plan, {"title": f"Part {number}"}))
     out = tmp_path / "out"
     out.mkdir(exist_ok=True)
-    produce.make_parts(parts, FINISH, out, lambda part, fmt: f"0{part.number}.{fmt}", tmp_path / "store", {}, 2,
-                       lambda _path, _seconds: None,
-                       lambda made: produce.write_book(made, parts, out / "Book.m4b", export.BookTags(title="Book")))
+    made = produce.make_parts(parts, FINISH, out, lambda part, fmt: f"0{part.number}.{fmt}", tmp_path / "store",
+                              {}, 2, lambda _path, _seconds: None)
+    produce.write_book(made, parts, out / "Book.m4b", export.BookTags(title="Book"))
     return [part.plan for part in parts], out
 
 
