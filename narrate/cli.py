@@ -7,6 +7,7 @@ from __future__ import annotations
 import os
 import sys
 import tempfile
+import time
 import traceback
 from contextlib import contextmanager
 from pathlib import Path
@@ -15,6 +16,7 @@ import click
 
 from . import __version__
 from .errors import BooksFailed, CheckFailed, NarrateError
+from .freshness import build_inputs, current_build
 
 INTERNAL_ERROR_EXIT = 70
 
@@ -133,7 +135,15 @@ def build_event_renderer(bar, task, prefix: str = ""):
 @common_options
 def build(story, outdir, voices, jobs, scheduler, cache_dir, chapters, speed, script_file, formats, cover, acx,
           include_front_matter):
-    """Build the audiobook: one audio file per chapter in OUTDIR."""
+    """Build the audiobook: one audio file per chapter in OUTDIR. Nothing is done when the last build there
+    is current (same inputs, narrate, engines and files)."""
+    started = time.monotonic()
+    current = current_build(outdir, build_inputs(story, voices, script_file, cover, chapters, speed,
+                                                 list(formats) or None, acx, include_front_matter))
+    if current is not None:
+        if not Settings.quiet:
+            click.echo(_current_summary(current, outdir, time.monotonic() - started))
+        return
     from . import pipeline
 
     with synthesis_pool(scheduler, cache_dir) as pool, progress_bar() as bar:
@@ -147,6 +157,15 @@ def build(story, outdir, voices, jobs, scheduler, cache_dir, chapters, speed, sc
                    f"{len(report.speakers)} speakers ({', '.join(report.speakers)}), "
                    f"{_clock(report.audio_seconds)} of audio in {report.wall_seconds:.1f} s wall time "
                    f"({report.cached_clips}/{report.clips} clips from cache)")
+
+
+def _current_summary(manifest: dict, outdir: Path, seconds: float) -> str:
+    chapters = manifest["chapters"]
+    speakers = sorted({name for chapter in chapters for name in chapter["speakers"]})
+    audio = sum(chapter["duration"] for chapter in chapters)
+    return (f"{outdir}: nothing changed since the last build there; {len(chapters)} parts current, "
+            f"{sum(c['segments'] for c in chapters)} segments, {len(speakers)} speakers ({', '.join(speakers)}), "
+            f"{_clock(audio)} of audio (checked in {seconds:.2f} s)")
 
 
 @cli.command("build-many")

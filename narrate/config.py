@@ -12,8 +12,6 @@ from pydantic import (AfterValidator, BaseModel, BeforeValidator, ConfigDict, Fi
 
 from .errors import ConfigError
 
-DEFAULT_FILE_NAME = "voices.yaml"
-
 # Voices the built-in defaults use per language; a language missing here falls back to "<lang>" + variants.
 _LANGUAGE_DEFAULTS = {
     "en": {"narrator": "en-us", "male": ["en+m1", "en+m2", "en+m4", "en+m6"],
@@ -175,19 +173,6 @@ class Config(BaseModel):
     narrator_voice: str
     unattributed_voice: str
     pools: dict[str, list[str]]
-
-
-def find_voices_file(story: str | Path, explicit: str | Path | None) -> Path | None:
-    """--voices, else voices.yaml beside the story, else None (built-in defaults).
-
-    Never a voices.yaml that merely happens to be in the working directory."""
-    if explicit is not None:
-        path = Path(explicit)
-        if not path.is_file():
-            raise ConfigError(f"{path}: no such voices file. Check the path given to --voices.")
-        return path
-    beside = Path(story).resolve().parent / DEFAULT_FILE_NAME
-    return beside if beside.is_file() else None
 
 
 def builtin_config(language: str = "en") -> Config:

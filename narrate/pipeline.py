@@ -15,8 +15,9 @@ from .annotate import annotate
 from .annotate.overrides import Override, apply_overrides, with_speakers
 from .cache import ClipCache, atomic_path, masters_root
 from .casting import announcement, build_casting, cast_entries, check_voice_ids, lines_for, unused_characters
-from .config import Config, find_voices_file, load_config, where
+from .config import Config, load_config, where
 from .errors import InputError
+from .freshness import MANIFEST_NAME, build_inputs, engine_versions, file_stamps, find_voices_file
 from .ingest import load_book
 from .credits import CLOSING_TITLE, OPENING_TITLE, credit_texts
 from .model import NARRATOR, Book, Script, Segment
@@ -131,6 +132,7 @@ def build(story: str | Path, outdir: str | Path | Callable[[Book], Path] = "out"
     if not 0.5 <= speed <= 3.0:
         raise InputError(f"--speed {speed}: choose a factor between 0.5 and 3.0.")
     emit(Stage("annotate"))
+    inputs = build_inputs(story, voices, script_file, cover, chapters, speed, formats, acx, include_front_matter)
     config, script = load(story, voices, script_file, include_front_matter)
     check_voice_ids(config)
     book = script.book
@@ -168,7 +170,7 @@ def build(story: str | Path, outdir: str | Path | Callable[[Book], Path] = "out"
                                 "track": f"{n}/{len(parts)}", "genre": "Audiobook"})
              for n, (p, clip) in enumerate(zip(parts, announce_clips), 1)]
     last_number = len(book.chapters) + 1
-    manifest = out / "manifest.json"
+    manifest = out / MANIFEST_NAME
     previous = produce.previous_fingerprints(manifest)
     written: list[ChapterWritten] = []
 
@@ -186,9 +188,12 @@ def build(story: str | Path, outdir: str | Path | Callable[[Book], Path] = "out"
         marks = produce.write_book(made, audio, book_file, book_tags)
         on_file(book_file, marks[-1].end)
     starts = itertools.accumulate((m.seconds for m in made[:-1]), initial=0.0)
-    subtitles.write_vtt(out / f"{safe_name(book.title)}.vtt",
-                        [cue for m, start in zip(made, starts) for cue in subtitles.cues_from_plan(m.part.plan, start)])
-    write_manifest(manifest, book, config, parts, made, book_file, book_print if book_file else None)
+    vtt = out / f"{safe_name(book.title)}.vtt"
+    subtitles.write_vtt(vtt, [cue for m, start in zip(made, starts) for cue in subtitles.cues_from_plan(m.part.plan, start)])
+    engines = engine_versions({line.voice.engine for line in lines}, any(line.voice.is_variant for line in lines))
+    outputs = [f for m in made for f in m.files] + ([book_file] if book_file else []) + [vtt]
+    write_manifest(manifest, book, config, parts, made, book_file, book_print if book_file else None,
+                   {"inputs": inputs, "engines": engines, "outputs": file_stamps(outputs)})
 
     spoken = [s for p in parts for s in p.segments if s.kind != "skipped"]
     speakers = sorted({s.speaker for s in spoken if s.kind == "dialogue"} | {NARRATOR})
@@ -215,8 +220,9 @@ def safe_name(title: str) -> str:
 
 
 def write_manifest(path: Path, book, config: Config, parts: list[_Part], made: list[produce.Made],
-                   book_file: Path | None, book_print: str | None) -> None:
-    """What was built, and from what: the next build compares fingerprints to skip what is current."""
+                   book_file: Path | None, book_print: str | None, freshness: dict) -> None:
+    """What was built, and from what: the next build compares fingerprints to skip what is current, and
+    `freshness` (inputs, engine versions, the outputs as left) lets the CLI skip a build that is current."""
     voices_file = Path(config.path)
     manifest = {
         "narrate": __version__,
@@ -233,5 +239,6 @@ def write_manifest(path: Path, book, config: Config, parts: list[_Part], made: l
     if book_file is not None:
         manifest["book_file"] = {"file": book_file.name, "duration": round(sum(m.seconds for m in made), 3),
                                  "fingerprint": book_print}
+    manifest.update(freshness)
     with atomic_path(path) as tmp:
         tmp.write_text(json.dumps(manifest, indent=1, ensure_ascii=False), encoding="utf-8")

@@ -186,9 +186,16 @@ def test_rebuild_does_only_what_changed(sample_build, tmp_path):
     before = {p.name: p.stat().st_mtime_ns for p in out.glob("*.mp3")}
 
     again = narrate(*args, "--voices", ROOT / "voices.yaml", cache=work / "cache")
-    encoded, cached, total = summary_counts(again.stdout)
-    assert encoded == 0 and cached == total
+    assert "nothing changed since the last build" in again.stdout and "5 parts current" in again.stdout
     assert {p.name: p.stat().st_mtime_ns for p in out.glob("*.mp3")} == before
+
+    # an output deleted: the build is no longer current; only that file is written again, from the cache
+    lost = out / "03 - Chapter Three- Light Kept.mp3"
+    lost.unlink()
+    restored = narrate(*args, "--voices", ROOT / "voices.yaml", cache=work / "cache")
+    encoded, cached, total = summary_counts(restored.stdout)
+    assert encoded == 1 and cached == total and lost.is_file()
+    before[lost.name] = lost.stat().st_mtime_ns
 
     # recast Bram, who speaks only in chapters two and three: only his lines and those chapters are redone
     recast = tmp_path / "voices.yaml"

@@ -3,7 +3,8 @@ from pathlib import Path
 
 import pytest
 
-from narrate.config import find_voices_file, load_config, parse_duration
+from narrate.config import load_config, parse_duration
+from narrate.freshness import find_voices_file
 from narrate.errors import ConfigError
 
 
