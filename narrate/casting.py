@@ -63,10 +63,13 @@ def _voice(spec: VoiceSpec, voice_id: str, speed: float) -> Voice:
 def build_casting(config: Config, characters: Iterable[Character], speed: float = 1.0) -> Casting:
     """Cast every speaker: voices.yaml first, then the default pools, deterministically.
 
-    Uncast speakers are taken most-lines-first, each getting the first pool voice (in the pool's order, most
-    distinct first) that nobody has yet; when the pool runs out, its voices again at other pitches, so no two
-    speakers share a voice and pitch. Nobody is auto-cast to the narrator's or the unattributed voice while the
-    pool has others, and a speaker's gender (voices.yaml's, else the story's) picks the pool."""
+    Speakers without a voice in voices.yaml are dealt one, most-lines-first, each the first pool voice (in the
+    pool's order, most distinct first) that nobody has yet; when the pool runs out, its voices again at other
+    pitches, so no two speakers share a voice and pitch. The deal is made as if nobody had a voice in
+    voices.yaml, so that casting one speaker there changes no other speaker's voice; only a speaker whose dealt
+    voice a voices.yaml voice then takes is dealt again, from the voices left. Nobody is auto-cast to the
+    narrator's or the unattributed voice while the pool has others, and a speaker's gender (voices.yaml's,
+    else the story's) picks the pool. voices.yaml characters the story never names are dealt last."""
     data = config.data
     narrator = _voice(data.narrator, config.narrator_voice, speed)
     unattributed = _voice(data.unattributed, config.unattributed_voice, speed)
@@ -75,27 +78,46 @@ def build_casting(config: Config, characters: Iterable[Character], speed: float 
     for name, spec in data.characters.items():
         if spec.voice:
             voices[name], sources[name] = _voice(spec, spec.voice, speed), "voices.yaml"
-    pitches: dict[str, list[int]] = defaultdict(list)  # voice id -> the pitches speakers have with it
-    for voice in (narrator, unattributed, *voices.values()):
-        pitches[voice.voice].append(voice.pitch)
-    found = {c.name: c for c in characters}
-    uncast = [name for name in data.characters if name not in voices]
-    uncast += sorted((n for n in found if n not in data.characters and n not in (NARRATOR, UNKNOWN)),
-                     key=lambda n: (-found[n].lines, n))
-    for name in uncast:
+    found = {c.name: c for c in characters if c.name not in (NARRATOR, UNKNOWN)}
+    order = sorted(found, key=lambda n: (-found[n].lines, n))
+    order += [name for name in data.characters if name not in found and name not in voices]
+
+    def deal(name: str, pitches: dict[str, list[int]]) -> Voice:
         spec = data.characters.get(name, CharacterSpec())
         gender = spec.gender or (found[name].gender if name in found else None) or "neutral"
         pool = config.pools[gender]
         others = [v for v in pool if v not in (narrator.voice, unattributed.voice)]
         voice_id, pitch = next(_free_voices(others or pool, pitches, spec.pitch))
         pitches[voice_id].append(pitch)
-        voices[name] = replace(_voice(spec, voice_id, speed), pitch=pitch)
-        sources[name] = "default" if name in data.characters else "auto"
+        return replace(_voice(spec, voice_id, speed), pitch=pitch)
+
+    unbiased = _pitches_of([narrator, unattributed])  # the deal as if voices.yaml gave nobody a voice
+    dealt = {name: deal(name, unbiased) for name in order}
+    cast = list(voices.values())
+    kept = {name: v for name, v in dealt.items() if name not in voices and not _clashes(v, cast)}
+    pitches = _pitches_of([narrator, unattributed, *cast, *kept.values()])
+    for name in order:
+        if name not in voices:
+            voices[name] = kept[name] if name in kept else deal(name, pitches)
+            sources[name] = "default" if name in data.characters else "auto"
     book_pronounce = _speakable_keys(data.pronounce, data.language)
     pronounce = {name: {**book_pronounce, **_speakable_keys(spec.pronounce, data.language)}
                  for name, spec in data.characters.items() if spec.pronounce}
     return Casting(narrator=narrator, unattributed=unattributed, characters=voices, sources=sources,
                    book_pronounce=book_pronounce, pronounce=pronounce)
+
+
+def _pitches_of(voices: Iterable[Voice]) -> dict[str, list[int]]:
+    """Voice id -> the pitches speakers have it at."""
+    pitches: dict[str, list[int]] = defaultdict(list)
+    for voice in voices:
+        pitches[voice.voice].append(voice.pitch)
+    return pitches
+
+
+def _clashes(voice: Voice, others: Iterable[Voice]) -> bool:
+    """Too close to one of `others` to tell apart: the same voice at a pitch less than MIN_PITCH_GAP away."""
+    return any(o.voice == voice.voice and abs(o.pitch - voice.pitch) < MIN_PITCH_GAP for o in others)
 
 
 def _free_voices(candidates: list[str], pitches: dict[str, list[int]],

@@ -31,9 +31,12 @@ def test_cast_voices_first_then_pools_busiest_first(tmp_path):
     assert casting.narrator.voice == "en-us" and casting.narrator.rate == 160
     assert casting.characters["Mara"].voice == "en-us+f3" and casting.characters["Mara"].pitch == 60
     assert casting.sources["Mara"] == "voices.yaml"
-    # Tomas is in voices.yaml without a voice: first free male pool voice (en-us is the narrator's)
-    assert casting.characters["Tomas"].voice == "en+m1" and casting.sources["Tomas"] == "default"
-    assert casting.characters["Otto"].voice == "en+m2"  # 5 lines before Bram's 2
+    # the speakers first, busiest first: the first free male pool voices (en-us is the narrator's)
+    assert casting.characters["Otto"].voice == "en+m1"  # 5 lines before Bram's 2
+    assert casting.characters["Bram"].voice == "en+m2"
+    # Tomas is in voices.yaml without a voice and never speaks: dealt last, a male voice at another pitch
+    assert casting.characters["Tomas"].voice == "en+m1" and casting.characters["Tomas"].pitch != 50
+    assert casting.sources["Tomas"] == "default"
     assert casting.characters["Ines"].voice == "en+f1" and casting.sources["Ines"] == "auto"
     assert casting.characters["Zed"].voice == "en+m5"
     assert casting.voice_for("unknown").voice == "en+m7"
@@ -83,3 +86,31 @@ def test_spoken_text_is_speech_ready_but_the_segment_keeps_the_words(tmp_path):
     assert line.text_to_speak == "Doctor Reyes paid five dollars in nineteen ninety-nine."
     plain = lines_for([Segment(1, 0, "narration", "Doctor Reyes paid.", 0, 18, 0)], casting)[0]
     assert plain.text_to_speak == "Doctor Reyes paid."
+
+
+STABLE = """
+narrator: {voice: en-us}
+defaults: {male: [en+m1, en+m2, en+m3, en+m4], female: [en+f1, en+f2, en+f3, en+f4], neutral: [en+m5]}
+"""
+SPEAKERS = [Character("Ada", gender="female", lines=30), Character("Bea", gender="female", lines=20),
+            Character("Cal", gender="male", lines=15), Character("Dot", gender="female", lines=10),
+            Character("Eli", gender="male", lines=5)]
+
+
+def test_casting_one_speaker_changes_no_other_speakers_voice(tmp_path):
+    before = build_casting(config_from(tmp_path, STABLE), SPEAKERS).characters
+    # Bea, auto-cast to en+f2 so far, is given a voice nobody has: everyone else keeps theirs
+    after = build_casting(config_from(tmp_path, STABLE + "characters:\n  Bea: {voice: en-gb+f4}\n"),
+                          SPEAKERS).characters
+    assert after["Bea"].voice == "en-gb+f4"
+    assert {n: v for n, v in after.items() if n != "Bea"} == {n: v for n, v in before.items() if n != "Bea"}
+
+
+def test_a_speaker_whose_voice_is_taken_moves_and_nobody_else(tmp_path):
+    before = build_casting(config_from(tmp_path, STABLE), SPEAKERS).characters
+    assert before["Ada"].voice == "en+f1"
+    # Eli is cast to Ada's voice: Ada moves to a voice nobody has; the others stay
+    after = build_casting(config_from(tmp_path, STABLE + "characters:\n  Eli: {voice: en+f1}\n"),
+                          SPEAKERS).characters
+    assert after["Ada"] != before["Ada"] and after["Ada"].voice not in {v.voice for n, v in after.items() if n != "Ada"}
+    assert {n: after[n] for n in ("Bea", "Cal", "Dot")} == {n: before[n] for n in ("Bea", "Cal", "Dot")}
