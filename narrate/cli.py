@@ -75,12 +75,17 @@ def pool_options(command):
 
 
 @contextmanager
-def synthesis_pool(scheduler: str | None, cache_dir: Path | None):
-    """The pool the clips are made on: the cluster's when a scheduler is given, else None (local workers)."""
+def synthesis_pool(scheduler: str | None, cache_dir: Path | None, jobs: int | None):
+    """The pool the clips are made on: the cluster's when a scheduler is given, else local workers, started
+    now so that they are ready by the time the story is read and cast."""
     if cache_dir is not None:
         os.environ["NARRATE_CACHE_DIR"] = str(cache_dir)  # one variable relocates all state, workers' too
     if not scheduler:
-        yield None
+        from .synth import LocalPool, default_jobs
+
+        with LocalPool() as pool:
+            pool.start(jobs or default_jobs())
+            yield pool
         return
     import logging
 
@@ -146,7 +151,7 @@ def build(story, outdir, voices, jobs, scheduler, cache_dir, chapters, speed, sc
         return
     from . import pipeline
 
-    with synthesis_pool(scheduler, cache_dir) as pool, progress_bar() as bar:
+    with synthesis_pool(scheduler, cache_dir, jobs) as pool, progress_bar() as bar:
         task = bar.add_task("reading", total=None)
         report = pipeline.build(story, outdir, voices, jobs, chapters, speed, build_event_renderer(bar, task),
                                 script_file, list(formats) or None, cover, acx, include_front_matter, pool=pool)
@@ -183,7 +188,7 @@ def build_many(books, outroot, voices, jobs, scheduler, cache_dir, formats):
     from .catalogue import BookStarted, build_many as build_all, find_stories
 
     stories = find_stories(books)
-    with synthesis_pool(scheduler, cache_dir) as pool, progress_bar() as bar:
+    with synthesis_pool(scheduler, cache_dir, jobs) as pool, progress_bar() as bar:
         task = bar.add_task("reading", total=None)
         renderers = {}
 

@@ -180,13 +180,17 @@ def build(story: str | Path, outdir: str | Path | Callable[[Book], Path] = "out"
 
     book_file = out / f"{safe_name(book.title)}.m4b" if "m4b" in wanted_formats else None
     book_tags = export.BookTags(title=book.title, author=book.author, year=book.year, cover=cover_art)
-    made = produce.make_parts(audio, finish, out,
-                              lambda part, fmt: assemble.chapter_file_name(part.number, last_number, part.title, fmt),
-                              masters_root(), previous, jobs or default_jobs(), on_file)
+    made = produce.plan_parts(audio, finish, masters_root())
     book_print = produce.book_fingerprint([m.fingerprint for m in made], book_tags)
-    if book_file is not None and not (previous.get(book_file.name) == book_print and book_file.is_file()):
+
+    def write_book() -> None:
         marks = produce.write_book(made, audio, book_file, book_tags)
         on_file(book_file, marks[-1].end)
+
+    book_current = book_file is None or (previous.get(book_file.name) == book_print and book_file.is_file())
+    produce.make_parts(made, finish, out,
+                       lambda part, fmt: assemble.chapter_file_name(part.number, last_number, part.title, fmt),
+                       previous, jobs or default_jobs(), on_file, None if book_current else write_book)
     starts = itertools.accumulate((m.seconds for m in made[:-1]), initial=0.0)
     vtt = out / f"{safe_name(book.title)}.vtt"
     subtitles.write_vtt(vtt, [cue for m, start in zip(made, starts) for cue in subtitles.cues_from_plan(m.part.plan, start)])

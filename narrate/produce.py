@@ -152,27 +152,37 @@ def previous_fingerprints(manifest: Path) -> dict[str, str]:
         return {}
 
 
-def make_parts(parts: Sequence[PartAudio], finish: Finish, out: Path, names: Callable[[PartAudio, str], str],
-               store: Path, previous: dict[str, str], jobs: int,
-               on_file: Callable[[Path, float], None]) -> list[Made]:
-    """Encode the units not in `store` yet and write each part's files that are not current, as soon as its
-    units are all there. Returns the parts in order, ready for write_book.
+def plan_parts(parts: Sequence[PartAudio], finish: Finish, store: Path) -> list[Made]:
+    """Each part's units, with where each is kept in `store`, and the part's fingerprint; nothing encoded yet."""
+    return [_plan(part, finish, store) for part in parts]
+
+
+def make_parts(made: list[Made], finish: Finish, out: Path, names: Callable[[PartAudio, str], str],
+               previous: dict[str, str], jobs: int, on_file: Callable[[Path, float], None],
+               when_all_encoded: Callable[[], None] | None = None) -> None:
+    """Encode the units not in the store yet and write each part's files that are not current, as soon as its
+    units are all there; `when_all_encoded` (e.g. writing the book) runs beside them once every unit is.
 
     The work is in ffmpeg processes, `jobs` at a time (more only adds memory: each takes ~55 MB), fed by
     threads; a part's files are written before the next run of units is started."""
-    made = [_plan(part, finish, store) for part in parts]
     missing = list({tuple(u.paths.values()): u for m in made for u in m.units
                     if not u.ready}.values())  # by path: a unit that occurs twice is encoded once
-    rate = assemble.plan_sample_rate(parts[0].plan) if parts else 0
+    rate = assemble.plan_sample_rate(made[0].part.plan) if made else 0
     runs = deque(_runs(missing, rate, max(1, jobs)))
     waiting = list(made)
     with ThreadPoolExecutor(max_workers=max(1, jobs)) as pool:
         def next_job() -> Future | None:
+            nonlocal when_all_encoded
             ready = next((m for m in waiting if all(u.ready for u in m.units)), None)
             if ready is not None:
                 waiting.remove(ready)
                 return pool.submit(_write_files, ready, finish, out, names, previous, on_file)
-            return pool.submit(_encode_units, runs.popleft(), finish, rate) if runs else None
+            if runs:
+                return pool.submit(_encode_units, runs.popleft(), finish, rate)
+            if when_all_encoded is not None and not waiting:  # every part's units are there
+                job, when_all_encoded = when_all_encoded, None
+                return pool.submit(job)
+            return None
 
         active = set()
         while True:
@@ -183,7 +193,6 @@ def make_parts(parts: Sequence[PartAudio], finish: Finish, out: Path, names: Cal
             finished, active = wait(active, return_when=FIRST_COMPLETED)
             for job in finished:
                 job.result()
-    return made
 
 
 def _plan(part: PartAudio, finish: Finish, store: Path) -> Made:

@@ -32,9 +32,11 @@ def build(tmp_path, clips, second_part=()):
             parts.append(produce.PartAudio(number, f"Part {number}", plan, {"title": f"Part {number}"}))
     out = tmp_path / "out"
     out.mkdir(exist_ok=True)
-    made = produce.make_parts(parts, FINISH, out, lambda part, fmt: f"0{part.number}.{fmt}", tmp_path / "store",
-                              {}, 2, lambda _path, _seconds: None)
-    produce.write_book(made, parts, out / "Book.m4b", export.BookTags(title="Book"))
+    made = produce.plan_parts(parts, FINISH, tmp_path / "store")
+    produce.make_parts(made, FINISH, out, lambda part, fmt: f"0{part.number}.{fmt}", {}, 2,
+                       lambda _path, _seconds: None,
+                       lambda: produce.write_book(made, parts, out / "Book.m4b", export.BookTags(title="Book")))
+    assert (out / "Book.m4b").is_file()
     return [part.plan for part in parts], out
 
 

@@ -196,3 +196,16 @@ def test_one_local_pool_serves_several_calls_with_the_same_workers(tmp_path, log
         assert [w.process.pid for w in pool._workers] == workers and len(workers) == 2  # none started again
     assert all(w.process.exitcode is not None for w in pool._workers) or not pool._workers  # closed with it
     assert len(spoken(log)) == 12 and all(c.frames > 0 for c in first + second)
+
+
+def test_workers_started_ahead_are_the_ones_that_speak(tmp_path, log):
+    from narrate.synth import LocalPool
+
+    with LocalPool() as pool:
+        pool.start(2)
+        started = [w.process.pid for w in pool._workers]
+        assert len(started) == 2 and all(w.process.is_alive() for w in pool._workers)
+        clips = synthesize([line(i, f"Ahead {i}.", log=log) for i in range(6)], ClipCache(tmp_path), jobs=2,
+                           pool=pool)
+        assert [w.process.pid for w in pool._workers] == started
+    assert len(spoken(log)) == 6 and all(c.frames > 0 for c in clips)
