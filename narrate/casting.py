@@ -82,8 +82,9 @@ def build_casting(config: Config, characters: Iterable[Character], speed: float 
     order = sorted(found, key=lambda n: (-found[n].lines, n))
     order += [name for name in data.characters if name not in found and name not in voices]
 
-    def deal(name: str, pitches: dict[str, list[int]]) -> Voice:
-        spec = data.characters.get(name, CharacterSpec())
+    def deal(name: str, pitches: dict[str, list[int]], as_if_uncast: bool = False) -> Voice:
+        """The next free voice for `name`; `as_if_uncast`: as if voices.yaml did not give it one."""
+        spec = CharacterSpec() if as_if_uncast and name in voices else data.characters.get(name, CharacterSpec())
         gender = spec.gender or (found[name].gender if name in found else None) or "neutral"
         pool = config.pools[gender]
         others = [v for v in pool if v not in (narrator.voice, unattributed.voice)]
@@ -92,7 +93,7 @@ def build_casting(config: Config, characters: Iterable[Character], speed: float 
         return replace(_voice(spec, voice_id, speed), pitch=pitch)
 
     unbiased = _pitches_of([narrator, unattributed])  # the deal as if voices.yaml gave nobody a voice
-    dealt = {name: deal(name, unbiased) for name in order}
+    dealt = {name: deal(name, unbiased, as_if_uncast=True) for name in order}
     cast = list(voices.values())
     kept = {name: v for name, v in dealt.items() if name not in voices and not _clashes(v, cast)}
     pitches = _pitches_of([narrator, unattributed, *cast, *kept.values()])

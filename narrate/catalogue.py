@@ -1,8 +1,8 @@
 """Many books in one run (`narrate build-many`): one output tree, one synthesis pool, one failure stops none.
 
 Each book goes to OUTDIR/<Book Title>/ exactly as `narrate build` would write it, so rebuilding the catalogue
-re-encodes only what changed in each book. The books share the pool (local workers or a Dask cluster's), so
-its workers start once for the whole run.
+re-encodes only what changed in each book. The books share the pool (local workers or a Dask cluster's); local
+workers rest while a book is encoded (their memory is ffmpeg's then) and start again for the next book.
 """
 from __future__ import annotations
 

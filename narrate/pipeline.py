@@ -155,6 +155,8 @@ def build(story: str | Path, outdir: str | Path | Callable[[Book], Path] = "out"
         emit(p)
 
     clips = synthesize(lines, ClipCache(), jobs, on_progress, pool=pool)
+    if pool is not None:
+        pool.rest()  # its workers' memory is ffmpeg's from here on
     gains = levels.voice_gains(clips, jobs or default_jobs())
     announce_clips = clips[:len(parts)]
     body_clips = {clip.line.segment.index: clip for clip in clips[len(parts):]}

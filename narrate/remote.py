@@ -48,6 +48,9 @@ class ExecutorPool:
     def close(self) -> None:
         pass
 
+    def rest(self) -> None:
+        pass  # the workers are the cluster's, and its memory is not this machine's
+
     def render(self, tasks: list[Task], jobs: int, attempts: int) -> Iterator[tuple[int, bool]]:
         """Submits every task at once, in chunks, and writes each returned clip into the cache as it arrives;
         `attempts` is the executor's business (Dask retries a lost worker's tasks elsewhere)."""

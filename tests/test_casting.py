@@ -99,8 +99,8 @@ SPEAKERS = [Character("Ada", gender="female", lines=30), Character("Bea", gender
 
 def test_casting_one_speaker_changes_no_other_speakers_voice(tmp_path):
     before = build_casting(config_from(tmp_path, STABLE), SPEAKERS).characters
-    # Bea, auto-cast to en+f2 so far, is given a voice nobody has: everyone else keeps theirs
-    after = build_casting(config_from(tmp_path, STABLE + "characters:\n  Bea: {voice: en-gb+f4}\n"),
+    # Bea, auto-cast to en+f2 so far, is given a voice and pitch nobody has: everyone else keeps theirs
+    after = build_casting(config_from(tmp_path, STABLE + "characters:\n  Bea: {voice: en-gb+f4, pitch: 70}\n"),
                           SPEAKERS).characters
     assert after["Bea"].voice == "en-gb+f4"
     assert {n: v for n, v in after.items() if n != "Bea"} == {n: v for n, v in before.items() if n != "Bea"}
