@@ -3,6 +3,7 @@
 The engines are the fakes of fake_engine.py, run in real worker processes; what they spoke is read back from
 a log file named in the voice's options.
 """
+import multiprocessing
 import signal
 import time
 
@@ -208,4 +209,9 @@ def test_workers_started_ahead_are_the_ones_that_speak(tmp_path, log):
         clips = synthesize([line(i, f"Ahead {i}.", log=log) for i in range(6)], ClipCache(tmp_path), jobs=2,
                            pool=pool)
         assert [w.process.pid for w in pool._workers] == started
-    assert len(spoken(log)) == 6 and all(c.frames > 0 for c in clips)
+        pool.rest()  # while the book is encoded: no worker holds memory, and the pool still serves
+        assert not pool._workers and not any(p.is_alive() for p in multiprocessing.active_children()
+                                             if p.pid in started)
+        again = synthesize([line(i, f"Later {i}.", log=log) for i in range(2)], ClipCache(tmp_path), jobs=2,
+                           pool=pool)
+    assert len(spoken(log)) == 8 and all(c.frames > 0 for c in clips + again)
