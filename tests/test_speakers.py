@@ -840,3 +840,155 @@ def test_her_and_a_noun_without_gender_is_the_one_on_stage_who_is_not_her():
 def test_less_common_speech_verbs_make_a_tag(verb):
     text = f'Ada and Tom stood at the gate.\n\n"Take the long road," {verb} Tom.'
     assert speakers(text) == ["Tom"]
+
+
+def test_a_pronoun_subject_in_the_narration_continues_the_subject_before_it_not_a_mention():
+    text = (
+        'Felix lit his pipe. Tobias mended his net.\n\n'
+        'Then Felix went out to speak to Tobias, who sat by the boat. He stopped at the gate and looked back.\n\n'
+        '"Is the tide turning?" he asked.'
+    )
+    assert speakers(text) == ["Felix"]
+
+
+def test_a_generic_a_and_a_modal_is_no_one_on_stage():
+    text = (
+        'Nora stood at the window of the shop with her basket. Nora was cold.\n\n'
+        'A woman should always own one good hat. She counted her coins twice.\n\n'
+        '"Only four shillings," she said.'
+    )
+    assert speakers(text) == ["Nora"]
+
+
+def test_the_voice_of_a_name_after_the_verb_is_that_one_speaking():
+    text = 'Ada sat alone by the fire.\n\n"Where are you hiding?" cried the voice of Tom Quill.'
+    assert speakers(text) == ["Tom Quill"]
+
+
+def test_a_pronoun_tag_after_a_paragraph_of_narration_is_its_subject_not_a_name_it_mentions():
+    text = (
+        'Felix took off his cap and sat down. Tobias leaned on his stick.\n\n"Look at the sea," said Tobias.\n\n'
+        "He turned from the water to Felix's face.\n\n"
+        '"You never look at anything," he said.'
+    )
+    assert speakers(text) == ["Tobias", "Tobias"]
+
+
+def test_a_description_ending_in_man_is_a_man():
+    text = (
+        'Maud sat with Agnes in the parlour. Agnes put down her cup.\n\n"Will you stay for tea, Agnes?" asked Maud.\n\n'
+        '"Gladly," said the clergyman. "I have walked all morning."'
+    )
+    assert speakers(text) == ["Maud", "the clergyman", "the clergyman"]
+
+
+def test_his_and_a_noun_that_is_no_person_speaks_for_him():
+    text = (
+        'Maud showed Felix the garden and her roses. He knelt by them.\n\n'
+        '"Cut them back in March," his advice concluded.'
+    )
+    assert speakers(text) == ["Felix"]
+
+
+def test_a_description_in_a_tag_is_the_described_one_whose_turn_it_is():
+    text = (
+        'Ada Quill sat on the bench with her book.\n\nA small boy came up the path and stopped.\n\n'
+        '"Can I have a biscuit?" he asked.\n\n"Only one," said Ada.\n\n"Only one?" rejoined her young visitor.'
+    )
+    assert speakers(text) == ["a small boy", "Ada Quill", "a small boy"]
+
+
+def test_a_described_speaker_is_the_speaking_name_the_narration_gives_soon_after_even_without_a_gender():
+    text = (
+        'Ada Quill sat on the bench with her book.\n\nA small boy came up the path and stopped.\n\n'
+        '"Can I have a biscuit?" he asked.\n\n"Only one," said Ada.\n\n'
+        'The biscuit tin was passed along the bench to Pip Lacey.\n\n"Thank you," said Pip Lacey.'
+    )
+    assert speakers(text) == ["Pip Lacey", "Ada Quill", "Pip Lacey"]
+
+
+def test_an_untagged_quote_two_turns_before_a_known_speaker_is_theirs():
+    text = (
+        'Tom Quill dozed in his chair by the fire.\n\n"Uncle, you look tired."\n\n"I am tired, child."\n\n'
+        '"Then go to bed."\n\n"Not yet, Nell."\n\n"Then I shall read to you," said Nell.'
+    )
+    said = speakers(text)
+    assert said[0] == said[2] == said[4] == "Nell"
+    assert "Nell" not in (said[1], said[3])
+
+
+def test_a_name_after_a_wrapped_line_is_still_called():
+    from narrate.annotate.tags import is_vocative
+
+    text = "Nonsense,\nFergus! Sit down."
+    assert is_vocative(text, text.index("Fergus"), text.index("!"), person=False)
+
+
+def test_a_second_quote_that_calls_the_paragraphs_speaker_is_not_theirs():
+    text = (
+        'Fergus Quill and Rose Quill sat at the table with their mother.\n\n'
+        '"I hoped she was a witch," said Fergus, buttering his bread. "Nonsense,\nFergus! Pass the jam."'
+    )
+    first, second = speakers(text)
+    assert first == "Fergus" and second != "Fergus"
+
+
+def test_the_one_called_by_title_and_name_is_on_stage_for_the_pronoun_after():
+    text = (
+        'Mary Quill watched from the nursery window. She was seven.\n\n'
+        'A young officer came up the steps of the veranda.\n\n'
+        '"You must go to the hills at once, Mrs. Lennox," said the officer.\n\n'
+        '"Oh, I know I ought!" she cried.'
+    )
+    assert speakers(text) == ["the officer", "Mrs. Lennox"]
+
+
+def test_a_call_nobody_answers_is_the_one_the_narration_after_it_is_about():
+    text = (
+        'Ada Quill came out of the house with her basket.\n\n"NELL!"\n\nNo answer.\n\n"Nell, where are you?"\n\n'
+        'No answer.\n\nAda put down her basket and looked along the lane.'
+    )
+    assert speakers(text) == ["Ada Quill", "Ada Quill"]
+
+
+def test_a_sentence_ending_on_its_speech_verb_tags_the_quote_after_it():
+    text = (
+        'Ada Quill and Tom Pell sat by the fire.\n\n'
+        '"I must go to bed," said Tom. He left the room; whereupon Ada spoke. "I know who he loves."'
+    )
+    assert speakers(text) == ["Tom Pell", "Ada Quill"]
+
+
+def test_a_beat_right_before_a_quote_beats_a_tag_later_in_the_paragraph():
+    text = (
+        'Ada Quill and Tom Pell sat by the fire.\n\n'
+        'Tom stood up and stretched. "I am going to bed." "So early?" said Ada.'
+    )
+    assert speakers(text) == ["Tom Pell", "Ada Quill"]
+
+
+def test_a_plural_description_is_a_group_not_the_one_whose_turn_it_is():
+    text = (
+        'Tom Pell and Ada Quill stood by the fire.\n\n"Will you all stay, Ada?" asked Tom.\n\n'
+        '"We will!" cried the ladies whose coats were on.'
+    )
+    assert speakers(text) == ["Tom Pell", "the ladies"]
+
+
+def test_reported_speech_is_a_turn_of_the_conversation():
+    text = (
+        'Ada Quill and her cousin Nell sat at dinner.\n\n"Eat your soup, dear," said Nell to Ada.\n\n'
+        'Ada mumbled that the soup was cold.\n\n"Then eat it quickly."'
+    )
+    assert speakers(text) == ["Nell", "Nell"]
+
+
+def test_a_paragraph_ending_on_a_voice_that_went_on_tags_the_quote_after_it():
+    text = (
+        'Ada Quill and Tom Pell sat by the fire.\n\n"It is late," said Ada.\n\n"It is," said Tom.\n\n'
+        "Tom's slow voice went on.\n\n"
+        '"But not so late as all that."'
+    )
+    quotes = dialogue(text)
+    assert quotes[2].speaker == quotes[1].speaker != quotes[0].speaker
+    assert quotes[2].evidence == "tag:said-before"

@@ -26,7 +26,7 @@ CLAUSE_END = frozenset(".!?;:…")
 SENTENCE_END_CHARS = frozenset(".!?…")
 ADVERBS = frozenset("then again now still presently too also".split())
 NOUN_PHRASE_STOPS = frozenset("""
-to with in at on of from for by as and but or who whom which that while when where after before into upon
+to with in at on of from for by as and but or who whom whose which that while when where after before into upon
 was were is had has have did does could would should might must will shall not then again
 """.split())
 # Words that cannot follow a sentence's subject as its verb ("Tom and Mary", "Tom of Warwick").
@@ -37,6 +37,9 @@ NOT_VERBS = (
     | SUBJECT_STOPS
     | DETERMINERS
 )
+# Whose a possessive is: "his voice" speaks for "he".
+POSSESSORS = {"his": "he", "her": "she", "my": "i"}
+MODALS = frozenset("should would could might must may can will shall".split())
 CLAUSE_OPENERS = frozenset("and but then when as while so till until".split())
 UNNAMED_SPEAKERS = frozenset("one another someone somebody".split())
 PLURAL_NOUNS = frozenset("men women people children boys girls others ladies gentlemen folk crowd".split())
@@ -150,12 +153,20 @@ def subject_at(tokens: list[Tok], i: int) -> tuple[Ref, int] | None:
         return Ref("pronoun", tok.start, word=tok.low), i + 1
     if tok.low in UNNAMED_SPEAKERS:  # "said another": someone in the crowd, with a voice of their own
         return Ref("phrase", tok.start, word=tok.low), i + 1
-    possessor = {"his": "he", "her": "she", "my": "i"}.get(tok.low)
-    if possessor and nxt in SPEECH_NOUNS:
+    possessor = POSSESSORS.get(tok.low)
+    if possessor and (nxt in SPEECH_NOUNS or said_by_a_thing(tokens, i + 1)):
         return Ref("pronoun", tok.start, word=possessor, voice=True), i + 2
     if tok.low in DETERMINERS:
         return noun_phrase_at(tokens, i)
     return None
+
+
+def said_by_a_thing(tokens: list[Tok], i: int) -> bool:
+    """A noun that is no person, then a speech verb: "his advice concluded", "her tone insisted" speak for
+    the one they belong to."""
+    if i + 1 >= len(tokens) or not tokens[i].is_word or tokens[i].low in PERSON_NOUNS:
+        return False
+    return noun_phrase_word(tokens[i]) and speech_verb_end(tokens, i + 1) is not None
 
 
 def noun_phrase_at(tokens: list[Tok], i: int) -> tuple[Ref, int] | None:
@@ -187,7 +198,7 @@ def phrase_words(tokens: list[Tok], i: int) -> tuple[list[str], int]:
             break
         words.append(tok.low)
         j += 1
-        if tok.low in PERSON_NOUNS or tok.low in SPEECH_NOUNS:
+        if tok.low in PERSON_NOUNS or tok.low in SPEECH_NOUNS or tok.low in PLURAL_NOUNS:
             break
     return words, j
 
@@ -226,6 +237,9 @@ def sentence_subject(sentence: list[Tok]) -> Ref | None:
             continue
         if ref.kind == "phrase" and (ref.word.split()[0] not in ("the", "a", "an") or ref.word.split()[-1] not in PERSON_NOUNS):
             continue
+        generic = ref.kind == "phrase" and ref.word.split()[0] in ("a", "an")
+        if generic and j < len(sentence) and sentence[j].low in MODALS:
+            continue  # "A woman should some day write ...": anyone of the kind, not someone on stage
         if j < len(sentence) and sentence[j].is_word and sentence[j].text[0].islower() and sentence[j].low not in SUBJECT_STOPS:
             return ref
         if ref.kind == "phrase" and ref.word.split()[0] in ("a", "an") and j < len(sentence) and sentence[j].low in ("in", "with", "from"):

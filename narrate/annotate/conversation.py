@@ -72,17 +72,20 @@ class Conversation:
             self.focus = subject
 
     def spoke(self, utterance: Utterance) -> None:
-        speaker = utterance.speaker
+        self.took_turn(utterance.speaker)
+        addressed = [cid for cid in utterance.addressees if cid != utterance.speaker]
+        if addressed and is_known(utterance.speaker):
+            self.partner = addressed[0]
+        self.paragraph = utterance.paragraph
+
+    def took_turn(self, speaker: int) -> None:
+        """`speaker` spoke, in a quote or in reported speech ("Lucy mumbled that ...")."""
         if is_known(speaker) and speaker != self.speaker:
             if is_known(self.speaker):
                 self.partner = self.speaker
             elif self.partner == speaker:
                 self.partner = None
             self.speaker = speaker
-        addressed = [cid for cid in utterance.addressees if cid != speaker]
-        if addressed and is_known(speaker):
-            self.partner = addressed[0]
-        self.paragraph = utterance.paragraph
         self.gap = 0
         self.focus = None
 

@@ -36,6 +36,7 @@ def late_names(
     for utterance in utterances:
         if utterance.speaker in described:
             spoken_at.setdefault(utterance.speaker, []).append(utterance.paragraph)
+    speaking = {utterance.speaker for utterance in utterances}
     links = {}
     for cid, paragraphs in spoken_at.items():
         gender = gender_of(cid)
@@ -43,12 +44,18 @@ def late_names(
             continue
         newcomers = sorted(
             (paragraph_order[first], named) for named, first in first_named.items()
-            if named not in described and gender in (None, gender_of(named))
+            if named not in described and _same_gender(gender, named, gender_of, speaking)
             and any(_soon_after(spoken, first, paragraph_order) for spoken in paragraphs)
         )
         if newcomers and not _talk_together(utterances, cid, newcomers[0][1]):
             links[cid] = newcomers[0][1]
     return links
+
+
+def _same_gender(gender: str | None, named: int, gender_of: Callable[[int], str | None], speaking: set[int]) -> bool:
+    """The name may be the description's: any for "the child"; for "a small boy", a man, or a speaker whose
+    gender the text never shows (a name that never speaks and has no gender is as often a place)."""
+    return gender is None or gender_of(named) == gender or (gender_of(named) is None and named in speaking)
 
 
 def _soon_after(spoken: tuple[int, int], named: tuple[int, int], paragraph_order: dict[tuple[int, int], int]) -> bool:

@@ -34,6 +34,7 @@ from narrate.annotate.clauses import (
     describe,
     lex,
     sentence_subject,
+    speech_verb_end,
     split_sentences,
 )
 from narrate.annotate.conversation import (
@@ -50,7 +51,7 @@ from narrate.annotate.conversation import (
 from narrate.annotate.gender import gender_votes
 from narrate.annotate.latenames import late_names
 from narrate.annotate.speechverbs import SUBJECT_PRONOUNS, TITLES
-from narrate.annotate.tags import Finding, is_vocative, tag_after, tag_before
+from narrate.annotate.tags import Finding, is_vocative, said_and_stopped, subject_before, tag_after, tag_before
 from narrate.model import NARRATOR, UNKNOWN, Book, CastEntry, Character, Segment
 
 # "his wife" is Mrs. <his surname>, "her father" Mr. <her surname>.
@@ -92,6 +93,11 @@ ON_STAGE_WINDOW = 12
 DESCRIPTION_LOOKBACK = 3
 # Who a possessive in a description points to: "her cousin" is someone with a woman, not the woman.
 POSSESSOR_GENDER = {"his": "male", "her": "female"}
+# A paragraph of narration this short that reports speech ("Lucy mumbled that ...") is a turn of the conversation.
+REPORTED_TURN_WORDS = 30
+REPORTING_WORDS = frozenset("that how whether".split())
+# How many paragraphs of narration after an unattributed quote may still say who spoke it.
+FOLLOWING_NARRATION = 4
 # How far back in the history a pronoun or a name looks for whom it means.
 HISTORY_LOOKBACK = 60
 
@@ -118,6 +124,11 @@ class _Attributor:
         self.utterances = group_utterances(segments)
         # characters in the order the text names them, each flagged when it is a sentence's subject
         self.history: list[tuple[int, bool]] = []
+        # where the latest paragraph's entries start in the history, when it was narration only
+        self.narration_start: int | None = None
+        self.remembering_from: int | None = None  # where the paragraph being remembered starts in the history
+        self.first_subject: dict[tuple[int, int], int] = {}  # paragraph -> whom its first sentence is about
+        self.later_named: dict[int, int] = {}  # described speaker -> the name the narration gives them later
         self.lines: Counter = Counter()
         self.dialogue_mentions: dict[int, list[Mention]] = {}
         self.tokens: dict[int, list[Tok]] = {}  # narration segment index -> tokens
@@ -140,7 +151,11 @@ class _Attributor:
             if utterances:
                 self._attribute_paragraph(paragraph, utterances)
             self._remember(paragraph, utterances)
-            if not utterances:
+            if utterances:
+                continue
+            if (reporter := self._reported_speech(paragraph)) is not None and self.conversation.active():
+                self.conversation.took_turn(reporter)
+            else:
                 self.conversation.narration(paragraph.words, self._last_subject(paragraph))
         return self._results()
 
@@ -257,9 +272,10 @@ class _Attributor:
         for utterance in utterances:
             if utterance.speaker != UNKNOWN_ID:
                 continue
-            decided = [u for u in utterances if u.speaker != UNKNOWN_ID]
-            if decided:
-                nearest = min(decided, key=lambda d: abs(d.start - utterance.start))
+            # "'…,' observed Fergus. 'Nonsense, Fergus!'": a quote that calls the paragraph's speaker is not theirs
+            decided = [u for u in utterances if u.speaker != UNKNOWN_ID and u.speaker not in utterance.addressees]
+            nearest = min(decided, key=lambda d: abs(d.start - utterance.start)) if decided else None
+            if nearest is not None and not self._acts_first(paragraph, utterance, nearest):
                 self._assign(utterance, nearest.speaker, "same-paragraph", "same-paragraph")
             elif action := self._action(paragraph, utterance):
                 self._settle(utterance, action, paragraph)
@@ -269,6 +285,12 @@ class _Attributor:
             self.conversation.spoke(utterance)
         trailing = self._narration_after_last_quote(paragraph)
         self.conversation.narration(trailing, self._last_subject(paragraph) if trailing else None)
+
+    def _acts_first(self, paragraph: Paragraph, utterance: Utterance, tagged: Utterance) -> bool:
+        """A sentence about someone comes before the quote in its paragraph, and the paragraph's tagged quote only
+        after it ("He sprang to his feet. "Yes--tomorrow." ... whereupon Mrs. Griffin spoke. "Well, ..."): the
+        beat is the better evidence."""
+        return tagged.start > utterance.start and any(ref.position < utterance.start for ref in paragraph.subjects)
 
     def _tag(self, utterance: Utterance) -> Finding | None:
         """A speech tag right after one of the utterance's pieces, or right before its first piece; an
@@ -288,13 +310,20 @@ class _Attributor:
 
     def _colon_paragraph_before(self, pos: int) -> int | None:
         """The narration closing the paragraph before, when it ends in a colon and the quote opens its own
-        paragraph ("He laid the brush aside and cried:" / "Will he come?"): its tag is this quote's."""
+        paragraph ("He laid the brush aside and cried:" / "Will he come?"), or when that paragraph is narration
+        ending on a speech verb ("Buck Mulligan's gay voice went on." / "My name is absurd too"): its tag is
+        this quote's."""
         other = pos - 1
         if other not in self.tokens or not self.tokens[other]:
             return None
         if self.segments[other].chapter != self.segments[pos].chapter:
             return None
-        return other if self.tokens[other][-1].text.endswith(":") else None
+        if self.tokens[other][-1].text.endswith(":"):
+            return other
+        if self.by_paragraph.get((self.segments[other].chapter, self.segments[other].paragraph)):
+            return None  # '"…," he said.' closing a quote's own paragraph tags that quote, not this one
+        sentences = split_sentences(self.tokens[other])
+        return other if sentences and said_and_stopped(sentences[-1]) else None
 
     def _neighbour(self, pos: int, step: int) -> int | None:
         """The narration segment next to `pos` in the same paragraph, if any."""
@@ -366,13 +395,19 @@ class _Attributor:
         return [(cid, subject) for _, cid, subject in sorted(local, key=lambda e: e[0], reverse=True) if cid is not None]
 
     def _antecedent(self, gender: str, excluded: set[int], position: int | None, paragraph: Paragraph | None) -> int | None:
-        """The latest character of that gender, where in the pronoun's own paragraph a sentence's subject
-        or a speaker comes before a mere mention ("She noticed ... Millie ... 'Sir?' she said" is not
-        Millie); failing that, the latest of unknown gender, a speaker or a subject before a mention."""
+        """The latest character of that gender, where in the pronoun's own paragraph (and, for a tag, in a
+        paragraph of narration just before it) a sentence's subject or a speaker comes before a mere mention
+        ("She noticed ... Millie ... 'Sir?' she said" is not Millie; "He turned to Tom's face. / 'No,' he
+        said." is not Tom); failing that, the latest of unknown gender, a speaker or a subject before a mention."""
         undecided: tuple[int, bool] | None = None
         mentioned: int | None = None
         local = self._in_paragraph(position, paragraph)
-        earlier = ((cid, subject, False) for cid, subject in reversed(self.history[-HISTORY_LOOKBACK:]))
+        history = self.history[-HISTORY_LOOKBACK:]
+        tag_scope = self.narration_start is not None and paragraph is not None
+        just_before = len(self.history) - self.narration_start if tag_scope else 0
+        if paragraph is None and self.remembering_from is not None:
+            just_before = len(self.history) - self.remembering_from
+        earlier = ((cid, subject, k < just_before) for k, (cid, subject) in enumerate(reversed(history)))
         for cid, subject, here in [(cid, subject, True) for cid, subject in local] + list(earlier):
             if mentioned is not None and not here:
                 return mentioned
@@ -454,7 +489,7 @@ class _Attributor:
             return named
         if (described := self.index.labelled(key)) is not None and described in self.index.described:
             return described  # "A boy ran down the slipway ... asked the boy"
-        if ref.word.split()[0] in DEFINITE:
+        if ref.word.split()[0] in DEFINITE and words[-1] not in PLURAL_NOUNS:  # "the ladies" are no one person
             if (cid := self._described_one(key, gender, utterance, paragraph, ref.position)) is not None:
                 return cid
         cid = self.index.label(key, shown, gender)
@@ -473,11 +508,14 @@ class _Attributor:
         recent = [cid for cid, _ in self.history[-ON_STAGE_WINDOW:]]
         if (linked := self.descriptions.get(key)) is not None and linked in recent:
             return linked
-        if any(cid in self.index.described and _compatible(gender, self.index.gender_of(cid)) for cid in recent[-4:]):
-            return None
         excluded = utterance.excluded if utterance is not None else set()
         in_conversation = utterance is not None and self.conversation.active()
         cid = self.conversation.next_speaker(excluded) if in_conversation else None
+        if cid is not None and cid in self.index.described and _compatible(gender, self.index.gender_of(cid)):
+            self.descriptions[key] = cid
+            return cid  # "A small boy ... asked" / "... rejoined his young interlocutor": the one answering
+        if any(cid in self.index.described and _compatible(gender, self.index.gender_of(cid)) for cid in recent[-4:]):
+            return None
         if cid is None or cid < 0 or cid in self.index.described or not _compatible(gender, self.index.gender_of(cid)):
             introduced = paragraph is not None and self._described_in_narration(key.split()[-1], paragraph, position)
             cid = None if introduced else self._on_stage_of(gender, excluded)
@@ -601,6 +639,20 @@ class _Attributor:
             self.stats.is_place(f) or self.stats.is_thing(f) for f in cluster.forms
         )
 
+    def _reported_speech(self, paragraph: Paragraph) -> int | None:
+        """Who a short paragraph of narration reports as speaking ("Lucy mumbled that those seemed very odd
+        people."): a turn of the conversation, so the next quote is the other one's."""
+        if paragraph.words > REPORTED_TURN_WORDS:
+            return None
+        for pos in paragraph.positions:
+            tokens = self.tokens.get(pos, [])
+            for k in range(len(tokens) - 1):
+                if tokens[k + 1].low in REPORTING_WORDS and speech_verb_end(tokens, k) == k + 1:
+                    ref = subject_before(tokens, k)
+                    cid = self._resolve(ref, None, paragraph)[0] if ref is not None else None
+                    return cid if is_known(cid) and cid >= 0 else None
+        return None
+
     def _last_subject(self, paragraph: Paragraph) -> int | None:
         """The character the paragraph's last sentence is about (its subject), if it names one."""
         if not paragraph.subjects:
@@ -618,6 +670,7 @@ class _Attributor:
 
     def _remember(self, paragraph: Paragraph, utterances: list[Utterance]) -> None:
         """Add the paragraph's names, sentence subjects and speakers to the history, in text order."""
+        start = self.remembering_from = len(self.history)
         subjects = {ref.position: ref for ref in paragraph.subjects}
         events: list[tuple[int, object]] = [(m.start, m) for m in paragraph.mentions if m.start not in subjects]
         events += [(ref.position, ref) for ref in paragraph.subjects]
@@ -625,6 +678,7 @@ class _Attributor:
         for _, event in sorted(events, key=lambda e: e[0]):
             if isinstance(event, Utterance):
                 self.history.append((event.speaker, True))
+                self.history += [(cid, False) for cid in self._present_addressee(event)]
             elif isinstance(event, Mention):
                 cid = self._pick(event.candidates)
                 if cid is not None:
@@ -633,6 +687,21 @@ class _Attributor:
                 cid, _ = self._resolve(event, None, None if event.kind == "pronoun" else paragraph)
                 if is_known(cid) and cid >= 0:
                     self.history.append((cid, True))
+                    self.first_subject.setdefault(paragraph.key, cid)
+        self.narration_start = None if utterances else start
+        self.remembering_from = None
+
+    def _present_addressee(self, utterance: Utterance) -> list[int]:
+        """The one a quote calls by title and name ("How do you do, Mr. Beebe?"), who is there to answer: a "he"
+        or "the clergyman" next may be him. Not a first name alone, nor once the narrator has spoken ("said I"):
+        the one called is then as often the narrator, whom the narration never calls "he"."""
+        if NARRATOR_ID in self.lines:
+            return []
+        titled = {
+            cid for pos in utterance.positions for m in self.dialogue_mentions.get(pos, [])
+            if m.form[0] for cid in m.candidates
+        }
+        return [cid for cid in utterance.addressees[:1] if cid != utterance.speaker and cid in titled]
 
     # ---- results
 
@@ -704,6 +773,57 @@ class _Attributor:
                 if pair or answer.speaker in quote.addressees:
                     self._assign(quote, then.speaker, "turn-taking", "turn-taking")
 
+    def _fill_two_back(self) -> None:
+        """An untagged quote in a run of quotes, each opening the next paragraph, two turns before or after a
+        known speaker's quote with another voice between: that speaker's, the two of a conversation taking turns
+        ("Uncle, ..." / "..." / "Surely, uncle, ..." / "...," said Florence: the first and the third are hers)."""
+        changed = True
+        while changed:
+            changed = False
+            for k, quote in enumerate(self.utterances):
+                if is_known(quote.speaker) or self._overheard(quote):
+                    continue
+                for step in (+1, -1):
+                    if (cid := self._two_back(k, step)) is not None:
+                        self._assign(quote, cid, "turn-taking:two-back", "turn-taking")
+                        changed = True
+                        break
+
+    def _fill_from_what_follows(self) -> None:
+        """A quote nothing else attributes, before anyone answers it ("TOM!" / "No answer." / "TOM!" / "No
+        answer." / "The old lady pulled her spectacles down ..."): the one the narration that follows is about,
+        when it comes within a few paragraphs of narration and before any attributed quote."""
+        for utterance in self.utterances:
+            if is_known(utterance.speaker) or self._overheard(utterance):
+                continue
+            if (cid := self._next_subject(utterance)) is not None:
+                self._assign(utterance, self.later_named.get(cid, cid), "action:next-paragraph", "focus")
+
+    def _next_subject(self, utterance: Utterance) -> int | None:
+        """Whom the first paragraph about someone after the quote is about, passing unattributed quotes and up
+        to FOLLOWING_NARRATION paragraphs of narration, in the same chapter."""
+        narration = 0
+        for paragraph in self.paragraphs[self.paragraph_order[utterance.paragraph] + 1:]:
+            quotes = self.by_paragraph.get(paragraph.key, [])
+            if paragraph.key[0] != utterance.paragraph[0] or any(is_known(u.speaker) for u in quotes):
+                return None
+            if (cid := self.first_subject.get(paragraph.key)) is not None:
+                return None if cid in utterance.excluded else cid
+            narration += not quotes
+            if narration >= FOLLOWING_NARRATION:
+                return None
+        return None
+
+    def _two_back(self, k: int, step: int) -> int | None:
+        """The speaker two turns from quote `k` (after it for step +1, before it for -1), when the run holds."""
+        if not 0 <= k + 2 * step < len(self.utterances):
+            return None
+        quote, between, other = (self.utterances[k + i * step] for i in range(3))
+        first, last = (quote, other) if step > 0 else (other, quote)
+        if not (follows(first, between) and follows(between, last)) or not is_known(other.speaker):
+            return None
+        return None if other.speaker in (between.speaker, *quote.excluded) else other.speaker
+
     def _name_the_described(self) -> None:
         """Give a described speaker's quotes to the name the narration gives them soon after (latenames.py)."""
         first_named: dict[int, tuple[int, int]] = {}
@@ -712,7 +832,9 @@ class _Attributor:
                 if len(mention.candidates) == 1:
                     first_named.setdefault(mention.candidates[0], paragraph.key)
         heads = {cid: self.index.name(cid).split()[-1].lower() for cid in self.index.described}
-        links = late_names(self.utterances, self.paragraph_order, first_named, heads, self.index.gender_of)
+        links = self.later_named = late_names(
+            self.utterances, self.paragraph_order, first_named, heads, self.index.gender_of
+        )
         for utterance in self.utterances:
             if (named := links.get(utterance.speaker)) is not None:
                 self.lines[utterance.speaker] -= 1
@@ -725,6 +847,8 @@ class _Attributor:
     def _results(self) -> tuple[list[Segment], list[Character]]:
         self._name_the_described()
         self._fill_backwards()
+        self._fill_two_back()
+        self._fill_from_what_follows()
         if self.first_person == NARRATOR:
             self._name_the_narrator()
         out = list(self.segments)

@@ -24,6 +24,10 @@ explains repeats interrupts laughs sighs groans growls tells assures promises go
 """.split()
 SPEECH_VERBS = frozenset(_PAST) | frozenset(_PRESENT)
 
+# Verbs that mean speaking and nothing else: "Then Mrs. Griffin spoke." tags the quote after it
+# ("She smiled." is a beat).
+VERBS_OF_SPEAKING = frozenset("spoke said says asked answered replied began continued resumed added went".split())
+
 # Verbs that are speech only with a following particle ("broke in", "went on", "put in", "cut in", "burst out").
 PARTICLE_VERBS = {"broke": "in", "put": "in", "cut": "in", "went": "on", "burst": "out"}
 
@@ -55,10 +59,16 @@ man men boy gentleman fellow father husband son brother uncle nephew king prince
 grandfather grandpa papa dad daddy priest monk soldier sailor captain guard waiter butler footman lad youth
 landlord host bishop vicar parson colonel major general sergeant corporal private
 officer constable policeman clerk porter farmer driver coachman groom boatman fisherman shepherd
+clergyman workman postman horseman huntsman watchman seaman woodman tradesman cabman ferryman nobleman
+chairman alderman foreman yeoman frenchman englishman irishman scotchman dutchman countryman
+rector curate abbot friar duke earl baron emperor bridegroom widower steward valet
 """.split())
 FEMALE_NOUNS = frozenset("""
 woman women girl lady wife mother daughter sister aunt niece queen princess mistress grandmother grandma
 mamma mama mum mummy mom nurse maid housekeeper landlady hostess governess widow matron dame lass nun
+gentlewoman washerwoman countrywoman frenchwoman englishwoman actress waitress seamstress stewardess
+abbess duchess countess baroness empress heiress laundress shepherdess sorceress witch hag crone bride
+maiden damsel spinster wench milkmaid chambermaid
 """.split())
 NEUTRAL_NOUNS = frozenset("""
 stranger visitor guest child voice speaker other one traveller traveler companion friend servant driver

@@ -8,6 +8,7 @@ from dataclasses import dataclass
 from narrate.annotate.characters import Mention
 from narrate.annotate.clauses import (
     CLAUSE_END,
+    POSSESSORS,
     SENTENCE_END_CHARS,
     Ref,
     Tok,
@@ -20,7 +21,7 @@ from narrate.annotate.clauses import (
     split_sentences,
     subject_at,
 )
-from narrate.annotate.speechverbs import DETERMINERS, SPEECH_NOUNS
+from narrate.annotate.speechverbs import DETERMINERS, SPEECH_NOUNS, VERBS_OF_SPEAKING
 
 COPULAS = frozenset("is was were are be been had has have".split())
 
@@ -59,7 +60,7 @@ def tag_after(tokens: list[Tok]) -> Finding | None:
     verb_end = speech_verb_end(toks, i)
     if verb_end is not None:
         found = subject_at(toks, skip_adverbs(toks, verb_end))
-        if found and not found[0].voice:
+        if found:  # "said Tom", or "cried the voice of John" / "cried Tom's voice"
             return Finding(found[0], "tag:said-after", strength_of(found[0]), addressee_at(toks, found[1]))
     if words[:1] in (["came"], ["was"]):
         found = subject_at(toks, i + 1)
@@ -84,12 +85,14 @@ def tag_after(tokens: list[Tok]) -> Finding | None:
 
 def tag_before(tokens: list[Tok]) -> Finding | None:
     """A tag closing the narration that precedes a quote: `X said,` `He added in a low tone:` `X's voice,`."""
-    if not tokens or (tokens[-1].kind == "punct" and tokens[-1].text[-1] in SENTENCE_END_CHARS):
-        return None  # a finished sentence is an action beat, not a tag
+    if not tokens:
+        return None
     clauses = split_sentences(tokens, frozenset(".!?;…"))
     if not clauses:
         return None
     toks = clauses[-1]
+    if tokens[-1].kind == "punct" and tokens[-1].text[-1] in SENTENCE_END_CHARS:
+        return said_and_stopped(toks)  # otherwise a finished sentence is an action beat, not a tag
     for k, tok in enumerate(toks):
         found = subject_at(toks, k)
         if found and found[0].voice:
@@ -103,6 +106,34 @@ def tag_before(tokens: list[Tok]) -> Finding | None:
             return Finding(found[0], "tag:said-before", strength_of(found[0]))
         if ends_clause(toks, speech_verb_end(toks, k)) and (ref := last_clause_subject(toks, k)) is not None:
             return Finding(ref, "tag:said-before", strength_of(ref))  # "Hester pointed at the gulls and cried:"
+    return None
+
+
+def said_and_stopped(toks: list[Tok]) -> Finding | None:
+    """A sentence that ends on its speech verb ("Then Mrs. Griffin spoke."): the quote after it is hers."""
+    if toks[-1].text != ".":
+        return None
+    for k in range(len(toks) - 1, -1, -1):
+        end = speech_verb_end(toks, k) if toks[k].low in VERBS_OF_SPEAKING else None
+        if end is not None and ends_clause(toks, end):
+            ref = subject_before(toks, k) or voice_before(toks, k)
+            return Finding(ref, "tag:said-before", strength_of(ref)) if ref is not None else None
+    return None
+
+
+def voice_before(tokens: list[Tok], verb: int) -> Ref | None:
+    """A voice that ends right before the verb, whose it is: "Buck Mulligan's gay voice went on" (his name),
+    "her low voice went on" (she)."""
+    if verb < 2 or tokens[verb - 1].low not in SPEECH_NOUNS:
+        return None
+    for k in range(verb - 2, max(-1, verb - 5), -1):
+        tok = tokens[k]
+        if tok.kind == "name" and tok.mention.possessive:
+            return Ref("name", tok.start, tok.mention, voice=True)
+        if tok.low in POSSESSORS:
+            return Ref("pronoun", tok.start, word=POSSESSORS[tok.low], voice=True)
+        if not tok.is_word:
+            return None
     return None
 
 
@@ -160,10 +191,10 @@ OBJECT_BEFORE = re.compile(
 def is_vocative(text: str, start: int, end: int, person: bool) -> bool:
     """A name said to someone: set off by punctuation ("Barton, do we ..."), or, for a known person,
     closing the quote ("Is the pain bad Nat?")."""
-    before = text[:start].rstrip(" _*\u2026")
-    after = text[end:].lstrip(" _*")
+    before = text[:start].rstrip(" \r\n_*\u2026")  # a wrapped line: "Nonsense,\nFergus!"
+    after = text[end:].lstrip(" \r\n_*")
     opened = not before or before[-1] in ",.!?;:\u2014-" or re.search(r"\b(?:dear|dearest|my|oh|o)$", before, re.I)
-    closing = not after.strip(" .!?\u2026")
+    closing = not after.strip(" \r\n.!?\u2026")
     if not before and closing and after.strip().startswith("."):
         return False  # “Bingley.”: a name given in answer, not a call
     set_off = closing or after[0] in ",!?;\u2014" or (after[0] == "." and before.endswith(","))  # "Don't, Jo. It's"
