@@ -75,17 +75,12 @@ def pool_options(command):
 
 
 @contextmanager
-def synthesis_pool(scheduler: str | None, cache_dir: Path | None, jobs: int | None):
-    """The pool the clips are made on: the cluster's when a scheduler is given, else local workers, started
-    now so that they are ready by the time the story is read and cast."""
+def synthesis_pool(scheduler: str | None, cache_dir: Path | None):
+    """The pool the clips are made on: the cluster's when a scheduler is given, else None (local workers)."""
     if cache_dir is not None:
         os.environ["NARRATE_CACHE_DIR"] = str(cache_dir)  # one variable relocates all state, workers' too
     if not scheduler:
-        from .synth import LocalPool, default_jobs
-
-        with LocalPool() as pool:
-            pool.start(jobs or default_jobs())
-            yield pool
+        yield None
         return
     import logging
 
@@ -97,7 +92,33 @@ def synthesis_pool(scheduler: str | None, cache_dir: Path | None, jobs: int | No
         yield pool
 
 
+class _LinesOnly:
+    """Stands in for the progress bar where nobody would see one (--quiet, or stderr is not a terminal): no
+    bar, and rich is not imported (30 ms of every scripted build); its lines still reach stderr."""
+
+    def __enter__(self):
+        return self
+
+    def __exit__(self, *_exc) -> None:
+        return None
+
+    def add_task(self, *_args, **_kwargs) -> int:
+        return 0
+
+    def update(self, *_args, **_kwargs) -> None:
+        return None
+
+    @property
+    def console(self):
+        return self
+
+    def print(self, text: str, **_style) -> None:
+        click.echo(text, err=True)
+
+
 def progress_bar():
+    if Settings.quiet or not sys.stderr.isatty():
+        return _LinesOnly()
     from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeRemainingColumn
 
     return Progress(TextColumn("{task.description}"), BarColumn(), MofNCompleteColumn(), TimeRemainingColumn(),
@@ -151,7 +172,7 @@ def build(story, outdir, voices, jobs, scheduler, cache_dir, chapters, speed, sc
         return
     from . import pipeline
 
-    with synthesis_pool(scheduler, cache_dir, jobs) as pool, progress_bar() as bar:
+    with synthesis_pool(scheduler, cache_dir) as pool, progress_bar() as bar:
         task = bar.add_task("reading", total=None)
         report = pipeline.build(story, outdir, voices, jobs, chapters, speed, build_event_renderer(bar, task),
                                 script_file, list(formats) or None, cover, acx, include_front_matter, pool=pool)
@@ -188,7 +209,7 @@ def build_many(books, outroot, voices, jobs, scheduler, cache_dir, formats):
     from .catalogue import BookStarted, build_many as build_all, find_stories
 
     stories = find_stories(books)
-    with synthesis_pool(scheduler, cache_dir, jobs) as pool, progress_bar() as bar:
+    with synthesis_pool(scheduler, cache_dir) as pool, progress_bar() as bar:
         task = bar.add_task("reading", total=None)
         renderers = {}
 

@@ -214,12 +214,6 @@ class LocalPool:
     def __exit__(self, *_exc) -> None:
         self.close()
 
-    def start(self, jobs: int) -> None:
-        """Starts `jobs` workers ahead of the first render, so that their start-up (a Python, the engine's
-        imports) overlaps whatever the caller does meanwhile: reading and annotating the story."""
-        while len(self._workers) < jobs:
-            self._workers.append(_Worker(self._context))
-
     def close(self) -> None:
         for worker in self._workers:
             worker.stop()
