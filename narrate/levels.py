@@ -6,23 +6,32 @@ together before the chapter is mastered.
 
 The sample is the voice's clips in the order of their keys (a fixed shuffle of the book) up to SAMPLE_SECONDS:
 espeak speech varies by ~0.1 LU between samples that long, and editing a paragraph rarely touches the sample,
-so the gains, and the units encoded with them, stay as they were."""
+so the gains, and the units encoded with them, stay as they were.
+
+A voice can be measured while the book is still being synthesized (measure_while_made, on a thread): its sample
+is streamed into the meter in key order as the clips appear, so the level is known moments after the last of
+them is made. For that the likely sample clips are synthesized first (sample_first)."""
 from __future__ import annotations
 
 import hashlib
 import json
+import threading
 import wave
 from collections import defaultdict
 from collections.abc import Iterable, Iterator, Sequence
 from concurrent.futures import ThreadPoolExecutor
+from pathlib import Path
 
 from . import loudness
-from .cache import atomic_path, cache_root
-from .model import BOOK_SAMPLE_RATE, Clip, Voice
+from .cache import ClipCache, atomic_path, cache_root
+from .errors import NarrateError
+from .model import BOOK_SAMPLE_RATE, Clip, Line, Voice
 
 REFERENCE_LUFS = -22.0
 MAX_GAIN_DB = 12.0  # a voice measured absurdly quiet (a whisper variant) is not blown up past this
 SAMPLE_SECONDS = 180.0
+LIKELY_SAMPLE_MARGIN = 1.5  # sample_first puts this many times SAMPLE_SECONDS of estimated speech first
+WAIT_SECONDS = 0.005  # how often measure_while_made looks for the next clip of a sample
 
 
 def voice_gains(clips: Iterable[Clip], jobs: int = 1) -> dict[Voice, float]:
@@ -44,17 +53,124 @@ def _gain(lufs: float) -> float:
 
 def _loudness(clips: Sequence[Clip]) -> float:
     sample = _sample(clips)
-    keys = [clip.line.key for clip in sample]
-    record = cache_root() / "levels" / f"{hashlib.sha256(' '.join(keys).encode()).hexdigest()}.json"
+    record = _record([clip.line.key for clip in sample])
+    kept = _kept(record)
+    if kept is not None:
+        return kept
+    lufs = _measure(_frames(sample), clips[0].line.voice)
+    _keep(record, lufs)
+    return lufs
+
+
+def _record(sample_keys: Sequence[str]) -> Path:
+    """Where the level of the sample made of these clips is kept."""
+    return cache_root() / "levels" / f"{hashlib.sha256(' '.join(sample_keys).encode()).hexdigest()}.json"
+
+
+def _kept(record: Path) -> float | None:
     try:
         return json.loads(record.read_text(encoding="utf-8"))["lufs"]
     except (OSError, ValueError, KeyError):
-        pass
-    lufs = loudness.measure_pcm(_frames(sample), BOOK_SAMPLE_RATE, subject=f"the clips of {clips[0].line.voice.voice}",
-                                true_peak=False).integrated_lufs
+        return None
+
+
+def _keep(record: Path, lufs: float) -> None:
     with atomic_path(record) as tmp:
         tmp.write_text(json.dumps({"lufs": lufs}), encoding="utf-8")
-    return lufs
+
+
+def _measure(pcm: Iterable[bytes], voice: Voice) -> float:
+    return loudness.measure_pcm(pcm, BOOK_SAMPLE_RATE, subject=f"the clips of {voice.voice}",
+                                true_peak=False).integrated_lufs
+
+
+def sample_first(lines: Sequence[Line]) -> list[int]:
+    """An order to synthesize `lines` in (indexes): first the lines likely to be in their voice's sample (its
+    first keys, up to LIKELY_SAMPLE_MARGIN times SAMPLE_SECONDS of speech estimated from words and rate), then
+    the rest, each in book order; so that measure_while_made measures voices early."""
+    by_voice: dict[Voice, dict[str, float]] = defaultdict(dict)
+    for line in lines:
+        by_voice[line.voice][line.key] = 60 * len(line.text_to_speak.split()) / max(line.voice.rate, 1)
+    likely = set()
+    for estimates in by_voice.values():
+        seconds = 0.0
+        for key in sorted(estimates):
+            if seconds >= LIKELY_SAMPLE_MARGIN * SAMPLE_SECONDS:
+                break
+            likely.add(key)
+            seconds += estimates[key]
+    first = [i for i, line in enumerate(lines) if line.key in likely]
+    return first + [i for i, line in enumerate(lines) if line.key not in likely]
+
+
+class _Abandoned(Exception):
+    """Synthesis ended without making a clip a sample waits for."""
+
+
+def measure_while_made(lines: Sequence[Line], cache: ClipCache, synthesis_over: threading.Event) -> None:
+    """For a thread beside the synthesis of `lines` into `cache`: measures each voice whose level is not kept,
+    one voice at a time (one ffmpeg beside the workers), streaming its sample in key order as its clips appear;
+    voice_gains then finds the levels kept. Stops starting voices once `synthesis_over` is set (voice_gains
+    measures what is left, in parallel), and gives up a voice whose clip is still missing then (a failed
+    synthesis). The sample is exactly the one voice_gains takes, so either measures the same."""
+    by_voice: dict[Voice, set[str]] = defaultdict(set)
+    for line in lines:
+        by_voice[line.voice].add(line.key)
+    for voice, keys in by_voice.items():
+        if synthesis_over.is_set():
+            return
+        try:
+            _measure_as_made(voice, sorted(keys), cache, synthesis_over)
+        except _Abandoned:
+            return
+        except (NarrateError, OSError, EOFError, wave.Error):
+            return  # a clip or the meter failed: voice_gains measures again and reports it properly
+
+
+def _measure_as_made(voice: Voice, keys: list[str], cache: ClipCache, synthesis_over: threading.Event) -> None:
+    made = _sample_if_made(keys, cache)
+    if made is not None:  # no clip to wait for: measured only if not kept
+        if _kept(_record(made)) is None:
+            _keep(_record(made), _measure(_pcm(made, cache, synthesis_over, []), voice))
+        return
+    sample: list[str] = []  # the meter starts now; the sample is known once its last clip is made
+    lufs = _measure(_pcm(keys, cache, synthesis_over, sample), voice)
+    _keep(_record(sample), lufs)
+
+
+def _sample_if_made(keys: Sequence[str], cache: ClipCache) -> list[str] | None:
+    """The sample's keys (as _sample takes them) when all its clips are in the cache already, else None."""
+    sample, frames = [], 0
+    for key in keys:
+        if frames >= SAMPLE_SECONDS * BOOK_SAMPLE_RATE:
+            break
+        if not cache.has(key):
+            return None
+        sample.append(key)
+        frames += _frame_count(cache.path_for(key))
+    return sample
+
+
+def _pcm(keys: Sequence[str], cache: ClipCache, synthesis_over: threading.Event, sample: list[str]) -> Iterator[bytes]:
+    """The clips of `keys` in order, each as soon as it is made, up to SAMPLE_SECONDS; `sample` gets their keys."""
+    frames = 0
+    for key in keys:
+        if frames >= SAMPLE_SECONDS * BOOK_SAMPLE_RATE:
+            return
+        path = cache.path_for(key)
+        while not path.exists():
+            if synthesis_over.wait(WAIT_SECONDS) and not path.exists():
+                raise _Abandoned
+        with wave.open(str(path), "rb") as wav:
+            frames += wav.getnframes()
+            sample.append(key)
+            while chunk := wav.readframes(65536):
+                yield chunk
+
+
+def _frame_count(path: Path) -> int:
+    with wave.open(str(path), "rb") as wav:
+        return wav.getnframes()
 
 
 def _sample(clips: Sequence[Clip]) -> list[Clip]:

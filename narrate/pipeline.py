@@ -5,6 +5,7 @@ import hashlib
 import itertools
 import json
 import re
+import threading
 import time
 from dataclasses import dataclass, field, replace
 from pathlib import Path
@@ -20,7 +21,7 @@ from .errors import InputError
 from .freshness import MANIFEST_NAME, build_inputs, engine_versions, file_stamps, find_voices_file
 from .ingest import load_book
 from .credits import CLOSING_TITLE, OPENING_TITLE, credit_texts
-from .model import NARRATOR, Book, Script, Segment
+from .model import NARRATOR, Book, Clip, Line, Script, Segment
 from .scriptio import read_script_speakers
 from .synth import Pool, SynthProgress, default_jobs, synthesize
 
@@ -154,10 +155,10 @@ def build(story: str | Path, outdir: str | Path | Callable[[Book], Path] = "out"
         progress.append(p)
         emit(p)
 
-    clips = synthesize(lines, ClipCache(), jobs, on_progress, pool=pool)
+    clips = _synthesize_and_measure(lines, jobs, on_progress, pool)
     if pool is not None:
         pool.rest()  # its workers' memory is ffmpeg's from here on
-    gains = levels.voice_gains(clips, jobs or default_jobs())
+    gains = levels.voice_gains(clips, jobs or default_jobs())  # the levels measured meanwhile are kept
     announce_clips = clips[:len(parts)]
     body_clips = {clip.line.segment.index: clip for clip in clips[len(parts):]}
 
@@ -223,6 +224,25 @@ def _parts(book, script: Script, config: Config, wanted: list[int], whole_book: 
 
 def safe_name(title: str) -> str:
     return assemble.chapter_file_name(0, 1, title, "x")[5:-2]
+
+
+def _synthesize_and_measure(lines: list[Line], jobs: int | None, on_progress: Callable[[SynthProgress], None],
+                            pool: Pool | None) -> list[Clip]:
+    """The lines' clips, in order. The likely sample clips of each voice are made first, and each voice's level
+    is measured on a thread as they appear (levels.measure_while_made), not after the last clip of the book."""
+    cache = ClipCache()
+    order = levels.sample_first(lines)
+    synthesis_over = threading.Event()
+    meter = threading.Thread(target=levels.measure_while_made, args=(lines, cache, synthesis_over),
+                             name="narrate-levels", daemon=True)
+    meter.start()
+    try:
+        made = synthesize([lines[i] for i in order], cache, jobs, on_progress, pool=pool)
+    finally:
+        synthesis_over.set()
+        meter.join()
+    clip_of = dict(zip(order, made))
+    return [clip_of[index] for index in range(len(lines))]
 
 
 def write_manifest(path: Path, book, config: Config, parts: list[_Part], made: list[produce.Made],
