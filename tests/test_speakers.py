@@ -786,7 +786,7 @@ def test_an_ordinary_word_capitalised_inside_sentences_and_never_lower_case_is_a
 
 def test_a_description_keeps_an_adjective_ending_in_ly_after_a_comma():
     text = 'Agatha and Bertram sat by the fire.\n\n"Surely not," broke in a thin, elderly gentleman.'
-    assert speakers(text) == ["a thin elderly gentleman"]
+    assert speakers(text) == ["a thin, elderly gentleman"]
 
 
 def test_the_common_word_list_answers_as_the_dictionary_does(tmp_path, monkeypatch):
@@ -992,3 +992,41 @@ def test_a_paragraph_ending_on_a_voice_that_went_on_tags_the_quote_after_it():
     quotes = dialogue(text)
     assert quotes[2].speaker == quotes[1].speaker != quotes[0].speaker
     assert quotes[2].evidence == "tag:said-before"
+
+
+def test_the_answer_to_a_call_of_mamma_is_the_mother_the_narration_describes():
+    text = (
+        'Tom Pell and I sat by the fire after supper.\n\n"It will rain," said my mother from the door.\n\n'
+        '"Not before morning," I said.\n\n"Will it rain tonight, mamma?" asked Tom.\n\n'
+        '"I think so. The swallows are flying low."'
+    )
+    assert speakers(text) == ["my mother", "narrator", "Tom Pell", "my mother"]
+
+
+def test_a_described_speaker_is_labelled_as_the_text_writes_the_description():
+    text = (
+        'The square was full of people.\n\n"Make way!" cried a man in the crowd.\n\n'
+        '"Hush," said a thin, elderly gentleman.\n\n"Why?" asked a boy in a loud whisper.'
+    )
+    assert speakers(text) == ["a man in the crowd", "a thin, elderly gentleman", "a boy"]
+
+
+def test_another_with_a_person_noun_is_labelled_with_the_noun():
+    text = 'The matrons stood by the door.\n\n"Shame!" cried another female, the loudest of them.'
+    assert speakers(text) == ["another female"]
+
+
+def test_a_description_answering_a_call_by_name_is_the_one_called():
+    text = (
+        'Ada Quill sat by the window with her son and the vicar. The vicar stirred his tea.\n\n'
+        '"Will you pour the tea, Robin?" asked Ada.\n\n"Of course," said the son.'
+    )
+    assert speakers(text) == ["Ada Quill", "Robin"]
+
+
+def test_a_description_the_answer_calls_by_name_is_the_one_called():
+    text = (
+        'Tom Pell came into the kitchen with his sister-in-law and the baker.\n\n'
+        '"The kettle is cold," said his sister-in-law.\n\n"Then light the fire, Maud," said Tom.'
+    )
+    assert speakers(text) == ["Maud", "Tom Pell"]

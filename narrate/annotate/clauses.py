@@ -41,6 +41,9 @@ NOT_VERBS = (
 POSSESSORS = {"his": "he", "her": "she", "my": "i"}
 MODALS = frozenset("should would could might must may can will shall".split())
 CLAUSE_OPENERS = frozenset("and but then when as while so till until".split())
+# How long an "of"/"in" phrase after a description may be, and the nouns that make it say how, not who.
+QUALIFIER_WORDS = 3
+MANNER_NOUNS = frozenset("tone manner way whisper undertone breath hurry rage fury anger surprise astonishment".split())
 UNNAMED_SPEAKERS = frozenset("one another someone somebody".split())
 PLURAL_NOUNS = frozenset("men women people children boys girls others ladies gentlemen folk crowd".split())
 # Determiners that point back to someone already in the story ("the boy", "his step-son").
@@ -75,6 +78,7 @@ class Ref:
     mention: Mention | None = None
     word: str = ""  # the pronoun, or the noun phrase
     voice: bool = False  # "X's voice", "his voice"
+    shown: str = ""  # a noun phrase as the text writes it: "a thin, elderly gentleman", "a man in the crowd"
 
 
 def lex(source: str, seg: Segment, mentions: Sequence[Mention]) -> list[Tok]:
@@ -152,6 +156,9 @@ def subject_at(tokens: list[Tok], i: int) -> tuple[Ref, int] | None:
     if tok.low in SUBJECT_PRONOUNS:
         return Ref("pronoun", tok.start, word=tok.low), i + 1
     if tok.low in UNNAMED_SPEAKERS:  # "said another": someone in the crowd, with a voice of their own
+        described = noun_phrase_at(tokens, i)  # "cried another female"
+        if described is not None and described[0].kind == "phrase" and described[0].word.split()[-1] in PERSON_NOUNS:
+            return described
         return Ref("phrase", tok.start, word=tok.low), i + 1
     possessor = POSSESSORS.get(tok.low)
     if possessor and (nxt in SPEECH_NOUNS or said_by_a_thing(tokens, i + 1)):
@@ -179,7 +186,32 @@ def noun_phrase_at(tokens: list[Tok], i: int) -> tuple[Ref, int] | None:
     if words[-1] in SPEECH_NOUNS and j + 1 < len(tokens) and tokens[j].low == "of" and tokens[j + 1].kind == "name":
         return Ref("name", tokens[j + 1].start, tokens[j + 1].mention, voice=True), j + 2
     voice = words[-1] in SPEECH_NOUNS and words[-2].endswith(("'s", "’s"))
-    return Ref("phrase", tokens[i].start, word=" ".join(words), voice=voice), j
+    shown = "" if voice else as_written(tokens[i: j + len(qualifier(tokens, j, words[-1]))])
+    return Ref("phrase", tokens[i].start, word=" ".join(words), voice=voice, shown=shown), j
+
+
+def qualifier(tokens: list[Tok], j: int, head: str) -> list[Tok]:
+    """The "of" or "in the" phrase that tells one person from another after the head noun: "a dame of fifty", "a
+    man in the crowd" (not "a man in a low voice", "the girl in despair": how, not who)."""
+    if head not in PERSON_NOUNS or j + 1 >= len(tokens) or tokens[j].low not in ("of", "in"):
+        return []
+    if tokens[j].low == "in" and tokens[j + 1].low != "the":
+        return []
+    k = j + 1
+    while k < len(tokens) and k - j <= QUALIFIER_WORDS and noun_phrase_word(tokens[k]):
+        k += 1
+    words = [t.low for t in tokens[j + 1: k]]
+    if not words or k - j > QUALIFIER_WORDS or any(w in SPEECH_NOUNS or w in MANNER_NOUNS for w in words):
+        return []
+    return tokens[j:k]
+
+
+def as_written(tokens: list[Tok]) -> str:
+    """Words with the commas between them, lower-cased as the labels are: "a thin, elderly gentleman"."""
+    text = ""
+    for tok in tokens:
+        text += tok.low if tok.kind == "punct" or not text else " " + tok.low
+    return text.rstrip(",")
 
 
 def phrase_words(tokens: list[Tok], i: int) -> tuple[list[str], int]:

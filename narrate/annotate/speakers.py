@@ -64,6 +64,8 @@ KIN_VOCATIVE_TITLES = {
     "uncle": "uncle",
     "aunt": "aunt",
 }
+# The kinship noun a narration describes each of them by ("my mother" is the one called "mamma").
+KIN_NOUNS = {"mr": "father", "mrs": "mother", "uncle": "uncle", "aunt": "aunt"}
 KIN_VOCATIVE = re.compile(r"\b(?:" + "|".join(KIN_VOCATIVE_TITLES) + r")\b", re.IGNORECASE)
 # How sure each kind of evidence is (the benchmark wants a name; the listener prefers "unknown" to a wrong one).
 CONFIDENCE = {
@@ -474,6 +476,7 @@ class _Attributor:
         Mrs. Bennet, "the doctor" -> Dr. Archie), a named character the description points back to,
         else a character named by the description."""
         key, shown, gender = describe(ref.word)
+        shown = ref.shown or shown
         words = key.split()
         if len(words) == 2 and words[1] in KIN_TITLES and words[0] in ("his", "her", "the"):
             relative = self._relative(words[0], words[1], utterance, paragraph, ref.position)
@@ -502,7 +505,8 @@ class _Attributor:
     ) -> int | None:
         """The named character a definite description ("the boy", "his step-son") points back to: the
         one it was linked to before while still in the scene; else, in a conversation, the one whose
-        turn it is when the gender fits; else the latest named one of the description's gender on stage
+        turn it is when the gender fits; else the one called by name in the quote it answers or in the
+        answer to it; else the latest named one of the description's gender on stage
         ("the girl"), unless the narration just called a newcomer so. Never when a described newcomer of
         that gender is in the scene ("A man in oilskins ... asked the old fisherman")."""
         recent = [cid for cid, _ in self.history[-ON_STAGE_WINDOW:]]
@@ -514,6 +518,12 @@ class _Attributor:
         if cid is not None and cid in self.index.described and _compatible(gender, self.index.gender_of(cid)):
             self.descriptions[key] = cid
             return cid  # "A small boy ... asked" / "... rejoined his young interlocutor": the one answering
+        called = self._called_around(utterance, excluded)  # "'Robin, pour the tea.' / '…,' said the son"
+        if called is not None and _compatible(gender, self.index.gender_of(called)):
+            self.descriptions[key] = called
+            if gender:
+                self.index.learn_gender(called, gender)  # "the son" says he is a man
+            return called
         if any(cid in self.index.described and _compatible(gender, self.index.gender_of(cid)) for cid in recent[-4:]):
             return None
         if cid is None or cid < 0 or cid in self.index.described or not _compatible(gender, self.index.gender_of(cid)):
@@ -525,6 +535,22 @@ class _Attributor:
             return None
         self.descriptions[key] = cid
         return cid
+
+    def _called_around(self, utterance: Utterance | None, excluded: set[int]) -> int | None:
+        """The character the quote just before calls by name (this one answers it), else the one the quote just
+        after calls by name ("'…,' said my sister-in-law. / 'My dear Rose, …'": it answers this one)."""
+        if utterance is None:
+            return None
+        k = self.utterance_index[id(utterance)]
+        before = self.utterances[k - 1] if k > 0 else None
+        after = self.utterances[k + 1] if k + 1 < len(self.utterances) else None
+        if before is not None and follows(before, utterance) and is_known(before.speaker):
+            called = [c for c in before.addressees if c != before.speaker and c not in excluded]
+            if called:
+                return called[0]
+        if after is not None and follows(utterance, after):
+            return next((c for c in after.addressees if c not in excluded), None)
+        return None
 
     def _possessors_companion(
         self, possessive: str, excluded: set[int], paragraph: Paragraph | None, position: int
@@ -573,7 +599,9 @@ class _Attributor:
 
     def _from_conversation(self, utterance: Utterance) -> None:
         conversation = self.conversation
-        if (called := self._called_in_answer(utterance)) is not None:
+        if (kin := self._kin_answering(utterance)) is not None:
+            self._assign(utterance, kin, "turn-taking:kin-called", "turn-taking")
+        elif (called := self._called_in_answer(utterance)) is not None:
             self._assign(utterance, called, "turn-taking:called-in-answer", "turn-taking")
         elif conversation.active() and (focus := self._someone_else_acted(utterance)) is not None:
             self._assign(utterance, focus, "action:previous-paragraph", "focus")
@@ -600,13 +628,27 @@ class _Attributor:
         called = next((cid for cid in answer.addressees if cid not in utterance.excluded and cid in recent), None)
         return called if called is not None else self._kin_called(answer, utterance.excluded)
 
+    def _kin_answering(self, utterance: Utterance) -> int | None:
+        """The one the quote before called "mamma" or "uncle" answers it ("But isn't it strange, mamma?" / "Strange!")."""
+        k = self.utterance_index[id(utterance)]
+        call = self.utterances[k - 1] if k > 0 else None
+        if call is None or not call.kin_called or not follows(call, utterance) or not is_known(call.speaker):
+            return None
+        return self._kin_called(call, utterance.excluded | {call.speaker})
+
     def _kin_called(self, utterance: Utterance, excluded: set[int]) -> int | None:
         """Who a kinship vocative means ("No, papa, nobody thought of your walking"): the latest one on stage
-        with the title that goes with it (Mr. for papa)."""
+        with the title that goes with it (Mr. for papa), else the one the narration calls by that kinship
+        ("cried my mother")."""
         recent = [cid for cid, _ in reversed(self.history[-HISTORY_LOOKBACK:])]
         for title in utterance.kin_called:
             titled = set(self.index.titled(title)) - excluded
             if (called := next((cid for cid in recent if cid in titled), None)) is not None:
+                return called
+        for title in utterance.kin_called:
+            kin = {c for c in self.index.described if self.index.name(c).split()[-1].lower() == KIN_NOUNS[title]}
+            kin -= excluded
+            if (called := next((cid for cid in recent if cid in kin), None)) is not None:
                 return called
         return None
 

@@ -68,7 +68,7 @@ woman women girl lady wife mother daughter sister aunt niece queen princess mist
 mamma mama mum mummy mom nurse maid housekeeper landlady hostess governess widow matron dame lass nun
 gentlewoman washerwoman countrywoman frenchwoman englishwoman actress waitress seamstress stewardess
 abbess duchess countess baroness empress heiress laundress shepherdess sorceress witch hag crone bride
-maiden damsel spinster wench milkmaid chambermaid
+maiden damsel spinster wench milkmaid chambermaid female
 """.split())
 NEUTRAL_NOUNS = frozenset("""
 stranger visitor guest child voice speaker other one traveller traveler companion friend servant driver
