@@ -37,7 +37,7 @@ def build_inputs(story: str | Path, voices: str | Path | None, script_file: str 
                  acx: bool, include_front_matter: bool) -> dict:
     """Everything but the engines that decides a build's output (as pipeline.build takes it), files as
     digests: equal inputs make the same book."""
-    return {"narrate": _code_stamp(), "story": _digest(story), "voices": _digest(find_voices_file(story, voices)),
+    return {"narrate": code_stamp(), "story": _digest(story), "voices": _digest(find_voices_file(story, voices)),
             "script": _digest(script_file), "cover": _digest(cover),
             "options": {"chapters": chapters, "speed": speed, "formats": formats, "acx": acx,
                         "front_matter": include_front_matter}}
@@ -96,7 +96,7 @@ def _digest(path: str | Path | None) -> str | None:
         return f"unreadable {path}"
 
 
-def _code_stamp() -> str:
+def code_stamp() -> str:
     """narrate's version and how its source files are now: an edited or upgraded narrate is a change."""
     files = sorted(_PACKAGE.rglob("*.py"))
     listing = [(str(f.relative_to(_PACKAGE)), f.stat().st_size, f.stat().st_mtime_ns) for f in files]

@@ -12,7 +12,7 @@ from pathlib import Path
 from typing import Callable
 
 from . import __version__, assemble, export, levels, produce, subtitles
-from .annotate import annotate
+from .annotate.kept import annotate_kept
 from .annotate.overrides import Override, apply_overrides, with_speakers
 from .cache import ClipCache, atomic_path, masters_root
 from .casting import announcement, build_casting, cast_entries, check_voice_ids, lines_for, unused_characters
@@ -63,8 +63,7 @@ def load(story: str | Path, voices: str | Path | None = None, script_file: str |
     config = load_config(None if new_file else find_voices_file(story, voices))
     book = load_book(story, include_front_matter=include_front_matter)
     data = config.data
-    script = annotate(book, cast=cast_entries(config), author_notes=data.author_notes,
-                      first_person=data.first_person)
+    script = annotate_kept(book, cast_entries(config), data.author_notes, data.first_person)
     rules = [Override(speaker=o.speaker, quote=o.quote, chapter=o.chapter, paragraph=o.paragraph,
                       where=where(config, f"overrides.{n}")) for n, o in enumerate(data.overrides)]
     script = apply_overrides(script, rules)

@@ -1,0 +1,51 @@
+"""Annotations kept in the cache: building, previewing or recasting a book again does not annotate it again
+(150,000 words take ~2.3 s) while the book, what voices.yaml tells annotation and narrate itself are unchanged.
+
+Kept as JSON (never pickle: a cache directory may be shared), named by a digest of all that decides the result."""
+from __future__ import annotations
+
+import hashlib
+import json
+from dataclasses import asdict, replace
+from importlib import metadata
+from typing import Sequence
+
+from narrate.cache import atomic_path, cache_root
+from narrate.freshness import code_stamp
+from narrate.model import Book, CastEntry, Character, Script, Segment
+
+
+def annotate_kept(book: Book, cast: Sequence[CastEntry], author_notes: bool, first_person: str) -> Script:
+    """annotate(book, ...), from the cache when this very annotation was made before."""
+    from . import annotate
+
+    record = cache_root() / "scripts" / f"{_key(book, cast, author_notes, first_person)}.json"
+    kept = _read(record, book)
+    if kept is not None:
+        return kept
+    script = annotate(book, cast=cast, author_notes=author_notes, first_person=first_person)
+    with atomic_path(record) as tmp:
+        tmp.write_text(json.dumps(_as_data(script), ensure_ascii=False), encoding="utf-8")
+    return script
+
+
+def _key(book: Book, cast: Sequence[CastEntry], author_notes: bool, first_person: str) -> str:
+    decided_by = [repr(book), [asdict(entry) for entry in cast], author_notes, first_person, code_stamp(),
+                  metadata.version("english-words")]  # its word list tells names from words
+    return hashlib.sha256(json.dumps(decided_by, ensure_ascii=False).encode()).hexdigest()
+
+
+def _as_data(script: Script) -> dict:
+    return {"quote_style": script.book.quote_style, "segments": [asdict(s) for s in script.segments],
+            "characters": [asdict(c) for c in script.characters], "warnings": list(script.warnings)}
+
+
+def _read(record, book: Book) -> Script | None:
+    try:
+        data = json.loads(record.read_text(encoding="utf-8"))
+        return Script(book=replace(book, quote_style=data["quote_style"]),
+                      segments=tuple(Segment(**s) for s in data["segments"]),
+                      characters=tuple(Character(**{**c, "aliases": tuple(c["aliases"])}) for c in data["characters"]),
+                      warnings=tuple(data["warnings"]))
+    except (OSError, ValueError, KeyError, TypeError):  # none yet, or unreadable: annotate afresh
+        return None
