@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import hashlib
 import json
+from functools import cache
 from pathlib import Path
 
 from . import __version__
@@ -96,8 +97,9 @@ def _digest(path: str | Path | None) -> str | None:
         return f"unreadable {path}"
 
 
+@cache  # one build asks three times (the CLI's check, the manifest, the kept annotation); the code is as loaded
 def code_stamp() -> str:
     """narrate's version and how its source files are now: an edited or upgraded narrate is a change."""
-    files = sorted(_PACKAGE.rglob("*.py"))
-    listing = [(str(f.relative_to(_PACKAGE)), f.stat().st_size, f.stat().st_mtime_ns) for f in files]
+    listing = [(str(f.relative_to(_PACKAGE)), stat.st_size, stat.st_mtime_ns)
+               for f in sorted(_PACKAGE.rglob("*.py")) for stat in [f.stat()]]
     return hashlib.sha256(json.dumps([__version__, listing]).encode()).hexdigest()

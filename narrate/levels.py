@@ -18,7 +18,7 @@ import json
 import threading
 import wave
 from collections import defaultdict
-from collections.abc import Iterable, Iterator, Sequence
+from collections.abc import Callable, Iterable, Iterator, Sequence
 from concurrent.futures import ThreadPoolExecutor
 from pathlib import Path
 
@@ -139,15 +139,22 @@ def _measure_as_made(voice: Voice, keys: list[str], cache: ClipCache, synthesis_
 
 
 def _sample_if_made(keys: Sequence[str], cache: ClipCache) -> list[str] | None:
-    """The sample's keys (as _sample takes them) when all its clips are in the cache already, else None."""
+    """The sample's keys when all its clips are in the cache already, else None."""
+    return _sample_keys(keys, lambda key: _frame_count(cache.path_for(key)) if cache.has(key) else None)
+
+
+def _sample_keys(keys: Sequence[str], frames_of: Callable[[str], int | None]) -> list[str] | None:
+    """The keys of a voice's sample: its keys in order up to SAMPLE_SECONDS of audio (`frames_of` each), or
+    None when `frames_of` cannot tell for a key the sample needs."""
     sample, frames = [], 0
     for key in keys:
         if frames >= SAMPLE_SECONDS * BOOK_SAMPLE_RATE:
             break
-        if not cache.has(key):
+        count = frames_of(key)
+        if count is None:
             return None
         sample.append(key)
-        frames += _frame_count(cache.path_for(key))
+        frames += count
     return sample
 
 
@@ -174,14 +181,9 @@ def _frame_count(path: Path) -> int:
 
 
 def _sample(clips: Sequence[Clip]) -> list[Clip]:
-    """The voice's distinct clips in key order, up to SAMPLE_SECONDS of them."""
-    sample, frames = [], 0
-    for clip in sorted({clip.line.key: clip for clip in clips}.values(), key=lambda clip: clip.line.key):
-        if frames >= SAMPLE_SECONDS * clip.sample_rate:
-            break
-        sample.append(clip)
-        frames += clip.frames
-    return sample
+    """The voice's distinct clips in key order, up to SAMPLE_SECONDS of them (every clip is at the book's rate)."""
+    by_key = {clip.line.key: clip for clip in clips}
+    return [by_key[key] for key in _sample_keys(sorted(by_key), lambda key: by_key[key].frames)]
 
 
 def _frames(clips: Iterable[Clip]) -> Iterator[bytes]:

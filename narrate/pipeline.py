@@ -1,7 +1,6 @@
 """The stages chained: what the CLI and library users call. Returns data and reports progress; never prints."""
 from __future__ import annotations
 
-import hashlib
 import itertools
 import json
 import re
@@ -248,11 +247,9 @@ def write_manifest(path: Path, book, config: Config, parts: list[_Part], made: l
                    book_file: Path | None, book_print: str | None, freshness: dict) -> None:
     """What was built, and from what: the next build compares fingerprints to skip what is current, and
     `freshness` (inputs, engine versions, the outputs as left) lets the CLI skip a build that is current."""
-    voices_file = Path(config.path)
     manifest = {
         "narrate": __version__,
-        "voices": {"path": config.path,
-                   "sha256": hashlib.sha256(voices_file.read_bytes()).hexdigest() if voices_file.is_file() else None},
+        "voices": {"path": config.path, "sha256": freshness["inputs"]["voices"]},  # hashed once, with the inputs
         "book": {"title": book.title, "author": book.author, "source": book.path},
         "chapters": [{"number": m.part.number, "title": m.part.title, "duration": round(m.seconds, 3),
                       "segments": sum(1 for s in p.segments if s.kind != "skipped"),

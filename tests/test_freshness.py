@@ -49,9 +49,12 @@ def test_inputs_change_when_narrates_own_code_does(story, tmp_path, monkeypatch)
     package.mkdir()
     (package / "stage.py").write_text("A = 1\n")
     monkeypatch.setattr(freshness, "_PACKAGE", package)
+    freshness.code_stamp.cache_clear()
     before = inputs(story)
     (package / "stage.py").write_text("A = 22\n")
+    freshness.code_stamp.cache_clear()  # a new process: the stamp is kept for the life of one
     assert inputs(story) != before
+    freshness.code_stamp.cache_clear()
 
 
 def finished_build(outdir, story):
