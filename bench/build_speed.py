@@ -13,7 +13,11 @@
 Prints wall times, the ratios to (a), the peak RSS of narrate's whole process tree, audio hours, cache hits and
 the load average before each row (other jobs on the machine slow every figure but the ratios less).
 
-usage: bench/build_speed.py [--sizes 2000,20000,50000] [-j N]
+With --repeat N every size is measured N times, each from a fresh directory and cache, and the table shows the
+median of each time (and the largest peak RSS): on a shared virtual machine one run in a few is slowed by its
+neighbours, and the 2k-word builds last a second or less.
+
+usage: bench/build_speed.py [--sizes 2000,20000,50000] [-j N] [--repeat N]
 """
 from __future__ import annotations
 
@@ -21,6 +25,7 @@ import argparse
 import os
 import random
 import re
+import statistics
 import subprocess
 import sys
 import tempfile
@@ -157,13 +162,18 @@ def main() -> int:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--sizes", default="2000,20000,50000")
     parser.add_argument("-j", "--jobs", type=int)
+    parser.add_argument("--repeat", type=int, default=1, help="measure each size this many times; print medians")
     args = parser.parse_args()
     print(f"{'words':>6} {'audio h':>7} {'raw s':>7} {'cold s':>7} {'cold/raw':>8} {'peak RSS MB':>11} "
           f"{'nothing s':>9} {'/cold':>6} {'recast s':>8} {'/cold':>6} {'recast hits':>11} {'load':>5}")
     for size in (int(s) for s in args.sizes.split(",")):
         load = os.getloadavg()[0]
-        with tempfile.TemporaryDirectory() as work:
-            r = bench(size, args.jobs, Path(work))
+        runs = []
+        for _ in range(args.repeat):
+            with tempfile.TemporaryDirectory() as work:
+                runs.append(bench(size, args.jobs, Path(work)))
+        r = {**runs[-1], **{key: statistics.median(run[key] for run in runs) for key in ("raw", "cold", "again", "recast")},
+             "rss": max(run["rss"] for run in runs)}
         print(f"{r['words']:6d} {r['hours']:7.2f} {r['raw']:7.1f} {r['cold']:7.1f} {r['cold'] / r['raw']:8.2f} "
               f"{r['rss']:11.0f} {r['again']:9.2f} {r['again'] / r['cold']:6.1%} {r['recast']:8.1f} "
               f"{r['recast'] / r['cold']:6.1%} {r['recast_hits']:>11} {load:5.2f}", flush=True)

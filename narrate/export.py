@@ -12,8 +12,6 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Iterable, Iterator, Mapping, Sequence
 
-from mutagen.id3 import APIC, ID3, ID3NoHeaderError, PictureType
-
 from . import ffmpeg
 from .cache import atomic_path
 from .errors import AudioError, InputError
@@ -95,6 +93,8 @@ def _tag_args(metadata: Mapping[str, str | None] | None) -> list[str]:
 
 def embed_cover_mp3(path: Path, cover: Cover) -> None:
     """Add `cover` as the MP3's front-cover picture (ID3 APIC), replacing any; the file is swapped atomically."""
+    from mutagen.id3 import APIC, ID3, ID3NoHeaderError, PictureType  # only books with a cover need it (7 ms)
+
     with atomic_path(path) as tmp:
         shutil.copyfile(path, tmp)
         try:

@@ -211,8 +211,11 @@ def _plan(part: PartAudio, finish: Finish, store: Path) -> Made:
 
 
 def _runs(units: list[Unit], rate: int, workers: int) -> list[list[Unit]]:
-    """The units in order, in runs that shorten as the work left does: the workers finish together."""
+    """The units in order, in runs that shorten as the work left does: the workers finish together. Little
+    work (a recast's few units) is cut into one run per worker, as equal as the units allow."""
     left = sum(u.frames for u in units)
+    if left < 2 * workers * MIN_RUN_SECONDS * rate:
+        return _even_runs(units, workers, left)
     runs: list[list[Unit]] = []
     length = target = 0.0
     for unit in units:
@@ -224,6 +227,16 @@ def _runs(units: list[Unit], rate: int, workers: int) -> list[list[Unit]]:
         length += unit.frames
         left -= unit.frames
     return runs
+
+
+def _even_runs(units: list[Unit], workers: int, total: int) -> list[list[Unit]]:
+    """`workers` runs of about total / workers frames each: a unit goes to the run its middle falls in."""
+    runs: list[list[Unit]] = [[] for _ in range(workers)]
+    start = 0
+    for unit in units:
+        runs[min(workers - 1, (start + unit.frames // 2) * workers // total)].append(unit)
+        start += unit.frames
+    return [run for run in runs if run]
 
 
 def _encode_units(units: list[Unit], finish: Finish, rate: int) -> None:

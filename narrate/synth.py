@@ -151,9 +151,10 @@ def engine_path(engine_id: str) -> str:
 class _Worker:
     """One worker process and the tasks it holds: the first is being spoken, the others wait their turn."""
 
-    def __init__(self, context: multiprocessing.context.BaseContext):
+    def __init__(self, context: multiprocessing.context.BaseContext, engine: str | None = None):
         self.conn, child_end = context.Pipe()
-        self.process = context.Process(target=_serve, args=(child_end, sys.path), name="narrate-synth", daemon=True)
+        self.process = context.Process(target=_serve, args=(child_end, sys.path, engine), name="narrate-synth",
+                                       daemon=True)
         self.process.start()
         child_end.close()
         self.ready = False  # set by its first message: its start-up time is not charged to any line
@@ -219,6 +220,16 @@ class LocalPool:
             worker.stop()
         self._workers.clear()
 
+    def warm(self, count: int, engine_id: str) -> None:
+        """Start up to `count` workers now, before there is work for them, each loading engine `engine_id`
+        meanwhile: a worker takes ~0.1 s to boot, and the engine may take as long again to load."""
+        try:
+            engine = engine_path(engine_id)
+        except EngineError:  # not installed here: the workers boot all the same; a voice that needs it fails
+            engine = None
+        while len(self._workers) < count:
+            self._workers.append(_Worker(self._context, engine))
+
     rest = close  # idle workers hold ~30 MB each while ffmpeg encodes; new ones start in ~0.1 s when needed
 
     def render(self, tasks: list[Task], jobs: int, attempts: int) -> Iterator[tuple[int, bool]]:
@@ -276,12 +287,18 @@ def _exit_reason(exitcode: int | None) -> str:
     return f"exit code {exitcode}"
 
 
-def _serve(conn: Connection, parent_sys_path: list[str]) -> None:
-    """A worker process: says "ready", then speaks each chunk of tasks it is sent, answering each task with
-    "done" once its clip is in the cache, or with what went wrong."""
+def _serve(conn: Connection, parent_sys_path: list[str], warm_engine: str | None = None) -> None:
+    """A worker process: loads `warm_engine` ("module:Class") if given, says "ready", then speaks each chunk
+    of tasks it is sent, answering each task with "done" once its clip is in the cache, or with what went wrong."""
     signal.signal(signal.SIGINT, signal.SIG_IGN)  # Ctrl-C reaches the whole process group: the parent decides
     sys.path[:] = parent_sys_path  # so engines (plugins, test doubles) import in the worker as in the parent
     engines: dict[str, Engine] = {}
+    if warm_engine is not None:
+        try:
+            engines[warm_engine] = pkgutil.resolve_name(warm_engine)()
+            engines[warm_engine].warm_up()
+        except Exception:  # the same failure comes back, and is reported with its line, on the first task
+            engines.pop(warm_engine, None)
     try:
         conn.send("ready")
         while True:

@@ -78,3 +78,13 @@ class TroubleEngine(FakeEngine):
         except FileExistsError:
             return False
         return True
+
+
+class WarmEngine(FakeEngine):
+    """A FakeEngine that notes, in the file the FAKE_WARM_LOG variable names, each process that warmed it up."""
+
+    engine_id = "warm"
+
+    def warm_up(self) -> None:
+        with open(os.environ["FAKE_WARM_LOG"], "a", encoding="utf-8") as file:
+            file.write(f"{os.getpid()}\n")

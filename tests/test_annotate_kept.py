@@ -57,3 +57,17 @@ def test_an_unreadable_record_is_annotated_afresh(book, annotations, tmp_path):
     for record in (tmp_path / "cache" / "scripts").glob("*.json"):
         record.write_text("{broken", encoding="utf-8")
     assert annotate_kept(book, (), False, "narrator") == first and len(annotations) == 2
+
+
+def test_a_voice_given_to_a_found_speaker_does_not_annotate_again(book, annotations):
+    found = annotate_kept(book, (), False, "narrator")
+    recast = annotate_kept(book, (CastEntry("Oda"), CastEntry("Perrin")), False, "narrator")
+    assert recast == found and len(annotations) == 1
+
+
+def test_an_entry_naming_nobody_found_is_annotated_with(book, annotations):
+    found = annotate_kept(book, (), False, "narrator")
+    with_stranger = annotate_kept(book, (CastEntry("Oda"), CastEntry("Quill")), False, "narrator")
+    assert len(annotations) == 2
+    assert "Quill" not in {c.name for c in found.characters}
+    assert "Quill" in {c.name for c in with_stranger.characters}

@@ -49,6 +49,11 @@ output: {format: mp3, bitrate: 96k}
     ("pauses:\n  scene: forever\n", 2, ["pauses.scene", "duration"]),
     ("narrator:\n  volume: 2\n", 2, ["narrator.volume", "between 0 and 1"]),
     ("characters:\n  A: {aliases: [Sam]}\n  B: {aliases: [sam]}\n", 3, ["'sam' already names A"]),
+    ("output: {format: ogg}\n", 1, ["output.format", "one of mp3, wav", "'ogg'"]),
+    ("characters:\n  Ann: {gender: robot}\n", 2, ["characters.Ann.gender", "male, female or neutral"]),
+    ("characters:\n  Ann:\n    voice: en\n    spped: 2\n", 4, ["characters.Ann.spped", "unknown key",
+                                                              "Allowed here: aliases, engine"]),
+    ("overrides:\n  - {speaker: Ann}\n", 2, ["overrides.0", "needs `quote:`"]),
     ("narrator: [unclosed\n", 2, ["not valid YAML"]),
     ("- just\n- a list\n", 1, ["must be a mapping"]),
 ])

@@ -109,3 +109,22 @@ def test_a_changed_clip_encodes_only_its_own_unit(first):
     changed = [clips[0], tone_clip(tmp, 1, 770, 1.1), clips[2]]
     build(tmp, changed)
     assert sorted(p.suffix for p in set(store.iterdir()) - before) == [".aac", ".mp3"]
+
+
+def test_little_work_is_cut_into_one_run_per_worker_of_near_equal_length():
+    rate = 22050
+    units = [produce.Unit(pieces=[], frames=int(seconds * rate), paths={}) for seconds in (5, 3, 4, 4, 2, 6, 1)]
+    runs = produce._runs(units, rate, 2)
+    assert [unit for run in runs for unit in run] == units and len(runs) == 2
+    seconds = [sum(unit.frames for unit in run) / rate for run in runs]
+    assert abs(seconds[0] - seconds[1]) <= 6  # no more apart than the longest unit
+
+
+def test_much_work_is_cut_into_runs_that_shorten_towards_the_end():
+    rate = 22050
+    units = [produce.Unit(pieces=[], frames=10 * rate, paths={}) for _ in range(200)]  # 2000 s
+    runs = produce._runs(units, rate, 2)
+    seconds = [sum(unit.frames for unit in run) / rate for run in runs]
+    assert [unit for run in runs for unit in run] == units
+    assert len(runs) > 4 and seconds == sorted(seconds, reverse=True)
+    assert min(seconds[:-1]) >= produce.MIN_RUN_SECONDS and seconds[0] <= produce.MAX_RUN_SECONDS

@@ -9,7 +9,7 @@ import time
 
 import pytest
 
-from fake_engine import FakeEngine, TroubleEngine, spoken
+from fake_engine import FakeEngine, TroubleEngine, WarmEngine, spoken
 from narrate.cache import ClipCache
 from narrate.casting import clip_key
 from narrate.engines import base
@@ -212,3 +212,32 @@ def test_a_resting_pool_holds_no_worker_and_still_serves(tmp_path, log):
         again = synthesize([line(i, f"Later {i}.", log=log) for i in range(2)], ClipCache(tmp_path), jobs=2,
                            pool=pool)
     assert len(spoken(log)) == 6 and all(c.frames > 0 for c in first + again)
+
+
+def test_a_warmed_worker_loads_its_engine_before_any_line_and_serves_the_first_ones(tmp_path, log, monkeypatch):
+    from narrate.synth import LocalPool
+
+    warmed = tmp_path / "warmed.log"
+    monkeypatch.setenv("FAKE_WARM_LOG", str(warmed))
+    monkeypatch.setitem(base._engines, "warm", WarmEngine())
+    with LocalPool() as pool:
+        pool.warm(1, "warm")
+        worker = pool._workers[0].process.pid
+        deadline = time.monotonic() + 10
+        while not warmed.exists() and time.monotonic() < deadline:  # loaded while no line was given
+            time.sleep(0.01)
+        assert warmed.read_text().split() == [str(worker)]
+        clips = synthesize([line(i, f"Warm {i}.", engine="warm", log=log) for i in range(3)], ClipCache(tmp_path),
+                           jobs=1, pool=pool)
+        assert [w.process.pid for w in pool._workers] == [worker]  # the warmed worker made them
+    assert warmed.read_text().split() == [str(worker)] and len(spoken(log)) == 3 and all(c.frames for c in clips)
+
+
+def test_warming_an_engine_that_is_not_installed_still_starts_a_worker(tmp_path, log):
+    from narrate.synth import LocalPool
+
+    with LocalPool() as pool:
+        pool.warm(1, "no-such-engine")
+        assert len(pool._workers) == 1
+        clips = synthesize([line(0, "Still here.", log=log)], ClipCache(tmp_path), jobs=1, pool=pool)
+    assert spoken(log) == [("mid", "Still here.")] and clips[0].frames > 0

@@ -5,8 +5,6 @@ from __future__ import annotations
 from collections.abc import Sequence
 from dataclasses import replace
 
-from narrate.annotate.segments import book_segments, quote_style
-from narrate.annotate.speakers import attribute
 from narrate.model import NARRATOR, Book, CastEntry, Script
 
 __all__ = ["annotate"]
@@ -23,6 +21,11 @@ def annotate(book: Book, cast: Sequence[CastEntry] = (), author_notes: bool = Fa
     trouble with quote marks (a quotation never closed, a stray closing mark) is reported in
     `Script.warnings` as `file:line: what was assumed — the fix`.
     """
+    # imported here: the package's other modules (kept annotations, overrides) are used without annotating, and
+    # compiling the stages' patterns costs ~20 ms
+    from narrate.annotate.segments import book_segments, quote_style
+    from narrate.annotate.speakers import attribute
+
     book = replace(book, quote_style=quote_style(book))
     segments, warnings = book_segments(book, book.quote_style, author_notes)
     segments, characters = attribute(book, segments, cast, first_person)

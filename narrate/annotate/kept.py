@@ -1,6 +1,10 @@
 """Annotations kept in the cache: building, previewing or recasting a book again does not annotate it again
 (150,000 words take ~2.3 s) while the book, what voices.yaml tells annotation and narrate itself are unchanged.
 
+A voices.yaml entry that gives no aliases and no gender tells annotation nothing when the book's annotation
+without it finds a speaker of that very name (`Mara: {voice: en+f2}` for the Mara it found): such entries are
+left out, so giving found speakers their voices neither annotates the book again nor changes who says what.
+
 Kept as JSON (never pickle: a cache directory may be shared), named by a digest of all that decides the result."""
 from __future__ import annotations
 
@@ -16,7 +20,18 @@ from narrate.model import Book, CastEntry, Character, Script, Segment
 
 
 def annotate_kept(book: Book, cast: Sequence[CastEntry], author_notes: bool, first_person: str) -> Script:
-    """annotate(book, ...), from the cache when this very annotation was made before."""
+    """annotate(book, ...), from the cache when this very annotation was made before; the entries of `cast`
+    that only name a speaker found without them are left out (see above)."""
+    telling = [entry for entry in cast if entry.aliases or entry.gender]
+    script = _kept_or_made(book, telling, author_notes, first_person)
+    found = {character.name for character in script.characters}
+    if all(entry.name in found for entry in cast if entry not in telling):
+        return script
+    return _kept_or_made(book, [entry for entry in cast if entry in telling or entry.name not in found],
+                         author_notes, first_person)
+
+
+def _kept_or_made(book: Book, cast: Sequence[CastEntry], author_notes: bool, first_person: str) -> Script:
     from . import annotate
 
     record = cache_root() / "scripts" / f"{_key(book, cast, author_notes, first_person)}.json"

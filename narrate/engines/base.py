@@ -79,6 +79,10 @@ class Engine(ABC):
             return None
         return difflib.get_close_matches(voice_id, ids, n=3, cutoff=0.5)
 
+    def warm_up(self) -> None:
+        """Load now what the first synthesis would load (a native library, a model): a worker started ahead
+        of its work calls this while it waits. Nothing by default."""
+
     @abstractmethod
     def synthesize(self, text: str, voice: Voice, out_path: str) -> None:
         """Speak `text` with `voice` into `out_path`: one mono 16-bit PCM WAV file.

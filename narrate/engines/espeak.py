@@ -113,6 +113,9 @@ class EspeakEngine(Engine):
         variant_choices = [plus + variant] if variant_ok else _nearest("+" + variant, variants)
         return [b + v for b in base_choices for v in variant_choices][:3]
 
+    def warm_up(self) -> None:
+        _voice_lists()  # starts libespeak-ng in this process and lists the voices every synthesis checks
+
     def synthesize(self, text: str, voice: Voice, out_path: str) -> None:
         self._check(voice)
         chunks = split_text(text)
