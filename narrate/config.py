@@ -190,16 +190,19 @@ def load_config(path: Path | None) -> Config:
     if not isinstance(raw, dict):
         raise ConfigError(f"{path}:1: the file must be a mapping of keys (language, narrator, characters, ...).")
     lines = _key_lines(root)
-    data = _validated(path, lines, _lists_allowed_alone(raw))
-    _check_pronunciations(path, lines, data)
+    data = _with_checked_pronunciations(path, lines, _validated(path, lines, _lists_allowed_alone(raw)))
     _check_aliases(path, lines, data)
     return _with_defaults(str(path), data, lines)
 
 
 def where(config: Config, dotted: str) -> str:
     """`file:line` of a key (or of its nearest parent that is in the file)."""
-    line = _nearest_line(config.lines, dotted.split("."))
-    return f"{config.path}:{line}" if line else config.path
+    return _where(config.path, config.lines, dotted.split("."))
+
+
+def _where(path: str | Path, lines: dict[str, int], keys: list[str]) -> str:
+    line = _nearest_line(lines, keys)
+    return f"{path}:{line}" if line else str(path)
 
 
 def _nearest_line(lines: dict[str, int], parts: list[str]) -> int | None:
@@ -290,8 +293,7 @@ def _explain(path: Path, lines: dict[str, int], raw: dict, error: str, prefix: l
     if unknown:
         keys.append(unknown[1])
     dotted = ".".join(keys) or "(top level)"
-    line = _nearest_line(lines, keys)
-    where = f"{path}:{line}" if line else str(path)
+    where = _where(path, lines, keys)
     if unknown:
         known = _fields_at(keys[:-1])
         close = difflib.get_close_matches(keys[-1], known, n=1)
@@ -343,19 +345,22 @@ def _struct_type(kind: type, key: str) -> type | None:
     return None
 
 
-def _check_pronunciations(path: Path, lines: dict[str, int], data: VoicesFile) -> None:
-    tables = [(["pronounce"], data.pronounce)]
-    tables += [(["characters", name, "pronounce"], spec.pronounce) for name, spec in data.characters.items()]
-    for keys, table in tables:
+def _with_checked_pronunciations(path: Path, lines: dict[str, int], data: VoicesFile) -> VoicesFile:
+    """`data` with every `pronounce:` entry checked (check_word, check_respelling) and trimmed."""
+    def checked(keys: list[str], table: dict[str, str]) -> dict[str, str]:
+        kept = {}
         for word, spoken in table.items():
-            for check, value in ((check_word, word), (check_respelling, spoken)):
-                try:
-                    check(value)
-                except ValueError as err:
-                    dotted = keys + [word]
-                    line = _nearest_line(lines, dotted)
-                    where = f"{path}:{line}" if line else str(path)
-                    raise ConfigError(f"{where}: {'.'.join(dotted)}: {err}, got {value!r}. Fix that entry.") from None
+            try:
+                kept[check_word(word)] = check_respelling(spoken)
+            except ValueError as err:
+                raise ConfigError(f"{_where(path, lines, keys + [word])}: {'.'.join(keys + [word])}: {err}. "
+                                  f"Fix that entry.") from None
+        return kept
+
+    characters = {name: msgspec.structs.replace(spec, pronounce=checked(["characters", name, "pronounce"],
+                                                                        spec.pronounce))
+                  for name, spec in data.characters.items()}
+    return msgspec.structs.replace(data, characters=characters, pronounce=checked(["pronounce"], data.pronounce))
 
 
 def _check_aliases(path: Path, lines: dict[str, int], data: VoicesFile) -> None:
@@ -364,8 +369,7 @@ def _check_aliases(path: Path, lines: dict[str, int], data: VoicesFile) -> None:
         for alias in [name, *spec.aliases]:
             key = alias.strip().lower()
             if key in owner and owner[key] != name:
-                line = _nearest_line(lines, ["characters", name, "aliases"])
-                where = f"{path}:{line}" if line else str(path)
+                where = _where(path, lines, ["characters", name, "aliases"])
                 raise ConfigError(f"{where}: characters.{name}.aliases: '{alias}' already names {owner[key]}. "
                                   f"Give each name or alias to one character only.")
             owner[key] = name

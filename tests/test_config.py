@@ -41,6 +41,16 @@ output: {format: mp3, bitrate: 96k}
     assert data.output.format == ["mp3"] and data.output.bitrate == "96k"
 
 
+def test_pronunciations_are_kept_trimmed(tmp_path):
+    config = load_config(write(tmp_path, """
+pronounce: {" Moscow ": " Moss-cow "}
+characters:
+  Ivan: {pronounce: {"Natasha ": "[[n@t'A:S@]] "}}
+"""))
+    assert config.data.pronounce == {"Moscow": "Moss-cow"}
+    assert config.data.characters["Ivan"].pronounce == {"Natasha": "[[n@t'A:S@]]"}
+
+
 @pytest.mark.parametrize("text, line, needles", [
     ("characters:\n  Natasha:\n    voice: en+f2\n    rate: fast\n", 4,
      ["characters.Natasha.rate", "between 80 and 450", "'fast'"]),
