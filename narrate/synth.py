@@ -6,7 +6,8 @@ worker must be killed on its own and concurrent.futures cannot do that. Each wor
 its own pipe, writes every clip into the cache (atomically) as soon as it is made and reports it, so an
 interrupted build keeps each finished clip. A worker that gives no result for a line in time (StallLimits), or
 dies, is killed and replaced, and the line is tried again, a bounded number of times. A pool outlives one call
-of synthesize(), so several books can share its workers (`narrate build-many`).
+of synthesize(), so several books can share its workers (`narrate build-many`). Workers start as the work pays
+for them: all at once for many lines, and for a few only while the ready ones would take longer than a start-up.
 """
 from __future__ import annotations
 
@@ -158,8 +159,12 @@ class _Worker:
         self.process.start()
         child_end.close()
         self.ready = False  # set by its first message: its start-up time is not charged to any line
+        self.born = time.monotonic()
+        self.boot_seconds = 0.0  # from its start to its "ready"
         self.held: deque[int] = deque()
         self.allowed = 0.0  # seconds for the first task held, from when it was started
+        self.started = 0.0  # when the first task held was started
+        self.took = 0.0  # seconds the last task finished took
         self.deadline = float("inf")
 
     def give(self, chunk: list[int], tasks: list[Task]) -> None:
@@ -168,6 +173,7 @@ class _Worker:
         self._start_clock(tasks)
 
     def _start_clock(self, tasks: list[Task]) -> None:
+        self.started = time.monotonic()
         self.allowed = tasks[self.held[0]].seconds if self.held else 0.0
         self.deadline = time.monotonic() + self.allowed if self.held else float("inf")
 
@@ -178,10 +184,12 @@ class _Worker:
                 message = self.conn.recv()
                 if message == "ready":
                     self.ready = True
+                    self.boot_seconds = time.monotonic() - self.born
                     continue
                 index = self.held.popleft()
                 if message != "done":
                     raise EngineError(message)
+                self.took = time.monotonic() - self.started
                 self._start_clock(tasks)
                 yield index
         except EOFError:  # it died: the caller finds out from its exit code
@@ -230,6 +238,20 @@ class LocalPool:
         while len(self._workers) < count:
             self._workers.append(_Worker(self._context, engine))
 
+    def _another_pays(self, jobs: int, pending: deque[int], task_seconds: float | None) -> bool:
+        """Whether to start one more worker: there is work it could take, and either plenty of it, or more than
+        the ready workers would finish, at the speed their lines show, in the time a worker takes to start (a
+        rebuild's few espeak lines: one warm worker makes them before a second one could say "ready")."""
+        waiting = len(pending) + sum(len(w.held) for w in self._workers)
+        if len(self._workers) >= min(jobs, waiting):
+            return False
+        if not self._workers or waiting >= 2 * MAX_CHUNK * jobs:
+            return True
+        ready = [w for w in self._workers if w.ready]
+        if not ready or task_seconds is None:
+            return False  # until a worker has shown the engine's speed on a line
+        return len(pending) * task_seconds / len(ready) > max(w.boot_seconds for w in ready)
+
     rest = close  # idle workers hold ~30 MB each while ffmpeg encodes; new ones start in ~0.1 s when needed
 
     def render(self, tasks: list[Task], jobs: int, attempts: int) -> Iterator[tuple[int, bool]]:
@@ -237,8 +259,11 @@ class LocalPool:
         pending = deque(range(len(tasks)))
         failures = Counter()
         try:
+            for worker in self._workers:  # notice the workers ready already (a warmed one)
+                list(worker.receive(tasks))
+            task_seconds: float | None = None  # a line's synthesis, as the workers show it (moving average)
             while pending or any(worker.held for worker in self._workers):
-                while len(self._workers) < min(jobs, len(pending) + sum(len(w.held) for w in self._workers)):
+                while self._another_pays(jobs, pending, task_seconds):
                     self._workers.append(_Worker(self._context))
                 for worker in self._workers[:jobs]:
                     if worker.ready and not worker.held and pending:
@@ -247,6 +272,7 @@ class LocalPool:
                 _wait_for_news(self._workers)
                 for worker in list(self._workers):
                     for index in worker.receive(tasks):
+                        task_seconds = worker.took if task_seconds is None else (3 * task_seconds + worker.took) / 4
                         yield index, True
                     reason = worker.trouble()
                     if reason is None:

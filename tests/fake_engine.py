@@ -5,11 +5,13 @@ the voice's options (files), not in attributes:
 - ("log", path): every line spoken is appended to that file as "voice<TAB>text".
 - ("tries", path): TroubleEngine appends every line it starts on to that file, the same way.
 - ("once", directory): TroubleEngine misbehaves only the first time it meets a marked text.
+- ("slow", seconds): every line takes that long.
 """
 import hashlib
 import os
 import signal
 import threading
+import time
 from pathlib import Path
 
 from audio_tools import tone_wav
@@ -47,6 +49,8 @@ class FakeEngine(Engine):
 
     def synthesize(self, text: str, voice: Voice, out_path: str) -> None:
         """A tone whose length follows the text (40 ms a character) and whose pitch follows the voice."""
+        if option(voice, "slow"):  # seconds each line takes, like a neural engine's
+            time.sleep(float(option(voice, "slow")))
         tone_wav(Path(out_path), 0.04 * len(text), freq=200 + 40 * len(voice.voice))
         record(voice, text, option(voice, "log"))
 

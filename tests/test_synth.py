@@ -189,21 +189,21 @@ def test_one_local_pool_serves_several_calls_with_the_same_workers(tmp_path, log
     from narrate.synth import LocalPool
 
     with LocalPool() as pool:
-        first = synthesize([line(i, f"First {i}.", log=log) for i in range(6)], ClipCache(tmp_path), jobs=2,
+        first = synthesize([line(i, f"First {i}.", log=log) for i in range(40)], ClipCache(tmp_path), jobs=2,
                            pool=pool)
         workers = [w.process.pid for w in pool._workers]
-        second = synthesize([line(i, f"Second {i}.", log=log) for i in range(6)], ClipCache(tmp_path), jobs=2,
+        second = synthesize([line(i, f"Second {i}.", log=log) for i in range(40)], ClipCache(tmp_path), jobs=2,
                             pool=pool)
         assert [w.process.pid for w in pool._workers] == workers and len(workers) == 2  # none started again
     assert all(w.process.exitcode is not None for w in pool._workers) or not pool._workers  # closed with it
-    assert len(spoken(log)) == 12 and all(c.frames > 0 for c in first + second)
+    assert len(spoken(log)) == 80 and all(c.frames > 0 for c in first + second)
 
 
 def test_a_resting_pool_holds_no_worker_and_still_serves(tmp_path, log):
     from narrate.synth import LocalPool
 
     with LocalPool() as pool:
-        first = synthesize([line(i, f"Before {i}.", log=log) for i in range(4)], ClipCache(tmp_path), jobs=2,
+        first = synthesize([line(i, f"Before {i}.", log=log) for i in range(40)], ClipCache(tmp_path), jobs=2,
                            pool=pool)
         started = [w.process.pid for w in pool._workers]
         assert len(started) == 2
@@ -211,7 +211,7 @@ def test_a_resting_pool_holds_no_worker_and_still_serves(tmp_path, log):
         assert not pool._workers and not any(p.pid in started for p in multiprocessing.active_children())
         again = synthesize([line(i, f"Later {i}.", log=log) for i in range(2)], ClipCache(tmp_path), jobs=2,
                            pool=pool)
-    assert len(spoken(log)) == 6 and all(c.frames > 0 for c in first + again)
+    assert len(spoken(log)) == 42 and all(c.frames > 0 for c in first + again)
 
 
 def test_a_warmed_worker_loads_its_engine_before_any_line_and_serves_the_first_ones(tmp_path, log, monkeypatch):
@@ -241,3 +241,32 @@ def test_warming_an_engine_that_is_not_installed_still_starts_a_worker(tmp_path,
         assert len(pool._workers) == 1
         clips = synthesize([line(0, "Still here.", log=log)], ClipCache(tmp_path), jobs=1, pool=pool)
     assert spoken(log) == [("mid", "Still here.")] and clips[0].frames > 0
+
+
+def test_a_few_quick_lines_are_left_to_the_worker_that_is_ready(tmp_path, log):
+    from narrate.synth import LocalPool
+
+    with LocalPool() as pool:
+        synthesize([line(0, "Ready.", log=log)], ClipCache(tmp_path), jobs=2, pool=pool)
+        assert len(pool._workers) == 1
+        synthesize([line(i, f"Quick {i}.", log=log) for i in range(6)], ClipCache(tmp_path), jobs=2, pool=pool)
+        assert len(pool._workers) == 1  # done before another worker could have started
+    assert len(spoken(log)) == 7
+
+
+def test_a_few_slow_lines_get_another_worker(tmp_path, log):
+    from narrate.synth import LocalPool
+
+    with LocalPool() as pool:
+        clips = synthesize([line(i, f"Slow {i}.", log=log, slow=0.4) for i in range(6)], ClipCache(tmp_path),
+                           jobs=2, pool=pool)
+        assert len(pool._workers) == 2  # each line outlasts a worker's start-up
+    assert len(spoken(log)) == 6 and all(c.frames > 0 for c in clips)
+
+
+def test_many_lines_start_every_worker_at_once(tmp_path, log):
+    from narrate.synth import LocalPool
+
+    with LocalPool() as pool:
+        synthesize([line(i, f"Many {i}.", log=log) for i in range(40)], ClipCache(tmp_path), jobs=3, pool=pool)
+        assert len(pool._workers) == 3
