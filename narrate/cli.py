@@ -83,10 +83,11 @@ def synthesis_pool(scheduler: str | None, cache_dir: Path | None):
     if cache_dir is not None:
         os.environ["NARRATE_CACHE_DIR"] = str(cache_dir)  # one variable relocates all state, workers' too
     if not scheduler:
+        from .model import Voice
         from .synth import LocalPool
 
         with LocalPool() as pool:
-            pool.warm(1, "espeak")
+            pool.warm(1, Voice.engine)  # the engine a voice has when voices.yaml names none
             yield pool
         return
     import logging

@@ -255,11 +255,16 @@ def _lists_allowed_alone(raw: dict) -> dict:
 
 def _validated(path: Path, lines: dict[str, int], raw: dict) -> VoicesFile:
     """The file as VoicesFile; a ConfigError naming the line and key of the first problem otherwise. Each
-    character is checked on its own first, as msgspec's error paths do not name a mapping's keys."""
+    character is converted on its own, as msgspec's error paths do not name a mapping's keys."""
     characters = raw.get("characters")
-    for name, spec in characters.items() if isinstance(characters, dict) else ():
-        _convert(path, lines, raw, spec, CharacterSpec, ["characters", str(name)])
-    return _convert(path, lines, raw, raw, VoicesFile, [])
+    if not isinstance(characters, dict):  # absent, or not a mapping: msgspec says so
+        return _convert(path, lines, raw, raw, VoicesFile, [])
+    specs = {name: _convert(path, lines, raw, spec, CharacterSpec, ["characters", str(name)])
+             for name, spec in characters.items()}
+    if not all(isinstance(name, str) for name in specs):  # a name YAML read as a number: msgspec says so
+        return _convert(path, lines, raw, raw, VoicesFile, [])
+    rest = _convert(path, lines, raw, {key: value for key, value in raw.items() if key != "characters"}, VoicesFile, [])
+    return msgspec.structs.replace(rest, characters=specs)
 
 
 def _convert(path: Path, lines: dict[str, int], raw: dict, value: Any, kind: type, prefix: list[str]) -> Any:

@@ -175,7 +175,7 @@ class _Worker:
     def _start_clock(self, tasks: list[Task]) -> None:
         self.started = time.monotonic()
         self.allowed = tasks[self.held[0]].seconds if self.held else 0.0
-        self.deadline = time.monotonic() + self.allowed if self.held else float("inf")
+        self.deadline = self.started + self.allowed if self.held else float("inf")
 
     def receive(self, tasks: list[Task]) -> Iterator[int]:
         """Each task the worker has finished since the last call; raises EngineError on a failed one."""

@@ -22,12 +22,14 @@ from narrate.model import Book, CastEntry, Character, Script, Segment
 def annotate_kept(book: Book, cast: Sequence[CastEntry], author_notes: bool, first_person: str) -> Script:
     """annotate(book, ...), from the cache when this very annotation was made before; the entries of `cast`
     that only name a speaker found without them are left out (see above)."""
-    telling = [entry for entry in cast if entry.aliases or entry.gender]
-    script = _kept_or_made(book, telling, author_notes, first_person)
+    def tells(entry: CastEntry) -> bool:
+        return bool(entry.aliases or entry.gender)
+
+    script = _kept_or_made(book, [entry for entry in cast if tells(entry)], author_notes, first_person)
     found = {character.name for character in script.characters}
-    if all(entry.name in found for entry in cast if entry not in telling):
+    if all(tells(entry) or entry.name in found for entry in cast):
         return script
-    return _kept_or_made(book, [entry for entry in cast if entry in telling or entry.name not in found],
+    return _kept_or_made(book, [entry for entry in cast if tells(entry) or entry.name not in found],
                          author_notes, first_person)
 
 
