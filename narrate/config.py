@@ -261,8 +261,10 @@ def _validated(path: Path, lines: dict[str, int], raw: dict) -> VoicesFile:
         return _convert(path, lines, raw, raw, VoicesFile, [])
     specs = {name: _convert(path, lines, raw, spec, CharacterSpec, ["characters", str(name)])
              for name, spec in characters.items()}
-    if not all(isinstance(name, str) for name in specs):  # a name YAML read as a number: msgspec says so
-        return _convert(path, lines, raw, raw, VoicesFile, [])
+    for name in specs:
+        if not isinstance(name, str):  # YAML reads `42:` or `true:` as a number or a flag
+            raise ConfigError(f"{_where(path, lines, ['characters', str(name)])}: characters.{name}: a character's "
+                              f"name must be text. Quote it: \"{name}\":")
     rest = _convert(path, lines, raw, {key: value for key, value in raw.items() if key != "characters"}, VoicesFile, [])
     return msgspec.structs.replace(rest, characters=specs)
 

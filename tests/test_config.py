@@ -64,6 +64,7 @@ characters:
     ("characters:\n  Ann:\n    voice: en\n    spped: 2\n", 4, ["characters.Ann.spped", "unknown key",
                                                               "Allowed here: aliases, engine"]),
     ("overrides:\n  - {speaker: Ann}\n", 2, ["overrides.0", "needs `quote:`"]),
+    ("characters:\n  Ann: {voice: en}\n  42: {voice: en}\n", 3, ["characters.42", "must be text", '"42"']),
     ("narrator: [unclosed\n", 2, ["not valid YAML"]),
     ("- just\n- a list\n", 1, ["must be a mapping"]),
 ])
