@@ -28,10 +28,10 @@ ROOT = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(ROOT))
 
 from narrate.annotate import annotate  # noqa: E402
+from narrate.annotate.scriptio import quotes_dict  # noqa: E402
 from narrate.annotate.speakers import CONFIDENCE  # noqa: E402
 from narrate.ingest.text import load_book  # noqa: E402
 from narrate.model import UNKNOWN  # noqa: E402
-from narrate.scriptio import quotes_dict  # noqa: E402
 
 SCORER = ROOT.parent / "shared" / "bench" / "attribution_eval.py"
 GOLD_DIR = ROOT.parent / "shared" / "attribution-dev" / "litbank"

@@ -32,14 +32,15 @@ from pathlib import Path
 ROOT = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(ROOT))
 
-from narrate import pipeline, remote  # noqa: E402 - after the path set-up, so the checkout's narrate is used
-from narrate.cache import ClipCache  # noqa: E402
-from narrate.casting import clip_key  # noqa: E402
+from narrate import pipeline  # noqa: E402 - after the path set-up, so the checkout's narrate is used
+from narrate.casting.cast import clip_key  # noqa: E402
 from narrate.engines import get_engine  # noqa: E402
 from narrate.errors import NarrateError  # noqa: E402
 from narrate.model import Line, Voice  # noqa: E402
-from narrate.remote import ExecutorPool  # noqa: E402
-from narrate.synth import LocalPool, default_jobs, synthesize  # noqa: E402
+from narrate.state import ClipCache  # noqa: E402
+from narrate.synthesis import remote  # noqa: E402
+from narrate.synthesis.local import LocalPool, default_jobs, synthesize  # noqa: E402
+from narrate.synthesis.remote import ExecutorPool  # noqa: E402
 
 VOICES = {"espeak": "en-us", "piper": "joe", "hibari": "heart"}
 DEFAULT_SEGMENTS = {"espeak": 600, "piper": 60, "hibari": 150}  # ~20-40 s of local work each

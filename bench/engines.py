@@ -36,7 +36,7 @@ from pathlib import Path
 ROOT = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(ROOT))
 
-from narrate import loudness  # noqa: E402 - after the path set-up, so the checkout's narrate is the one used
+from narrate.audio import loudness  # noqa: E402 - after the path set-up, so the checkout's narrate is the one used
 from narrate.engines import base, get_engine  # noqa: E402
 from narrate.model import Voice  # noqa: E402
 

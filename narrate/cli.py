@@ -1,4 +1,4 @@
-"""The command line: a thin skin over narrate.pipeline. The only module that prints or imports click.
+"""The command line: a thin skin over narrate.pipeline.book. The only module that prints or imports click.
 
 Each command imports what it needs when it runs: synthesis workers re-import this module, and `narrate script`
 starts faster, when importing it costs little."""
@@ -15,9 +15,9 @@ from pathlib import Path
 
 import click
 
-from . import __version__
-from .errors import BooksFailed, CheckFailed, NarrateError
-from .freshness import build_inputs, current_build
+from narrate import __version__
+from narrate.errors import BooksFailed, CheckFailed, NarrateError
+from narrate.request import BuildRequest, current_build
 
 INTERNAL_ERROR_EXIT = 70
 
@@ -83,8 +83,8 @@ def synthesis_pool(scheduler: str | None, cache_dir: Path | None):
     if cache_dir is not None:
         os.environ["NARRATE_CACHE_DIR"] = str(cache_dir)  # one variable relocates all state, workers' too
     if not scheduler:
-        from .model import Voice
-        from .synth import LocalPool
+        from narrate.model import Voice
+        from narrate.synthesis.local import LocalPool
 
         with LocalPool() as pool:
             pool.warm(1, Voice.engine)  # the engine a voice has when voices.yaml names none
@@ -92,7 +92,7 @@ def synthesis_pool(scheduler: str | None, cache_dir: Path | None):
         return
     import logging
 
-    from .cluster import cluster_pool
+    from narrate.synthesis.cluster import cluster_pool
 
     if not Settings.debug:  # Dask logs its own retries (a lost worker, a slow scheduler); we report outcomes
         logging.getLogger("distributed").setLevel(logging.ERROR)
@@ -127,7 +127,13 @@ class _LinesOnly:
 def progress_bar():
     if Settings.quiet or not sys.stderr.isatty():
         return _LinesOnly()
-    from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeRemainingColumn
+    from rich.progress import (
+        BarColumn,
+        MofNCompleteColumn,
+        Progress,
+        TextColumn,
+        TimeRemainingColumn,
+    )
 
     return Progress(TextColumn("{task.description}"), BarColumn(), MofNCompleteColumn(), TimeRemainingColumn(),
                     console=console(stderr=True), disable=Settings.quiet, transient=True)
@@ -135,8 +141,8 @@ def progress_bar():
 
 def build_event_renderer(bar, task, prefix: str = ""):
     """Draws pipeline.build's events on `bar`; `prefix` names the book when there are several."""
-    from . import pipeline
-    from .synth import SynthProgress
+    from narrate import pipeline
+    from narrate.synthesis.local import SynthProgress
 
     def on_event(event):
         if isinstance(event, pipeline.Stage):
@@ -172,18 +178,18 @@ def build(story, outdir, voices, jobs, scheduler, cache_dir, chapters, speed, sc
     """Build the audiobook: one audio file per chapter in OUTDIR. Nothing is done when the last build there
     is current (same inputs, narrate, engines and files)."""
     started = time.monotonic()
-    current = current_build(outdir, build_inputs(story, voices, script_file, cover, chapters, speed,
-                                                 list(formats) or None, acx, include_front_matter))
+    request = BuildRequest(story, outdir, voices, script_file, cover, chapters, speed, tuple(formats) or None, acx,
+                           include_front_matter, jobs)
+    current = current_build(outdir, request.inputs)
     if current is not None:
         if not Settings.quiet:
             click.echo(_current_summary(current, outdir, time.monotonic() - started))
         return
     with synthesis_pool(scheduler, cache_dir) as pool, progress_bar() as bar:
-        from . import pipeline  # after the pool: its first worker boots meanwhile
+        from narrate import pipeline  # after the pool: its first worker boots meanwhile
 
         task = bar.add_task("reading", total=None)
-        report = pipeline.build(story, outdir, voices, jobs, chapters, speed, build_event_renderer(bar, task),
-                                script_file, list(formats) or None, cover, acx, include_front_matter, pool=pool)
+        report = pipeline.build(request, build_event_renderer(bar, task), pool=pool)
     warn(report.warnings)
     if not Settings.quiet:
         click.echo(f"{report.parts} parts ({report.parts_encoded} encoded, the rest current), "
@@ -214,7 +220,8 @@ def _current_summary(manifest: dict, outdir: Path, seconds: float) -> str:
 @common_options
 def build_many(books, outroot, voices, jobs, scheduler, cache_dir, formats):
     """Build every story in a directory or glob (e.g. 'books/*.epub'), sharing one synthesis pool."""
-    from .catalogue import BookStarted, build_many as build_all, find_stories
+    from narrate.pipeline.many import BookStarted, find_stories
+    from narrate.pipeline.many import build_many as build_all
 
     stories = find_stories(books)
     with synthesis_pool(scheduler, cache_dir) as pool, progress_bar() as bar:
@@ -229,7 +236,8 @@ def build_many(books, outroot, voices, jobs, scheduler, cache_dir, formats):
             else:
                 renderers["current"](event)
 
-        outcomes = build_all(stories, outroot, voices, jobs, pool, on_event, formats=list(formats) or None)
+        options = BuildRequest(Path(), voices=voices, formats=tuple(formats) or None, jobs=jobs)
+        outcomes = build_all(stories, outroot, options, pool, on_event)
     _book_table(outcomes)
     failed = [o for o in outcomes if not o.ok]
     if failed:
@@ -275,13 +283,13 @@ def _clock(seconds: float) -> str:
 @common_options
 def script(story, fmt, voices, review, unknown_words, include_front_matter):
     """Print the annotated script: every passage tagged narration, dialogue (with its speaker) or skipped."""
-    from . import pipeline
-    from .scriptio import render, render_review
+    from narrate import pipeline
+    from narrate.annotate.scriptio import render, render_review
 
     config, result = pipeline.load(story, voices, include_front_matter=include_front_matter)
     warn(pipeline.script_warnings(result))
     if unknown_words:
-        from .annotate.unknown_words import unknown_words as find_unknown
+        from narrate.casting.unknown_words import unknown_words as find_unknown
 
         data = config.data
         known = {*data.pronounce, *(word for spec in data.characters.values() for word in spec.pronounce)}
@@ -304,9 +312,9 @@ def cast(story, voices, write, engine):
     """Who speaks how often, and with which voice (and where that voice came from)."""
     from rich.table import Table
 
-    from . import pipeline
-    from .castfile import cast_table, write_voices
-    from .casting import build_casting, preset_casting
+    from narrate import pipeline
+    from narrate.casting.cast import build_casting, preset_casting
+    from narrate.casting.castfile import cast_table, write_voices
 
     config, script = pipeline.load(story, voices, voices_may_be_new=write)
     casting = build_casting(config, script.characters)
@@ -341,12 +349,16 @@ def voices(engine_id, lang, sample, cast_story, voices_file, out):
     from rich.table import Table
 
     if sample:
-        from .auditions import cast_auditions, engine_auditions, write_auditions
+        from narrate.pipeline.auditions import (
+            cast_auditions,
+            engine_auditions,
+            write_auditions,
+        )
 
         if cast_story:
-            from . import pipeline
-            from .castfile import cast_table
-            from .casting import build_casting
+            from narrate import pipeline
+            from narrate.casting.cast import build_casting
+            from narrate.casting.castfile import cast_table
 
             config, script = pipeline.load(cast_story, voices_file)
             casting = build_casting(config, script.characters)
@@ -358,7 +370,7 @@ def voices(engine_id, lang, sample, cast_story, voices_file, out):
         return
 
     out = console()
-    from .engines import get_engine
+    from narrate.engines import get_engine
 
     listed = get_engine(engine_id).voices()
     variants = [v for v in listed if v.id.startswith("+")]
@@ -388,7 +400,7 @@ def voices(engine_id, lang, sample, cast_story, voices_file, out):
 @common_options
 def preview(story_or_text, voices, chapters, lines, find, speaker, voice_id, character, out):
     """Hear a passage of STORY (a file), or speak TEXT, with the real casting, in seconds."""
-    from . import preview as previews
+    from narrate.pipeline import preview as previews
 
     target = out or Path(tempfile.mkdtemp(prefix="narrate-preview-")) / "preview.wav"
     if previews.is_story(story_or_text):
@@ -409,7 +421,7 @@ def engines():
     """Every speech engine: version, voices, speed, and the command that installs a missing one."""
     from rich.table import Table
 
-    from .engines.base import engine_class, engine_ids
+    from narrate.engines.base import engine_class, engine_ids
 
     table = Table("engine", "version", "voices", "speed", "workers", "status", box=None)
     for engine_id in engine_ids():
@@ -433,8 +445,8 @@ def check(outdir, acx, voices):
     """Measure every audio file in OUTDIR and pass or fail it against the targets."""
     from rich.table import Table
 
-    from .check import ACX, check_dir, default_targets
-    from .config import load_config
+    from narrate.audio.check import ACX, check_dir, default_targets
+    from narrate.casting.config import load_config
 
     output = load_config(voices).data.output if voices else None
     targets = ACX if acx else default_targets(output.loudness, max_true_peak=output.true_peak) if output \
@@ -465,7 +477,7 @@ def cache():
 @common_options
 def cache_info_command():
     """Where the cache is, how many clips it holds and their size."""
-    from .cache import cache_info
+    from narrate.state import cache_info
 
     info = cache_info()
     click.echo(f"{info.path}: {info.clips} clips, {info.bytes / 1e6:.1f} MB; "
@@ -476,7 +488,7 @@ def cache_info_command():
 @common_options
 def cache_clear_command():
     """Delete every cached clip and mastered chapter (the next build makes everything again)."""
-    from .cache import clear_cache
+    from narrate.state import clear_cache
 
     removed = clear_cache()
     if not Settings.quiet:

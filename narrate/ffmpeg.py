@@ -11,7 +11,8 @@ import tempfile
 from pathlib import Path
 from typing import Sequence
 
-from .errors import AudioError
+from narrate.errors import AudioError
+
 
 def tool(name: str = "ffmpeg") -> str:
     found = shutil.which(name)

@@ -15,6 +15,7 @@ import time
 from pathlib import Path
 
 from audio_tools import tone_wav
+
 from narrate.engines.base import Engine
 from narrate.errors import EngineError
 from narrate.model import Voice, VoiceInfo

@@ -1,10 +1,10 @@
 """Assembly with real ffmpeg: pauses from structure, streamed encoding, tags, names, atomic output."""
 
 import pytest
-
 from audio_tools import duration, loud_seconds, probe, tone_wav
-from narrate import assemble
-from narrate.config import Pauses
+
+from narrate.audio import layout
+from narrate.casting.config import Pauses
 from narrate.errors import AudioError
 from narrate.model import Clip, Line, Segment, Voice
 
@@ -27,14 +27,14 @@ def test_pauses_follow_the_structure(tmp_path):
                 seg(4, -1, "skipped", evidence="skipped:scene_break"), seg(5, 2), seg(6, 2, "skipped", evidence="skipped:author_note")]
     wav = tone_wav(tmp_path / "a.wav", 0.2)
     clips = {s.index: clip_for(s, wav, 4410) for s in segments if s.kind != "skipped"}
-    plan = assemble.chapter_plan(None, segments, clips, PAUSES)
+    plan = layout.chapter_plan(None, segments, clips, PAUSES)
     silences = [p for p in plan if not isinstance(p, Clip)]
     # head, speaker change, same speaker, new paragraph (too short to cut at), scene break, tail: each unit's
     # pauses together stretched or shrunk by less than half a unit frame
-    assert [isinstance(p, assemble.UnitBreak) for p in silences] == [False] * 4 + [True] * 2
+    assert [isinstance(p, layout.UnitBreak) for p in silences] == [False] * 4 + [True] * 2
     head_unit, tail_unit = silences[:5], silences[5:]
-    for got, want in ((head_unit, [assemble.HEAD_SILENCE, 0.2, 0.1, 0.3, 1.0]), (tail_unit, [2.0])):
-        assert sum(got) == pytest.approx(sum(want), abs=assemble.UNIT_FRAMES / 2 / 22050)
+    for got, want in ((head_unit, [layout.HEAD_SILENCE, 0.2, 0.1, 0.3, 1.0]), (tail_unit, [2.0])):
+        assert sum(got) == pytest.approx(sum(want), abs=layout.UNIT_FRAMES / 2 / 22050)
         assert [g / w for g, w in zip(got, want)] == pytest.approx([got[0] / want[0]] * len(want), abs=0.01)
     assert sum(isinstance(p, Clip) for p in plan) == 5
 
@@ -47,19 +47,19 @@ def test_units_are_whole_codec_frames_cut_in_silence(tmp_path):
     for lengths in ([4410, 9999, 123], [17, 30001, 2, 8000, 50000]):
         segments = [seg(n, n // 2) for n in range(len(lengths))]
         clips = {s.index: clip_for(s, wav, frames) for s, frames in zip(segments, lengths)}
-        plan = assemble.chapter_plan(None, segments, clips, pauses)
-        units = assemble.units(plan)
+        plan = layout.chapter_plan(None, segments, clips, pauses)
+        units = layout.units(plan)
         assert len(units) == 1 + (len(lengths) - 1) // 2  # one per paragraph
-        assert sum(assemble.plan_frames(u) for u in units) == assemble.plan_frames(plan)
+        assert sum(layout.plan_frames(u) for u in units) == layout.plan_frames(plan)
         for unit in units[:-1]:
-            assert assemble.plan_frames(unit) % 576 == 0 and assemble.plan_frames(unit) % 1024 == 0
-        assert assemble.plan_frames(units[-1]) % 1024 == 0  # the .m4b's chapters: whole AAC frames
+            assert layout.plan_frames(unit) % 576 == 0 and layout.plan_frames(unit) % 1024 == 0
+        assert layout.plan_frames(units[-1]) % 1024 == 0  # the .m4b's chapters: whole AAC frames
         for before, after in zip(units, units[1:]):
-            assert round(before[-1] * 22050) >= assemble.GUARD_FRAMES and not isinstance(before[-1], Clip)
-            assert round(after[0] * 22050) == assemble.GUARD_FRAMES
+            assert round(before[-1] * 22050) >= layout.GUARD_FRAMES and not isinstance(before[-1], Clip)
+            assert round(after[0] * 22050) == layout.GUARD_FRAMES
         # the plan's pauses are the configured ones, give or take half a unit
-        breaks = [p for p in plan if isinstance(p, assemble.UnitBreak)]
-        assert breaks[:-1] == pytest.approx([0.7] * (len(breaks) - 1), abs=assemble.UNIT_FRAMES / 2 / 22050)
+        breaks = [p for p in plan if isinstance(p, layout.UnitBreak)]
+        assert breaks[:-1] == pytest.approx([0.7] * (len(breaks) - 1), abs=layout.UNIT_FRAMES / 2 / 22050)
 
 
 def test_a_clip_a_little_longer_moves_the_chapter_end_a_little(tmp_path):
@@ -69,17 +69,17 @@ def test_a_clip_a_little_longer_moves_the_chapter_end_a_little(tmp_path):
     natural = None
     for extra in range(0, 400, 7):
         clips = {s.index: clip_for(s, wav, 20000 + 997 * s.index + (extra if s.index == 5 else 0)) for s in segments}
-        plan = assemble.chapter_plan(None, segments, clips, Pauses())
-        length = assemble.plan_frames(plan)
+        plan = layout.chapter_plan(None, segments, clips, Pauses())
+        length = layout.plan_frames(plan)
         if natural is not None:
             assert abs(length - natural - extra) <= 1024
         natural = natural if natural is not None else length
 
 
 def test_chapter_file_names():
-    assert assemble.chapter_file_name(3, 12, "Chapter 3: The Fall", "mp3") == "03 - Chapter 3- The Fall.mp3"
-    assert assemble.chapter_file_name(7, 120, 'What? "No" / yes', "mp3") == '007 - What- -No- - yes.mp3'
-    assert assemble.chapter_file_name(1, 1, "...", "wav") == "01 - Chapter 1.wav"
+    assert layout.chapter_file_name(3, 12, "Chapter 3: The Fall", "mp3") == "03 - Chapter 3- The Fall.mp3"
+    assert layout.chapter_file_name(7, 120, 'What? "No" / yes', "mp3") == '007 - What- -No- - yes.mp3'
+    assert layout.chapter_file_name(1, 1, "...", "wav") == "01 - Chapter 1.wav"
 
 
 def test_master_wav_holds_clips_and_silences(tmp_path):
@@ -87,7 +87,7 @@ def test_master_wav_holds_clips_and_silences(tmp_path):
     clips = [clip_for(seg(i, i), wav) for i in range(3)]
     plan = [0.5, clips[0], 0.3, clips[1], 0.3, clips[2], 2.0]
     out = tmp_path / "out" / "master.wav"
-    frames = assemble.write_master(plan, out)
+    frames = layout.write_master(plan, out)
     assert frames == round(6.1 * 22050)
     assert duration(out) == pytest.approx(6.1, abs=0.01)
     assert loud_seconds(out) == pytest.approx(3.0, abs=0.1)
@@ -101,7 +101,7 @@ def test_corrupt_clip_is_a_clear_error_and_leaves_no_file(tmp_path):
     bad.write_bytes(b"RIFF....not a wav")
     out = tmp_path / "out" / "master.wav"
     with pytest.raises(AudioError, match="bad.wav: unreadable clip"):
-        assemble.write_master([0.1, clip_for(seg(0, 0), bad)], out)
+        layout.write_master([0.1, clip_for(seg(0, 0), bad)], out)
     assert list(out.parent.iterdir()) == []
 
 
@@ -109,7 +109,7 @@ def test_mixed_sample_rates_are_refused(tmp_path):
     a = clip_for(seg(0, 0), tone_wav(tmp_path / "a.wav", 0.1))
     b = Clip(line=a.line, path=str(tone_wav(tmp_path / "b.wav", 0.1, rate=24000)), frames=0, sample_rate=24000)
     with pytest.raises(AudioError, match="sample rates"):
-        assemble.plan_sample_rate([a, b])
+        layout.plan_sample_rate([a, b])
 
 
 def test_clips_meet_the_pauses_without_a_click(tmp_path):
@@ -122,7 +122,7 @@ def test_clips_meet_the_pauses_without_a_click(tmp_path):
         out.setnchannels(1), out.setsampwidth(2), out.setframerate(22050)
         out.writeframes(array("h", [20000] * 22050).tobytes())  # full-scale DC: the worst edge there is
     master = tmp_path / "master.wav"
-    assemble.write_master([0.1, clip_for(seg(0, 0), loud), 0.1], master)
+    layout.write_master([0.1, clip_for(seg(0, 0), loud), 0.1], master)
     with wave.open(str(master), "rb") as wav:
         samples = array("h", wav.readframes(wav.getnframes()))
     start, end = 2205, 2205 + 22050

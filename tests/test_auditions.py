@@ -3,14 +3,19 @@ import wave
 
 import pytest
 
-from narrate.auditions import Audition, cast_auditions, engine_auditions, write_auditions
-from narrate.castfile import cast_table
-from narrate.casting import build_casting
-from narrate.config import load_config
+from narrate.casting.cast import build_casting
+from narrate.casting.castfile import cast_table
+from narrate.casting.config import load_config
 from narrate.engines import get_engine
 from narrate.errors import InputError
 from narrate.ffmpeg import probe
 from narrate.model import Book, Character, Script, Segment, Voice
+from narrate.pipeline.auditions import (
+    Audition,
+    cast_auditions,
+    engine_auditions,
+    write_auditions,
+)
 
 
 @pytest.fixture(autouse=True)

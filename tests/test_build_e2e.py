@@ -8,7 +8,6 @@ from pathlib import Path
 import mutagen
 import pytest
 import yaml
-
 from audio_tools import duration, loud_seconds, playing_time, probe, probe_chapters
 
 ROOT = Path(__file__).resolve().parents[1]

@@ -2,11 +2,11 @@
 Real espeak-ng and ffmpeg."""
 
 import pytest
-
 from audio_tools import duration, loud_seconds
-from narrate.catalogue import _unique_folder, find_stories
-from narrate.errors import InputError
 from test_cli import fresh_settings, run  # noqa: F401 - the autouse fixture applies here too
+
+from narrate.errors import InputError
+from narrate.pipeline.many import _unique_folder, find_stories
 
 HARBOUR = ("The Harbour Clock\n\nChapter One\n\nThe clock had stopped at noon. \u201cWho wound it last?\u201d asked "
            "Wren.\n\n\u201cNobody since spring,\u201d said Pell.\n\nChapter Two\n\nThey climbed the tower at dusk.\n")

@@ -6,9 +6,16 @@ import wave
 from pathlib import Path
 
 import pytest
-
 from audio_tools import tone_wav
-from narrate.cache import CacheInfo, ClipCache, atomic_path, cache_info, cache_root, clear_cache
+
+from narrate.state import (
+    CacheInfo,
+    ClipCache,
+    atomic_path,
+    cache_info,
+    cache_root,
+    clear_cache,
+)
 
 
 def store_clip(cache: ClipCache, text: str, seconds: float = 0.1) -> Path:
@@ -21,7 +28,7 @@ def store_clip(cache: ClipCache, text: str, seconds: float = 0.1) -> Path:
 def leave_temporary_file(cache: ClipCache, text: str) -> None:
     """What a build killed mid-write leaves: atomic_path's temporary file, in a process that is SIGKILLed."""
     path = cache.path_for(hashlib.sha256(text.encode()).hexdigest())
-    code = ("import os, sys; from pathlib import Path; from narrate.cache import atomic_path\n"
+    code = ("import os, sys; from pathlib import Path; from narrate.state import atomic_path\n"
             "with atomic_path(Path(sys.argv[1])) as tmp:\n"
             "    tmp.write_bytes(b'RIFF' * 100)\n"
             "    os.kill(os.getpid(), 9)\n")
@@ -82,7 +89,7 @@ def test_default_root_follows_the_environment(tmp_path, monkeypatch):
 
 
 def test_encoded_units_and_killed_builds_scratch_are_counted_and_cleared(tmp_path):
-    from narrate.cache import masters_root
+    from narrate.state import masters_root
 
     store = masters_root(tmp_path)
     store.mkdir(parents=True)

@@ -6,10 +6,9 @@ from pathlib import Path
 import pytest
 
 from narrate import pipeline
-from narrate.castfile import cast_table, write_voices
-from narrate.casting import unused_characters
-from narrate.casting import build_casting
-from narrate.config import load_config
+from narrate.casting.cast import build_casting, unused_characters
+from narrate.casting.castfile import cast_table, write_voices
+from narrate.casting.config import load_config
 from narrate.model import Book, Character, Script, Segment
 
 GONE = Path(__file__).parents[2] / "shared" / "stories" / "gone.txt"

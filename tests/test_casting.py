@@ -1,8 +1,8 @@
 """Casting: voices.yaml first, then deterministic auto-casting from the pools; voice ids checked against espeak."""
 import pytest
 
-from narrate.casting import build_casting, cast_entries, check_voice_ids, lines_for
-from narrate.config import load_config
+from narrate.casting.cast import build_casting, cast_entries, check_voice_ids, lines_for
+from narrate.casting.config import load_config
 from narrate.errors import ConfigError
 from narrate.model import Character, Segment
 

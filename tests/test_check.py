@@ -6,7 +6,7 @@ from array import array
 
 import pytest
 
-from narrate import check, export
+from narrate.audio import check, containers
 from narrate.errors import InputError
 
 RATE = 44100
@@ -39,7 +39,7 @@ def audio_file(path, data, rate=RATE, bitrate="192k", extra=()):
     if path.suffix == ".wav":
         wav.rename(path)
         return path
-    export.encode(wav, path, path.suffix[1:], bitrate)
+    containers.encode(wav, path, path.suffix[1:], bitrate)
     wav.unlink()
     return path
 

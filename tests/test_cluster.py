@@ -16,14 +16,17 @@ import pytest
 distributed = pytest.importorskip("distributed")
 
 from fake_engine import FakeEngine  # noqa: E402
-from narrate import pipeline, remote  # noqa: E402
-from narrate.cache import ClipCache  # noqa: E402
-from narrate.casting import clip_key  # noqa: E402
-from narrate.cluster import cluster_pool  # noqa: E402
+
+from narrate import pipeline  # noqa: E402
+from narrate.casting.cast import clip_key  # noqa: E402
 from narrate.engines import base, get_engine  # noqa: E402
 from narrate.errors import ConfigError, EngineError  # noqa: E402
 from narrate.model import Line, Segment, Voice  # noqa: E402
-from narrate.synth import synthesize  # noqa: E402
+from narrate.request import BuildRequest  # noqa: E402
+from narrate.state import ClipCache  # noqa: E402
+from narrate.synthesis import remote  # noqa: E402
+from narrate.synthesis.cluster import cluster_pool  # noqa: E402
+from narrate.synthesis.local import synthesize  # noqa: E402
 
 REPO = Path(__file__).parents[1]
 STORY = REPO / "tests" / "stories" / "the-ferry-at-dunmore.txt"
@@ -60,13 +63,13 @@ def assert_same_book(ours: dict, theirs: dict) -> None:
 
 def test_a_build_on_the_cluster_matches_a_local_build_and_fills_the_cache(cluster, tmp_path, monkeypatch):
     monkeypatch.setenv("NARRATE_CACHE_DIR", str(tmp_path / "local-cache"))
-    local = pipeline.build(STORY, tmp_path / "local", formats=["mp3"])
+    local = pipeline.build(BuildRequest(STORY, tmp_path / "local", formats=("mp3",)))
 
     monkeypatch.setenv("NARRATE_CACHE_DIR", str(tmp_path / "cluster-cache"))
     with cluster_pool(cluster.scheduler_address) as pool:
-        distributed_build = pipeline.build(STORY, tmp_path / "cluster", formats=["mp3"], pool=pool)
+        distributed_build = pipeline.build(BuildRequest(STORY, tmp_path / "cluster", formats=("mp3",)), pool=pool)
         assert distributed_build.cached_clips == 0
-        again = pipeline.build(STORY, tmp_path / "again", formats=["mp3"], pool=pool)
+        again = pipeline.build(BuildRequest(STORY, tmp_path / "again", formats=("mp3",)), pool=pool)
 
     assert_same_book(manifest(tmp_path / "local"), manifest(tmp_path / "cluster"))
     assert cached_clips(tmp_path / "cluster-cache") == cached_clips(tmp_path / "local-cache") > 50
@@ -103,7 +106,7 @@ def test_a_worker_killed_mid_build_does_not_stop_it(cluster, tmp_path, monkeypat
         f'"Mark {n}, then," Oskar answered, and wrote {n} in the log.'
         for n in range(100)), encoding="utf-8")  # every line its own: espeak's few-ms jitter does not add up
     monkeypatch.setenv("NARRATE_CACHE_DIR", str(tmp_path / "local-cache"))
-    pipeline.build(story, tmp_path / "local", formats=["mp3"])
+    pipeline.build(BuildRequest(story, tmp_path / "local", formats=("mp3",)))
 
     cache_dir = tmp_path / "cluster-cache"
     monkeypatch.setenv("NARRATE_CACHE_DIR", str(cache_dir))
@@ -113,7 +116,7 @@ def test_a_worker_killed_mid_build_does_not_stop_it(cluster, tmp_path, monkeypat
     with cluster_pool(cluster.scheduler_address) as pool:
         def run():
             try:
-                outcome["report"] = pipeline.build(story, tmp_path / "cluster", formats=["mp3"], pool=pool)
+                outcome["report"] = pipeline.build(BuildRequest(story, tmp_path / "cluster", formats=("mp3",)), pool=pool)
             except Exception as err:  # noqa: BLE001 - reported by the assertions below
                 outcome["error"] = err
 

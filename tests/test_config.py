@@ -3,9 +3,9 @@ from pathlib import Path
 
 import pytest
 
-from narrate.config import load_config, parse_duration
-from narrate.freshness import find_voices_file
+from narrate.casting.config import load_config, parse_duration
 from narrate.errors import ConfigError
+from narrate.request import find_voices_file
 
 
 def write(tmp_path: Path, text: str) -> Path:

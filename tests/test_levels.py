@@ -4,11 +4,11 @@ import threading
 import time
 
 import pytest
-
 from audio_tools import tone_wav
-from narrate import levels
-from narrate.cache import ClipCache
+
+from narrate.audio import levels
 from narrate.model import Clip, Line, Segment, Voice
+from narrate.state import ClipCache
 
 
 def line(index, text, voice):

@@ -5,9 +5,10 @@ import subprocess
 from array import array
 
 import pytest
-
 from audio_tools import write_wav
-from narrate import ffmpeg, loudness
+
+from narrate import ffmpeg
+from narrate.audio import loudness
 
 RATE = 22050
 

@@ -7,7 +7,6 @@ from pathlib import Path
 
 import pytest
 import yaml
-
 from audio_tools import probe, probe_chapters
 
 ROOT = Path(__file__).resolve().parents[1]

@@ -10,7 +10,7 @@ from pathlib import Path
 
 import pytest
 
-from narrate.normalize import speakable
+from narrate.casting.normalize import speakable
 
 GONE = Path(__file__).parents[2] / "shared" / "stories" / "gone.txt"
 

@@ -3,9 +3,9 @@ import json
 
 import pytest
 
+from narrate.annotate.scriptio import render, render_review
 from narrate.errors import ConfigError
-from narrate.pipeline import load
-from narrate.scriptio import render, render_review
+from narrate.pipeline.book import load
 
 STORY = ("The Visit\n\n"
          "Mara opened the door. \u201cYou came,\u201d she said.\n\n"

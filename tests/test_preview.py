@@ -1,11 +1,12 @@
 """Preview with the real engine: the right passage, the right voices, written where asked."""
-import pytest
-
-from audio_tools import duration, loud_seconds
-from narrate.errors import ConfigError, InputError
-from narrate.pipeline import load
-from narrate.preview import preview_story, preview_text, select
 from pathlib import Path
+
+import pytest
+from audio_tools import duration, loud_seconds
+
+from narrate.errors import ConfigError, InputError
+from narrate.pipeline.book import load
+from narrate.pipeline.preview import preview_story, preview_text, select
 
 ROOT = Path(__file__).resolve().parents[1]
 STORY = ROOT / "stories" / "the-signal-keepers.md"

@@ -4,14 +4,14 @@ import subprocess
 from array import array
 
 import pytest
-
 from audio_tools import tone_wav
-from narrate import assemble, export, produce
-from narrate.config import Pauses
+
+from narrate.audio import containers, encoding, layout
+from narrate.casting.config import Pauses
 from narrate.model import Clip, Line, Segment, Voice
 
 RATE = 22050
-FINISH = produce.Finish(formats=("mp3", "m4b"), bitrate="64k", loudness=-20.0, true_peak=-3.0)
+FINISH = encoding.Finish(formats=("mp3", "m4b"), bitrate="64k", loudness=-20.0, true_peak=-3.0)
 
 
 def tone_clip(tmp_path, index, freq, seconds):
@@ -27,15 +27,15 @@ def build(tmp_path, clips, second_part=()):
     parts = []
     for number, chapter in enumerate([clips, second_part], 1):
         if chapter:
-            plan = assemble.chapter_plan(None, [c.line.segment for c in chapter],
+            plan = layout.chapter_plan(None, [c.line.segment for c in chapter],
                                          {c.line.segment.index: c for c in chapter}, Pauses())
-            parts.append(produce.PartAudio(number, f"Part {number}", plan, {"title": f"Part {number}"}))
+            parts.append(encoding.PartAudio(number, f"Part {number}", plan, {"title": f"Part {number}"}))
     out = tmp_path / "out"
     out.mkdir(exist_ok=True)
-    made = produce.plan_parts(parts, FINISH, tmp_path / "store")
-    produce.make_parts(made, FINISH, out, lambda part, fmt: f"0{part.number}.{fmt}", {}, 2,
+    made = encoding.plan_parts(parts, FINISH, tmp_path / "store")
+    encoding.make_parts(made, FINISH, out, lambda part, fmt: f"0{part.number}.{fmt}", {}, 2,
                        lambda _path, _seconds: None,
-                       lambda: produce.write_book(made, parts, out / "Book.m4b", export.BookTags(title="Book")))
+                       lambda: encoding.write_book(made, parts, out / "Book.m4b", containers.BookTags(title="Book")))
     assert (out / "Book.m4b").is_file()
     return [part.plan for part in parts], out
 
@@ -80,14 +80,14 @@ def first(tmp_path_factory):
 def test_the_mp3s_and_the_m4b_play_each_clip_where_the_plan_puts_it(first):
     _, _, plans, out = first
     m4b = decoded(out / "Book.m4b")
-    lengths = [assemble.plan_frames(plan) for plan in plans]
+    lengths = [layout.plan_frames(plan) for plan in plans]
     assert len(m4b) == sum(lengths)  # the frames are exactly the planned samples
     # within the 5 ms fade-in: no shift, in either chapter
     assert onsets(m4b) == pytest.approx(starts_of(plans[0]) + starts_of(plans[1], lengths[0]), abs=60)
     for number, plan in enumerate(plans, 1):
         mp3 = decoded(out / f"0{number}.mp3")
         # decoders drop MP3's decoder delay at the start; its last frame is padded with silence
-        assert 0 <= len(mp3) - (assemble.plan_frames(plan) - 529) < 576
+        assert 0 <= len(mp3) - (layout.plan_frames(plan) - 529) < 576
         assert onsets(mp3) == pytest.approx(starts_of(plan), abs=60)
 
 
@@ -97,8 +97,8 @@ def test_units_join_without_a_click(first):
     for path in (out / "Book.m4b", out / "01.mp3"):
         samples = decoded(path)
         position = 0
-        for unit in assemble.units(plan)[:-1]:
-            position += assemble.plan_frames(unit)
+        for unit in layout.units(plan)[:-1]:
+            position += layout.plan_frames(unit)
             assert max(abs(s) for s in samples[position - 1500:position + 1500]) < 30  # silence across the cut
 
 
@@ -113,8 +113,8 @@ def test_a_changed_clip_encodes_only_its_own_unit(first):
 
 def test_little_work_is_cut_into_one_run_per_worker_of_near_equal_length():
     rate = 22050
-    units = [produce.Unit(pieces=[], frames=int(seconds * rate), paths={}) for seconds in (5, 3, 4, 4, 2, 6, 1)]
-    runs = produce._runs(units, rate, 2)
+    units = [encoding.Unit(pieces=[], frames=int(seconds * rate), paths={}) for seconds in (5, 3, 4, 4, 2, 6, 1)]
+    runs = encoding._runs(units, rate, 2)
     assert [unit for run in runs for unit in run] == units and len(runs) == 2
     seconds = [sum(unit.frames for unit in run) / rate for run in runs]
     assert abs(seconds[0] - seconds[1]) <= 6  # no more apart than the longest unit
@@ -122,9 +122,9 @@ def test_little_work_is_cut_into_one_run_per_worker_of_near_equal_length():
 
 def test_much_work_is_cut_into_runs_that_shorten_towards_the_end():
     rate = 22050
-    units = [produce.Unit(pieces=[], frames=10 * rate, paths={}) for _ in range(200)]  # 2000 s
-    runs = produce._runs(units, rate, 2)
+    units = [encoding.Unit(pieces=[], frames=10 * rate, paths={}) for _ in range(200)]  # 2000 s
+    runs = encoding._runs(units, rate, 2)
     seconds = [sum(unit.frames for unit in run) / rate for run in runs]
     assert [unit for run in runs for unit in run] == units
     assert len(runs) > 4 and seconds == sorted(seconds, reverse=True)
-    assert min(seconds[:-1]) >= produce.MIN_RUN_SECONDS and seconds[0] <= produce.MAX_RUN_SECONDS
+    assert min(seconds[:-1]) >= encoding.MIN_RUN_SECONDS and seconds[0] <= encoding.MAX_RUN_SECONDS

@@ -3,9 +3,8 @@ import wave
 
 import pytest
 
-from narrate import pronounce
-from narrate.casting import build_casting, lines_for
-from narrate.config import load_config
+from narrate.casting.cast import build_casting, lines_for, pronounce
+from narrate.casting.config import load_config
 from narrate.engines import get_engine
 from narrate.errors import ConfigError
 from narrate.model import Segment, Voice
@@ -115,6 +114,6 @@ def test_espeak_reads_a_phoneme_string_as_the_word_not_as_letters(tmp_path):
 
 
 def test_brackets_written_in_a_story_are_not_read_as_phonemes():
-    from narrate.normalize import speakable
+    from narrate.casting.normalize import speakable
 
     assert "[[" not in speakable("He typed [[x]] into the box.")

@@ -8,10 +8,11 @@ from html import unescape
 import pytest
 import srt
 import webvtt
-
 from audio_tools import tone_wav
-from narrate import assemble, ffmpeg, subtitles
-from narrate.config import Pauses
+
+from narrate import ffmpeg
+from narrate.audio import layout, subtitles
+from narrate.casting.config import Pauses
 from narrate.model import Clip, Line, Segment, Voice
 
 PAUSES = Pauses(sentence=0.2, speaker_change=0.35, paragraph=0.5, scene=0.8, chapter=1.0)
@@ -36,7 +37,7 @@ def chapter(tmp_path):
             clip(wavs[3], 2, 1, "Then <who> & why?", "dialogue", "Clint"),
             clip(wavs[4], 3, 2, "Nobody answered.")]
     segments = [c.line.segment for c in body]
-    return assemble.chapter_plan(title, segments, {c.line.segment.index: c for c in body}, PAUSES)
+    return layout.chapter_plan(title, segments, {c.line.segment.index: c for c in body}, PAUSES)
 
 
 def test_cue_times_are_the_plans_cumulative_durations(chapter):
@@ -56,7 +57,7 @@ def test_cue_times_are_the_plans_cumulative_durations(chapter):
 
 def test_cues_are_where_the_sound_is_in_the_written_chapter(chapter, tmp_path):
     out = tmp_path / "chapter.wav"
-    assemble.write_master(chapter, out)
+    layout.write_master(chapter, out)
     _, log = ffmpeg.run(["-i", str(out), "-af", "silencedetect=n=-40dB:d=0.1", "-f", "null", "-"], out)
     sound_starts = [float(t) for t in re.findall(r"silence_end: ([\d.]+)", log)]
     sound_ends = [float(t) for t in re.findall(r"silence_start: ([\d.]+)", log)][1:]  # the first is the head

@@ -8,14 +8,14 @@ import signal
 import time
 
 import pytest
-
 from fake_engine import FakeEngine, TroubleEngine, WarmEngine, spoken
-from narrate.cache import ClipCache
-from narrate.casting import clip_key
+
+from narrate.casting.cast import clip_key
 from narrate.engines import base
 from narrate.errors import EngineError
 from narrate.model import Line, Segment, Voice
-from narrate.synth import StallLimits, synthesize
+from narrate.state import ClipCache
+from narrate.synthesis.local import StallLimits, synthesize
 
 QUICK = StallLimits(min_seconds=1.0, speech_factor=0.0, attempts=3)  # a stall is noticed after 1 s
 
@@ -170,7 +170,7 @@ def test_key_changes_with_voice_text_and_engine_version():
 
 
 def test_engines_that_use_threads_get_one_worker_process(monkeypatch):
-    from narrate import synth
+    from narrate.synthesis import local
 
     class Threads(FakeEngine):
         engine_id = "threaded"
@@ -181,12 +181,12 @@ def test_engines_that_use_threads_get_one_worker_process(monkeypatch):
     lines = [line(i, f"Line {i}.") for i in range(4)]
     threaded = [Line(segment=l.segment, voice=Voice(engine="threaded", voice="mid"), text_to_speak=l.text_to_speak,
                      key=l.key + "t") for l in lines]
-    batches = synth._batches([*lines, *threaded], jobs=2)
+    batches = local._batches([*lines, *threaded], jobs=2)
     assert sorted(batches) == [([0, 1, 2, 3], 2), ([4, 5, 6, 7], 1)]
 
 
 def test_one_local_pool_serves_several_calls_with_the_same_workers(tmp_path, log):
-    from narrate.synth import LocalPool
+    from narrate.synthesis.local import LocalPool
 
     with LocalPool() as pool:
         first = synthesize([line(i, f"First {i}.", log=log) for i in range(40)], ClipCache(tmp_path), jobs=2,
@@ -200,7 +200,7 @@ def test_one_local_pool_serves_several_calls_with_the_same_workers(tmp_path, log
 
 
 def test_a_resting_pool_holds_no_worker_and_still_serves(tmp_path, log):
-    from narrate.synth import LocalPool
+    from narrate.synthesis.local import LocalPool
 
     with LocalPool() as pool:
         first = synthesize([line(i, f"Before {i}.", log=log) for i in range(40)], ClipCache(tmp_path), jobs=2,
@@ -215,7 +215,7 @@ def test_a_resting_pool_holds_no_worker_and_still_serves(tmp_path, log):
 
 
 def test_a_warmed_worker_loads_its_engine_before_any_line_and_serves_the_first_ones(tmp_path, log, monkeypatch):
-    from narrate.synth import LocalPool
+    from narrate.synthesis.local import LocalPool
 
     warmed = tmp_path / "warmed.log"
     monkeypatch.setenv("FAKE_WARM_LOG", str(warmed))
@@ -234,7 +234,7 @@ def test_a_warmed_worker_loads_its_engine_before_any_line_and_serves_the_first_o
 
 
 def test_warming_an_engine_that_is_not_installed_still_starts_a_worker(tmp_path, log):
-    from narrate.synth import LocalPool
+    from narrate.synthesis.local import LocalPool
 
     with LocalPool() as pool:
         pool.warm(1, "no-such-engine")
@@ -244,7 +244,7 @@ def test_warming_an_engine_that_is_not_installed_still_starts_a_worker(tmp_path,
 
 
 def test_a_few_quick_lines_are_left_to_the_worker_that_is_ready(tmp_path, log):
-    from narrate.synth import LocalPool
+    from narrate.synthesis.local import LocalPool
 
     with LocalPool() as pool:
         synthesize([line(0, "Ready.", log=log)], ClipCache(tmp_path), jobs=2, pool=pool)
@@ -255,7 +255,7 @@ def test_a_few_quick_lines_are_left_to_the_worker_that_is_ready(tmp_path, log):
 
 
 def test_a_few_slow_lines_get_another_worker(tmp_path, log):
-    from narrate.synth import LocalPool
+    from narrate.synthesis.local import LocalPool
 
     with LocalPool() as pool:
         clips = synthesize([line(i, f"Slow {i}.", log=log, slow=0.4) for i in range(6)], ClipCache(tmp_path),
@@ -265,7 +265,7 @@ def test_a_few_slow_lines_get_another_worker(tmp_path, log):
 
 
 def test_many_lines_start_every_worker_at_once(tmp_path, log):
-    from narrate.synth import LocalPool
+    from narrate.synthesis.local import LocalPool
 
     with LocalPool() as pool:
         synthesize([line(i, f"Many {i}.", log=log) for i in range(40)], ClipCache(tmp_path), jobs=3, pool=pool)

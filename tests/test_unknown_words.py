@@ -4,7 +4,7 @@ from pathlib import Path
 import pytest
 
 from narrate import pipeline
-from narrate.annotate.unknown_words import unknown_words
+from narrate.casting.unknown_words import unknown_words
 from narrate.model import Book, Script, Segment
 
 GONE = Path(__file__).parents[2] / "shared" / "stories" / "gone.txt"

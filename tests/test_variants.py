@@ -11,10 +11,15 @@ import wave
 from pathlib import Path
 
 import pytest
-
 from audio_tools import float_samples
+
 from narrate.engines import variants
-from narrate.engines.variants import apply_variant, best_method, check_variant, variant_filters
+from narrate.engines.variants import (
+    apply_variant,
+    best_method,
+    check_variant,
+    variant_filters,
+)
 from narrate.errors import EngineError
 
 np = pytest.importorskip("numpy")  # arrives with the neural engines' extras

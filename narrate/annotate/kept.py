@@ -14,9 +14,8 @@ from dataclasses import asdict, replace
 from importlib import metadata
 from typing import Sequence
 
-from narrate.cache import atomic_path, cache_root
-from narrate.freshness import code_stamp
 from narrate.model import Book, CastEntry, Character, Script, Segment
+from narrate.state import atomic_path, cache_root, code_stamp
 
 
 def annotate_kept(book: Book, cast: Sequence[CastEntry], author_notes: bool, first_person: str) -> Script:
@@ -34,7 +33,7 @@ def annotate_kept(book: Book, cast: Sequence[CastEntry], author_notes: bool, fir
 
 
 def _kept_or_made(book: Book, cast: Sequence[CastEntry], author_notes: bool, first_person: str) -> Script:
-    from . import annotate
+    from narrate.annotate import annotate
 
     record = cache_root() / "scripts" / f"{_key(book, cast, author_notes, first_person)}.json"
     kept = _read(record, book)

@@ -23,7 +23,11 @@ from dataclasses import dataclass, replace
 from enum import Enum
 from typing import Literal
 
-from narrate.annotate.speechverbs import PARTICLE_VERBS, SPEECH_INFINITIVES, SPEECH_VERBS
+from narrate.annotate.speechverbs import (
+    PARTICLE_VERBS,
+    SPEECH_INFINITIVES,
+    SPEECH_VERBS,
+)
 from narrate.errors import at
 
 QuoteStyle = Literal["double", "single", "guillemet", "dash"]

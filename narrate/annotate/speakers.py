@@ -51,7 +51,14 @@ from narrate.annotate.conversation import (
 from narrate.annotate.gender import gender_votes
 from narrate.annotate.latenames import late_names
 from narrate.annotate.speechverbs import SUBJECT_PRONOUNS, TITLES
-from narrate.annotate.tags import Finding, is_vocative, said_and_stopped, subject_before, tag_after, tag_before
+from narrate.annotate.tags import (
+    Finding,
+    is_vocative,
+    said_and_stopped,
+    subject_before,
+    tag_after,
+    tag_before,
+)
 from narrate.model import NARRATOR, UNKNOWN, Book, CastEntry, Character, Segment
 
 # "his wife" is Mrs. <his surname>, "her father" Mr. <her surname>.

@@ -35,7 +35,7 @@ def _contains(blob: bytes, key: bytes) -> bool:
 
 @cache
 def _common_words() -> bytes:
-    from narrate.cache import atomic_path, cache_root
+    from narrate.state import atomic_path, cache_root
 
     path = cache_root() / "words" / f"web2-common-{metadata.version('english-words')}.txt"
     try:

@@ -27,7 +27,7 @@ What pyttsx3 does on Linux, measured, and what this module does about it:
 - libespeak-ng's thread does not survive a fork. The engine is created in the process that uses it and is
   created again in a forked child, which re-initialises libespeak-ng there. That is only safe while no
   synthesis is running at the moment of the fork: process pools must use the spawn or forkserver start
-  method (narrate.synth uses spawn).
+  method (narrate.synthesis.local uses spawn).
 """
 from __future__ import annotations
 

@@ -1,18 +1,26 @@
-"""Content-addressed clip store: a clip's file name is its Line.key, so a rebuild reuses every unchanged clip."""
+"""narrate's state on disk: where it lives (cache_root), files written whole or not at all (atomic_path), the
+content-addressed clip store (a clip's file name is its Line.key, so a rebuild reuses every unchanged clip), the
+store of encoded units (masters_root), and the stamp of narrate's own code that kept results are named by."""
 from __future__ import annotations
 
 import contextlib
+import hashlib
+import json
 import os
 import re
 import shutil
 import tempfile
 from dataclasses import dataclass
+from functools import cache
 from pathlib import Path
 from typing import Iterator
 
 import platformdirs
 
+from narrate import __version__
+
 ENV_VAR = "NARRATE_CACHE_DIR"
+_PACKAGE = Path(__file__).resolve().parent
 _CLIP_NAME = re.compile(r"[0-9a-f]{64}\.wav")  # the Line.key
 _TEMP_NAME = re.compile(r"\.[0-9a-f]{40}\.[a-z0-9_]+\.wav")  # atomic_path's, left behind by a killed build
 
@@ -132,3 +140,11 @@ def atomic_path(final: Path, suffix: str | None = None) -> Iterator[Path]:
         os.replace(tmp_path, final)
     finally:
         tmp_path.unlink(missing_ok=True)
+
+
+@cache  # one build asks three times (the CLI's check, the manifest, the kept annotation); the code is as loaded
+def code_stamp() -> str:
+    """narrate's version and how its source files are now: an edited or upgraded narrate is a change."""
+    listing = [(str(f.relative_to(_PACKAGE)), stat.st_size, stat.st_mtime_ns)
+               for f in sorted(_PACKAGE.rglob("*.py")) for stat in [f.stat()]]
+    return hashlib.sha256(json.dumps([__version__, listing]).encode()).hexdigest()

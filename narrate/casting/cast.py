@@ -9,12 +9,22 @@ from collections import defaultdict
 from dataclasses import asdict, dataclass, field, replace
 from typing import Iterable, Iterator, Literal
 
-from . import pronounce
-from .config import CharacterSpec, Config, VoiceSpec, where
-from .engines import get_engine, variants
-from .errors import ConfigError
-from .model import BOOK_SAMPLE_RATE, NARRATOR, UNKNOWN, CastEntry, Character, Line, Script, Segment, Voice
-from .normalize import speakable
+from narrate.casting import pronounce
+from narrate.casting.config import CharacterSpec, Config, VoiceSpec, where
+from narrate.casting.normalize import speakable
+from narrate.engines import get_engine, variants
+from narrate.errors import ConfigError
+from narrate.model import (
+    BOOK_SAMPLE_RATE,
+    NARRATOR,
+    UNKNOWN,
+    CastEntry,
+    Character,
+    Line,
+    Script,
+    Segment,
+    Voice,
+)
 
 Source = Literal["voices.yaml", "auto", "default"]
 

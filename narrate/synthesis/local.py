@@ -1,7 +1,7 @@
 """Lines -> Clips: look each line up in the cache, synthesize the misses on a pool, keep the order.
 
 The pool is local worker processes by default (LocalPool), or any concurrent.futures executor, such as a Dask
-cluster's (narrate.remote.ExecutorPool). The local pool is our own over multiprocessing, because a stalled
+cluster's (narrate.synthesis.remote.ExecutorPool). The local pool is our own over multiprocessing, because a stalled
 worker must be killed on its own and concurrent.futures cannot do that. Each worker is fed chunks of lines over
 its own pipe, writes every clip into the cache (atomically) as soon as it is made and reports it, so an
 interrupted build keeps each finished clip. A worker that gives no result for a line in time (StallLimits), or
@@ -25,11 +25,11 @@ from multiprocessing.connection import Connection, wait
 from pathlib import Path
 from typing import Callable, Iterator, Protocol, Sequence
 
-from . import ffmpeg
-from .cache import ClipCache, atomic_path
-from .engines import Engine, get_engine, variants
-from .errors import EngineError
-from .model import BOOK_SAMPLE_RATE, Clip, Line, Voice
+from narrate import ffmpeg
+from narrate.engines import Engine, get_engine, variants
+from narrate.errors import EngineError
+from narrate.model import BOOK_SAMPLE_RATE, Clip, Line, Voice
+from narrate.state import ClipCache, atomic_path
 
 # Lines sent to a worker at once: they spare it a round trip to the parent per line, and shrink near the end
 # so that all workers finish together. With espeak-ng a sentence takes a worker ~18 ms and the round trip

@@ -12,9 +12,9 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Iterable, Iterator, Mapping, Sequence
 
-from . import ffmpeg
-from .cache import atomic_path
-from .errors import AudioError, InputError
+from narrate import ffmpeg
+from narrate.errors import AudioError, InputError
+from narrate.state import atomic_path
 
 _CODECS = {
     "mp3": ["-c:a", "libmp3lame", "-f", "mp3", "-id3v2_version", "3"],  # -b:a alone means constant bitrate
@@ -93,7 +93,12 @@ def _tag_args(metadata: Mapping[str, str | None] | None) -> list[str]:
 
 def embed_cover_mp3(path: Path, cover: Cover) -> None:
     """Add `cover` as the MP3's front-cover picture (ID3 APIC), replacing any; the file is swapped atomically."""
-    from mutagen.id3 import APIC, ID3, ID3NoHeaderError, PictureType  # only books with a cover need it (7 ms)
+    from mutagen.id3 import (  # only books with a cover need it (7 ms)
+        APIC,
+        ID3,
+        ID3NoHeaderError,
+        PictureType,
+    )
 
     with atomic_path(path) as tmp:
         shutil.copyfile(path, tmp)

@@ -79,7 +79,9 @@ def _num2words():
 @cache
 def _lexicon() -> frozenset[str]:
     """Webster's 2nd (236k words): common words in lower case, proper names capitalised, no acronyms."""
-    from english_words import get_english_words_set  # only text with words in capitals pays for the load
+    from english_words import (
+        get_english_words_set,  # only text with words in capitals pays for the load
+    )
 
     return frozenset(get_english_words_set(["web2"]))
 

@@ -22,8 +22,8 @@ from collections.abc import Iterable
 from dataclasses import dataclass, field
 from functools import cache
 
+from narrate.casting.normalize import speakable
 from narrate.model import Script
-from narrate.normalize import speakable
 
 # A word, with its inner apostrophes and hyphens: "O'Brien", "don't", "Jean-Luc".
 _WORD = re.compile(r"[^\W\d_]+(?:['’-][^\W\d_]+)*")
@@ -136,6 +136,8 @@ def _dictionary_forms(word: str) -> list[str]:
 
 @cache
 def _words() -> frozenset[str]:
-    from english_words import get_english_words_set  # 0.2 s: loaded only when words are looked up
+    from english_words import (
+        get_english_words_set,  # 0.2 s: loaded only when words are looked up
+    )
 
     return frozenset(get_english_words_set(["web2", "gcide"], lower=False))

@@ -15,10 +15,10 @@ from array import array
 from pathlib import Path
 from typing import Iterable, Iterator, Mapping, Sequence, Union
 
-from .cache import atomic_path
-from .config import Pauses
-from .errors import AudioError
-from .model import BOOK_SAMPLE_RATE, NARRATOR, Clip, Segment, Voice
+from narrate.casting.config import Pauses
+from narrate.errors import AudioError
+from narrate.model import BOOK_SAMPLE_RATE, NARRATOR, Clip, Segment, Voice
+from narrate.state import atomic_path
 
 EDGE_FADE = 0.005  # seconds ramped in and out at each clip's edges
 HEAD_SILENCE = 0.75  # room tone before the chapter title (ACX: 0.5-1 s)
@@ -39,11 +39,15 @@ class UnitBreak(float):
 _NOT_IN_FILE_NAMES = re.compile(r'[\x00-\x1f/\\:*?"<>|]')
 
 
+def file_safe(title: str, fallback: str = "Untitled") -> str:
+    """`title` as a file name: characters no file system accepts become '-'; `fallback` when nothing is left."""
+    return _NOT_IN_FILE_NAMES.sub("-", title).strip().strip(".") or fallback
+
+
 def chapter_file_name(index: int, total: int, title: str, extension: str) -> str:
     """`NN - Title.ext`: NN 1-based, at least two digits; characters no file system accepts become '-'."""
     width = max(2, len(str(total)))
-    safe = _NOT_IN_FILE_NAMES.sub("-", title).strip().strip(".") or f"Chapter {index}"
-    return f"{index:0{width}d} - {safe}.{extension}"
+    return f"{index:0{width}d} - {file_safe(title, f'Chapter {index}')}.{extension}"
 
 
 def _speaker(segment: Segment) -> str:

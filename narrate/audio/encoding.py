@@ -1,6 +1,6 @@
 """Synthesized parts -> the files of the book, encoding only what changed since the last build.
 
-A part (a chapter, or the credits) is cut into units at its longer pauses (assemble.units). Each unit is
+A part (a chapter, or the credits) is cut into units at its longer pauses (layout.units). Each unit is
 mastered (every voice at its level, one fixed gain, a peak limiter: loudness.master_filters) and encoded to MP3
 and AAC once, in one ffmpeg pass over many units, and kept in the cache under a fingerprint of everything its
 audio depends on. A unit is a whole number of frames of both codecs with silence at both ends, so a chapter MP3
@@ -22,10 +22,11 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Callable, Iterable, Sequence
 
-from . import assemble, export, ffmpeg, levels, loudness, subtitles
-from .cache import atomic_path
-from .errors import AudioError
-from .model import Clip, Voice
+from narrate import ffmpeg
+from narrate.audio import containers, layout, levels, loudness, subtitles
+from narrate.errors import AudioError
+from narrate.model import Clip, Voice
+from narrate.state import atomic_path
 
 ACX_SAMPLE_RATE = 44100
 ACX_BITRATE = "192k"
@@ -45,7 +46,7 @@ class Finish:
     loudness: float
     true_peak: float
     acx: bool = False
-    cover: export.Cover | None = None
+    cover: containers.Cover | None = None
     gains: tuple[tuple[Voice, float], ...] = ()  # per voice, dB: every speaker at one level (levels.py)
 
     @property
@@ -167,7 +168,7 @@ def make_parts(made: list[Made], finish: Finish, out: Path, names: Callable[[Par
     threads; a part's files are written before the next run of units is started."""
     missing = list({tuple(u.paths.values()): u for m in made for u in m.units
                     if not u.ready}.values())  # by path: a unit that occurs twice is encoded once
-    rate = assemble.plan_sample_rate(made[0].part.plan) if made else 0
+    rate = layout.plan_sample_rate(made[0].part.plan) if made else 0
     runs = deque(_runs(missing, rate, max(1, jobs)))
     waiting = list(made)
     with ThreadPoolExecutor(max_workers=max(1, jobs)) as pool:
@@ -196,9 +197,9 @@ def make_parts(made: list[Made], finish: Finish, out: Path, names: Callable[[Par
 
 
 def _plan(part: PartAudio, finish: Finish, store: Path) -> Made:
-    rate = assemble.plan_sample_rate(part.plan)
+    rate = layout.plan_sample_rate(part.plan)
     units = []
-    for pieces in assemble.units(part.plan):
+    for pieces in layout.units(part.plan):
         base = {"pieces": [p.line.key if isinstance(p, Clip) else int(round(p * rate)) for p in pieces],
                 "gains": _gains_of(pieces, finish), "master": finish.master_filters()}
         paths = {}
@@ -206,8 +207,8 @@ def _plan(part: PartAudio, finish: Finish, store: Path) -> Made:
             codec = _codec(name, finish, rate)
             payload = json.dumps({**base, "codec": [codec.args, codec.rate, codec.lead]}, sort_keys=True)
             paths[name] = store / f"{hashlib.sha256(payload.encode()).hexdigest()}.{name}"
-        units.append(Unit(pieces, assemble.plan_frames(pieces), paths))
-    return Made(part, units, assemble.plan_frames(part.plan) / rate, fingerprint(part, finish))
+        units.append(Unit(pieces, layout.plan_frames(pieces), paths))
+    return Made(part, units, layout.plan_frames(part.plan) / rate, fingerprint(part, finish))
 
 
 def _runs(units: list[Unit], rate: int, workers: int) -> list[list[Unit]]:
@@ -257,7 +258,7 @@ def _encode_units(units: list[Unit], finish: Finish, rate: int) -> None:
             args += ["-map", f"[c{n}]", *codec.args, str(path)]
         with ffmpeg.Feed(args, "encoding units") as feed:
             for unit in units:
-                for chunk in assemble.pcm(unit.pieces, gains):
+                for chunk in layout.pcm(unit.pieces, gains):
                     feed.write(chunk)
                 feed.write(bytes(2 * _padding(unit)))
             feed.finish()
@@ -266,7 +267,7 @@ def _encode_units(units: list[Unit], finish: Finish, rate: int) -> None:
 
 
 def _split(codec: _Codec, encoded: Path, units: list[Unit], rate: int) -> None:
-    frames = export.frames(encoded, codec.name)
+    frames = containers.frames(encoded, codec.name)
     for _ in itertools.islice(frames, codec.skipped):
         pass
     for unit in units:
@@ -284,7 +285,7 @@ def _split(codec: _Codec, encoded: Path, units: list[Unit], rate: int) -> None:
 def _padding(unit: Unit) -> int:
     """Silence after a chapter's last unit (a whole number of AAC frames only) up to a whole unit frame, so that
     the next unit of the run starts on a frame of every codec; its frames are dropped."""
-    return -unit.frames % assemble.UNIT_FRAMES
+    return -unit.frames % layout.UNIT_FRAMES
 
 
 def _write_files(made: Made, finish: Finish, out: Path, names: Callable[[PartAudio, str], str],
@@ -299,27 +300,27 @@ def _write_files(made: Made, finish: Finish, out: Path, names: Callable[[PartAud
             subtitles.write_srt(path, subtitles.cues_from_plan(made.part.plan))
             continue
         if fmt == "mp3":
-            export.join_mp3([unit.paths["mp3"] for unit in made.units], path, made.part.tags, finish.cover)
+            containers.join_mp3([unit.paths["mp3"] for unit in made.units], path, made.part.tags, finish.cover)
         else:
-            export.encode_pcm(assemble.pcm(made.part.plan, dict(finish.gains)), assemble.plan_sample_rate(made.part.plan),
+            containers.encode_pcm(layout.pcm(made.part.plan, dict(finish.gains)), layout.plan_sample_rate(made.part.plan),
                               path, fmt, finish.bitrate, made.part.tags, finish.master_filters())
         on_file(path, made.seconds)
 
 
-def book_fingerprint(part_prints: Sequence[str], tags: export.BookTags) -> str:
+def book_fingerprint(part_prints: Sequence[str], tags: containers.BookTags) -> str:
     payload = {"parts": list(part_prints), "title": tags.title, "author": tags.author,
                "year": tags.year, "cover": hashlib.sha256(tags.cover.data).hexdigest() if tags.cover else None}
     return hashlib.sha256(json.dumps(payload, sort_keys=True, default=str).encode()).hexdigest()
 
 
 def write_book(made: Iterable[Made], parts: Sequence[PartAudio], path: Path,
-               tags: export.BookTags) -> list[export.ChapterMark]:
+               tags: containers.BookTags) -> list[containers.ChapterMark]:
     """The .m4b: the parts' AAC frames joined, a chapter mark at each part's start (from the plans: the frames
     are exactly the planned samples)."""
-    rate = assemble.plan_sample_rate(parts[0].plan)
+    rate = layout.plan_sample_rate(parts[0].plan)
     marks, start = [], 0
     for part in parts:
-        end = start + assemble.plan_frames(part.plan)
-        marks.append(export.ChapterMark(part.title, start / rate, end / rate))
+        end = start + layout.plan_frames(part.plan)
+        marks.append(containers.ChapterMark(part.title, start / rate, end / rate))
         start = end
-    return export.write_m4b([unit.paths["aac"] for m in made for unit in m.units], path, tags, marks)
+    return containers.write_m4b([unit.paths["aac"] for m in made for unit in m.units], path, tags, marks)

@@ -1,4 +1,4 @@
-"""Synthesis on any concurrent.futures executor: a Dask cluster's (narrate.cluster), or a local one.
+"""Synthesis on any concurrent.futures executor: a Dask cluster's (narrate.synthesis.cluster), or a local one.
 
 Each task runs `render_remote` wherever the executor puts it. The clip comes back as WAV bytes and the client
 writes it into its cache under the line's key, unless the worker sees the client's cache directory itself (a
@@ -19,10 +19,10 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Iterator
 
-from .cache import atomic_path
-from .engines import Engine, get_engine
-from .errors import EngineError
-from .synth import MAX_CHUNK, Task, _render
+from narrate.engines import Engine, get_engine
+from narrate.errors import EngineError
+from narrate.state import atomic_path
+from narrate.synthesis.local import MAX_CHUNK, Task, _render
 
 PROBE_PREFIX = ".narrate-probe-"
 

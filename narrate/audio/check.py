@@ -15,9 +15,9 @@ from pathlib import Path
 
 from mutagen.mp3 import MP3, BitrateMode
 
-from . import ffmpeg
-from .errors import InputError
-from .loudness import EBUR128, Loudness, parse_summary
+from narrate import ffmpeg
+from narrate.audio.loudness import EBUR128, Loudness, parse_summary
+from narrate.errors import InputError
 
 AUDIO_EXTENSIONS = ("mp3", "m4b", "wav", "flac", "opus")
 WINDOW_SECONDS = 0.5

@@ -22,10 +22,10 @@ from collections.abc import Callable, Iterable, Iterator, Sequence
 from concurrent.futures import ThreadPoolExecutor
 from pathlib import Path
 
-from . import loudness
-from .cache import ClipCache, atomic_path, cache_root
-from .errors import NarrateError
-from .model import BOOK_SAMPLE_RATE, Clip, Line, Voice
+from narrate.audio import loudness
+from narrate.errors import NarrateError
+from narrate.model import BOOK_SAMPLE_RATE, Clip, Line, Voice
+from narrate.state import ClipCache, atomic_path, cache_root
 
 REFERENCE_LUFS = -22.0
 MAX_GAIN_DB = 12.0  # a voice measured absurdly quiet (a whisper variant) is not blown up past this

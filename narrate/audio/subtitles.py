@@ -9,9 +9,9 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Iterable, Sequence
 
-from .assemble import Piece, plan_sample_rate
-from .cache import atomic_path
-from .model import NARRATOR, UNKNOWN, Clip
+from narrate.audio.layout import Piece, plan_sample_rate
+from narrate.model import NARRATOR, UNKNOWN, Clip
+from narrate.state import atomic_path
 
 NARRATOR_VOICE = "Narrator"
 UNKNOWN_VOICE = "Unknown"

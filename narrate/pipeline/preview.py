@@ -9,14 +9,14 @@ import tempfile
 from dataclasses import dataclass, replace
 from pathlib import Path
 
-from . import assemble, export, levels
-from .cache import ClipCache
-from .casting import build_casting, check_voice_ids, lines_for
-from .config import Config, load_config
-from .errors import ConfigError, InputError
-from .model import NARRATOR, Script, Segment, Voice
-from .pipeline import load, parse_chapter_range
-from .synth import synthesize
+from narrate.audio import containers, layout, levels
+from narrate.casting.cast import build_casting, check_voice_ids, lines_for
+from narrate.casting.config import Config, load_config
+from narrate.errors import ConfigError, InputError
+from narrate.model import NARRATOR, Script, Segment, Voice
+from narrate.pipeline.book import load, parse_chapter_range
+from narrate.state import ClipCache
+from narrate.synthesis.local import synthesize
 
 DEFAULT_LINES = 5
 MAX_SPEAKER_LINES = 8
@@ -100,7 +100,7 @@ def preview_text(text: str, out: Path, voices: str | Path | None = None, voice_i
 
 
 def _checked_voice(voice: Voice) -> Voice:
-    from .engines import get_engine
+    from narrate.engines import get_engine
 
     suggestions = get_engine(voice.engine).suggest_voices(voice.voice)
     if suggestions is not None:
@@ -112,19 +112,19 @@ def _checked_voice(voice: Voice) -> Voice:
 def _render(segments: list[Segment], config: Config, casting, out: Path) -> Passage:
     clips = synthesize(lines_for(segments, casting, config.data.language), ClipCache(), PREVIEW_JOBS)
     gains = levels.voice_gains(clips)
-    plan = assemble.chapter_plan(None, segments, {c.line.segment.index: c for c in clips}, config.data.pauses)
-    plan = [assemble.HEAD_SILENCE / 2, *plan[1:-1], config.data.pauses.paragraph]  # short head and tail
+    plan = layout.chapter_plan(None, segments, {c.line.segment.index: c for c in clips}, config.data.pauses)
+    plan = [layout.HEAD_SILENCE / 2, *plan[1:-1], config.data.pauses.paragraph]  # short head and tail
     fmt = out.suffix.lower().lstrip(".") or "wav"
     if fmt == "wav":
-        frames = assemble.write_master(plan, out, gains)
+        frames = layout.write_master(plan, out, gains)
     else:
         if fmt not in ("mp3", "flac", "opus"):
             raise InputError(f"--out {out}: write .wav, .mp3, .flac or .opus.")
         with tempfile.TemporaryDirectory() as work:
             master = Path(work) / "preview.wav"
-            frames = assemble.write_master(plan, master, gains)
-            export.encode(master, out, fmt, config.data.output.bitrate)
-    return Passage(segments=[s for s in segments if s.kind != "skipped"], seconds=frames / assemble.plan_sample_rate(plan),
+            frames = layout.write_master(plan, master, gains)
+            containers.encode(master, out, fmt, config.data.output.bitrate)
+    return Passage(segments=[s for s in segments if s.kind != "skipped"], seconds=frames / layout.plan_sample_rate(plan),
                    path=out)
 
 

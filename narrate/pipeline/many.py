@@ -7,15 +7,17 @@ workers rest while a book is encoded (their memory is ffmpeg's then) and start a
 from __future__ import annotations
 
 import glob
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from pathlib import Path
 from typing import Callable, Sequence
 
-from . import pipeline
-from .errors import InputError, NarrateError
-from .ingest.decode import SUPPORTED_SUFFIXES
-from .model import Book
-from .synth import LocalPool, Pool
+from narrate import pipeline
+from narrate.audio.layout import file_safe
+from narrate.errors import InputError, NarrateError
+from narrate.ingest.decode import SUPPORTED_SUFFIXES
+from narrate.model import Book
+from narrate.request import BuildRequest
+from narrate.synthesis.local import LocalPool, Pool
 
 
 @dataclass(frozen=True)
@@ -56,11 +58,11 @@ def find_stories(specs: Sequence[str]) -> list[Path]:
     return found
 
 
-def build_many(stories: Sequence[Path], outroot: str | Path, voices: str | Path | None = None,
-               jobs: int | None = None, pool: Pool | None = None,
-               on_event: Callable[[object], None] | None = None, **build_options) -> list[BookOutcome]:
-    """Builds every story into `outroot`/<its title>/, in order, on one pool; `build_options` are
-    pipeline.build's. A book that fails is recorded with its error and the next one is built."""
+def build_many(stories: Sequence[Path], outroot: str | Path, options: BuildRequest | None = None,
+               pool: Pool | None = None, on_event: Callable[[object], None] | None = None) -> list[BookOutcome]:
+    """Builds every story into `outroot`/<its title>/, in order, on one pool, each as `options` asks (its
+    story and outdir are replaced). A book that fails is recorded with its error and the next one is built."""
+    options = options or BuildRequest(Path())
     emit = on_event or (lambda _event: None)
     own_pool = LocalPool() if pool is None else None
     taken: set[str] = set()
@@ -75,8 +77,8 @@ def build_many(stories: Sequence[Path], outroot: str | Path, voices: str | Path 
                 return folder[0]
 
             try:
-                report = pipeline.build(story, outdir_for, voices, jobs, on_event=emit, pool=pool or own_pool,
-                                        **build_options)
+                request = replace(options, story=Path(story), outdir=outdir_for)
+                report = pipeline.build(request, on_event=emit, pool=pool or own_pool)
                 outcomes.append(BookOutcome(Path(story), folder[0], report))
             except NarrateError as err:
                 outcomes.append(BookOutcome(Path(story), folder[0] if folder else None, None, str(err)))
@@ -88,7 +90,7 @@ def build_many(stories: Sequence[Path], outroot: str | Path, voices: str | Path 
 
 def _unique_folder(title: str, taken: set[str]) -> str:
     """The book's folder name: its title made safe for file names; a second book of that title gets " (2)"."""
-    base = pipeline.safe_name(title) if title.strip() else "Untitled"
+    base = file_safe(title)
     name, n = base, 1
     while name.casefold() in taken:
         n += 1

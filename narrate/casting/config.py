@@ -15,7 +15,7 @@ import msgspec
 import yaml
 from msgspec import Meta
 
-from .errors import ConfigError
+from narrate.errors import ConfigError
 
 # Voices the built-in defaults use per language; a language missing here falls back to "<lang>" + variants.
 _LANGUAGE_DEFAULTS = {

@@ -1,4 +1,7 @@
-"""Is the last build in a folder still current? Decided from its manifest before the story is even read.
+"""What a build is asked for (BuildRequest), and whether the last build in a folder already answered it.
+
+The CLI fills one BuildRequest; the up-to-date check hashes it and the build reads it. Whether a build is current
+is decided from its manifest before the story is even read.
 
 A build's output depends on its inputs (the story, voices.yaml, an edited script, a cover, the options), on
 narrate's own code and on the speech engines' versions. The manifest records all of them and the size and
@@ -9,15 +12,20 @@ from __future__ import annotations
 
 import hashlib
 import json
-from functools import cache
+from collections.abc import Callable
+from dataclasses import dataclass
+from functools import cached_property
 from pathlib import Path
+from typing import TYPE_CHECKING
 
-from . import __version__
-from .errors import ConfigError
+from narrate.errors import ConfigError
+from narrate.state import code_stamp
+
+if TYPE_CHECKING:
+    from narrate.model import Book
 
 DEFAULT_VOICES_FILE = "voices.yaml"
 MANIFEST_NAME = "manifest.json"
-_PACKAGE = Path(__file__).resolve().parent
 
 
 def find_voices_file(story: str | Path, explicit: str | Path | None) -> Path | None:
@@ -33,21 +41,39 @@ def find_voices_file(story: str | Path, explicit: str | Path | None) -> Path | N
     return beside if beside.is_file() else None
 
 
-def build_inputs(story: str | Path, voices: str | Path | None, script_file: str | Path | None,
-                 cover: str | Path | None, chapters: str | None, speed: float, formats: list[str] | None,
-                 acx: bool, include_front_matter: bool) -> dict:
-    """Everything but the engines that decides a build's output (as pipeline.build takes it), files as
-    digests: equal inputs make the same book."""
-    return {"narrate": code_stamp(), "story": _digest(story), "voices": _digest(find_voices_file(story, voices)),
-            "script": _digest(script_file), "cover": _digest(cover),
-            "options": {"chapters": chapters, "speed": speed, "formats": formats, "acx": acx,
-                        "front_matter": include_front_matter}}
+@dataclass(frozen=True)
+class BuildRequest:
+    """One build, as asked: the story, where the book goes, and every option that shapes it."""
+
+    story: Path
+    outdir: Path | Callable[[Book], Path] = Path("out")  # a function of the book read: build-many names folders
+    voices: Path | None = None  # --voices; else voices.yaml beside the story (find_voices_file)
+    script_file: Path | None = None  # an edited script whose speakers to use
+    cover: Path | None = None
+    chapters: str | None = None  # "2-4"; None: the whole book, with credits
+    speed: float = 1.0
+    formats: tuple[str, ...] | None = None  # None: voices.yaml's output.format
+    acx: bool = False
+    include_front_matter: bool = False
+    jobs: int | None = None  # synthesis workers; shapes nothing but the wall time
+
+    @cached_property  # hashed once per build: by the CLI's up-to-date check, then by the manifest
+    def inputs(self) -> dict:
+        """Everything but the engines that decides the output, files as digests: equal inputs make the same
+        book."""
+        return {"narrate": code_stamp(), "story": _digest(self.story),
+                "voices": _digest(find_voices_file(self.story, self.voices)),
+                "script": _digest(self.script_file), "cover": _digest(self.cover),
+                "options": {"chapters": self.chapters, "speed": self.speed,
+                            "formats": list(self.formats) if self.formats else None, "acx": self.acx,
+                            "front_matter": self.include_front_matter}}
 
 
 def engine_versions(engine_ids: set[str], variants: bool) -> dict[str, str]:
     """The version of each engine used (and of the variant maker, when a voice is varied): they are in the
     clips' cache keys, so an upgrade changes the book."""
-    from .engines import get_engine, variants as variant_maker  # imported only here: loads the engines
+    from narrate.engines import get_engine  # imported only here: loads the engines
+    from narrate.engines import variants as variant_maker
 
     versions = {engine_id: get_engine(engine_id).version() for engine_id in sorted(engine_ids)}
     if variants:
@@ -95,11 +121,3 @@ def _digest(path: str | Path | None) -> str | None:
         return hashlib.sha256(Path(path).read_bytes()).hexdigest()
     except OSError:  # missing or unreadable: never current; the build reports the problem properly
         return f"unreadable {path}"
-
-
-@cache  # one build asks three times (the CLI's check, the manifest, the kept annotation); the code is as loaded
-def code_stamp() -> str:
-    """narrate's version and how its source files are now: an edited or upgraded narrate is a change."""
-    listing = [(str(f.relative_to(_PACKAGE)), stat.st_size, stat.st_mtime_ns)
-               for f in sorted(_PACKAGE.rglob("*.py")) for stat in [f.stat()]]
-    return hashlib.sha256(json.dumps([__version__, listing]).encode()).hexdigest()

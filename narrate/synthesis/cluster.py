@@ -7,8 +7,8 @@ from __future__ import annotations
 from contextlib import contextmanager
 from typing import Iterator
 
-from .errors import ConfigError
-from .remote import ExecutorPool
+from narrate.errors import ConfigError
+from narrate.synthesis.remote import ExecutorPool
 
 SCHEDULER_ENV = "NARRATE_SCHEDULER"
 CONNECT_SECONDS = 10.0

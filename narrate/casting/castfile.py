@@ -15,10 +15,10 @@ from ruamel.yaml import YAML
 from ruamel.yaml.comments import CommentedMap, CommentedSeq
 from ruamel.yaml.util import load_yaml_guess_indent
 
-from .cache import atomic_path
-from .casting import Casting
-from .config import Config, load_config
-from .model import NARRATOR, UNKNOWN, Script, Voice
+from narrate.casting.cast import Casting
+from narrate.casting.config import Config, load_config
+from narrate.model import NARRATOR, UNKNOWN, Script, Voice
+from narrate.state import atomic_path
 
 
 @dataclass(frozen=True)

@@ -2,9 +2,9 @@
 for both, each as a file of its own)."""
 from __future__ import annotations
 
-from .config import Config
-from .engines import get_engine
-from .model import Book
+from narrate.casting.config import Config
+from narrate.engines import get_engine
+from narrate.model import Book
 
 OPENING_TITLE = "Opening Credits"
 CLOSING_TITLE = "Closing Credits"

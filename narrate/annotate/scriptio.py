@@ -7,8 +7,8 @@ from pathlib import Path
 
 import yaml
 
-from .errors import ConfigError
-from .model import Script, Segment
+from narrate.errors import ConfigError
+from narrate.model import Script, Segment
 
 SEGMENT_FIELDS = ("chapter", "index", "kind", "speaker", "text", "start", "end", "paragraph", "evidence",
                   "confidence", "utterance")

@@ -13,16 +13,22 @@ from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass
 from pathlib import Path
 
-from . import export, pronounce
-from .cache import ClipCache
-from .castfile import CastRow
-from .casting import PRESET_VOICES, Casting, clip_key, preset_variants
-from .config import builtin_config
-from .engines import get_engine
-from .errors import InputError
-from .model import NARRATOR, UNKNOWN, Line, Segment, Voice
-from .normalize import speakable
-from .synth import SynthProgress, default_jobs, synthesize
+from narrate.audio import containers
+from narrate.casting.cast import (
+    PRESET_VOICES,
+    Casting,
+    clip_key,
+    preset_variants,
+    pronounce,
+)
+from narrate.casting.castfile import CastRow
+from narrate.casting.config import builtin_config
+from narrate.casting.normalize import speakable
+from narrate.engines import get_engine
+from narrate.errors import InputError
+from narrate.model import NARRATOR, UNKNOWN, Line, Segment, Voice
+from narrate.state import ClipCache
+from narrate.synthesis.local import SynthProgress, default_jobs, synthesize
 
 # espeak's numbered variants: the male and female timbres m1-m8 and f1-f5. The other ninety (named ones such as
 # +Alex, +whisper, +klatt) are heard with all_variants.
@@ -101,7 +107,7 @@ def write_auditions(out_dir: str | Path, auditions: Sequence[Audition], fmt: str
     out = Path(out_dir)
     paths = [out / f"{_file_name(a.label)}.{fmt}" for a in auditions]
     with ThreadPoolExecutor(jobs or default_jobs()) as pool:  # each encode is an ffmpeg process
-        list(pool.map(lambda clip, path, a: export.encode(clip.path, path, fmt, metadata={"title": a.label}),
+        list(pool.map(lambda clip, path, a: containers.encode(clip.path, path, fmt, metadata={"title": a.label}),
                       clips, paths, auditions))
     return paths
 

@@ -11,8 +11,8 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Iterable
 
-from . import ffmpeg
-from .errors import AudioError
+from narrate import ffmpeg
+from narrate.errors import AudioError
 
 # framelog=verbose keeps the filter's ten-lines-a-second meter out of ffmpeg's (info-level) log.
 EBUR128 = "ebur128=peak=true:framelog=verbose"

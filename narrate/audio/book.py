@@ -1,0 +1,77 @@
+"""Clips -> the files of one book: chapter files, the .m4b, subtitles; encoding only what changed.
+
+The audio stage's one entry point for a build. Each part (a chapter, or the credits) is laid out as clips and
+pauses (layout.py), cut into units that are mastered and encoded once and kept by fingerprint (encoding.py), and
+joined into the chapter files and the book (containers.py); cue times come from the same layout
+(subtitles.py). Every voice is first brought to one level (levels.py)."""
+from __future__ import annotations
+
+import itertools
+from collections.abc import Callable, Mapping, Sequence
+from dataclasses import dataclass
+from pathlib import Path
+
+from narrate.audio import containers, encoding, layout, levels, subtitles
+from narrate.casting.config import Output, Pauses
+from narrate.model import Book, Clip, Segment
+from narrate.state import masters_root
+
+
+@dataclass(frozen=True)
+class Part:
+    """One output file's worth of the book: a chapter, or the opening or closing credits."""
+
+    number: int  # the NN of its file name: the chapter number; 0 and last + 1 for the credits
+    title: str
+    segments: Sequence[Segment]  # the script segments read in it (the credits have none)
+    announcement: Clip  # spoken first: the chapter title, or the credits text
+
+
+@dataclass(frozen=True)
+class BookFiles:
+    """What write_book left, for the manifest."""
+
+    made: list[encoding.Made]  # per part: its units, length, fingerprint and files
+    book_file: Path | None  # the .m4b, when asked for
+    book_fingerprint: str | None
+    vtt: Path
+
+    @property
+    def files(self) -> list[Path]:
+        return [f for m in self.made for f in m.files] + ([self.book_file] if self.book_file else []) + [self.vtt]
+
+
+def write_book(out: Path, book: Book, parts: Sequence[Part], clips: Mapping[int, Clip], pauses: Pauses,
+               output: Output, formats: Sequence[str], previous: Mapping[str, str],
+               on_file: Callable[[Path, float], None], acx: bool = False, cover: containers.Cover | None = None,
+               jobs: int = 1) -> BookFiles:
+    """Writes the parts' files (and the .m4b and .vtt) into `out`. `clips` maps Segment.index to its clip;
+    `previous` is the fingerprints the last build's manifest recorded (encoding.previous_fingerprints), so
+    parts whose audio did not change are not encoded again. `on_file(path, seconds)` hears of each file."""
+    all_clips = [p.announcement for p in parts] + list(clips.values())
+    gains = levels.voice_gains(all_clips, jobs)  # the levels measured during synthesis are kept, not redone
+    finish = encoding.Finish(formats=tuple(formats), bitrate=output.bitrate, loudness=output.loudness,
+                             true_peak=output.true_peak, acx=acx, cover=cover, gains=tuple(gains.items()))
+    audio = [encoding.PartAudio(p.number, p.title, layout.chapter_plan(p.announcement, p.segments, clips, pauses),
+                                {"title": p.title, "album": book.title, "artist": book.author, "date": book.year,
+                                 "track": f"{n}/{len(parts)}", "genre": "Audiobook"})
+             for n, p in enumerate(parts, 1)]
+    last_number = len(book.chapters) + 1
+    book_file = out / f"{layout.file_safe(book.title)}.m4b" if "m4b" in formats else None
+    book_tags = containers.BookTags(title=book.title, author=book.author, year=book.year, cover=cover)
+    made = encoding.plan_parts(audio, finish, masters_root())
+    book_print = encoding.book_fingerprint([m.fingerprint for m in made], book_tags)
+
+    def write_m4b() -> None:
+        marks = encoding.write_book(made, audio, book_file, book_tags)
+        on_file(book_file, marks[-1].end)
+
+    book_current = book_file is None or (previous.get(book_file.name) == book_print and book_file.is_file())
+    encoding.make_parts(made, finish, out,
+                        lambda part, fmt: layout.chapter_file_name(part.number, last_number, part.title, fmt),
+                        previous, jobs, on_file, None if book_current else write_m4b)
+    starts = itertools.accumulate((m.seconds for m in made[:-1]), initial=0.0)
+    vtt = out / f"{layout.file_safe(book.title)}.vtt"
+    subtitles.write_vtt(vtt, [cue for m, start in zip(made, starts)
+                              for cue in subtitles.cues_from_plan(m.part.plan, start)])
+    return BookFiles(made, book_file, book_print if book_file else None, vtt)
