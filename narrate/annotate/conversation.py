@@ -38,7 +38,7 @@ class Utterance:
 
 
 @dataclass
-class Paragraph:
+class ParagraphContext:
     """One paragraph's segments, and who its narration names and is about."""
 
     key: tuple[int, int]
@@ -95,14 +95,14 @@ class Conversation:
         return None
 
 
-def group_paragraphs(segments: Sequence[Segment]) -> list[Paragraph]:
-    paragraphs: list[Paragraph] = []
+def group_paragraphs(segments: Sequence[Segment]) -> list[ParagraphContext]:
+    paragraphs: list[ParagraphContext] = []
     for pos, seg in enumerate(segments):
         if seg.kind == "skipped" or seg.paragraph < 0:
             continue
         key = (seg.chapter, seg.paragraph)
         if not paragraphs or paragraphs[-1].key != key:
-            paragraphs.append(Paragraph(key, []))
+            paragraphs.append(ParagraphContext(key, []))
         paragraphs[-1].positions.append(pos)
         if seg.kind == "narration":
             paragraphs[-1].words += len(seg.text.split())

@@ -85,7 +85,7 @@ MENTION_MAX_WORDS = 4
 
 
 @dataclass(frozen=True)
-class Paragraph:
+class ParagraphSpan:
     """A paragraph of the source and the markup inside it (never spoken, never a quote mark)."""
 
     start: int
@@ -116,7 +116,7 @@ class View:
     offsets: Sequence[int]
 
 
-def visible(source: str, paragraph: Paragraph) -> View:
+def visible(source: str, paragraph: ParagraphSpan) -> View:
     """The paragraph as it reads: its text without the markup ranges."""
     if not paragraph.markup:
         return View(source[paragraph.start : paragraph.end], range(paragraph.start, paragraph.end))
@@ -358,7 +358,7 @@ def _next_dash_insert(text: str, cursor: int) -> tuple[int, int] | None:
 
 
 def find_dialogue(
-    source: str, run: Sequence[Paragraph], style: QuoteStyle, path: str, utterance_ids: Iterator[int]
+    source: str, run: Sequence[ParagraphSpan], style: QuoteStyle, path: str, utterance_ids: Iterator[int]
 ) -> tuple[list[list[Dialogue]], list[str]]:
     """The dialogue of each paragraph in `run` and the warnings met on the way.
 

@@ -15,7 +15,7 @@ from narrate.annotate.quotes import (
     DASHES,
     QUOTE_GLYPHS,
     Dialogue,
-    Paragraph,
+    ParagraphSpan,
     QuoteStyle,
     View,
     detect_style,
@@ -33,7 +33,7 @@ def quote_style(book: Book) -> QuoteStyle:
     """The quote style of the book's dialogue, judged over all its paragraphs."""
     return detect_style(
         [
-            visible(book.source, Paragraph(block.start, block.end, block.markup)).text
+            visible(book.source, ParagraphSpan(block.start, block.end, block.markup)).text
             for chapter in book.chapters
             for block in chapter.blocks
             if block.kind == "paragraph"
@@ -77,7 +77,7 @@ def _run_segments(
     utterance_ids: Iterator[int],
 ) -> tuple[list[Segment], list[str]]:
     """Segments of consecutive paragraphs (a speech may run on from one to the next)."""
-    paragraphs = [Paragraph(block.start, block.end, block.markup) for block in blocks]
+    paragraphs = [ParagraphSpan(block.start, block.end, block.markup) for block in blocks]
     dialogue, warnings = find_dialogue(book.source, paragraphs, style, book.path, utterance_ids)
     segments = []
     for paragraph, pieces in zip(paragraphs, dialogue):
@@ -87,7 +87,7 @@ def _run_segments(
 
 
 def _paragraph_segments(
-    source: str, chapter: int, number: int, paragraph: Paragraph, dialogue: list[Dialogue]
+    source: str, chapter: int, number: int, paragraph: ParagraphSpan, dialogue: list[Dialogue]
 ) -> list[Segment]:
     """Narration and dialogue, alternating, in the order they come."""
 

@@ -41,7 +41,7 @@ from narrate.annotate.conversation import (
     NARRATOR_ID,
     UNKNOWN_ID,
     Conversation,
-    Paragraph,
+    ParagraphContext,
     Utterance,
     follows,
     group_paragraphs,
@@ -259,7 +259,7 @@ class _Attributor:
         question = self.segments[asked.positions[-1]].text.rstrip(" \"'”’")
         return question.endswith("?") and NAME_QUESTION.search(question[:-1]) is not None
 
-    def _pick(self, candidates: tuple[int, ...], position: int | None = None, paragraph: Paragraph | None = None) -> int | None:
+    def _pick(self, candidates: tuple[int, ...], position: int | None = None, paragraph: ParagraphContext | None = None) -> int | None:
         """One character for a name: the only one, or the latest named of those it may denote."""
         if len(candidates) <= 1:
             return candidates[0] if candidates else None
@@ -270,7 +270,7 @@ class _Attributor:
 
     # ---- one paragraph
 
-    def _attribute_paragraph(self, paragraph: Paragraph, utterances: list[Utterance]) -> None:
+    def _attribute_paragraph(self, paragraph: ParagraphContext, utterances: list[Utterance]) -> None:
         for utterance in utterances:
             finding = self._tag(utterance)
             named_by_tag = finding is not None and (finding.ref.kind == "name" or finding.ref.word == "i")
@@ -295,7 +295,7 @@ class _Attributor:
         trailing = self._narration_after_last_quote(paragraph)
         self.conversation.narration(trailing, self._last_subject(paragraph) if trailing else None)
 
-    def _acts_first(self, paragraph: Paragraph, utterance: Utterance, tagged: Utterance) -> bool:
+    def _acts_first(self, paragraph: ParagraphContext, utterance: Utterance, tagged: Utterance) -> bool:
         """A sentence about someone comes before the quote in its paragraph, and the paragraph's tagged quote only
         after it ("He sprang to his feet. "Yes--tomorrow." ... whereupon Mrs. Griffin spoke. "Well, ..."): the
         beat is the better evidence."""
@@ -342,7 +342,7 @@ class _Attributor:
         here, there = self.segments[pos], self.segments[other]
         return other if (here.chapter, here.paragraph) == (there.chapter, there.paragraph) else None
 
-    def _action(self, paragraph: Paragraph, utterance: Utterance) -> Finding | None:
+    def _action(self, paragraph: ParagraphContext, utterance: Utterance) -> Finding | None:
         """The subject of the paragraph's sentence nearest before the quote (else the first after it)."""
         before = [ref for ref in paragraph.subjects if ref.position < utterance.start]
         after = [ref for ref in paragraph.subjects if ref.position > utterance.start]
@@ -352,7 +352,7 @@ class _Attributor:
             return Finding(after[0], "action", "action")
         return None
 
-    def _settle(self, utterance: Utterance, finding: Finding, paragraph: Paragraph) -> None:
+    def _settle(self, utterance: Utterance, finding: Finding, paragraph: ParagraphContext) -> None:
         if finding.addressee is not None and (addressee := self._pick(finding.addressee.candidates)) is not None:
             utterance.excluded.add(addressee)
             utterance.addressees.insert(0, addressee)
@@ -373,7 +373,7 @@ class _Attributor:
 
     # ---- references to characters
 
-    def _resolve(self, ref: Ref, utterance: Utterance | None, paragraph: Paragraph | None) -> tuple[int | None, str]:
+    def _resolve(self, ref: Ref, utterance: Utterance | None, paragraph: ParagraphContext | None) -> tuple[int | None, str]:
         if ref.kind == "name":
             return self._pick(ref.mention.candidates, ref.position, paragraph), ""
         if ref.kind == "pronoun":
@@ -382,13 +382,13 @@ class _Attributor:
             return self._resolve_phrase(ref, utterance, paragraph), ""
         return None, ""
 
-    def _recent(self, position: int | None, paragraph: Paragraph | None, limit: int = HISTORY_LOOKBACK):
+    def _recent(self, position: int | None, paragraph: ParagraphContext | None, limit: int = HISTORY_LOOKBACK):
         """(character, is subject) from the latest named backwards: this paragraph before `position`, then
         the text before it."""
         yield from self._in_paragraph(position, paragraph)
         yield from reversed(self.history[-limit:])
 
-    def _in_paragraph(self, position: int | None, paragraph: Paragraph | None) -> list[tuple[int, bool]]:
+    def _in_paragraph(self, position: int | None, paragraph: ParagraphContext | None) -> list[tuple[int, bool]]:
         """(character, is subject) named in the paragraph before `position`, the latest first."""
         if paragraph is None or position is None:
             return []
@@ -403,7 +403,7 @@ class _Attributor:
         local += [(u.start, u.speaker, True) for u in spoken if u.start < position and is_known(u.speaker)]
         return [(cid, subject) for _, cid, subject in sorted(local, key=lambda e: e[0], reverse=True) if cid is not None]
 
-    def _antecedent(self, gender: str, excluded: set[int], position: int | None, paragraph: Paragraph | None) -> int | None:
+    def _antecedent(self, gender: str, excluded: set[int], position: int | None, paragraph: ParagraphContext | None) -> int | None:
         """The latest character of that gender, where in the pronoun's own paragraph (and, for a tag, in a
         paragraph of narration just before it) a sentence's subject or a speaker comes before a mere mention
         ("She noticed ... Millie ... 'Sir?' she said" is not Millie; "He turned to Tom's face. / 'No,' he
@@ -434,7 +434,7 @@ class _Attributor:
             return mentioned
         return undecided[0] if undecided else None
 
-    def _resolve_pronoun(self, ref: Ref, utterance: Utterance | None, paragraph: Paragraph | None) -> tuple[int | None, str]:
+    def _resolve_pronoun(self, ref: Ref, utterance: Utterance | None, paragraph: ParagraphContext | None) -> tuple[int | None, str]:
         gender = SUBJECT_PRONOUNS.get(ref.word)
         if gender == "narrator":
             return NARRATOR_ID, ""
@@ -456,7 +456,7 @@ class _Attributor:
             return cid, f"fallback:pronoun:{ref.word}->{self.index.name(cid)}"
         return None, ""
 
-    def _answering(self, utterance: Utterance, paragraph: Paragraph | None, cid: int, gender: str) -> int | None:
+    def _answering(self, utterance: Utterance, paragraph: ParagraphContext | None, cid: int, gender: str) -> int | None:
         """"he answered" opening a new turn: when the latest man is the one who just spoke, the narration
         since has not been about him, and nothing in this paragraph names anyone before the quote, the "he" is
         the other man in the conversation."""
@@ -478,7 +478,7 @@ class _Attributor:
             return None
         return partner
 
-    def _resolve_phrase(self, ref: Ref, utterance: Utterance | None, paragraph: Paragraph) -> int:
+    def _resolve_phrase(self, ref: Ref, utterance: Utterance | None, paragraph: ParagraphContext) -> int:
         """A described speaker: a relative or titled character when the text has one ("her mother" ->
         Mrs. Bennet, "the doctor" -> Dr. Archie), a named character the description points back to,
         else a character named by the description."""
@@ -508,7 +508,7 @@ class _Attributor:
         return cid
 
     def _described_one(
-        self, key: str, gender: str | None, utterance: Utterance | None, paragraph: Paragraph | None, position: int
+        self, key: str, gender: str | None, utterance: Utterance | None, paragraph: ParagraphContext | None, position: int
     ) -> int | None:
         """The named character a definite description ("the boy", "his step-son") points back to: the
         one it was linked to before while still in the scene; else, in a conversation, the one whose
@@ -560,13 +560,13 @@ class _Attributor:
         return None
 
     def _possessors_companion(
-        self, possessive: str, excluded: set[int], paragraph: Paragraph | None, position: int
+        self, possessive: str, excluded: set[int], paragraph: ParagraphContext | None, position: int
     ) -> int | None:
         """"said her cousin" (a description that gives no gender): the one on stage who is not "her"."""
         owner = self._antecedent(POSSESSOR_GENDER[possessive], set(), position, paragraph)
         return None if owner is None else self._on_stage(excluded | {owner})
 
-    def _described_in_narration(self, noun: str, paragraph: Paragraph, position: int) -> bool:
+    def _described_in_narration(self, noun: str, paragraph: ParagraphContext, position: int) -> bool:
         """The narration just before (this paragraph and the ones before it) already calls someone by this
         noun ("The old woman who sold tickets was waiting"): a tag's "the old woman" is that newcomer."""
         k = self.paragraph_order[paragraph.key]
@@ -588,7 +588,7 @@ class _Attributor:
                 return cid
         return None
 
-    def _relative(self, possessive: str, kin: str, utterance: Utterance | None, paragraph: Paragraph, position: int) -> int | None:
+    def _relative(self, possessive: str, kin: str, utterance: Utterance | None, paragraph: ParagraphContext, position: int) -> int | None:
         """"his wife", "her mother": the character with the possessor's surname and the title that goes
         with it (Mrs. for a wife or a mother), else the latest named character with that title."""
         title = KIN_TITLES[kin]
@@ -688,7 +688,7 @@ class _Attributor:
             self.stats.is_place(f) or self.stats.is_thing(f) for f in cluster.forms
         )
 
-    def _reported_speech(self, paragraph: Paragraph) -> int | None:
+    def _reported_speech(self, paragraph: ParagraphContext) -> int | None:
         """Who a short paragraph of narration reports as speaking ("Lucy mumbled that those seemed very odd
         people."): a turn of the conversation, so the next quote is the other one's."""
         if paragraph.words > REPORTED_TURN_WORDS:
@@ -702,14 +702,14 @@ class _Attributor:
                     return cid if is_known(cid) and cid >= 0 else None
         return None
 
-    def _last_subject(self, paragraph: Paragraph) -> int | None:
+    def _last_subject(self, paragraph: ParagraphContext) -> int | None:
         """The character the paragraph's last sentence is about (its subject), if it names one."""
         if not paragraph.subjects:
             return None
         ref = paragraph.subjects[-1]
         return self._resolve(ref, None, paragraph)[0]
 
-    def _narration_after_last_quote(self, paragraph: Paragraph) -> int:
+    def _narration_after_last_quote(self, paragraph: ParagraphContext) -> int:
         words = 0
         for pos in reversed(paragraph.positions):
             if self.segments[pos].kind != "narration":
@@ -717,7 +717,7 @@ class _Attributor:
             words += sum(t.is_word for t in self.tokens.get(pos, []))
         return words
 
-    def _remember(self, paragraph: Paragraph, utterances: list[Utterance]) -> None:
+    def _remember(self, paragraph: ParagraphContext, utterances: list[Utterance]) -> None:
         """Add the paragraph's names, sentence subjects and speakers to the history, in text order."""
         start = self.remembering_from = len(self.history)
         subjects = {ref.position: ref for ref in paragraph.subjects}
