@@ -11,6 +11,7 @@ import tempfile
 import time
 import traceback
 from contextlib import contextmanager
+from dataclasses import dataclass
 from pathlib import Path
 
 import click
@@ -29,17 +30,25 @@ def console(stderr: bool = False):
     return Console(stderr=stderr)
 
 
-class Settings:
-    quiet = False
-    debug = False
+@dataclass
+class RunOptions:
+    """How this command line wants to be answered; one per run, carried by click's context (ctx.obj)."""
+
+    quiet: bool = False  # errors only
+    debug: bool = False  # a traceback when something fails
 
 
-def _set_quiet(_ctx, _param, value):
-    Settings.quiet = Settings.quiet or value
+def run_options(ctx: click.Context | None = None) -> RunOptions:
+    """This run's options: main() gives them to click; a command invoked another way (tests) gets its own."""
+    return (ctx or click.get_current_context()).find_root().ensure_object(RunOptions)
 
 
-def _set_debug(_ctx, _param, value):
-    Settings.debug = Settings.debug or value
+def _set_quiet(ctx, _param, value):
+    run_options(ctx).quiet |= value  # given to the group or to the command: either counts
+
+
+def _set_debug(ctx, _param, value):
+    run_options(ctx).debug |= value
 
 
 def common_options(command):
@@ -58,7 +67,7 @@ def cli():
 
 
 def warn(messages):
-    if not Settings.quiet:
+    if not run_options().quiet:
         for message in messages:
             click.echo(click.style("warning: ", fg="yellow") + message, err=True)
 
@@ -94,7 +103,7 @@ def synthesis_pool(scheduler: str | None, cache_dir: Path | None):
 
     from narrate.synthesis.cluster import cluster_pool
 
-    if not Settings.debug:  # Dask logs its own retries (a lost worker, a slow scheduler); we report outcomes
+    if not run_options().debug:  # Dask logs its own retries (a lost worker, a slow scheduler); we report outcomes
         logging.getLogger("distributed").setLevel(logging.ERROR)
     with cluster_pool(scheduler) as pool:
         yield pool
@@ -125,7 +134,7 @@ class _LinesOnly:
 
 
 def progress_bar():
-    if Settings.quiet or not sys.stderr.isatty():
+    if run_options().quiet or not sys.stderr.isatty():
         return _LinesOnly()
     from rich.progress import (
         BarColumn,
@@ -136,7 +145,7 @@ def progress_bar():
     )
 
     return Progress(TextColumn("{task.description}"), BarColumn(), MofNCompleteColumn(), TimeRemainingColumn(),
-                    console=console(stderr=True), disable=Settings.quiet, transient=True)
+                    console=console(stderr=True), disable=run_options().quiet, transient=True)
 
 
 def build_event_renderer(bar, task, prefix: str = ""):
@@ -144,13 +153,15 @@ def build_event_renderer(bar, task, prefix: str = ""):
     from narrate import pipeline
     from narrate.synthesis.local import SynthProgress
 
+    quiet = run_options().quiet  # read here: events also come from the encoding threads, outside click's context
+
     def on_event(event):
         if isinstance(event, pipeline.Stage):
             bar.update(task, description=prefix + event.name)
         elif isinstance(event, SynthProgress):
             bar.update(task, total=event.total, completed=event.done,
                        description=f"{prefix}synthesizing ({event.cached} cached)")
-        elif isinstance(event, pipeline.ChapterWritten) and not Settings.quiet:
+        elif isinstance(event, pipeline.ChapterWritten) and not quiet:
             bar.console.print(f"wrote {event.path} ({event.duration:.1f} s)", highlight=False, markup=False)
 
     return on_event
@@ -182,7 +193,7 @@ def build(story, outdir, voices, jobs, scheduler, cache_dir, chapters, speed, sc
                            include_front_matter, jobs)
     current = current_build(outdir, request.inputs)
     if current is not None:
-        if not Settings.quiet:
+        if not run_options().quiet:
             click.echo(_current_summary(current, outdir, time.monotonic() - started))
         return
     with synthesis_pool(scheduler, cache_dir) as pool, progress_bar() as bar:
@@ -191,7 +202,7 @@ def build(story, outdir, voices, jobs, scheduler, cache_dir, chapters, speed, sc
         task = bar.add_task("reading", total=None)
         report = pipeline.build(request, build_event_renderer(bar, task), pool=pool)
     warn(report.warnings)
-    if not Settings.quiet:
+    if not run_options().quiet:
         click.echo(f"{report.parts} parts ({report.parts_encoded} encoded, the rest current), "
                    f"{report.segments} segments, "
                    f"{len(report.speakers)} speakers ({', '.join(report.speakers)}), "
@@ -256,7 +267,7 @@ def _book_table(outcomes) -> None:
                           f"{r.cached_clips}/{r.clips}", f"{r.wall_seconds:.1f}")
         else:
             table.add_row(str(o.story), "[red]failed[/red]", "", "", "", "")
-    if not Settings.quiet:
+    if not run_options().quiet:
         console(stderr=False).print(table)
     for o in outcomes:
         if not o.ok:
@@ -331,7 +342,7 @@ def cast(story, voices, write, engine):
     if write:
         target = Path(voices) if voices else Path(story).resolve().parent / "voices.yaml"
         added = write_voices(target, script, config if target.is_file() else None, casting)
-        if not Settings.quiet:
+        if not run_options().quiet:
             click.echo(f"{target}: {'added ' + ', '.join(added) if added else 'already casts everyone'}", err=True)
 
 
@@ -409,7 +420,7 @@ def preview(story_or_text, voices, chapters, lines, find, speaker, voice_id, cha
         passage = previews.preview_text(story_or_text, target, voices, voice_id, character)
     if out is None and previews.play(passage.path):
         return
-    if out is None and not Settings.quiet:
+    if out is None and not run_options().quiet:
         click.echo("no audio player could play it here (ffplay, paplay, aplay, afplay); wrote the file instead",
                    err=True)
     click.echo(f"{passage.path} ({len(passage.segments)} segments, {passage.seconds:.1f} s)")
@@ -463,7 +474,7 @@ def check(outdir, acx, voices):
     if failed:
         raise CheckFailed(f"{len(failed)} of {len(reports)} file(s) miss the {targets.name} targets: "
                           f"{', '.join(failed)}")
-    if not Settings.quiet:
+    if not run_options().quiet:
         out.print(f"all {len(reports)} file(s) meet the {targets.name} targets", highlight=False)
 
 
@@ -491,18 +502,18 @@ def cache_clear_command():
     from narrate.state import clear_cache
 
     removed = clear_cache()
-    if not Settings.quiet:
+    if not run_options().quiet:
         click.echo(f"removed {removed} clips")
 
 
 def main(argv=None):
     """Entry point: the one place that turns errors into exit codes."""
     args = sys.argv[1:] if argv is None else list(argv)
-    Settings.quiet = Settings.debug = False  # set again by this command line's options
+    options = RunOptions()
     try:
-        cli.main(args=args, prog_name="narrate", standalone_mode=False)
+        cli.main(args=args, prog_name="narrate", standalone_mode=False, obj=options)
     except NarrateError as err:
-        if Settings.debug:
+        if options.debug:
             traceback.print_exc()
         click.echo(click.style("error: ", fg="red") + str(err), err=True)
         sys.exit(err.exit_code)
@@ -518,7 +529,7 @@ def main(argv=None):
     except BrokenPipeError:
         sys.exit(0)  # e.g. `narrate script ... | head`
     except Exception as err:  # a bug, not a user error: say so briefly unless asked for the traceback
-        if Settings.debug or "--debug" in args:
+        if options.debug or "--debug" in args:
             traceback.print_exc()
         else:
             click.echo(click.style("internal error: ", fg="red") + f"{type(err).__name__}: {err} "

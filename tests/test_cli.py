@@ -5,13 +5,11 @@ import re
 import pytest
 
 from narrate import __version__
-from narrate.cli import Settings, main
+from narrate.cli import main
 
 
 @pytest.fixture(autouse=True)
 def fresh_settings(monkeypatch, tmp_path):
-    monkeypatch.setattr(Settings, "quiet", False)
-    monkeypatch.setattr(Settings, "debug", False)
     monkeypatch.setenv("NARRATE_CACHE_DIR", str(tmp_path / "cache"))
 
 
@@ -172,3 +170,12 @@ def test_missing_engine_names_its_install_command(capsys, tmp_path, monkeypatch)
     voices = story(tmp_path, "narrator: {engine: hibari, voice: heart}\n", "voices.yaml")
     code, _, err = run(capsys, "build", story(tmp_path, SHORT), "--voices", voices, "-o", tmp_path / "out")
     assert code == 3 and "pip install 'narrate[hibari]'" in err
+
+
+def test_options_of_one_run_do_not_reach_the_next(capsys, tmp_path):
+    """-q and --debug belong to one command line (click's context), not to the process."""
+    path = story(tmp_path, "“Hello,” said Wren.\n")
+    code, _, err = run(capsys, "script", path, "--voices", tmp_path / "missing.yaml", "-q", "--debug")
+    assert code == 2 and "Traceback" in err
+    code, _, err = run(capsys, "script", path, "--voices", tmp_path / "missing.yaml")
+    assert code == 2 and "Traceback" not in err and err.startswith("error: ")
