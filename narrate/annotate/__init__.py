@@ -1,5 +1,11 @@
-"""Book → Script: find the dialogue (quotes.py), cut the book into segments (segments.py), say who speaks
-(speakers.py)."""
+"""Annotate: Book -> Script, every character of the source in exactly one segment, each quote with its speaker.
+
+In: a Book (ingest/) and the cast voices.yaml names (CastEntry: names, aliases, gender). Out: a Script of
+narration, dialogue and skipped segments, its characters and warnings. quotes.py finds the dialogue, segments.py
+cuts the book, speakers.py says who speaks; kept.py keeps results in the cache, overrides.py applies manual fixes,
+scriptio.py reads and writes the script as JSON, YAML or text. Imports no engine, synthesis or audio module.
+
+Entry point: `annotate(book, cast, ...)`."""
 from __future__ import annotations
 
 from collections.abc import Sequence
