@@ -132,6 +132,14 @@ def test_characters_the_story_never_names_are_warnings_with_the_line(tmp_path):
     assert warnings[1].startswith(f"{path}:5: characters.Petrra:") and "Did you mean Petra?" in warnings[1]
 
 
+def test_an_unnamed_entry_is_never_offered_as_its_own_correction(tmp_path):
+    path = write(tmp_path / "voices.yaml", "characters:\n  Mara: {voice: en+f1}\n")
+    config = load_config(path)
+    script = script_of(["Ada"], (Character("Ada"), Character("Mara")), source="Ada waved.")
+    [warning] = unused_characters(script, config)
+    assert "characters.Mara: not found" in warning and "Did you mean" not in warning
+
+
 def test_write_creates_a_file_that_casts_the_same_voices_and_a_second_write_changes_nothing(tmp_path):
     story = write(tmp_path / "quay.txt", STORY)
     config, script = pipeline.load(story)

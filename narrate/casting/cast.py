@@ -224,7 +224,8 @@ def unused_characters(script: Script, config: Config) -> list[str]:
         names = [name, *spec.aliases]
         if name in speakers or any(_mentions(script.book.source, n) for n in names):
             continue
-        close = difflib.get_close_matches(name, found_names, n=1)
+        others = [n for n in found_names if n != name]  # the entry itself is among the characters: never "did you mean" it
+        close = difflib.get_close_matches(name, others, n=1)
         hint = f" Did you mean {close[0]}?" if close else ""
         warnings.append(f"{where(config, f'characters.{name}')}: characters.{name}: not found in "
                         f"{script.book.path}: the story never names {' or '.join(map(repr, names))}.{hint} "
