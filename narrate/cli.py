@@ -333,11 +333,13 @@ def cast(story, voices, write, engine):
         casting = preset_casting(casting, script.characters, engine)
     rows = cast_table(script, config, casting)
     warn(script.warnings)  # a voices.yaml character the story never names is among them
-    table = Table("speaker", "lines", "words", "gender", "voice", "pitch", "from", box=None)
+    table = Table("speaker", "lines", "words", "gender (from)", "voice", "pitch", "from", "also called", box=None)
     for row in rows:
         voice = row.voice_id if row.engine == "espeak" else f"{row.engine}:{row.voice_id}"
         pitch = str(row.pitch) if row.engine == "espeak" else f"{row.semitones:+g} st, x{row.tempo:g}"
-        table.add_row(row.speaker, str(row.lines), str(row.words), row.gender or "?", voice, pitch, row.source)
+        gender = f"{row.gender} ({row.gender_source})" if row.gender and row.gender_source else row.gender or "?"
+        table.add_row(row.speaker, str(row.lines), str(row.words), gender, voice, pitch, row.source,
+                      ", ".join(row.aliases))
     console().print(table)
     if write:
         target = Path(voices) if voices else Path(story).resolve().parent / "voices.yaml"

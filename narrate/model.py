@@ -79,6 +79,7 @@ class Character:
     aliases: tuple[str, ...] = ()
     gender: Literal["male", "female", "neutral"] = "neutral"
     lines: int = 0
+    gender_source: str = ""  # where the gender came from: voices.yaml, text pronouns, title, name list, description
 
 
 @dataclass(frozen=True)

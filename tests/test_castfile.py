@@ -62,6 +62,19 @@ def script_of(speakers: list[str], characters: tuple[Character, ...] = (), sourc
     return Script(book=book, segments=tuple(segments), characters=characters)
 
 
+def test_table_shows_each_speakers_aliases_and_where_the_gender_came_from(tmp_path):
+    characters = (Character("Ada", ("Ada Quill", "Miss Quill"), "female", 2, "text pronouns"),
+                  Character("Bo", (), "male", 1, "title"), Character("Cy", (), "neutral", 1, ""))
+    script = script_of(["Ada", "Bo", "Ada", "Cy"], characters)
+    path = write(tmp_path / "voices.yaml", "characters:\n  Bo: {gender: female}\n")
+    config = load_config(path)
+    rows = {row.speaker: row for row in cast_table(script, config, build_casting(config, characters))}
+    assert (rows["Ada"].aliases, rows["Ada"].gender, rows["Ada"].gender_source) == (
+        ("Ada Quill", "Miss Quill"), "female", "text pronouns")
+    assert (rows["Bo"].gender, rows["Bo"].gender_source) == ("female", "voices.yaml")  # the file's word wins
+    assert (rows["Cy"].gender, rows["Cy"].gender_source) == ("neutral", "")
+
+
 def test_table_counts_lines_and_words_per_speaker_with_narrator_and_unknown_rows(tmp_path):
     config = load_config(None)
     characters = (Character("Ada", gender="female", lines=3), Character("Bo", gender="male", lines=1))

@@ -1,76 +1,80 @@
-"""Characters of a story: find proper-name mentions, group the forms of one name, infer gender.
+"""The characters of a story, built from the whole book before any quote is attributed.
 
-A *form* is a name as written, reduced to its title and name tokens ("Mr. Darcy" -> ("mr", ("Darcy",))).
-Forms are grouped into characters: a title + surname joins the one full name with that surname
-("Mr. Darcy" -> "Fitzwilliam Darcy"), a lone first name or surname joins the one character that has it.
-A lone token shared by several characters ("Bennet") stays ambiguous and is resolved where it is used.
-Names from the user's cast come first and decide the canonical name.
+Every name form the text uses ("Mr. Darcy" -> ("mr", ("Darcy",)), found by names.py) is grouped with the
+others that denote the same person:
 
-A capitalised word is a name by how the book uses it (WordStats): inside sentences more often than in lower
-case, speaking or acting. An ordinary English word ("Laughter", "Report", "Time": in the word list in lower
-case only) must also stand somewhere only a name goes — a speech tag, after a title, said to someone, beside
-a word that is only a name ("Gabriel Oak") — or act, or be capitalised inside sentences and never written in
-lower case. The word list is loaded on the first such word only.
+- a full name founds a character; a shorter or titled form joins the one full name it extends ("Darcy",
+  "Mr. Darcy" -> "Fitzwilliam Darcy") when their genders agree (a full name's gender is also its given
+  name's: the "she" that follows a lone "Ada" makes "Ada Quill" a woman);
+- a surname a family shares is told apart by title, gender and given name: "Mr. Quill" never joins "Mrs.
+  Quill" nor a woman's full name; "Miss Quill" is the eldest unmarried daughter, never a sister called "Miss
+  Ada"; a form several people may bear ("Quill", "Mr. Quill" beside two brothers) stays ambiguous and is
+  resolved where it is used;
+- a title goes with a surname ("Colonel Quill") and, for the titles that take one, a given name ("Lady Ada",
+  "Sir John", "Miss Ada"): "Colonel John" is not "John Quill";
+- a pet form joins the one given name it shortens ("Lizzy", "Eliza" -> "Elizabeth");
+- voices.yaml's entries come first and own the forms that extend their names ("Ada Quill" owns "Quill" and
+  "Miss Quill") unless another entry claims them; an entry named by a description ("her aunt") stands for
+  that description, as if the text had found it;
+- a name the text uses as a place ("at Longmere", never acting, never "he" or "she") or a thing is nobody.
+
+Gender comes from the voices.yaml entry, else the pronouns that refer to the name (gender.py), else its title,
+else the noun of its description; `gender_source` says which.
 """
 from __future__ import annotations
 
-import re
 from collections import Counter, defaultdict
 from collections.abc import Sequence
 from dataclasses import dataclass, field
 
-from narrate.annotate.speechverbs import (
-    FEMALE_TITLES,
-    MALE_TITLES,
-    NOT_NAMES,
-    PERSON_NOUNS,
-    SPEECH_NOUNS,
-    SPEECH_VERBS,
-    TITLES,
+from narrate.annotate.clauses import PLURAL_NOUNS, describe
+from narrate.annotate.givennames import name_gender
+from narrate.annotate.names import (  # noqa: F401  (WORD, Mention, WordStats, scan_names: imported from here too)
+    WORD,
+    Form,
+    Mention,
+    WordStats,
+    display,
+    is_description,
+    parse_name,
+    scan_names,
+    title_gender,
 )
-from narrate.annotate.wordlist import is_common_word
-from narrate.model import CastEntry
+from narrate.annotate.speechverbs import DETERMINERS, PERSON_NOUNS, SPEECH_NOUNS, TITLES
+from narrate.model import CastEntry, Character
 
-WORD = re.compile(r"[A-Za-z]+(?:['’][A-Za-z]+)*")
-# Prepositions a place follows and a person rarely does.
-PLACE_PREPOSITIONS = frozenset("in into across through".split())
-# Last words of a place's or a firm's name ("Gannet Rock", "Spruce Street", "Berg, Shriner Company").
-PLACE_WORDS = frozenset("""
-street road lane square park hall house court castle tower bridge river lake sea bay island rock hill mount
-mountain valley forest wood avenue abbey church inn station city town village harbour harbor point head cove
-company bank hotel college school club society railway railroad corporation
+# Where a character's gender came from, as `narrate cast` shows it.
+FROM_CAST, FROM_PRONOUNS, FROM_TITLE, FROM_NAMES, FROM_DESCRIPTION = (
+    "voices.yaml", "text pronouns", "title", "name list", "description")
+TITLE_VOTES = 5  # a "Mr." counts this many pronouns
+# The pronouns after one form must lean this far one way before its gender keeps it from a character (a "she"
+# after "Fitzwilliam" may be anyone's).
+FORM_MARGIN = 2
+# A name used as a place goes ("at Longmere") is a place when such uses outnumber the pronouns that seem to
+# refer to it this many times over (a "he" after a place's name is most often someone else's).
+PLACE_OVER_PRONOUNS = 2
+PARENT_TITLES = frozenset(("mrs", "lady"))
+# How often a full name's first name must stand alone before "Mrs. <surname>" is taken for someone else.
+FIRST_NAME_USES = 3
+# How often "Miss <first name>" must occur before "Miss <surname>" is taken for her elder sister.
+SISTER_FIRST_NAME_USES = 2
+TITLE_WORDS = {"dr": "doctor", "mr": "mister", "mrs": "missus", "rev": "reverend", "capt": "captain"}
+# Titles that go with a given name ("Lady Ada", "Sir John", "Miss Ada", "Uncle Tom"); the others go with a
+# surname only ("Colonel Quill", "Mr. Quill").
+GIVEN_NAME_TITLES = frozenset("""
+sir lady lord miss master uncle aunt dame don brother sister cousin prince princess king queen mother madame
+mademoiselle mlle signor signora senor senora
 """.split())
-# Lower-case nouns a capitalised word before them qualifies instead of naming anyone.
-MODIFIED_NOUNS = PERSON_NOUNS | SPEECH_NOUNS | PLACE_WORDS
-ABBREVIATED_TITLES = frozenset("mr mrs ms dr st rev mme mlle".split())
-SENTENCE_END = ".!?"
-# A common word ("Good", "Will") names a character once speech tags close with it this often.
-TAGGED_NAME_USES = 2
-# A common word is a name when it acts this often ("Buck Mulligan frowned", "Oak turned"; not "Laughter seized").
-ACTS_OF_A_NAME = 2
-# ... or when it is capitalised this often inside sentences, and never written in lower case.
-NAME_SPELLINGS = 2
-DESCRIBED_TAG_WORDS = 3  # lower-case words between a speech verb and the name that closes the tag
-# Words that give a name ("my name is Pell", "a man named Pell").
-NAMING = re.compile(r"\b(?:name is|name was|name's|named)\s+$", re.IGNORECASE)
-NAMING_REACH = 16  # characters before a word that NAMING looks at
-QUOTE_MARKS = "\"'“”‘’«»"
-# What follows a name said to someone (", Jo!") and the verb of a speech tag ("Pink said, …"; not "Report said that").
-VOCATIVE_ENDS = tuple(",;!?.—-")
-TAG_VERB_ENDS = ("", *",.;:!?\"“”'’—")
-
-Form = tuple[str, tuple[str, ...]]  # (lower-case title or "", name tokens)
-
-
-@dataclass(frozen=True)
-class Mention:
-    """A proper name in the text, with the characters it may denote (several when ambiguous)."""
-
-    start: int
-    end: int
-    form: Form
-    possessive: bool
-    candidates: tuple[int, ...]
+# Head words of descriptions that describe nobody ("the former", "a time", "her the"): never a speaker.
+NOBODY_HEADS = frozenset("""
+former latter same rest whole first last next time moment while day night morning evening way place thing
+matter end part case fact world pause silence
+""".split()) | (SPEECH_NOUNS - {"voice"})
+# A pet form is this much shorter than the given name, and its stem starts this near the name's start
+# ("Lizzy" -> "liz" in "Elizabeth").
+PET_SHORTER_BY = 2
+PET_STEM_REACH = 1
+PET_MIN_LETTERS = 3
 
 
 @dataclass
@@ -79,251 +83,10 @@ class _Cluster:
     cast_name: str | None = None
     cast_gender: str | None = None
     cast_forms: set = field(default_factory=set)
-    votes: Counter = field(default_factory=Counter)  # "male"/"female" -> weight
-
-
-def display(form: Form) -> str:
-    title, tokens = form
-    if not title:
-        return " ".join(tokens)
-    shown = title.capitalize() + ("." if title in ABBREVIATED_TITLES else "")
-    return " ".join((shown, *tokens))
-
-
-def parse_name(name: str) -> Form:
-    """"Mr. Darcy" -> ("mr", ("Darcy",)); "Clint Barton" -> ("", ("Clint", "Barton"))."""
-    tokens = WORD.findall(name)
-    if len(tokens) > 1 and tokens[0].lower() in TITLES:
-        return tokens[0].lower(), tuple(tokens[1:])
-    return "", tuple(tokens)
-
-
-def title_gender(title: str) -> str | None:
-    if title in MALE_TITLES:
-        return "male"
-    if title in FEMALE_TITLES:
-        return "female"
-    return None
-
-
-def _strip_possessive(word: str) -> tuple[str, bool]:
-    for suffix in ("'s", "’s"):
-        if word.endswith(suffix) and len(word) > 3:
-            return word[: -len(suffix)], True
-    return word, False
-
-
-def _sentence_initial(text: str, start: int) -> bool:
-    """True when the word at `start` opens a sentence (or the text): its capital says nothing."""
-    i = start - 1
-    while i >= 0 and (text[i].isspace() or text[i] in QUOTE_MARKS or text[i] in "_*—-("):
-        i -= 1
-    if i < 0:
-        return True
-    if text[i] in SENTENCE_END:
-        # "Mr. Darcy": the period of an abbreviated title does not end a sentence
-        word = WORD.findall(text[max(0, i - 5): i])
-        return not (word and word[-1].lower() in ABBREVIATED_TITLES)
-    return False
-
-
-def _name_run(text: str, words: list[re.Match], last: int) -> list[str]:
-    """The capitalised words of the name that ends at words[last] ("Big Medicine" of "Big Medicine said")."""
-    first = last
-    while first > 0 and words[first - 1].group()[0].isupper() and _adjacent(text, words[first - 1], words[first]):
-        first -= 1
-    return [_strip_possessive(w.group())[0] for w in words[first: last + 1]]
-
-
-def _where_a_name_goes(text: str, words: list[re.Match], k: int) -> bool:
-    """words[k] stands where only a name goes: closing a tag ("said Good."), after a title ("Mr. Temple"),
-    said to someone (", Huckleberry;"), given as a name ("my name is Pell")."""
-    word, before = words[k], words[k - 1] if k > 0 else None
-    if before is not None and before.group() in SPEECH_VERBS and _ends_tag(text, before, word):
-        return True
-    if before is not None and before.group().lower() in TITLES and _adjacent(text, before, word):
-        return True
-    naming = NAMING.search(text, max(0, word.start() - NAMING_REACH), word.start())
-    return _called(text, word) or _closes_described_tag(text, words, k) or naming is not None
-
-
-def _called(text: str, word: re.Match) -> bool:
-    """Said to someone, set off by commas ("Don't, Huckleberry; ..."): where only a name or a title goes."""
-    return text[word.start() - 2: word.start()] == ", " and text[word.end(): word.end() + 1] in VOCATIVE_ENDS
-
-
-def _closes_described_tag(text: str, words: list[re.Match], k: int) -> bool:
-    """The name closes a tag after a description ("replied the ferryman Talbot.")."""
-    if text[words[k].end(): words[k].end() + 1] not in VOCATIVE_ENDS:
-        return False
-    between = words[max(0, k - DESCRIBED_TAG_WORDS - 1): k]
-    verb = next((j for j in range(len(between) - 1, -1, -1) if between[j].group() in SPEECH_VERBS), None)
-    if verb is None or between[verb + 1:] == [] or any(not w.group().islower() for w in between[verb + 1:]):
-        return False
-    return not re.search(r"[^\w\s'’-]", text[between[verb].end(): words[k].start()])
-
-
-def _leads_tag(text: str, words: list[re.Match], subject: int) -> bool:
-    """`X said` next to a quote ("…” Slim stated", "Pink said, …"), not reporting ("Report said that …")."""
-    verb_end = words[subject + 1].end()
-    if text[verb_end: verb_end + 1] in TAG_VERB_ENDS:
-        return True
-    first = subject - len(_name_run(text, words, subject)) + 1
-    return text[: words[first].start()].rstrip()[-1:] in QUOTE_MARKS
-
-
-def _ends_tag(text: str, verb: re.Match, word: re.Match) -> bool:
-    """`said Good.` / `said Good, solemnly`: the word right after the verb closes the tag."""
-    after = text[word.end(): word.end() + 1]
-    return text[verb.end(): word.start()] == " " and (not after or after in ".,;:!?")
-
-
-class WordStats:
-    """How each word is used across the book: decides which capitalised words are names."""
-
-    def __init__(self, cast: Sequence[CastEntry] = ()) -> None:
-        self.cast_words = {w for entry in cast for name in (entry.name, *entry.aliases) for w in WORD.findall(name)}
-        self.lower: Counter = Counter()
-        self.capital_total: Counter = Counter()
-        self.capital_inside: Counter = Counter()  # capitalised, not at a sentence start
-        self.speech_subject: Counter = Counter()  # capitalised and followed by a speech verb
-        self.tag_subject: Counter = Counter()  # capitalised, after a speech verb, ending the tag ("said Good.")
-        self.acting_subject: Counter = Counter()  # capitalised and followed by a past-tense verb
-        self.after_the: Counter = Counter()  # capitalised right after "the": a boat, an inn ("the Kestrel")
-        self.after_place: Counter = Counter()  # right after "in", "over", "across": a place ("over Dublin bay")
-        self.italic: Counter = Counter()  # written in _italics_: a ship, a newspaper, a book ("the _Times_")
-        # capitalised where only a person's name goes: ending a tag, leading one, after a title ("Mr. Temple")
-        self.vouched: Counter = Counter()
-        self.acting_name: Counter = Counter()  # in the name of a past-tense verb's subject ("Buck Mulligan frowned")
-        self.modifier: Counter = Counter()  # before a lower-case noun: "a Welsh voice", "a Swede boy", "Dublin bay"
-        self.beside: defaultdict = defaultdict(set)  # capitalised words written right next to it ("Gabriel Oak")
-
-    def add(self, text: str) -> None:
-        words = list(WORD.finditer(text))
-        for i, match in enumerate(words):
-            word, possessive = _strip_possessive(match.group())
-            if word[0].islower():
-                self.lower[word.lower()] += 1
-                continue
-            self.capital_total[word] += 1
-            if i > 0 and words[i - 1].group().lower() == "the":
-                self.after_the[word] += 1
-            if i > 0 and words[i - 1].group().lower() in PLACE_PREPOSITIONS:
-                self.after_place[word] += 1
-            if match.start() > 0 and text[match.start() - 1] in "_*":
-                self.italic[word] += 1
-            if not _sentence_initial(text, match.start()):
-                self.capital_inside[word] += 1
-            if i > 0 and words[i - 1].group() in SPEECH_VERBS and _ends_tag(text, words[i - 1], match):
-                self.tag_subject[word] += 1
-            if _where_a_name_goes(text, words, i):
-                self.vouched[word] += 1
-            following = words[i + 1].group() if i + 1 < len(words) else ""
-            spaced = i + 1 < len(words) and not text[match.end(): words[i + 1].start()].strip()
-            if spaced and following[:1].isupper():
-                self.beside[word].add(_strip_possessive(following)[0])
-                self.beside[_strip_possessive(following)[0]].add(word)
-            if spaced and not possessive and following in MODIFIED_NOUNS:
-                self.modifier[word] += 1
-            if spaced and (following in SPEECH_VERBS or (possessive and following in SPEECH_NOUNS)):
-                self.speech_subject[word] += 1  # "Tom said", "Steve's voice"
-                if _leads_tag(text, words, i):
-                    self.vouched.update(_name_run(text, words, i))
-            elif following.endswith("ed") and following.islower() and not possessive and _adjacent(text, match, words[i + 1]):
-                self.acting_subject[word] += 1  # "Hester closed the book"
-                run = _name_run(text, words, i)
-                # a name of two words acting ("Parson Wick raised his hat") is a person's; one word must act twice
-                self.acting_name.update(run if len(run) == 1 else run * ACTS_OF_A_NAME)
-
-    def is_thing(self, form: tuple) -> bool:
-        """A name the text treats as a thing: written "the Kestrel" somewhere, never seen speaking or acting;
-        or written in italics, never seen speaking."""
-        word = form[1][0]
-        if not form[0] and self.italic[word] and not self.speech_subject[word]:
-            return True  # "The _Lusitania_ settled": a ship may act, it never speaks
-        acts = self.speech_subject[word] or self.acting_subject[word]
-        return not form[0] and len(form[1]) == 1 and self.after_the[word] > 0 and not acts
-
-    def is_place(self, form: tuple) -> bool:
-        """A name the text treats as a place: "in New York", "Gannet Rock", never seen speaking or acting."""
-        word = form[1][0]
-        acts = self.speech_subject[word] or self.acting_subject[word]
-        named_so = len(form[1]) > 1 and form[1][-1].lower() in PLACE_WORDS
-        return not form[0] and (self.after_place[word] > 0 or named_so) and not acts
-
-    def is_name(self, word: str) -> bool:
-        if word in self.cast_words:
-            return True
-        if len(word) < 2 or not word[0].isupper() or word.isupper():
-            return False
-        if word.lower() in NOT_NAMES and (self.tag_subject[word] < TAGGED_NAME_USES or word.lower() in TITLES):
-            return False  # "Good!" is no one, but "said Good." twice names a character
-        if self.modifier[word] and not (self.vouched[word] or self.speech_subject[word]):
-            return False  # "a Welsh voice", "over Dublin bay": an adjective or a place, nobody's name
-        named = self.capital_inside[word] + 2 * self.speech_subject[word] + self.acting_subject[word]
-        if named == 0 and self.capital_total[word] >= 2 and not self.lower[word.lower()]:
-            # only ever seen opening sentences, but more than once and never as a common word
-            named = 0 if word.endswith("ly") or "'" in word or "’" in word else 1
-        return named > 0 and self.lower[word.lower()] < named and not self._only_a_common_word(word)
-
-    def _written_as_a_name(self, word: str) -> bool:
-        """Capitalised inside sentences again and again, never in lower case, never "the Mall": a rare word
-        ("Clint", "Pell") the book uses as a name only."""
-        return self.capital_inside[word] >= NAME_SPELLINGS and not self.lower[word.lower()] and not self.after_the[word]
-
-    def _only_a_common_word(self, word: str) -> bool:
-        """An ordinary English word ("Laughter", "Report", "Time") never used where only a name goes: not
-        ending or leading a speech tag, not after a title, not beside a word that is only a name ("Gabriel Oak")."""
-        if self.vouched[word] or self.acting_name[word] >= ACTS_OF_A_NAME or self._written_as_a_name(word):
-            return False
-        if not is_common_word(word):
-            return False
-        return not any(
-            neighbour.lower() not in NOT_NAMES and not is_common_word(neighbour) for neighbour in self.beside[word]
-        )
-
-
-def scan_names(text: str, stats: WordStats, base: int = 0) -> list[tuple[int, int, Form, bool]]:
-    """Proper-name phrases in `text`: (start, end, form, possessive), offsets shifted by `base`."""
-    found = []
-    words = list(WORD.finditer(text))
-    i = 0
-    while i < len(words):
-        word = words[i].group()
-        title = ""
-        j = i
-        if word.lower() in TITLES and word[0].isupper() and i + 1 < len(words) and _adjacent(text, words[i], words[i + 1]):
-            title, j = word.lower(), i + 1
-        tokens: list[str] = []
-        possessive = False
-        end = 0
-        while j < len(words) and not possessive:
-            token, possessive = _strip_possessive(words[j].group())
-            if tokens and not _adjacent(text, words[j - 1], words[j]):
-                possessive = False
-                break
-            if not (token[0].isupper() and token.lower() not in NOT_NAMES if title else stats.is_name(token)):
-                possessive = False
-                break
-            tokens.append(token)
-            end = words[j].start() + len(token)
-            j += 1
-        if tokens and i > 0 and words[i - 1].group() == "the":
-            i = j  # "the Admiral Benbow", "the Old Man": a place or a description, not a name
-            continue
-        if tokens:
-            first = words[i].start()
-            found.append((base + first, base + end, (title, tuple(tokens)), possessive))
-            i = j
-        else:
-            i += 1
-    return found
-
-
-def _adjacent(text: str, left: re.Match, right: re.Match) -> bool:
-    """Two words belong to one name: only a space (or a title's period and a space) between them."""
-    gap = text[left.end(): right.start()]
-    return gap in (" ", "\n", ". ", ".\n") and (gap[0] != "." or left.group().lower() in ABBREVIATED_TITLES)
+    votes: Counter = field(default_factory=Counter)  # pronouns that refer to it: "male"/"female" -> weight
+    titles: Counter = field(default_factory=Counter)  # what its titles say
+    names: Counter = field(default_factory=Counter)  # what its given names say (givennames.py)
+    nouns: Counter = field(default_factory=Counter)  # what its description's noun says ("the old man")
 
 
 class CharacterIndex:
@@ -335,16 +98,26 @@ class CharacterIndex:
         self._by_label: dict[str, int] = {}
         self.described: set[int] = set()  # characters known only by a description ("the old man")
         self._token_clusters: dict[str, set[int]] = defaultdict(set)
+        self.stats: WordStats | None = None
+        self._votes: dict[Form, Counter] = {}
+        self._surnames: set[str] = set()
         for entry in cast:
             cid = self._new_cluster()
             self.clusters[cid].cast_name = entry.name
             self.clusters[cid].cast_gender = entry.gender
+            self._by_label[entry.name.lower()] = cid
+            if is_description(entry.name):  # "her aunt": the description the text will use, not a name
+                key, _, gender = describe(description_words(entry.name))
+                self._by_label[key] = cid
+                self.described.add(cid)
+                if gender:
+                    self.clusters[cid].nouns[gender] += 1
+                continue
             for name in (entry.name, *entry.aliases):
                 form = parse_name(name)
                 if form[1]:
                     self.clusters[cid].cast_forms.add(form)
                     self._assign(form, (cid,))
-            self._by_label[entry.name.lower()] = cid
 
     # ---- building
 
@@ -352,12 +125,15 @@ class CharacterIndex:
         self.clusters.append(_Cluster())
         return len(self.clusters) - 1
 
-    def build(self, forms: Counter, votes: dict[Form, Counter]) -> None:
-        """Group the forms found in the text (with how often each occurs) into characters."""
-        form_gender = {form: self._form_gender(form, votes.get(form, Counter())) for form in forms}
-        ordered = sorted(forms, key=lambda f: (len(f[1]) == 1 and not f[0], -len(f[1]), -forms[f]))
-        for form in ordered:
-            candidates = self._by_form.get(form) or self._related_clusters(form, form_gender[form], forms)
+    def build(self, forms: Counter, votes: dict[Form, Counter], stats: WordStats | None = None) -> None:
+        """Group the forms found in the text (with how often each occurs) into characters; `votes` are the
+        pronouns that refer to each form, `stats` how the book uses each word (to leave out places)."""
+        self.stats = stats
+        self._votes = votes
+        self._surnames = {f[1][-1] for f in forms if len(f[1]) > 1 or (f[0] and f[0] not in GIVEN_NAME_TITLES)}
+        people = [form for form in forms if form in self._by_form or not self._nobody(form)]
+        for form in sorted(people, key=lambda f: (len(f[1]) == 1 and not f[0], -len(f[1]), -forms[f], f)):
+            candidates = self._by_form.get(form) or self._related_clusters(form, self._form_gender(form), forms)
             if not candidates:
                 candidates = (self._new_cluster(),)
             self._assign(form, candidates)
@@ -366,10 +142,47 @@ class CharacterIndex:
                 cluster.forms[form] += forms[form]
                 cluster.votes.update(votes.get(form, Counter()))
                 if gender := title_gender(form[0]):
-                    cluster.votes[gender] += 5 * forms[form]
+                    cluster.titles[gender] += TITLE_VOTES * forms[form]
+                if gender := self._given_name_gender(form):
+                    cluster.names[gender] += forms[form]
+        self._join_pet_forms(forms)
 
-    def _form_gender(self, form: Form, votes: Counter) -> str | None:
-        return title_gender(form[0]) or _majority(votes)
+    def _nobody(self, form: Form) -> bool:
+        """A name the book uses as a place or a thing ("at Longmere", "the _Kestrel_"), never "he" or "she"."""
+        stats = self.stats
+        if stats is None or form[0]:
+            return False
+        referred = sum(self._votes.get(form, Counter()).values())  # "he" or "she" after it
+        if not referred and (stats.is_thing(form) or stats.is_place(form)):
+            return True
+        return stats.is_where(form) and stats.after_where[form[1][0]] > PLACE_OVER_PRONOUNS * referred
+
+    def _given_name_gender(self, form: Form) -> str | None:
+        """What the name list says of the form's given name: the first of a full name, one after a title that
+        takes a given name ("Lady Ada"), or a lone name nobody bears as a surname."""
+        title, tokens = form
+        if (title and title not in GIVEN_NAME_TITLES) or (len(tokens) == 1 and tokens[0] in self._surnames):
+            return None
+        return name_gender(tokens[0])
+
+    def _form_gender(self, form: Form) -> str | None:
+        """A form's gender: its title's, else its given name's, else its pronouns' when they agree clearly,
+        else (a full name) its given name's pronouns ("Ada" ... "she")."""
+        gender = title_gender(form[0]) or self._given_name_gender(form)
+        gender = gender or _majority(self._votes.get(form, Counter()), FORM_MARGIN)
+        if gender is None and not form[0] and len(form[1]) > 1:
+            gender = _majority(self._votes.get(("", form[1][:1]), Counter()), FORM_MARGIN)
+        return gender
+
+    def _cluster_gender(self, cid: int) -> str | None:
+        """A character's gender while it is built: also what its full names' given names say."""
+        if (gender := self.gender_of(cid)) is not None:
+            return gender
+        given = Counter()
+        for form in self.clusters[cid].forms:
+            if not form[0] and len(form[1]) > 1:
+                given.update(self._votes.get(("", form[1][:1]), Counter()))
+        return _majority(given)
 
     def _related_clusters(self, form: Form, gender: str | None, forms: Counter) -> tuple[int, ...]:
         """Clusters that this shorter or titled form can belong to (by shared name tokens)."""
@@ -378,18 +191,85 @@ class CharacterIndex:
         for cid in sorted(set.union(set(), *(self._token_clusters.get(t, set()) for t in tokens))):
             cluster = self.clusters[cid]
             known = set(cluster.forms) | cluster.cast_forms
-            joins = any(
-                (_extends(form, other) and not _parent_of(form, other, forms) and not _elder_sister(form, other, forms))
-                or (cluster.cast_name and _extends(other, form))
-                for other in known
-            )
-            if joins and _compatible(gender, self.gender_of(cid)):
+            joins = any(_joins(form, other, forms) or (cluster.cast_name and _extends(other, form)) for other in known)
+            if joins and _compatible(gender, self._cluster_gender(cid)):
                 related.append(cid)
+        if not related and not title and len(tokens) == 1 and gender is not None and gender != title_gender(title):
+            # a lone name whose few pronouns say otherwise than every character bearing it ("Fitzwilliam", "she")
+            return self._related_clusters(form, None, forms)
+        cast = [cid for cid in related if self.clusters[cid].cast_name]
+        related = cast or related  # voices.yaml's entries own the forms that extend their names
+        if len(related) > 1 and title == "miss" and tokens[-1] in self._surnames:
+            # "Miss Quill" is the eldest: not a sister the text calls "Miss Ada"
+            elder = [cid for cid in related if not self._younger_sister(cid, forms)]
+            return tuple(elder) if len(elder) == 1 else ()
         if len(related) > 1 and title:
-            # "Mr. Bennet" beside "Mrs. Bennet" and "Jane Bennet": only an exact title match is the same person
+            # "Mr. Quill" beside "Mrs. Quill" and "Ada Quill": an exact title match is the same person; else
+            # the one whose gender the text shows is the title's ("Mrs. Quill" beside "Ada Quill", whom "she"
+            # follows, and "John Quill", of no gender yet)
             same_title = [cid for cid in related if any(f[0] == title for f in self.clusters[cid].forms)]
-            return tuple(same_title[:1])
+            same_gender = [cid for cid in related if gender and self._cluster_gender(cid) == gender]
+            return tuple(same_title or (same_gender if len(same_gender) == 1 else ()))
         return tuple(related)
+
+    def _younger_sister(self, cid: int, forms: Counter) -> bool:
+        """The text calls her "Miss <given name>" ("Miss Ada" of "Ada Quill"): not the eldest."""
+        return any(forms.get(("miss", f[1][:1]), 0) for f in self.clusters[cid].forms if len(f[1]) > 1)
+
+    def _join_pet_forms(self, forms: Counter) -> None:
+        """A lone given name found on its own ("Lizzy", "Eliza") and the one character whose given name it
+        shortens ("Elizabeth Quill") are one, when their genders agree: the pet form joins the given name's
+        character, or the given name's joins the pet form's when voices.yaml names the pet form."""
+        surnames = {f[1][-1] for f in forms if len(f[1]) > 1 or (f[0] and f[0] not in GIVEN_NAME_TITLES)}
+        given: dict[str, set[int]] = defaultdict(set)
+        for cid, cluster in enumerate(self.clusters):
+            for title, tokens in cluster.forms:
+                if len(tokens) > 1 and not title:
+                    given[tokens[0]].add(cid)
+                elif len(tokens) == 1 and (not title or title in GIVEN_NAME_TITLES) and tokens[0] not in surnames:
+                    given[tokens[0]].add(cid)
+        for form in [f for f in forms if not f[0] and len(f[1]) == 1]:
+            pet = form[1][0]
+            if len(self._by_form.get(form, ())) != 1 or pet in surnames:
+                continue
+            own = self._by_form[form][0]
+            targets = {cid for name, cids in given.items() if is_pet_form(pet, name) for cid in cids} - {own}
+            if len(targets) != 1:
+                continue
+            target = targets.pop()
+            if not _compatible(self._cluster_gender(own), self._cluster_gender(target)):
+                continue
+            if self._only_given_name(own, pet, target) and not self.clusters[own].cast_name:
+                self._merge(own, target)
+            elif self.clusters[own].cast_name and not self.clusters[target].cast_name:
+                self._merge(target, own)
+
+    def _only_given_name(self, cid: int, given: str, target: int) -> bool:
+        """Every form of the character is this given name, alone, after a title that takes a given name, or
+        before a surname of `target` ("Lizzy", "Miss Lizzy", "Miss Lizzy Quill" for Elizabeth Quill)."""
+        surnames = {f[1][-1] for f in self.clusters[target].forms if len(f[1]) > 1 or f[0]}
+        for title, tokens in self.clusters[cid].forms:
+            if tokens[0] != given or (title and title not in GIVEN_NAME_TITLES):
+                return False
+            if len(tokens) > 1 and (len(tokens) > 2 or tokens[-1] not in surnames):
+                return False
+        return True
+
+    def _merge(self, source: int, target: int) -> None:
+        """Every form of `source` now denotes `target`; `source` is left empty."""
+        moved, into = self.clusters[source], self.clusters[target]
+        for form, candidates in self._by_form.items():
+            if source in candidates:
+                self._by_form[form] = tuple(dict.fromkeys(target if c == source else c for c in candidates))
+        for clusters in self._token_clusters.values():
+            if source in clusters:
+                clusters.discard(source)
+                clusters.add(target)
+        into.forms.update(moved.forms)
+        into.votes.update(moved.votes)
+        into.titles.update(moved.titles)
+        into.names.update(moved.names)
+        self.clusters[source] = _Cluster()
 
     def _assign(self, form: Form, candidates: tuple[int, ...]) -> None:
         self._by_form[form] = candidates
@@ -411,13 +291,35 @@ class CharacterIndex:
 
     def aliases(self, cid: int) -> tuple[str, ...]:
         main = self.name(cid)
+        if cid in self.described:
+            return ()
         return tuple(sorted({display(f) for f in self.clusters[cid].forms} - {main}))
 
     def gender_of(self, cid: int) -> str | None:
+        return self.gender_and_source(cid)[0]
+
+    def gender_source(self, cid: int) -> str:
+        """Where the character's gender came from: voices.yaml, the text's pronouns, a title, a description."""
+        return self.gender_and_source(cid)[1]
+
+    def gender_and_source(self, cid: int) -> tuple[str | None, str]:
         cluster = self.clusters[cid]
         if cluster.cast_gender in ("male", "female"):
-            return cluster.cast_gender
-        return _majority(cluster.votes)
+            return cluster.cast_gender, FROM_CAST
+        gender = _majority(cluster.votes + cluster.titles + cluster.names + cluster.nouns)
+        if gender is None:
+            return None, ""
+        sources = ((FROM_PRONOUNS, cluster.votes), (FROM_TITLE, cluster.titles), (FROM_NAMES, cluster.names),
+                   (FROM_DESCRIPTION, cluster.nouns))
+        for source, votes in sources:
+            if _majority(votes) == gender:
+                return gender, source
+        return gender, FROM_PRONOUNS
+
+    def character(self, cid: int, lines: int) -> Character:
+        """The character as the script lists it."""
+        gender, source = self.gender_and_source(cid)
+        return Character(self.name(cid), self.aliases(cid), gender or "neutral", lines, source)
 
     def learn_gender(self, cid: int, gender: str) -> None:
         """A pronoun just resolved to this character: what it says about the gender counts from now on."""
@@ -435,17 +337,42 @@ class CharacterIndex:
                 return candidates[0]
         return None
 
-    def label(self, key: str, shown: str, gender: str | None) -> int:
+    def label(self, key: str, shown: str, gender: str | None) -> int | None:
         """The character called by a description ("the old man"), created on first use and shown as
-        first written ("an old man")."""
-        if key not in self._by_label:
-            cid = self._new_cluster()
-            self.clusters[cid].forms[("", (shown,))] = 1
-            if gender:
-                self.clusters[cid].votes[gender] += 1
-            self._by_label[key] = cid
-            self.described.add(cid)
-        return self._by_label[key]
+        first written ("an old man"); the one titled character for "the general"; None for a description
+        of nobody ("the former", "a time", "the Longmere")."""
+        if key in self._by_label:
+            return self._by_label[key]
+        if self.is_junk_label(key):
+            return None
+        words = key.split()
+        if len(words) == 2 and words[0] == "the" and words[1] in TITLES:
+            titled = self.titled(words[1])
+            if len(titled) == 1:  # "the General" is General Quill
+                return titled[0]
+        cid = self._new_cluster()
+        self.clusters[cid].forms[("", (shown,))] = 1
+        if gender:
+            self.clusters[cid].nouns[gender] += 1
+        self._by_label[key] = cid
+        self.described.add(cid)
+        return cid
+
+    def is_junk_label(self, key: str) -> bool:
+        """A description that names nobody: "the former", "a time", "her the", "the one", or a determiner
+        before a word the book writes capitalised, a place or a party ("the Longmere")."""
+        words = key.split()
+        if not words:
+            return True
+        head = words[-1]
+        if head in NOBODY_HEADS or any(w in DETERMINERS for w in words[1:]):
+            return True
+        if head == "one" and len(words) > 1:
+            return True
+        stats = self.stats
+        if stats is None or len(words) < 2 or head in PERSON_NOUNS or head in TITLES:
+            return False
+        return stats.capital_total[head.capitalize()] > stats.lower[head]
 
     def labelled(self, key: str) -> int | None:
         """The character already called by this description, if any."""
@@ -463,19 +390,39 @@ class CharacterIndex:
         return [cid for cid, cluster in enumerate(self.clusters) if any(f[0] in titles for f in cluster.forms)]
 
 
-PARENT_TITLES = frozenset(("mrs",))
-# How often a full name's first name must stand alone before "Mr./Mrs. <surname>" is taken for someone else.
-FIRST_NAME_USES = 3
-# How often "Miss <first name>" must occur before "Miss <surname>" is taken for her elder sister.
-SISTER_FIRST_NAME_USES = 2
-TITLE_WORDS = {"dr": "doctor", "mr": "mister", "mrs": "missus", "rev": "reverend", "capt": "captain"}
+def description_words(name: str) -> str:
+    """The words of a description as a speech tag's subject has them: up to its person noun, without commas
+    ("a thin, elderly gentleman of fifty" -> "a thin elderly gentleman")."""
+    words = name.lower().replace(",", " ").split()
+    for k, word in enumerate(words):
+        if k and (word in PERSON_NOUNS or word in SPEECH_NOUNS or word in PLURAL_NOUNS):
+            return " ".join(words[: k + 1])
+    return " ".join(words)
 
 
-def _majority(votes: Counter) -> str | None:
+def is_pet_form(pet: str, given: str) -> bool:
+    """`pet` shortens the given name: "Eliza" or "Lizzy" of "Elizabeth", "Fred" of "Frederick" (not "Jane"
+    of "Janet": a pet form is clearly shorter)."""
+    pet_low, given_low = pet.lower(), given.lower()
+    if pet_low == given_low or len(pet_low) < PET_MIN_LETTERS or len(pet_low) > len(given_low) - PET_SHORTER_BY:
+        return False
+    if given_low.startswith(pet_low):
+        return True
+    for ending in ("ie", "ey", "y"):
+        if pet_low.endswith(ending):
+            stem = pet_low[: -len(ending)]
+            if len(stem) > 1 and stem[-1] == stem[-2]:
+                stem = stem[:-1]  # "Lizzy" -> "liz"
+            at = given_low.find(stem)
+            return len(stem) >= PET_MIN_LETTERS and 0 <= at <= PET_STEM_REACH
+    return False
+
+
+def _majority(votes: Counter, margin: int = 1) -> str | None:
     male, female = votes.get("male", 0), votes.get("female", 0)
-    if male > female:
+    if male >= female + margin:
         return "male"
-    if female > male:
+    if female >= male + margin:
         return "female"
     return None
 
@@ -484,8 +431,12 @@ def _compatible(a: str | None, b: str | None) -> bool:
     return a is None or b is None or a == b
 
 
+def _joins(form: Form, other: Form, forms: Counter) -> bool:
+    return _extends(form, other) and not _parent_of(form, other, forms) and not _elder_sister(form, other, forms)
+
+
 def _parent_of(titled: Form, full: Form, forms: Counter) -> bool:
-    """"Mrs. Lennox" beside "Mary Lennox" when the text also calls her plain "Mary": a mother and her
+    """"Mrs. Lennox" (or "Lady Lennox") beside "Mary Lennox" when the text also calls her plain "Mary": a mother and her
     daughter (the narration calls a grown-up by title and a child by first name), not one person."""
     title, tokens = titled
     return (
@@ -509,14 +460,26 @@ def _elder_sister(titled: Form, full: Form, forms: Counter) -> bool:
     )
 
 
+def _same_honorific(one: str, other: str) -> bool:
+    """Two titles one person may bear: a man's ("Mr." and "Colonel"), not a boy's and a man's ("Master" and
+    "Mr."); a woman keeps hers ("Miss Quill" and "Mrs. Quill" are a daughter and her mother, "Lady Quill" a
+    third)."""
+    if one == other:
+        return True
+    if title_gender(one) != title_gender(other) or "master" in (one, other):
+        return False
+    return title_gender(one) == "male"
+
+
 def _extends(short: Form, full: Form) -> bool:
     """`short` names the same person as `full`: "Darcy" or "Mr. Darcy" of "Fitzwilliam Darcy"."""
     title, tokens = short
     if short == full or not set(tokens) <= set(full[1]):
         return False
-    if title and full[0] and title_gender(title) != title_gender(full[0]):
+    if title and full[0] and not _same_honorific(title, full[0]):
         return False
     if title:
-        # a title goes with a surname ("Mr. Darcy") or a first name ("Lady Catherine", "Miss Jemima")
-        return tokens[-1] == full[1][-1] or tokens[0] == full[1][0]
+        # a title goes with a surname ("Mr. Darcy"), or a given name when it is one that takes it ("Lady
+        # Catherine", "Miss Jemima"; not "Colonel Fitzwilliam" of "Fitzwilliam Darcy")
+        return tokens[-1] == full[1][-1] or (tokens[0] == full[1][0] and title in GIVEN_NAME_TITLES)
     return len(tokens) < len(full[1]) or bool(full[0])

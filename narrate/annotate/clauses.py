@@ -6,7 +6,7 @@ import re
 from collections.abc import Sequence
 from dataclasses import dataclass
 
-from narrate.annotate.characters import Mention
+from narrate.annotate.names import Mention
 from narrate.annotate.speechverbs import (
     DETERMINERS,
     FEMALE_NOUNS,

@@ -52,10 +52,12 @@ def gender_votes(paragraphs: Iterable[list[list[Tok]]]) -> dict:
                 vote(votes, ref.mention.form, after, PRONOUN_GENDER)
                 if gender := copula_gender(sentence, ref.position):
                     votes.setdefault(ref.mention.form, Counter())[gender] += COPULA_GENDER_WEIGHT
+            following = clause_pronouns(sentence)
             for i, tok in enumerate(sentence[:-1]):
                 # "... and Clint didn't break stride as he flew": a clause's subject and its "he"
                 if tok.kind == "name" and (ref is None or tok.start != ref.position) and clause_subject(sentence, i):
-                    vote(votes, tok.mention.form, same_clause_words(sentence[i + 1:]), SUBJECT_GENDER)
+                    if gender := following[i]:
+                        votes.setdefault(tok.mention.form, Counter())[gender] += 1
         nearby_pronoun_votes(votes, [tok for sentence in sentences for tok in sentence])
     return votes
 
@@ -87,15 +89,21 @@ def nearby_pronoun_votes(votes: dict, tokens: list[Tok]) -> None:
                 break
 
 
-def same_clause_words(tokens: list[Tok]) -> list[str]:
-    """The words up to the first that opens a clause of its own ("..., but she ...")."""
-    words = []
-    for tok in tokens:
-        if tok.low == "but" or tok.text == ";":
-            break
-        if tok.is_word:
-            words.append(tok.low)
-    return words
+def clause_pronouns(sentence: list[Tok]) -> list[str | None]:
+    """For each token, the gender of the first "he" or "she" after it in its clause (up to a "but" or a ";",
+    which open a clause with a subject of its own): one pass from the end, so a sentence of any length costs
+    time in proportion to its length."""
+    found: list[str | None] = [None] * len(sentence)
+    gender = None
+    for k in range(len(sentence) - 1, 0, -1):
+        tok = sentence[k]
+        low = tok.low
+        if low == "but" or tok.text == ";":
+            gender = None
+        elif low in SUBJECT_GENDER:
+            gender = SUBJECT_GENDER[low]
+        found[k - 1] = gender
+    return found
 
 
 def ends_sentence_before_other(tokens: list[Tok], k: int) -> bool:

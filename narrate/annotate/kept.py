@@ -1,9 +1,11 @@
 """Annotations kept in the cache: building, previewing or recasting a book again does not annotate it again
 (150,000 words take ~2.3 s) while the book, what voices.yaml tells annotation and narrate itself are unchanged.
 
-A voices.yaml entry that gives no aliases and no gender tells annotation nothing when the book's annotation
-without it finds a speaker of that very name (`Mara: {voice: en+f2}` for the Mara it found): such entries are
-left out, so giving found speakers their voices neither annotates the book again nor changes who says what.
+A voices.yaml entry that gives no aliases tells annotation nothing when the book's annotation without it finds a
+speaker of that very name, of the same gender if it gives one (`Mara: {voice: en+f2, gender: female}` for the
+Mara it found, a woman): such entries are left out, so giving found speakers their voices neither annotates the
+book again nor changes who says what. `narrate cast --write` writes exactly such entries, so writing the cast
+narrate found and running again changes no speaker.
 
 Kept as JSON (never pickle: a cache directory may be shared), named by a digest of all that decides the result."""
 from __future__ import annotations
@@ -20,15 +22,20 @@ from narrate.state import atomic_path, cache_root, code_stamp
 
 def annotate_kept(book: Book, cast: Sequence[CastEntry], author_notes: bool, first_person: str) -> Script:
     """annotate(book, ...), from the cache when this very annotation was made before; the entries of `cast`
-    that only name a speaker found without them are left out (see above)."""
-    def tells(entry: CastEntry) -> bool:
-        return bool(entry.aliases or entry.gender)
+    that only repeat a speaker found without them are left out (see above)."""
+    def may_repeat(entry: CastEntry) -> bool:
+        return not entry.aliases
 
-    script = _kept_or_made(book, [entry for entry in cast if tells(entry)], author_notes, first_person)
-    found = {character.name for character in script.characters}
-    if all(tells(entry) or entry.name in found for entry in cast):
+    telling = [entry for entry in cast if not may_repeat(entry)]
+    script = _kept_or_made(book, telling, author_notes, first_person)
+    found = {character.name: character.gender for character in script.characters}
+
+    def repeats(entry: CastEntry) -> bool:
+        return entry.name in found and entry.gender in (None, found[entry.name])
+
+    if all(repeats(entry) for entry in cast if may_repeat(entry)):
         return script
-    return _kept_or_made(book, [entry for entry in cast if tells(entry) or entry.name not in found],
+    return _kept_or_made(book, [entry for entry in cast if not may_repeat(entry) or not repeats(entry)],
                          author_notes, first_person)
 
 

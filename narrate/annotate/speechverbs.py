@@ -94,6 +94,8 @@ chapter book part volume page scene prologue epilogue note author's a.n an
 god heaven lord christ jesus sir madam mr mrs miss ms dr
 monday tuesday wednesday thursday friday saturday sunday
 january february march april june july august september october november december
+feb apr jun jul aug sep sept oct nov dec
+ma'am ma’am marm mam
 english french german england france london america american europe
 perhaps still just only even also indeed never ever always again too very quite
 hullo hallo halloa hurrah hurray ahoy bah pooh pshaw ha ho eh aha

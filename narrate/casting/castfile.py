@@ -8,7 +8,7 @@ from __future__ import annotations
 
 import io
 from collections import defaultdict
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from pathlib import Path
 
 from ruamel.yaml import YAML
@@ -33,6 +33,8 @@ class CastRow:
     engine: str = Voice.engine
     semitones: float = 0.0
     tempo: float = 1.0
+    aliases: tuple[str, ...] = ()  # the other names the story calls the speaker by
+    gender_source: str = ""  # where the gender came from: voices.yaml, text pronouns, title, name list, description
 
 
 def cast_table(script: Script, config: Config, casting: Casting) -> list[CastRow]:
@@ -45,9 +47,12 @@ def cast_table(script: Script, config: Config, casting: Casting) -> list[CastRow
                  "voices.yaml" if config.data.unattributed.voice else "default")]
     for speaker in lines.keys() - {NARRATOR, UNKNOWN}:
         spec = config.data.characters.get(speaker)
-        gender = (spec.gender if spec else None) or (found[speaker].gender if speaker in found else None)
-        rows.append(_row(speaker, lines, words, gender, casting.voice_for(speaker),
-                         casting.sources.get(speaker, "fallback")))
+        character = found.get(speaker)
+        gender, gender_source = (spec.gender, "voices.yaml") if spec and spec.gender else (None, "")
+        if gender is None and character is not None:
+            gender, gender_source = character.gender, character.gender_source
+        row = _row(speaker, lines, words, gender, casting.voice_for(speaker), casting.sources.get(speaker, "fallback"))
+        rows.append(replace(row, aliases=character.aliases if character else (), gender_source=gender_source))
     return sorted(rows, key=lambda row: (-row.lines, row.speaker))
 
 

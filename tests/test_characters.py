@@ -1,0 +1,185 @@
+"""The whole-book character model (annotate/characters.py): which name forms are one character, which are
+nobody, and each character's gender with where it came from. Every story here is written for these tests."""
+from collections import Counter
+
+from narrate.annotate.characters import CharacterIndex, is_pet_form, parse_name
+from narrate.annotate.names import WordStats, scan_names
+from narrate.model import CastEntry
+
+
+def index_of(forms: dict[str, int], votes: dict[str, dict] | None = None, cast=(), text: str | None = None):
+    """The index built from name forms as written ("Mr. Quill": how often), the pronoun votes some of them got
+    and, with `text`, how that text uses each word."""
+    stats = None
+    if text is not None:
+        stats = WordStats(cast)
+        for paragraph in text.split("\n\n"):
+            stats.add(paragraph)
+    index = CharacterIndex(cast)
+    index.build(Counter({parse_name(name): count for name, count in forms.items()}),
+                {parse_name(name): Counter(v) for name, v in (votes or {}).items()}, stats)
+    return index
+
+
+def who(index: CharacterIndex, name: str) -> tuple[int, ...]:
+    return index.candidates(parse_name(name))
+
+
+def same(index: CharacterIndex, *names: str) -> bool:
+    found = {who(index, name) for name in names}
+    return len(found) == 1 and len(found.pop()) == 1
+
+
+# ---- shared surnames: title, gender, given name
+
+
+def test_mr_never_takes_mrs_beside_his_full_name():
+    index = index_of({"William Pardoe": 2, "Mr. Pardoe": 3, "Mrs. Pardoe": 6})
+    assert same(index, "William Pardoe", "Mr. Pardoe")
+    assert who(index, "Mrs. Pardoe") != who(index, "Mr. Pardoe")
+    assert index.gender_of(who(index, "Mr. Pardoe")[0]) == "male"
+
+
+def test_a_father_never_takes_his_daughters_full_name():
+    # "Ysolde" is in no name list: the "she" that follows her given name says she is a woman
+    index = index_of({"Ysolde Marrick": 2, "Ysolde": 6, "Mr. Marrick": 5}, votes={"Ysolde": {"female": 4}})
+    assert who(index, "Mr. Marrick") != who(index, "Ysolde Marrick")
+    assert same(index, "Ysolde", "Ysolde Marrick")
+
+
+def test_miss_surname_is_the_eldest_sister_not_one_called_miss_given_name():
+    index = index_of({"Agnes Pellow": 2, "Rose Pellow": 2, "Miss Rose": 3, "Miss Pellow": 4, "Mrs. Pellow": 5})
+    assert same(index, "Miss Pellow", "Agnes Pellow")
+    assert same(index, "Miss Rose", "Rose Pellow")
+    assert who(index, "Mrs. Pellow") not in (who(index, "Agnes Pellow"), who(index, "Rose Pellow"))
+
+
+def test_miss_and_mrs_of_one_name_are_two_women():
+    index = index_of({"Mrs. Tresize": 5, "Miss Tresize": 4})
+    assert who(index, "Mrs. Tresize") != who(index, "Miss Tresize")
+
+
+def test_a_mother_by_title_is_not_her_daughter_called_by_her_given_name():
+    index = index_of({"Clemency Rusk": 2, "Clemency": 5, "Lady Rusk": 4}, votes={"Clemency": {"female": 3}})
+    assert who(index, "Lady Rusk") != who(index, "Clemency Rusk")
+
+
+def test_a_rank_goes_with_a_surname_and_only_some_titles_with_a_given_name():
+    index = index_of({"Hartley Vane": 3, "Colonel Hartley": 3, "Ada Vane": 2, "Lady Ada": 2})
+    assert who(index, "Colonel Hartley") != who(index, "Hartley Vane")
+    assert same(index, "Lady Ada", "Ada Vane")
+
+
+def test_titled_surname_among_several_goes_to_the_one_of_its_gender():
+    index = index_of({"Orla Dunmere": 2, "Piers Dunmere": 2, "Mrs. Dunmere": 3},
+                     votes={"Orla": {"female": 3}, "Piers": {"male": 3}})
+    assert same(index, "Mrs. Dunmere", "Orla Dunmere")
+
+
+def test_the_general_is_the_one_general():
+    index = index_of({"General Rusk": 4, "Tom Hadley": 2})
+    assert index.label("the general", "the general", "male") == who(index, "General Rusk")[0]
+    assert index.label("the sentry", "a sentry", "male") != who(index, "General Rusk")[0]
+
+
+# ---- pet forms
+
+
+def test_a_pet_form_joins_the_given_name_it_shortens():
+    index = index_of({"Elizabeth Marsh": 3, "Lizzy": 5, "Miss Lizzy": 1, "Eliza": 2, "Fred Marsh": 2, "Frederick": 2})
+    assert same(index, "Elizabeth Marsh", "Lizzy", "Miss Lizzy", "Eliza")
+    assert not same(index, "Fred Marsh", "Elizabeth Marsh")
+
+
+def test_what_is_a_pet_form():
+    assert is_pet_form("Lizzy", "Elizabeth") and is_pet_form("Eliza", "Elizabeth") and is_pet_form("Fred", "Frederick")
+    assert not is_pet_form("Jane", "Janet")  # a pet form is clearly shorter
+    assert not is_pet_form("Sally", "Rosalind")  # its stem starts the name, or nearly
+    assert not is_pet_form("Ed", "Edward")  # too short to tell
+
+
+# ---- voices.yaml's cast
+
+
+def test_a_cast_full_name_owns_its_surname_and_miss_surname():
+    cast = (CastEntry("Ada Quill"),)
+    index = index_of({"Ada Quill": 1, "Quill": 3, "Miss Quill": 2, "Tom Quill": 2}, cast=cast)
+    ada = who(index, "Ada Quill")
+    assert who(index, "Quill") == ada and who(index, "Miss Quill") == ada
+    assert who(index, "Tom Quill") != ada
+
+
+def test_two_cast_entries_share_a_surname_by_gender():
+    cast = (CastEntry("Ada Quill", gender="female"), CastEntry("Tom Quill", gender="male"))
+    index = index_of({"Miss Quill": 2, "Mr. Quill": 2, "Quill": 3}, cast=cast)
+    assert who(index, "Miss Quill") == who(index, "Ada Quill")
+    assert who(index, "Mr. Quill") == who(index, "Tom Quill")
+    assert len(who(index, "Quill")) == 2  # either: resolved where it is used
+
+
+def test_a_cast_description_stands_for_that_description():
+    cast = (CastEntry("her aunt", gender="female"), CastEntry("a thin, elderly gentleman"))
+    index = index_of({"Mara": 4}, cast=cast)
+    aunt = index.labelled("her aunt")
+    assert aunt is not None and aunt in index.described and index.gender_of(aunt) == "female"
+    assert index.label("the thin elderly gentleman", "a thin, elderly gentleman", "male") == 1
+    assert who(index, "her aunt") == () and not WordStats(cast).is_name("her")
+
+
+# ---- nobody
+
+
+PLACE_STORY = """Hester rode to Longmere in the rain. At Longmere the inn was shut, so she went on.
+
+The road from Longmere ran along the cliff. Hester turned back towards Longmere at dusk.
+
+"Longmere is no place for a horse," said Hester."""
+
+
+def test_a_name_used_as_a_place_goes_is_nobody():
+    forms = {"Hester": 5, "Longmere": 4}
+    index = index_of(forms, votes={"Hester": {"female": 2}}, text=PLACE_STORY)
+    assert who(index, "Longmere") == ()
+    assert len(who(index, "Hester")) == 1
+
+
+def test_a_person_the_text_sends_things_to_is_still_a_person():
+    text = ("Hester gave the letter to Ivo. Ivo read it twice.\n\nShe waited for Ivo at the gate. Ivo came at last,"
+            " and he smiled.\n\n\"Well?\" said Ivo.")
+    index = index_of({"Hester": 2, "Ivo": 5}, votes={"Ivo": {"male": 2}}, text=text)
+    assert len(who(index, "Ivo")) == 1
+
+
+def test_descriptions_of_nobody_are_no_character():
+    index = index_of({"Hester": 2}, text="Hester went to the Longmere fair. The Longmere people sang.")
+    for key in ("the former", "the latter", "the time", "her the", "the one", "this question", "the pause"):
+        assert index.label(key, key, None) is None, key
+    assert index.label("the longmere", "the Longmere", None) is None  # a word the book writes capitalised
+    assert index.label("the old man", "an old man", "male") is not None
+    assert index.label("one", "one", None) is not None  # "said one": someone in the crowd
+
+
+def test_a_date_line_and_madam_are_no_names():
+    text = "Sept. 14.\n\nDear Ma'am, the boat is late. Yes, Ma'am, I know. Sept. 15. Ma'am, it came."
+    stats = WordStats()
+    stats.add(text)
+    assert [form for _, _, form, _ in scan_names(text, stats)] == []
+
+
+# ---- gender and where it came from
+
+
+def test_gender_says_where_it_came_from():
+    cast = (CastEntry("Orrin", gender="male"),)
+    index = index_of({"Orrin": 3, "Mrs. Kell": 2, "Petra": 4, "Georgiana Pike": 3, "Zebedee": 2},
+                     votes={"Petra": {"female": 3}, "Georgiana Pike": {"male": 1}}, cast=cast)
+    source = {name: index.gender_and_source(who(index, name)[0]) for name in ("Orrin", "Mrs. Kell", "Petra",
+                                                                              "Georgiana Pike", "Zebedee")}
+    assert source == {"Orrin": ("male", "voices.yaml"), "Mrs. Kell": ("female", "title"),
+                      "Petra": ("female", "text pronouns"), "Georgiana Pike": ("female", "name list"),
+                      "Zebedee": (None, "")}
+    aunt = index.label("the aunt", "her aunt", "female")
+    assert index.gender_and_source(aunt) == ("female", "description")
+    character = index.character(who(index, "Petra")[0], 7)
+    assert (character.name, character.gender, character.gender_source, character.lines) == ("Petra", "female",
+                                                                                             "text pronouns", 7)
