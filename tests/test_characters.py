@@ -82,6 +82,31 @@ def test_the_general_is_the_one_general():
     assert index.label("the sentry", "a sentry", "male") != who(index, "General Rusk")[0]
 
 
+def test_a_given_name_written_with_the_title_again_and_again_tells_two_men_apart():
+    index = index_of({"John Aldous": 3, "Mr. John Aldous": 12, "Mr. Aldous": 40})
+    assert same(index, "John Aldous", "Mr. John Aldous")
+    assert who(index, "Mr. Aldous") != who(index, "John Aldous")
+    few = index_of({"John Aldous": 3, "Mr. John Aldous": 2, "Mr. Aldous": 40})  # once or twice: the same man
+    assert same(few, "Mr. Aldous", "John Aldous")
+
+
+def test_a_longer_name_agrees_on_the_given_name_too():
+    index = index_of({"William Walter Pryce": 2, "Sir Walter Pryce": 3, "Walter Pryce": 2, "Sir Walter": 5})
+    assert same(index, "Sir Walter Pryce", "Walter Pryce", "Sir Walter")
+    assert who(index, "Sir Walter") != who(index, "William Walter Pryce")
+
+
+def test_a_title_alone_is_the_one_character_bearing_it():
+    index = index_of({"Admiral Trask": 4, "Admiral": 3, "Colonel": 2, "Colonel Hume": 2, "Colonel Brede": 2})
+    assert same(index, "Admiral", "Admiral Trask")
+    assert who(index, "Colonel") == ()  # two colonels: no telling which
+
+
+def test_a_husbands_given_name_in_mrs_is_not_a_man():
+    index = index_of({"Mrs. James Tolley": 3, "James": 4})
+    assert who(index, "James") != who(index, "Mrs. James Tolley")
+
+
 # ---- pet forms
 
 

@@ -56,6 +56,8 @@ PLACE_OVER_PRONOUNS = 2
 PARENT_TITLES = frozenset(("mrs", "lady"))
 # How often a full name's first name must stand alone before "Mrs. <surname>" is taken for someone else.
 FIRST_NAME_USES = 3
+# How often "Mr. <given name> <surname>" must be written in full before plain "Mr. <surname>" is someone else.
+TITLED_GIVEN_USES = 10
 # How often "Miss <first name>" must occur before "Miss <surname>" is taken for her elder sister.
 SISTER_FIRST_NAME_USES = 2
 TITLE_WORDS = {"dr": "doctor", "mr": "mister", "mrs": "missus", "rev": "reverend", "capt": "captain"}
@@ -134,6 +136,11 @@ class CharacterIndex:
         people = [form for form in forms if form in self._by_form or not self._nobody(form)]
         for form in sorted(people, key=lambda f: (len(f[1]) == 1 and not f[0], -len(f[1]), -forms[f], f)):
             candidates = self._by_form.get(form) or self._related_clusters(form, self._form_gender(form), forms)
+            if not form[0] and len(form[1]) == 1 and form[1][0].lower() in TITLES:
+                titled = self.titled(form[1][0].lower())  # "Admiral" alone: the one Admiral Quill
+                candidates = tuple(titled) if len(titled) == 1 else ()
+                if not candidates:
+                    continue
             if not candidates:
                 candidates = (self._new_cluster(),)
             self._assign(form, candidates)
@@ -192,9 +199,10 @@ class CharacterIndex:
             cluster = self.clusters[cid]
             known = set(cluster.forms) | cluster.cast_forms
             joins = any(_joins(form, other, forms) or (cluster.cast_name and _extends(other, form)) for other in known)
+            joins = joins and not _told_apart(form, known, forms)
             if joins and _compatible(gender, self._cluster_gender(cid)):
                 related.append(cid)
-        if not related and not title and len(tokens) == 1 and gender is not None and gender != title_gender(title):
+        if not related and not title and len(tokens) == 1 and gender is not None and not self._given_name_gender(form):
             # a lone name whose few pronouns say otherwise than every character bearing it ("Fitzwilliam", "she")
             return self._related_clusters(form, None, forms)
         cast = [cid for cid in related if self.clusters[cid].cast_name]
@@ -435,6 +443,16 @@ def _joins(form: Form, other: Form, forms: Counter) -> bool:
     return _extends(form, other) and not _parent_of(form, other, forms) and not _elder_sister(form, other, forms)
 
 
+def _told_apart(titled: Form, known: set, forms: Counter) -> bool:
+    """"Mr. Quill" beside a character the text keeps calling "Mr. John Quill" in full: the author writes the given
+    name to tell him from the one plain "Mr. Quill" is (his elder brother, his uncle)."""
+    title, tokens = titled
+    return bool(title) and len(tokens) == 1 and any(
+        f[0] == title and len(f[1]) == 2 and f[1][-1] == tokens[0] and forms.get(f, 0) >= TITLED_GIVEN_USES
+        for f in known
+    )
+
+
 def _parent_of(titled: Form, full: Form, forms: Counter) -> bool:
     """"Mrs. Lennox" (or "Lady Lennox") beside "Mary Lennox" when the text also calls her plain "Mary": a mother and her
     daughter (the narration calls a grown-up by title and a child by first name), not one person."""
@@ -478,6 +496,8 @@ def _extends(short: Form, full: Form) -> bool:
         return False
     if title and full[0] and not _same_honorific(title, full[0]):
         return False
+    if len(tokens) > 1 and (tokens[0] != full[1][0] or tokens[-1] != full[1][-1]):
+        return False  # "Sir Walter Quill" is not "William Walter Quill": a given name and a surname both agree
     if title:
         # a title goes with a surname ("Mr. Darcy"), or a given name when it is one that takes it ("Lady
         # Catherine", "Miss Jemima"; not "Colonel Fitzwilliam" of "Fitzwilliam Darcy")
