@@ -177,11 +177,22 @@ def test_a_person_the_text_sends_things_to_is_still_a_person():
 
 def test_descriptions_of_nobody_are_no_character():
     index = index_of({"Hester": 2}, text="Hester went to the Longmere fair. The Longmere people sang.")
-    for key in ("the former", "the latter", "the time", "her the", "the one", "this question", "the pause"):
+    for key in ("the former", "the latter", "the time", "her the", "the one", "this question", "the pause",
+                "the occasion", "her attention", "the moment's recollection enabled"):
         assert index.label(key, key, None) is None, key
     assert index.label("the longmere", "the Longmere", None) is None  # a word the book writes capitalised
     assert index.label("the old man", "an old man", "male") is not None
+    assert index.label("the turnpike-keeper", "the turnpike-keeper", None) is not None
     assert index.label("one", "one", None) is not None  # "said one": someone in the crowd
+
+
+def test_an_interjection_or_a_verb_opening_sentences_is_no_name():
+    text = ('"Humph!" The old woman sat down. "Humph! Rain again."\n\nKindled by the fire, the room grew warm. '
+            'Kindled at last, the lamp smoked.\n\nHester laughed. Hester said nothing.')
+    stats = WordStats()
+    for paragraph in text.split("\n\n"):
+        stats.add(paragraph)
+    assert not stats.is_name("Humph") and not stats.is_name("Kindled") and stats.is_name("Hester")
 
 
 def test_a_date_line_and_madam_are_no_names():

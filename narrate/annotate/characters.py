@@ -72,6 +72,10 @@ NOBODY_HEADS = frozenset("""
 former latter same rest whole first last next time moment while day night morning evening way place thing
 matter end part case fact world pause silence
 """.split()) | (SPEECH_NOUNS - {"voice"})
+# Endings of nouns (and verbs) that name a thing, a deed or a state, never a person ("the occasion", "her
+# attention", "a smile of recognition"), on heads longer than NOBODY_ENDING_MIN letters.
+NOBODY_ENDINGS = ("tion", "sion", "ment", "ness", "ity", "ance", "ence", "ship", "hood", "ing", "ed")
+NOBODY_ENDING_MIN = 4
 # A pet form is this much shorter than the given name, and its stem starts this near the name's start
 # ("Lizzy" -> "liz" in "Elizabeth").
 PET_SHORTER_BY = 2
@@ -377,6 +381,8 @@ class CharacterIndex:
             return True
         if head == "one" and len(words) > 1:
             return True
+        if head not in PERSON_NOUNS and head.endswith(NOBODY_ENDINGS) and len(head) > NOBODY_ENDING_MIN:
+            return True  # "the occasion", "her attention", "a moment's recollection enabled"
         stats = self.stats
         if stats is None or len(words) < 2 or head in PERSON_NOUNS or head in TITLES:
             return False

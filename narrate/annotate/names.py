@@ -195,6 +195,7 @@ class WordStats:
         self.after_the: Counter = Counter()  # capitalised right after "the": a boat, an inn ("the Kestrel")
         self.after_place: Counter = Counter()  # right after "in", "over", "across": a place ("over Dublin bay")
         self.after_where: Counter = Counter()  # right after "at", "to", "from", "of", "in": as a place goes
+        self.exclaimed: Counter = Counter()  # right before "!" or "?": "Humph!", "Ivo?"
         self.italic: Counter = Counter()  # written in _italics_: a ship, a newspaper, a book ("the _Times_")
         # capitalised where only a person's name goes: ending a tag, leading one, after a title ("Mr. Temple")
         self.vouched: Counter = Counter()
@@ -216,6 +217,8 @@ class WordStats:
                 self.after_where[word] += 1
                 if words[i - 1].group().lower() in PLACE_PREPOSITIONS:
                     self.after_place[word] += 1
+            if text[match.end(): match.end() + 1] in ("!", "?"):
+                self.exclaimed[word] += 1
             if match.start() > 0 and text[match.start() - 1] in "_*":
                 self.italic[word] += 1
             if not _sentence_initial(text, match.start()):
@@ -280,8 +283,11 @@ class WordStats:
             return False  # "a Welsh voice", "over Dublin bay": an adjective or a place, nobody's name
         named = self.capital_inside[word] + 2 * self.speech_subject[word] + self.acting_subject[word]
         if named == 0 and self.capital_total[word] >= 2 and not self.lower[word.lower()]:
-            # only ever seen opening sentences, but more than once and never as a common word
-            named = 0 if word.endswith("ly") or "'" in word or "’" in word else 1
+            # only ever seen opening sentences, but more than once and never as a common word; not an
+            # interjection ("Humph!" every time) nor a verb's form ("Kindled by ...")
+            exclaimed = 2 * self.exclaimed[word] >= self.capital_total[word]
+            verb_like = word.endswith(("ly", "ed", "ing"))
+            named = 0 if verb_like or exclaimed or "'" in word or "’" in word else 1
         return named > 0 and self.lower[word.lower()] < named and not self._only_a_common_word(word)
 
     def _written_as_a_name(self, word: str) -> bool:
