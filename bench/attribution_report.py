@@ -11,12 +11,18 @@ miss their voice (split labels, merged speakers), and the most common kinds of e
 Held-out works: the .txt names sorted, every 5th from the first (index 0, 5, 10, ...). `--split tune` scores
 only the others, so that tuning never looks at the held-out works.
 
-usage: bench/attribution_report.py [--split all|tune|held] [--gold-dir DIR] [--keep DIR] [--top N]
+Calibration: the quotes sorted by confidence in 5 bins of equal count, each bin's mean confidence against its
+name accuracy, the expected calibration error (ECE, the bins' gaps weighted by size), and the share and accuracy
+of the quotes scored at least 0.9. `--cast` gives each work a cast as a voices.yaml would (every gold character's
+name and aliases, no gender), made here from the gold `characters`.
+
+usage: bench/attribution_report.py [--split all|tune|held] [--cast] [--gold-dir DIR] [--keep DIR] [--top N]
 """
 from __future__ import annotations
 
 import argparse
 import csv
+import importlib.util
 import json
 import subprocess
 import sys
@@ -29,16 +35,25 @@ sys.path.insert(0, str(ROOT))
 
 from narrate.annotate import annotate  # noqa: E402
 from narrate.annotate.scriptio import quotes_dict  # noqa: E402
-from narrate.annotate.speakers import CONFIDENCE  # noqa: E402
 from narrate.ingest.text import load_book  # noqa: E402
-from narrate.model import UNKNOWN  # noqa: E402
+from narrate.model import UNKNOWN, CastEntry  # noqa: E402
 
 SCORER = ROOT.parent / "shared" / "bench" / "attribution_eval.py"
 GOLD_DIR = ROOT.parent / "shared" / "attribution-dev" / "litbank"
 HELD_OUT_EVERY = 5
-EXPLICIT = "tag-name"  # the evidence strength of a speech tag that names the speaker
+EXPLICIT = "tag-name"  # a speech tag that names the speaker
 DESCRIBING_WORDS = frozenset("the a an his her my our their this that one another someone somebody".split())
-STRENGTH_OF = {round(value, 2): name for name, value in CONFIDENCE.items()}
+CALIBRATION_BINS = 5
+SURE = 0.9
+
+
+def load_scorer():
+    """../shared/bench/attribution_eval.py as a module (its NameMatcher, load_gold_json, trim_span)."""
+    spec = importlib.util.spec_from_file_location("attribution_eval", SCORER)
+    module = importlib.util.module_from_spec(spec)
+    sys.modules["attribution_eval"] = module
+    spec.loader.exec_module(module)
+    return module
 
 
 def split_works(gold_dir: Path) -> tuple[list[str], list[str]]:
@@ -48,11 +63,25 @@ def split_works(gold_dir: Path) -> tuple[list[str], list[str]]:
     return [n for n in names if n not in held], held
 
 
-def predict(gold_dir: Path, works: list[str], pred_dir: Path) -> dict[str, list]:
-    """Annotate each work, write its quotes-json, and return its dialogue segments."""
+def gold_cast(gold_dir: Path, work: str) -> tuple[CastEntry, ...]:
+    """The cast a user who knows the book would write: each gold character's name and aliases, no gender."""
+    characters = json.loads((gold_dir / f"{work}.json").read_text(encoding="utf-8")).get("characters") or {}
+    cast, owned = [], set()
+    for name, aliases in characters.items():
+        if name.startswith("_") or name.lower() in owned:
+            continue
+        mine = tuple(a for a in aliases or () if a.lower() not in owned and a.lower() != name.lower())
+        owned.update([name.lower(), *(a.lower() for a in mine)])
+        cast.append(CastEntry(name, mine))
+    return tuple(cast)
+
+
+def predict(gold_dir: Path, works: list[str], pred_dir: Path, with_cast: bool = False) -> dict[str, list]:
+    """Annotate each work (with the gold cast, if asked), write its quotes-json, and return its dialogue segments."""
     dialogue = {}
     for work in works:
-        script = annotate(load_book(gold_dir / f"{work}.txt"))
+        cast = gold_cast(gold_dir, work) if with_cast else ()
+        script = annotate(load_book(gold_dir / f"{work}.txt"), cast)
         (pred_dir / f"{work}.json").write_text(json.dumps(quotes_dict(script)), encoding="utf-8")
         dialogue[work] = [s for s in script.segments if s.kind == "dialogue"]
     return dialogue
@@ -71,12 +100,18 @@ def score(gold_dir: Path, works: list[str], pred_dir: Path, out: Path) -> tuple[
 
 
 def evidence_kind(segment) -> str:
-    """The evidence type of a scored quote: the strength its confidence stands for, else its evidence word."""
+    """The evidence type of a scored quote, from its evidence words: a tag naming the speaker (tag-name), a
+    pronoun tag, a tag describing the speaker ("said the old man"), else the evidence's first word."""
     if segment is None:
         return "not found"
     if segment.speaker == UNKNOWN:
         return "unknown"
-    return STRENGTH_OF.get(round(segment.confidence, 2), segment.evidence.split(":")[0])
+    first = segment.evidence.split()[0] if segment.evidence.split() else "none"
+    if first.startswith("tag:"):
+        if " pronoun:" in segment.evidence:
+            return "tag-pronoun"
+        return "tag-phrase" if _described(segment.speaker) else EXPLICIT
+    return first.split(":")[0]
 
 
 def scored_segment(row: dict, segments: list):
@@ -156,8 +191,35 @@ def report(metrics: dict, rows: list[dict], dialogue: dict[str, list], held: lis
         lines.append(f"  {kind:<16} {accuracy(kind_rows)}")
     lines += ["", "quotes in the wrong voice, by why:"]
     lines += [f"  {count:5d}  {why}" for why, count in voice_losses(rows).most_common()]
+    lines += ["", calibration(rows, dialogue)]
     lines += ["", f"top {top} error kinds:"]
     lines += [f"  {count:5d}  {kind}" for kind, count in errors.most_common(top)]
+    return "\n".join(lines)
+
+
+def calibration(rows: list[dict], dialogue: dict[str, list]) -> str:
+    """Confidence against name accuracy: 5 bins of equal count, ECE, and the quotes scored at least 0.9."""
+    pairs = []
+    for row in rows:
+        segment = scored_segment(row, dialogue[row["text"]])
+        pairs.append((segment.confidence if segment is not None else 0.0, row["correct"] == "True"))
+    pairs.sort(key=lambda p: p[0])
+    lines = ["calibration (confidence vs name accuracy, 5 equal-count bins):",
+             "  confidence range    mean conf  accuracy      n"]
+    ece, n = 0.0, len(pairs)
+    for b in range(CALIBRATION_BINS):
+        part = pairs[b * n // CALIBRATION_BINS: (b + 1) * n // CALIBRATION_BINS]
+        if not part:
+            continue
+        conf = sum(c for c, _ in part) / len(part)
+        right = sum(ok for _, ok in part) / len(part)
+        ece += len(part) / n * abs(conf - right)
+        lines.append(f"  {part[0][0]:.2f} - {part[-1][0]:.2f}         {conf:.3f}     {right:.3f}   {len(part):5d}")
+    sure = [ok for c, ok in pairs if c >= SURE]
+    lines.append(f"  ECE: {ece:.3f}")
+    share = len(sure) / n if n else 0.0
+    right = sum(sure) / len(sure) if sure else 0.0
+    lines.append(f"  confidence >= {SURE}: {share:.3f} of quotes (n={len(sure)}), {right:.3f} right")
     return "\n".join(lines)
 
 
@@ -196,6 +258,7 @@ def main() -> None:
     parser.add_argument("--split", choices=["all", "tune", "held"], default="all")
     parser.add_argument("--keep", type=Path, help="keep predictions, details.tsv and metrics.json here")
     parser.add_argument("--top", type=int, default=10)
+    parser.add_argument("--cast", action="store_true", help="give each work its gold cast (names, aliases)")
     args = parser.parse_args()
     tune, held = split_works(args.gold_dir)
     works = {"all": sorted(tune + held), "tune": tune, "held": held}[args.split]
@@ -203,7 +266,7 @@ def main() -> None:
         out = args.keep or Path(tmp)
         pred_dir = out / "pred"
         pred_dir.mkdir(parents=True, exist_ok=True)
-        dialogue = predict(args.gold_dir, works, pred_dir)
+        dialogue = predict(args.gold_dir, works, pred_dir, args.cast)
         metrics, rows = score(args.gold_dir, works, pred_dir, out)
         print(report(metrics, rows, dialogue, held, args.top))
 

@@ -289,15 +289,18 @@ def _clock(seconds: float) -> str:
               show_default=True)
 @click.option("--voices", type=click.Path(path_type=Path), help="voices.yaml whose characters guide attribution.")
 @click.option("--review", is_flag=True, help="List the least certain quotes first, with their context.")
+@click.option("--pin", "pin_file", type=click.Path(path_type=Path),
+              help='JSON {"quotes": [{"start", "end", "speaker"}]}: fix those speakers, decode the rest around them.')
 @click.option("--unknown-words", is_flag=True, help="List names and rare words the engine may say wrong.")
 @click.option("--include-front-matter", is_flag=True, help="EPUB: also read the cover page, copyright, contents...")
 @common_options
-def script(story, fmt, voices, review, unknown_words, include_front_matter):
+def script(story, fmt, voices, review, pin_file, unknown_words, include_front_matter):
     """Print the annotated script: every passage tagged narration, dialogue (with its speaker) or skipped."""
     from narrate import pipeline
-    from narrate.annotate.scriptio import render, render_review
+    from narrate.annotate.scriptio import read_pins, render, render_review
 
-    config, result = pipeline.load(story, voices, include_front_matter=include_front_matter)
+    pins = read_pins(pin_file) if pin_file is not None else ()
+    config, result = pipeline.load(story, voices, include_front_matter=include_front_matter, pins=pins)
     warn(pipeline.script_warnings(result))
     if unknown_words:
         from narrate.casting.unknown_words import unknown_words as find_unknown

@@ -11,18 +11,21 @@ from __future__ import annotations
 from collections.abc import Sequence
 from dataclasses import replace
 
+from narrate.annotate.overrides import Override
 from narrate.model import NARRATOR, Book, CastEntry, Script
 
 __all__ = ["annotate"]
 
 
 def annotate(book: Book, cast: Sequence[CastEntry] = (), author_notes: bool = False,
-             first_person: str = NARRATOR) -> Script:
+             first_person: str = NARRATOR, pins: Sequence[Override] = ()) -> Script:
     """Cut `book` into narration, dialogue and skipped segments that cover every word of it, and give
     each piece of dialogue a speaker.
 
     `cast` names the characters voices.yaml knows (aliases, gender); with `author_notes` an author's note
-    is read as narration instead of skipped; `first_person` speaks the narrator's own quotes ("I said").
+    is read as narration instead of skipped; `first_person` speaks the narrator's own quotes ("I said");
+    `pins` fix the speakers of the quotes they match, and the quotes around them are decoded again (a warning
+    lists those that changed).
     The Script's book has `quote_style` set to the style found;
     trouble with quote marks (a quotation never closed, a stray closing mark) is reported in
     `Script.warnings` as `file:line: what was assumed — the fix`.
@@ -34,5 +37,7 @@ def annotate(book: Book, cast: Sequence[CastEntry] = (), author_notes: bool = Fa
 
     book = replace(book, quote_style=quote_style(book))
     segments, warnings = book_segments(book, book.quote_style, author_notes)
-    segments, characters = attribute(book, segments, cast, first_person)
+    notes: list[str] = []
+    segments, characters = attribute(book, segments, cast, first_person, pins, notes)
+    warnings = [*warnings, *notes]
     return Script(book=book, segments=tuple(segments), characters=tuple(characters), warnings=tuple(warnings))

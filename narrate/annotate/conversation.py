@@ -33,6 +33,7 @@ class Utterance:
     kin_called: list[str] = field(default_factory=list)  # the title a kinship vocative stands for: "papa" -> "mr"
     introduced: int | None = None  # the speaker's own name, given in the quote ("My name is Ada.")
     speaker: int = UNKNOWN_ID
+    strength: str | None = None  # how the rules picked the speaker: a speakers.CONFIDENCE key
     evidence: str = "none"
     confidence: float = 0.0
 

@@ -14,20 +14,25 @@ import hashlib
 import json
 from dataclasses import asdict, replace
 from importlib import metadata
+from pathlib import Path
 from typing import Sequence
 
+from narrate.annotate.overrides import Override
 from narrate.model import Book, CastEntry, Character, Script, Segment
 from narrate.state import atomic_path, cache_root, code_stamp
 
+WEIGHTS_FILE = Path(__file__).with_name("weights.json")  # decoder.WEIGHTS_FILE, without importing numpy
 
-def annotate_kept(book: Book, cast: Sequence[CastEntry], author_notes: bool, first_person: str) -> Script:
+
+def annotate_kept(book: Book, cast: Sequence[CastEntry], author_notes: bool, first_person: str,
+                  pins: Sequence[Override] = ()) -> Script:
     """annotate(book, ...), from the cache when this very annotation was made before; the entries of `cast`
-    that only repeat a speaker found without them are left out (see above)."""
+    that only repeat a speaker found without them are left out (see above). `pins` as annotate takes them."""
     def may_repeat(entry: CastEntry) -> bool:
         return not entry.aliases
 
     telling = [entry for entry in cast if not may_repeat(entry)]
-    script = _kept_or_made(book, telling, author_notes, first_person)
+    script = _kept_or_made(book, telling, author_notes, first_person, pins)
     found = {character.name: character.gender for character in script.characters}
 
     def repeats(entry: CastEntry) -> bool:
@@ -36,25 +41,29 @@ def annotate_kept(book: Book, cast: Sequence[CastEntry], author_notes: bool, fir
     if all(repeats(entry) for entry in cast if may_repeat(entry)):
         return script
     return _kept_or_made(book, [entry for entry in cast if not may_repeat(entry) or not repeats(entry)],
-                         author_notes, first_person)
+                         author_notes, first_person, pins)
 
 
-def _kept_or_made(book: Book, cast: Sequence[CastEntry], author_notes: bool, first_person: str) -> Script:
+def _kept_or_made(book: Book, cast: Sequence[CastEntry], author_notes: bool, first_person: str,
+                  pins: Sequence[Override]) -> Script:
     from narrate.annotate import annotate
 
-    record = cache_root() / "scripts" / f"{_key(book, cast, author_notes, first_person)}.json"
+    record = cache_root() / "scripts" / f"{_key(book, cast, author_notes, first_person, pins)}.json"
     kept = _read(record, book)
     if kept is not None:
         return kept
-    script = annotate(book, cast=cast, author_notes=author_notes, first_person=first_person)
+    script = annotate(book, cast=cast, author_notes=author_notes, first_person=first_person, pins=pins)
     with atomic_path(record) as tmp:
         tmp.write_text(json.dumps(_as_data(script), ensure_ascii=False), encoding="utf-8")
     return script
 
 
-def _key(book: Book, cast: Sequence[CastEntry], author_notes: bool, first_person: str) -> str:
+def _key(book: Book, cast: Sequence[CastEntry], author_notes: bool, first_person: str,
+         pins: Sequence[Override]) -> str:
+    weights = WEIGHTS_FILE.stat()  # the decoder's fitted weights decide too
     decided_by = [repr(book), [asdict(entry) for entry in cast], author_notes, first_person, code_stamp(),
-                  metadata.version("english-words")]  # its word list tells names from words
+                  metadata.version("english-words"),  # its word list tells names from words
+                  [weights.st_size, weights.st_mtime_ns], [{**asdict(pin), "where": ""} for pin in pins]]
     return hashlib.sha256(json.dumps(decided_by, ensure_ascii=False).encode()).hexdigest()
 
 

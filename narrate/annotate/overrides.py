@@ -1,7 +1,10 @@
-"""Manual fixes that survive re-parsing: voices.yaml `overrides:` and an edited script read back.
+"""Manual fixes that survive re-parsing: voices.yaml `overrides:`, an edited script read back, and pins
+(`narrate script --pin`).
 
-Both name a speaker for some dialogue; the whole utterance (every piece of a split quote) follows, the evidence
-becomes `override`, and the character list is recounted so casting sees the fixed speakers.
+Each names a speaker for some dialogue; the whole utterance (every piece of a split quote) follows, the evidence
+becomes `override`, and the character list is recounted so casting sees the fixed speakers. Given to annotation
+as pins (`annotate(..., pins=...)`), they are also decoded around: the quotes that took turns with a pinned
+one follow it (choose.py).
 """
 from __future__ import annotations
 
@@ -18,6 +21,8 @@ class Override:
     quote: str | None = None  # words of the quote (any part of it), case and spacing ignored
     chapter: int | None = None  # with paragraph: 1-based, as `narrate script` prints them
     paragraph: int | None = None
+    start: int | None = None  # with end: offsets of the quote, as `narrate script --format quotes-json` gives them
+    end: int | None = None
     where: str = ""  # file:line of the entry, for warnings
 
 
@@ -25,9 +30,14 @@ def _words(text: str) -> str:
     return " ".join("".join(ch.lower() if ch.isalnum() or ch.isspace() else " " for ch in text).split())
 
 
-def _matches(rule: Override, segment: Segment) -> bool:
+def matches(rule: Override, segment: Segment) -> bool:
+    """The rule means this dialogue segment: its words are in it, it is at that chapter and paragraph, or the
+    rule's span covers at least half of the shorter of the two."""
     if rule.quote is not None:
         return _words(rule.quote) in _words(segment.text)
+    if rule.start is not None and rule.end is not None:
+        shared = min(rule.end, segment.end) - max(rule.start, segment.start)
+        return shared > 0 and shared * 2 >= min(rule.end - rule.start, segment.end - segment.start)
     return segment.chapter == rule.chapter and segment.paragraph + 1 == rule.paragraph
 
 
@@ -36,9 +46,10 @@ def apply_overrides(script: Script, rules: Sequence[Override]) -> Script:
     warnings = list(script.warnings)
     chosen: dict[int, str] = {}
     for rule in rules:
-        hits = [s for s in script.segments if s.kind == "dialogue" and _matches(rule, s)]
+        hits = [s for s in script.segments if s.kind == "dialogue" and matches(rule, s)]
         if not hits:
-            what = f"quote {rule.quote!r}" if rule.quote else f"chapter {rule.chapter} paragraph {rule.paragraph}"
+            what = (f"quote {rule.quote!r}" if rule.quote else f"offsets {rule.start}-{rule.end}" if rule.start is not None
+                    else f"chapter {rule.chapter} paragraph {rule.paragraph}")
             warnings.append(f"{rule.where}: override for {what} matches no dialogue; check the words or numbers "
                             f"against `narrate script`.")
         for segment in hits:

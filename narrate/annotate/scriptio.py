@@ -8,6 +8,7 @@ from pathlib import Path
 import yaml
 
 from narrate.errors import ConfigError
+from narrate.annotate.overrides import Override
 from narrate.model import Script, Segment
 
 SEGMENT_FIELDS = ("chapter", "index", "kind", "speaker", "text", "start", "end", "paragraph", "evidence",
@@ -103,3 +104,27 @@ def read_script_speakers(path: Path) -> dict[tuple[int, int], str]:
                               f"name; restore what `narrate script` wrote and change only `speaker`.")
         speakers[(start, end)] = speaker.strip()
     return speakers
+
+def read_pins(path: Path) -> tuple[Override, ...]:
+    """The pins of a `--pin` file: `{"quotes": [{"start", "end", "speaker"}, ...]}`, offsets as `narrate script
+    --format quotes-json` gives them (the scorer's shape)."""
+    try:
+        data = json.loads(Path(path).read_text(encoding="utf-8"))
+    except FileNotFoundError:
+        raise ConfigError(f'{path}: no such pin file. Write {{"quotes": [{{"start": ..., "end": ..., "speaker": '
+                          f'"..."}}]}} with offsets from `narrate script STORY --format quotes-json`.') from None
+    except (OSError, UnicodeDecodeError, json.JSONDecodeError, RecursionError) as err:
+        raise ConfigError(f"{path}: not readable JSON ({err}). Write {{\"quotes\": [...]}} as "
+                          f"`narrate script --format quotes-json` does.") from None
+    quotes = data.get("quotes") if isinstance(data, dict) else None
+    if not isinstance(quotes, list):
+        raise ConfigError(f'{path}: no "quotes" list. Write {{"quotes": [{{"start", "end", "speaker"}}]}}.')
+    pins = []
+    for number, quote in enumerate(quotes):
+        start, end, speaker = (quote.get(k) for k in ("start", "end", "speaker")) if isinstance(quote, dict) else (None,) * 3
+        if not (isinstance(start, int) and isinstance(end, int) and start < end and isinstance(speaker, str)
+                and speaker.strip()):
+            raise ConfigError(f"{path}: quotes[{number}] needs integer start < end and a speaker name, as "
+                              f"`narrate script --format quotes-json` writes them.")
+        pins.append(Override(speaker=speaker.strip(), start=start, end=end, where=f"{path}: quotes[{number}]"))
+    return tuple(pins)

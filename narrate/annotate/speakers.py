@@ -1,7 +1,10 @@
-"""Who says each quote.
+"""Who says each quote: the book read by rules, then the choice made by the decoder.
 
-Evidence is tried from the strongest to the weakest, for each utterance (the dialogue pieces that share
-`Segment.utterance`):
+The rules below read the book (characters, tags, pronouns, action beats, turn-taking) and make a first pick per
+utterance (the dialogue pieces that share `Segment.utterance`), noting the scene as each was reached; that pick
+and how it was made are then features among others (features.py), and the speakers are chosen per conversation
+by the decoder with fitted weights (choose.py, decoder.py), around the quotes a person pinned. The rules, from
+the strongest evidence to the weakest:
 
 1. a speech tag next to the quote in its paragraph (tags.py): `"…," said X`, `X asked`, `X's voice, "…"`,
    `"…" this from X`, `it was her`, `he told him`, or closing the paragraph before with a colon
@@ -25,6 +28,7 @@ from collections import Counter
 from collections.abc import Sequence
 from dataclasses import replace
 
+from narrate.annotate import choose, features
 from narrate.annotate.characters import CharacterIndex, Mention, WordStats, scan_names
 from narrate.annotate.clauses import (
     DEFINITE,
@@ -59,6 +63,7 @@ from narrate.annotate.tags import (
     tag_after,
     tag_before,
 )
+from narrate.annotate.overrides import Override
 from narrate.model import NARRATOR, UNKNOWN, Book, CastEntry, Character, Segment
 
 # "his wife" is Mrs. <his surname>, "her father" Mr. <her surname>.
@@ -112,14 +117,24 @@ HISTORY_LOOKBACK = 60
 
 
 def attribute(
-    book: Book, segments: list[Segment], cast: Sequence[CastEntry] = (), first_person: str = NARRATOR
+    book: Book, segments: list[Segment], cast: Sequence[CastEntry] = (), first_person: str = NARRATOR,
+    pins: Sequence[Override] = (), notes: list[str] | None = None, decoded: bool = True,
 ) -> tuple[list[Segment], list[Character]]:
     """Fill `speaker`, `evidence` and `confidence` of every dialogue segment; list the characters found.
 
     `first_person` is who speaks the narrator's own quotes ("I said"): with the default, "narrator", the
     name the text gives the narrator ("my name was Pip", the others' "Yes, Watson") when it gives one;
-    any other value is used as it is (a character's name from voices.yaml, say)."""
-    return _Attributor(book, segments, cast, first_person).run()
+    any other value is used as it is (a character's name from voices.yaml, say). `pins` fix the speakers of the
+    quotes they match, and the rest is decoded around them; a line per other quote that changed is added to
+    `notes`. Without `decoded`, the rules' own picks are kept (what the decoder's features are made from)."""
+    attributor = _Attributor(book, segments, cast, first_person)
+    attributor.read()
+    if decoded:
+        changed = choose.decide(attributor, choose.pinned_speakers(attributor, pins))
+        if notes is not None and pins:
+            notes.append(f"{len(pins)} pin(s); {len(changed)} other quote(s) changed speaker with them"
+                         + "".join(f"\n  {line}" for line in changed))
+    return attributor.results()
 
 
 class _Attributor:
@@ -150,8 +165,12 @@ class _Attributor:
         self.utterance_index = {id(utterance): k for k, utterance in enumerate(self.utterances)}
         for utterance in self.utterances:
             self.by_paragraph.setdefault(utterance.paragraph, []).append(utterance)
+        self.scenes = [features.Scene() for _ in self.utterances]  # the scene as each utterance was reached
+        self.pinned_names: dict[int, str] = {}  # speakers named only by a pin (choose.py)
+        self.never_speaking: dict[int, bool] = {}  # _never_speaks, asked once per character (features.py)
 
-    def run(self) -> tuple[list[Segment], list[Character]]:
+    def read(self) -> None:
+        """Read the book and make the rules' pick for every utterance (before the narrator is named)."""
         self._find_characters()
         for utterance in self.utterances:
             self._note_quote_names(utterance)
@@ -166,7 +185,10 @@ class _Attributor:
                 self.conversation.took_turn(reporter)
             else:
                 self.conversation.narration(paragraph.words, self._last_subject(paragraph))
-        return self._results()
+        self._name_the_described()
+        self._fill_backwards()
+        self._fill_two_back()
+        self._fill_from_what_follows()
 
     # ---- characters and names
 
@@ -184,7 +206,7 @@ class _Attributor:
                 weight = 1 if seg.kind == "narration" else DIALOGUE_MENTION_WEIGHT
                 for _, _, form, _ in found[pos]:
                     forms[form] += weight
-        self.index.build(forms, self._gender_votes(found))
+        self.index.build(forms, self._gender_votes(found), stats)
         for paragraph in self.paragraphs:
             for pos in paragraph.positions:
                 mentions = [Mention(s, e, form, poss, self.index.candidates(form)) for s, e, form, poss in found[pos]]
@@ -272,7 +294,11 @@ class _Attributor:
 
     def _attribute_paragraph(self, paragraph: ParagraphContext, utterances: list[Utterance]) -> None:
         for utterance in utterances:
+            self.scenes[self.utterance_index[id(utterance)]] = features.scene_at(self, paragraph, utterance)
+        for utterance in utterances:
             finding = self._tag(utterance)
+            if finding is not None and finding.ref.kind == "pronoun":
+                self.scenes[self.utterance_index[id(utterance)]].pronoun = SUBJECT_PRONOUNS.get(finding.ref.word)
             named_by_tag = finding is not None and (finding.ref.kind == "name" or finding.ref.word == "i")
             if utterance.introduced is not None and not named_by_tag:
                 self._assign(utterance, utterance.introduced, "self-named", "self-named")  # "I am Ada," she said
@@ -368,6 +394,7 @@ class _Attributor:
     def _assign(self, utterance: Utterance, cid: int, evidence: str, strength: str) -> None:
         utterance.speaker = cid
         utterance.evidence = evidence
+        utterance.strength = strength
         utterance.confidence = CONFIDENCE[strength]
         self.lines[cid] += 1
 
@@ -478,7 +505,7 @@ class _Attributor:
             return None
         return partner
 
-    def _resolve_phrase(self, ref: Ref, utterance: Utterance | None, paragraph: ParagraphContext) -> int:
+    def _resolve_phrase(self, ref: Ref, utterance: Utterance | None, paragraph: ParagraphContext) -> int | None:
         """A described speaker: a relative or titled character when the text has one ("her mother" ->
         Mrs. Bennet, "the doctor" -> Dr. Archie), a named character the description points back to,
         else a character named by the description."""
@@ -502,8 +529,8 @@ class _Attributor:
         if ref.word.split()[0] in DEFINITE and words[-1] not in PLURAL_NOUNS:  # "the ladies" are no one person
             if (cid := self._described_one(key, gender, utterance, paragraph, ref.position)) is not None:
                 return cid
-        cid = self.index.label(key, shown, gender)
-        if key.split()[-1] in PLURAL_NOUNS:
+        cid = self.index.label(key, shown, gender)  # None: a description of nobody ("the former")
+        if cid is not None and key.split()[-1] in PLURAL_NOUNS:
             self.groups.add(cid)
         return cid
 
@@ -755,32 +782,38 @@ class _Attributor:
     # ---- results
 
     def _name_the_narrator(self) -> None:
-        """A first-person narrator is the one the others call by name in the quotes next to "I said"
-        ones ("Yes, Watson") or in a quote said to "me", or the name they give themself: give the
-        narrator's quotes to that character. (A name said only inside quotes is not enough, unless the
-        narrator says it as their own: it is as often a character the narration calls by a description.)"""
-        votes: Counter = Counter(self._self_named())
-        for utterance in self.utterances:
-            if utterance.speaker == NARRATOR_ID and utterance.introduced is not None:
-                votes[utterance.introduced] += SELF_NAMING_VOTES  # "My name is Pell," I said
-        if not any(u.speaker == NARRATOR_ID for u in self.utterances):
+        """Give the narrator's quotes to the character narrator_character() finds."""
+        narrator = self.narrator_character()
+        if narrator is None:
             return
-        for k, utterance in enumerate(self.utterances):
-            if utterance.speaker < 0:
-                continue
-            if self._said_to_me(utterance) or any(u.speaker == NARRATOR_ID for u in self.utterances[max(0, k - 1): k + 2]):
-                votes.update(a for a in utterance.addressees if a != utterance.speaker)
-        for named in {u.speaker for u in self.utterances if u.confidence == CONFIDENCE["tag-name"]}:
-            del votes[named]  # "said Good": a character the narration tags by name is not its "I"
-        if not votes or votes.most_common(1)[0][1] < NARRATOR_NAME_VOTES:
-            return
-        narrator = votes.most_common(1)[0][0]
         for utterance in self.utterances:
             if utterance.speaker == NARRATOR_ID:
                 utterance.speaker = narrator
                 utterance.evidence += f" narrator->{self.index.name(narrator)}"
                 self.lines[narrator] += 1
         del self.lines[NARRATOR_ID]
+
+    def narrator_character(self) -> int | None:
+        """A first-person narrator is the one the others call by name in the quotes next to "I said"
+        ones ("Yes, Watson") or in a quote said to "me", or the name they give themself. (A name said only
+        inside quotes is not enough, unless the narrator says it as their own: it is as often a character the
+        narration calls by a description.)"""
+        votes: Counter = Counter(self._self_named())
+        for utterance in self.utterances:
+            if utterance.speaker == NARRATOR_ID and utterance.introduced is not None:
+                votes[utterance.introduced] += SELF_NAMING_VOTES  # "My name is Pell," I said
+        if not any(u.speaker == NARRATOR_ID for u in self.utterances):
+            return None
+        for k, utterance in enumerate(self.utterances):
+            if utterance.speaker < 0:
+                continue
+            if self._said_to_me(utterance) or any(u.speaker == NARRATOR_ID for u in self.utterances[max(0, k - 1): k + 2]):
+                votes.update(a for a in utterance.addressees if a != utterance.speaker)
+        for named in {u.speaker for u in self.utterances if u.strength == "tag-name"}:
+            del votes[named]  # "said Good": a character the narration tags by name is not its "I"
+        if not votes or votes.most_common(1)[0][1] < NARRATOR_NAME_VOTES:
+            return None
+        return votes.most_common(1)[0][0]
 
     def _said_to_me(self, utterance: Utterance) -> bool:
         """The narration of the quote's paragraph has the narrator as an object ("Agnes turned to me."): a
@@ -893,16 +926,13 @@ class _Attributor:
         if links:
             self.lines = +self.lines  # a described speaker whose quotes all went to the name is no character
 
-    def _results(self) -> tuple[list[Segment], list[Character]]:
-        self._name_the_described()
-        self._fill_backwards()
-        self._fill_two_back()
-        self._fill_from_what_follows()
+    def results(self) -> tuple[list[Segment], list[Character]]:
+        """The segments with their speakers, and the characters who speak (the narrator named first)."""
         if self.first_person == NARRATOR:
             self._name_the_narrator()
         out = list(self.segments)
         for utterance in self.utterances:
-            name = self._speaker_name(utterance.speaker)
+            name = self.speaker_name(utterance.speaker)
             for pos in utterance.positions:
                 out[pos] = replace(
                     out[pos], speaker=name, evidence=utterance.evidence, confidence=round(utterance.confidence, 2)
@@ -910,12 +940,16 @@ class _Attributor:
         cast_ids = [cid for cid, cluster in enumerate(self.index.clusters) if cluster.cast_name]
         speaking = sorted((c for c in self.lines if c >= 0 and c not in cast_ids), key=lambda c: -self.lines[c])
         characters = [
-            Character(self.index.name(cid), self.index.aliases(cid), self.index.gender_of(cid) or "neutral", self.lines[cid])
+            self.index.character(cid, self.lines[cid])
             for cid in cast_ids + speaking
         ]
+        characters += [Character(name, (), "neutral", self.lines[cid]) for cid, name in self.pinned_names.items()
+                       if self.lines[cid]]
         return out, characters
 
-    def _speaker_name(self, cid: int) -> str:
+    def speaker_name(self, cid: int) -> str:
+        if cid in self.pinned_names:
+            return self.pinned_names[cid]
         if cid == NARRATOR_ID:
             return self.first_person
         if cid == UNKNOWN_ID:

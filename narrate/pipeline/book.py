@@ -7,7 +7,7 @@ import threading
 import time
 from dataclasses import dataclass, field, replace
 from pathlib import Path
-from typing import Callable
+from typing import Callable, Sequence
 
 from narrate import __version__
 from narrate.annotate.kept import annotate_kept
@@ -62,18 +62,21 @@ class BuildReport:
 
 
 def load(story: str | Path, voices: str | Path | None = None, script_file: str | Path | None = None,
-         include_front_matter: bool = False, voices_may_be_new: bool = False) -> tuple[Config, Script]:
-    """Read voices.yaml (looked up per find_voices_file), annotate the story with its cast, then apply the
-    manual fixes: voices.yaml `overrides:`, and the speakers of an edited script file when one is given.
-    With `voices_may_be_new`, a `voices` path that does not exist yet means the built-in defaults."""
+         include_front_matter: bool = False, voices_may_be_new: bool = False,
+         pins: Sequence[Override] = ()) -> tuple[Config, Script]:
+    """Read voices.yaml (looked up per find_voices_file), annotate the story with its cast, its `overrides:`
+    and `pins` fixing speakers (the quotes around them decoded again), then apply the speakers of an edited
+    script file when one is given. With `voices_may_be_new`, a `voices` path that does not exist yet means the
+    built-in defaults."""
     new_file = voices_may_be_new and voices is not None and not Path(voices).exists()  # `cast --write` makes it
     config = load_config(None if new_file else find_voices_file(story, voices))
     book = load_book(story, include_front_matter=include_front_matter)
     data = config.data
-    script = annotate_kept(book, cast_entries(config), data.author_notes, data.first_person)
     rules = [Override(speaker=o.speaker, quote=o.quote, chapter=o.chapter, paragraph=o.paragraph,
                       where=where(config, f"overrides.{n}")) for n, o in enumerate(data.overrides)]
-    script = apply_overrides(script, rules)
+    rules += pins
+    script = annotate_kept(book, cast_entries(config), data.author_notes, data.first_person, rules)
+    script = apply_overrides(script, rules)  # says which rule matches nothing
     if script_file is not None:
         script = _with_edited_speakers(script, Path(script_file))
     return config, replace(script, warnings=(*script.warnings, *unused_characters(script, config)))

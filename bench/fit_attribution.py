@@ -1,0 +1,119 @@
+#!/usr/bin/env python3
+"""Fit the attribution decoder's weights on the LitBank tuning works and write narrate/annotate/weights.json.
+
+Only the tuning works are read (bench/attribution_report.py's split: every 5th of the sorted works is held out
+and never seen here). Each work is annotated up to the rules' picks (`attribute(..., decoded=False)` reads the
+book the same way), its utterances are matched to the gold quotes as the scorer matches them, and each
+candidate speaker is marked right when the scorer would count its name right (lenient names; the first-person
+narrator under the name the book gives them). Then narrate/annotate/fit.py fits the weights (conditional
+log-likelihood of the chains, L2) and the Platt curve that turns posteriors into confidences, and the result is
+written beside a copy of LitBank's LICENSE-NOTICE (the weights derive from its CC BY 4.0 annotations).
+
+Refit after changing the features (features.py) or the rules that feed them:
+    .venv/bin/python bench/fit_attribution.py            # ~30 s; then bench/attribution_report.py --split held
+
+usage: bench/fit_attribution.py [--gold-dir DIR] [--out FILE] [--iterations N] [--l2 X]
+"""
+from __future__ import annotations
+
+import argparse
+import shutil
+import sys
+from dataclasses import replace
+from pathlib import Path
+
+import numpy as np
+
+ROOT = Path(__file__).resolve().parents[1]
+sys.path.insert(0, str(ROOT))
+sys.path.insert(0, str(ROOT / "bench"))
+
+from attribution_report import GOLD_DIR, load_scorer, split_works  # noqa: E402
+
+from narrate.annotate import features, fit  # noqa: E402
+from narrate.annotate.conversation import NARRATOR_ID, UNKNOWN_ID  # noqa: E402
+from narrate.annotate.decoder import WEIGHTS_FILE  # noqa: E402
+from narrate.annotate.segments import book_segments, quote_style  # noqa: E402
+from narrate.annotate.speakers import _Attributor  # noqa: E402
+from narrate.ingest.text import load_book  # noqa: E402
+from narrate.model import NARRATOR  # noqa: E402
+
+
+def read_rules(path: Path) -> _Attributor:
+    """The book read by the rules, as `attribute` does before decoding."""
+    book = load_book(path)
+    book = replace(book, quote_style=quote_style(book))
+    segments, _ = book_segments(book, book.quote_style, False)
+    attributor = _Attributor(book, segments, (), NARRATOR)
+    attributor.read()
+    return attributor
+
+
+def gold_quotes(ae, attributor: _Attributor, doc) -> list:
+    """The gold quote each utterance is scored against (the one a piece of it overlaps most, by at least half
+    of the shorter), or None."""
+    spans = [(q.spans[0][0], q.spans[0][1], q) for q in doc.quotes]
+    out = []
+    for utterance in attributor.utterances:
+        found = None
+        for pos in utterance.positions:
+            seg = attributor.segments[pos]
+            s, e = ae.trim_span(doc.text, seg.start, seg.end)
+            shared, quote = max(((min(e, qe) - max(s, qs), q) for qs, qe, q in spans), key=lambda x: x[0],
+                                default=(0, None))
+            if shared > 0 and shared * 2 >= min(e - s, quote.length):
+                found = quote
+                break
+        out.append(found)
+    return out
+
+
+def examples(ae, gold_dir: Path, work: str) -> list:
+    attributor = read_rules(gold_dir / f"{work}.txt")
+    doc = ae.load_gold_json(str(gold_dir / f"{work}.json"), str(gold_dir / f"{work}.txt"))
+    matcher = ae.NameMatcher(doc.aliases)
+    golds = gold_quotes(ae, attributor, doc)
+    narrator = attributor.narrator_character()
+    out = []
+    for chain, members in features.build_chains(attributor):
+        masks = []
+        for t, k in enumerate(members):
+            if golds[k] is None:
+                masks.append(None)
+                continue
+            names = ["unknown" if c == UNKNOWN_ID else
+                     attributor.speaker_name(narrator if c == NARRATOR_ID and narrator is not None else c)
+                     for c in chain.candidates[t]]
+            masks.append(np.array([matcher.judge(name, golds[k].speaker)[1] for name in names]))
+        if any(m is not None for m in masks):
+            out.append((chain, masks))
+    return out
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
+    parser.add_argument("--gold-dir", type=Path, default=GOLD_DIR)
+    parser.add_argument("--out", type=Path, default=WEIGHTS_FILE)
+    parser.add_argument("--iterations", type=int, default=150)
+    parser.add_argument("--l2", type=float, default=0.5)
+    args = parser.parse_args()
+    ae = load_scorer()
+    tune, held = split_works(args.gold_dir)
+    data = [example for work in tune for example in examples(ae, args.gold_dir, work)]
+    quotes = sum(m is not None for _, masks in data for m in masks)
+    print(f"{len(tune)} tuning works ({len(held)} held out, not read): {len(data)} chains, {quotes} scored quotes",
+          file=sys.stderr)
+    sizes = (len(features.EMISSION), len(features.TRANSITION), len(features.SECOND))
+    weights = fit.fit_weights(data, sizes, args.iterations, l2=args.l2, log=lambda m: print(m, file=sys.stderr))
+    platt = fit.fit_platt(fit.chosen_posteriors(data, weights))
+    about = (f"Fitted by bench/fit_attribution.py on the {len(tune)} LitBank tuning works (CC BY 4.0, see "
+             f"LICENSE-NOTICE.md beside this file); the {len(held)} held-out works were not read.")
+    fit.save(weights, args.out, platt, about)
+    notice = args.gold_dir / "LICENSE-NOTICE.md"
+    if notice.exists():
+        shutil.copyfile(notice, args.out.with_name("LICENSE-NOTICE.md"))
+    print(f"wrote {args.out} (platt a={platt[0]}, b={platt[1]})", file=sys.stderr)
+
+
+if __name__ == "__main__":
+    main()

@@ -1,0 +1,123 @@
+"""Fitting the decoder's weights (decoder.py) from chains whose right speakers are known.
+
+Used by `bench/fit_attribution.py`, never when annotating. The objective is the conditional log-likelihood of the
+right speakers: for each chain, log of the total score of the assignments that give every quote with a known
+right candidate one of them (quotes whose speaker is among no candidate are left free), minus log of the total
+over all assignments; with an L2 penalty. Its gradient is the difference of the expected feature counts under
+the two (forward-backward), followed by Adam. Then a logistic curve maps the posterior of each chosen speaker to
+the probability that it is right (Platt scaling), so that confidence means what it says.
+"""
+from __future__ import annotations
+
+import json
+import math
+from pathlib import Path
+
+import numpy as np
+
+from narrate.annotate import features
+
+from narrate.annotate.decoder import Chain, Weights, forward_backward, viterbi
+
+# A chain and, per quote, a mask of its right candidates (None: not a scored quote; all False: none is right).
+Example = tuple[Chain, list]
+
+
+def known_runs(data: list[Example]) -> list[Example]:
+    """The chains cut into runs of quotes whose right speaker is among their candidates: a quote whose speaker
+    is unknown or among no candidate would be a free variable, and the fit would learn to explain it by its
+    neighbours (the same speaker again) instead of learning from the quotes it knows."""
+    out = []
+    for chain, masks in data:
+        start = None
+        for t in range(len(masks) + 1):
+            known = t < len(masks) and masks[t] is not None and bool(masks[t].any())
+            if known and start is None:
+                start = t
+            elif not known and start is not None:
+                out.append((_cut(chain, start, t), masks[start:t]))
+                start = None
+    return out
+
+
+def _cut(chain: Chain, start: int, end: int) -> Chain:
+    transitions = [None] + chain.transitions[start + 1:end]
+    seconds = ([None, None] + chain.seconds[start + 2:end])[:end - start]
+    return Chain(chain.candidates[start:end], chain.emissions[start:end], transitions, seconds)
+
+
+def split(w: np.ndarray, sizes: tuple[int, int, int]) -> Weights:
+    a, b, _ = sizes
+    return Weights(w[:a], w[a:a + b], w[a + b:])
+
+
+def log_likelihood(w: np.ndarray, data: list[Example], sizes: tuple[int, int, int], l2: float):
+    weights = split(w, sizes)
+    a, b, _ = sizes
+    ll, grad = 0.0, np.zeros_like(w)
+    for chain, masks in data:
+        masks = [m if m is not None and m.any() else None for m in masks]
+        log_z_right, nodes_right, links_right, triples_right = forward_backward(chain, weights, masks)
+        log_z, nodes, links, triples = forward_backward(chain, weights)
+        ll += log_z_right - log_z
+        for t in range(len(nodes)):
+            grad[:a] += (nodes_right[t] - nodes[t]) @ chain.emissions[t]
+            if t:
+                grad[a:a + b] += np.einsum("ij,ijg->g", links_right[t] - links[t], chain.transitions[t])
+            if t > 1:
+                grad[a + b:] += np.einsum("hij,hijg->g", triples_right[t] - triples[t], chain.seconds[t])
+    return ll - 0.5 * l2 * float(w @ w), grad - l2 * w
+
+
+def fit_weights(data: list[Example], sizes: tuple[int, int, int], iterations: int = 150,
+                rate: float = 0.1, l2: float = 0.5, log=None) -> Weights:
+    """Adam ascent on the penalised log-likelihood, from zero weights."""
+    data = known_runs(data)
+    w = np.zeros(sum(sizes))
+    m, v = np.zeros_like(w), np.zeros_like(w)
+    for it in range(1, iterations + 1):
+        ll, g = log_likelihood(w, data, sizes, l2)
+        m = 0.9 * m + 0.1 * g
+        v = 0.999 * v + 0.001 * g * g
+        w += rate * (m / (1 - 0.9 ** it)) / (np.sqrt(v / (1 - 0.999 ** it)) + 1e-8)
+        if log is not None and it % 25 == 0:
+            log(f"iteration {it}: log-likelihood {ll:.2f}")
+    return split(w, sizes)
+
+
+def chosen_posteriors(data: list[Example], weights: Weights) -> list[tuple[float, bool]]:
+    """(posterior of the decoded speaker, whether it is right) for every scored quote."""
+    out = []
+    for chain, masks in data:
+        best = viterbi(chain, weights)
+        _, nodes, _, _ = forward_backward(chain, weights)
+        for t, k in enumerate(best):
+            if masks[t] is not None:
+                out.append((float(nodes[t][k]), bool(masks[t][k])))
+    return out
+
+
+def fit_platt(pairs: list[tuple[float, bool]], iterations: int = 2000, rate: float = 0.05) -> tuple[float, float]:
+    """(a, b) of P(right) = sigmoid(a * logit(posterior) + b), by gradient ascent on the log-likelihood."""
+    if not pairs:
+        return 1.0, 0.0
+    x = np.array([math.log(min(max(p, 1e-4), 1 - 1e-4) / (1 - min(max(p, 1e-4), 1 - 1e-4))) for p, _ in pairs])
+    y = np.array([float(ok) for _, ok in pairs])
+    a, b = 1.0, 0.0
+    for _ in range(iterations):
+        p = 1 / (1 + np.exp(-(a * x + b)))
+        a += rate * float(np.mean((y - p) * x))
+        b += rate * float(np.mean(y - p))
+    return round(a, 4), round(b, 4)
+
+
+def save(weights: Weights, path: Path, platt: tuple[float, float], about: str) -> None:
+    """The weights by feature name, as decoder.Weights.load reads them."""
+    data = {
+        "about": about,
+        "emission": {n: round(float(x), 4) for n, x in zip(features.EMISSION, weights.emission)},
+        "transition": {n: round(float(x), 4) for n, x in zip(features.TRANSITION, weights.transition)},
+        "second": {n: round(float(x), 4) for n, x in zip(features.SECOND, weights.second)},
+        "platt": list(platt),
+    }
+    path.write_text(json.dumps(data, indent=1) + "\n", encoding="utf-8")

@@ -1,0 +1,101 @@
+"""Pinning: fixed speakers for some quotes, the rest of the conversation decoded again around them (choose.py);
+`narrate script --pin`, voices.yaml `overrides:` and `--review` by the decoder's confidence."""
+from __future__ import annotations
+
+import json
+
+import pytest
+
+from narrate.annotate import annotate
+from narrate.annotate.overrides import Override
+from narrate.cli import main
+from narrate.ingest import load_book
+
+# Two people, no tag: who opens is a guess, and everything after follows from it.
+FIRE = 'By the fire sat Hester and Ivo.\n\n"Is it late?"\n\n"Nearly."\n\n"Then we sleep."\n\n"Not yet."\n\n"Why not?"\n'
+
+
+@pytest.fixture
+def fire(tmp_path):
+    path = tmp_path / "fire.txt"
+    path.write_text(FIRE, encoding="utf-8")
+    return path
+
+
+def dialogue(script):
+    return [s for s in script.segments if s.kind == "dialogue"]
+
+
+def run(capsys, *args):
+    with pytest.raises(SystemExit) as exited:
+        main([str(a) for a in args])
+    out, err = capsys.readouterr()
+    return exited.value.code, out, err
+
+
+def test_untagged_turns_alternate_and_one_pin_turns_the_whole_chain(fire):
+    book = load_book(fire)
+    before = [s.speaker for s in dialogue(annotate(book))]
+    assert set(before) == {"Hester", "Ivo"} and all(a != b for a, b in zip(before, before[1:]))
+    first = dialogue(annotate(book))[0]
+    other = "Hester" if first.speaker == "Ivo" else "Ivo"
+    pinned = annotate(book, pins=(Override(speaker=other, start=first.start, end=first.end),))
+    after = dialogue(pinned)
+    assert [s.speaker for s in after] == [other if s == first.speaker else first.speaker for s in before]
+    assert after[0].evidence == "override" and after[0].confidence == 1.0
+    assert all("after-pin" in s.evidence for s in after[1:])
+    note = next(w for w in pinned.warnings if "pin(s)" in w)
+    assert "4 other quote(s) changed" in note and "'Nearly.'" in note
+
+
+def test_a_pin_naming_someone_the_book_does_not_name_is_a_speaker_of_its_own(fire):
+    book = load_book(fire)
+    last = dialogue(annotate(book))[-1]
+    script = annotate(book, pins=(Override(speaker="The Innkeeper", start=last.start, end=last.end),))
+    assert dialogue(script)[-1].speaker == "The Innkeeper"
+    assert any(c.name == "The Innkeeper" and c.lines >= 1 for c in script.characters)
+
+
+def test_a_pin_to_unknown_leaves_the_quote_unattributed(fire):
+    book = load_book(fire)
+    first = dialogue(annotate(book))[0]
+    script = annotate(book, pins=(Override(speaker="unknown", start=first.start, end=first.end),))
+    assert dialogue(script)[0].speaker == "unknown"
+
+
+def test_script_pin_takes_the_scorers_shape_and_says_what_else_changed(capsys, fire, tmp_path):
+    code, out, _ = run(capsys, "script", fire, "--format", "quotes-json")
+    quotes = json.loads(out)["quotes"]
+    other = "Hester" if quotes[0]["speaker"] == "Ivo" else "Ivo"
+    pins = tmp_path / "pins.json"
+    pins.write_text(json.dumps({"quotes": [{**quotes[0], "speaker": other}]}), encoding="utf-8")
+    code, out, err = run(capsys, "script", fire, "--format", "quotes-json", "--pin", pins)
+    assert code == 0
+    after = json.loads(out)["quotes"]
+    assert after[0]["speaker"] == other and after[1]["speaker"] == quotes[0]["speaker"]
+    assert "other quote(s) changed speaker" in err
+
+
+@pytest.mark.parametrize("content", ['{"quotes": [{"start": 5, "speaker": "Ivo"}]}', "not json", '{"lines": []}'])
+def test_a_bad_pin_file_is_a_configuration_error_naming_the_shape(capsys, fire, tmp_path, content):
+    pins = tmp_path / "pins.json"
+    pins.write_text(content, encoding="utf-8")
+    code, _, err = run(capsys, "script", fire, "--pin", pins)
+    assert code == 2 and "quotes" in err and "Traceback" not in err
+
+
+def test_an_override_in_voices_yaml_is_decoded_around_too(capsys, fire, tmp_path):
+    code, out, _ = run(capsys, "script", fire, "--format", "quotes-json")
+    quotes = json.loads(out)["quotes"]
+    other = "Hester" if quotes[0]["speaker"] == "Ivo" else "Ivo"
+    (tmp_path / "voices.yaml").write_text(f'overrides:\n  - {{quote: "Is it late", speaker: {other}}}\n',
+                                          encoding="utf-8")
+    code, out, _ = run(capsys, "script", fire, "--format", "quotes-json")
+    after = json.loads(out)["quotes"]
+    assert after[0]["speaker"] == other and after[2]["speaker"] == other and after[1]["speaker"] != other
+
+
+def test_review_lists_the_least_confident_first(capsys, fire):
+    code, out, _ = run(capsys, "script", fire, "--review")
+    confidences = [float(line.split()[0]) for line in out.splitlines() if line[:1].isdigit()]
+    assert code == 0 and confidences == sorted(confidences) and len(confidences) == 5
