@@ -82,6 +82,14 @@ def test_the_general_is_the_one_general():
     assert index.label("the sentry", "a sentry", "male") != who(index, "General Rusk")[0]
 
 
+def test_the_general_is_the_one_the_narration_names_not_one_mentioned_in_passing():
+    # counts as the story finder weighs them: a name said once in a quote counts a quarter
+    index = index_of({"General Rusk": 6, "General Orme": 0.25})
+    assert index.label("the general", "the general", "male") == who(index, "General Rusk")[0]
+    two = index_of({"General Rusk": 6, "General Orme": 3})
+    assert two.label("the general", "the general", "male") not in (who(two, "General Rusk")[0], who(two, "General Orme")[0])
+
+
 def test_a_given_name_written_with_the_title_again_and_again_tells_two_men_apart():
     index = index_of({"John Aldous": 3, "Mr. John Aldous": 12, "Mr. Aldous": 40})
     assert same(index, "John Aldous", "Mr. John Aldous")

@@ -141,10 +141,10 @@ class CharacterIndex:
         for form in sorted(people, key=lambda f: (len(f[1]) == 1 and not f[0], -len(f[1]), -forms[f], f)):
             candidates = self._by_form.get(form) or self._related_clusters(form, self._form_gender(form), forms)
             if not form[0] and len(form[1]) == 1 and form[1][0].lower() in TITLES:
-                titled = self.titled(form[1][0].lower())  # "Admiral" alone: the one Admiral Quill
-                candidates = tuple(titled) if len(titled) == 1 else ()
-                if not candidates:
+                titled = self.the_titled(form[1][0].lower())  # "Admiral" alone: the one Admiral Quill
+                if titled is None:
                     continue
+                candidates = (titled,)
             if not candidates:
                 candidates = (self._new_cluster(),)
             self._assign(form, candidates)
@@ -359,9 +359,8 @@ class CharacterIndex:
             return None
         words = key.split()
         if len(words) == 2 and words[0] == "the" and words[1] in TITLES:
-            titled = self.titled(words[1])
-            if len(titled) == 1:  # "the General" is General Quill
-                return titled[0]
+            if (titled := self.the_titled(words[1])) is not None:  # "the General" is General Quill
+                return titled
         cid = self._new_cluster()
         self.clusters[cid].forms[("", (shown,))] = 1
         if gender:
@@ -397,6 +396,15 @@ class CharacterIndex:
         found = {cid for cid, cluster in enumerate(self.clusters) if cid not in self.described
                  for _, tokens in cluster.forms if word in (t.lower() for t in tokens)}
         return found.pop() if len(found) == 1 else None
+
+    def the_titled(self, title: str) -> int | None:
+        """The one character "the general" means: the only one with that title the narration names (another
+        general only mentioned in passing in the dialogue does not count)."""
+        titled = self.titled(title)
+        named = [cid for cid in titled if self.mentions(cid) >= 1]
+        if len(titled) == 1 or len(named) == 1:
+            return titled[0] if len(titled) == 1 else named[0]
+        return None
 
     def titled(self, title: str) -> list[int]:
         """Characters named with this title somewhere ("doctor" -> Dr. Archie)."""
