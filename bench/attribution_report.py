@@ -28,6 +28,7 @@ import subprocess
 import sys
 import tempfile
 from collections import Counter, defaultdict
+from dataclasses import replace
 from pathlib import Path
 
 ROOT = Path(__file__).resolve().parents[1]
@@ -36,6 +37,8 @@ sys.path.insert(0, str(ROOT))
 from narrate.annotate import annotate  # noqa: E402
 from narrate.annotate.scriptio import quotes_dict  # noqa: E402
 from narrate.ingest.text import load_book  # noqa: E402
+from narrate.annotate.segments import book_segments, quote_style  # noqa: E402
+from narrate.annotate.speakers import CONFIDENCE, attribute  # noqa: E402
 from narrate.model import UNKNOWN, CastEntry  # noqa: E402
 
 SCORER = ROOT.parent / "shared" / "bench" / "attribution_eval.py"
@@ -43,6 +46,7 @@ GOLD_DIR = ROOT.parent / "shared" / "attribution-dev" / "litbank"
 HELD_OUT_EVERY = 5
 EXPLICIT = "tag-name"  # a speech tag that names the speaker
 DESCRIBING_WORDS = frozenset("the a an his her my our their this that one another someone somebody".split())
+STRENGTH_OF = {round(value, 2): name for name, value in CONFIDENCE.items()}
 CALIBRATION_BINS = 5
 SURE = 0.9
 
@@ -77,14 +81,33 @@ def gold_cast(gold_dir: Path, work: str) -> tuple[CastEntry, ...]:
 
 
 def predict(gold_dir: Path, works: list[str], pred_dir: Path, with_cast: bool = False) -> dict[str, list]:
-    """Annotate each work (with the gold cast, if asked), write its quotes-json, and return its dialogue segments."""
+    """Annotate each work (with the gold cast, if asked), write its quotes-json, and return its dialogue segments,
+    each with `rule` set to how the rules alone read it (`attribute(..., decoded=False)`: their speaker and the
+    strength of their evidence, a CONFIDENCE key)."""
     dialogue = {}
     for work in works:
         cast = gold_cast(gold_dir, work) if with_cast else ()
-        script = annotate(load_book(gold_dir / f"{work}.txt"), cast)
+        book = load_book(gold_dir / f"{work}.txt")
+        script = annotate(book, cast)
         (pred_dir / f"{work}.json").write_text(json.dumps(quotes_dict(script)), encoding="utf-8")
-        dialogue[work] = [s for s in script.segments if s.kind == "dialogue"]
+        rules = {(s.start, s.end): s for s in rule_picks(book, cast)}
+        dialogue[work] = [Scored(s, rules.get((s.start, s.end))) for s in script.segments if s.kind == "dialogue"]
     return dialogue
+
+
+class Scored:
+    """A dialogue segment as decoded, and as the rules alone had it."""
+
+    def __init__(self, segment, rule) -> None:
+        self.segment, self.rule = segment, rule
+        self.start, self.end, self.speaker = segment.start, segment.end, segment.speaker
+        self.confidence, self.evidence = segment.confidence, segment.evidence
+
+
+def rule_picks(book, cast) -> list:
+    book = replace(book, quote_style=quote_style(book))
+    segments, _ = book_segments(book, book.quote_style, False)
+    return [s for s in attribute(book, segments, cast, decoded=False)[0] if s.kind == "dialogue"]
 
 
 def score(gold_dir: Path, works: list[str], pred_dir: Path, out: Path) -> tuple[dict, list[dict]]:
@@ -99,19 +122,16 @@ def score(gold_dir: Path, works: list[str], pred_dir: Path, out: Path) -> tuple[
     return json.loads(metrics.read_text(encoding="utf-8")), rows
 
 
-def evidence_kind(segment) -> str:
-    """The evidence type of a scored quote, from its evidence words: a tag naming the speaker (tag-name), a
-    pronoun tag, a tag describing the speaker ("said the old man"), else the evidence's first word."""
-    if segment is None:
+def evidence_kind(scored) -> str:
+    """The evidence type of a scored quote: the strength of the rules' evidence when the decoder kept their
+    speaker (tag-name, tag-pronoun, turn-taking, ...), else `decoder:` and the evidence word it gives."""
+    if scored is None:
         return "not found"
-    if segment.speaker == UNKNOWN:
+    if scored.speaker == UNKNOWN:
         return "unknown"
-    first = segment.evidence.split()[0] if segment.evidence.split() else "none"
-    if first.startswith("tag:"):
-        if " pronoun:" in segment.evidence:
-            return "tag-pronoun"
-        return "tag-phrase" if _described(segment.speaker) else EXPLICIT
-    return first.split(":")[0]
+    if scored.rule is not None and scored.rule.speaker == scored.speaker:
+        return STRENGTH_OF.get(round(scored.rule.confidence, 2), scored.rule.evidence.split(":")[0])
+    return "decoder:" + (scored.evidence.split()[0].split(":")[0] if scored.evidence.split() else "none")
 
 
 def scored_segment(row: dict, segments: list):

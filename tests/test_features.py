@@ -127,3 +127,29 @@ def test_every_candidate_row_has_every_feature(read):
     for chain, _ in chains:
         assert all(e.shape == (len(c), len(F.EMISSION)) for c, e in zip(chain.candidates, chain.emissions))
         assert all(np.isfinite(e).all() for e in chain.emissions)
+
+
+def test_scene_features_say_who_was_named_lately_who_acts_after_and_who_spoke_around(read):
+    att, _, where = read('In came Ivo and Hester with old Bram. Bram shut the door behind them.\n\n'
+                         '"Is the pass open?" asked Hester.\n\n"No."\n\n"Then we wait," said Hester. Bram nodded.\n')
+    # Bram was the subject of the narration just read, and the latest named
+    assert feature(att, where, "Is the pass open?", "scene-subject", "Bram") == 1
+    assert feature(att, where, "Is the pass open?", "scene-rank", "Bram") == 1.0
+    assert 0 < feature(att, where, "Is the pass open?", "scene-rank", "Ivo") < 1
+    # the untagged answer: Hester spoke the quotes before and after it
+    assert feature(att, where, "No.", "previous-rule", "Hester") == 1
+    assert feature(att, where, "No.", "next-rule", "Hester") == 1
+    # "Bram nodded." after the quote in its paragraph
+    assert feature(att, where, "Then we wait,", "paragraph-after", "Bram") == 1
+    assert feature(att, where, "Then we wait,", "prominence", "Bram") > feature(att, where, "Then we wait,",
+                                                                                "prominence", "Ivo")
+
+
+def test_a_b_a_by_the_rules_and_a_name_said_in_the_quote(read):
+    att, _, where = read('By the stove sat Hester and Ivo.\n\n"Tea?" asked Hester.\n\n"Please," said Ivo.\n\n'
+                         '"Sugar?"\n\n"Two," said Ivo. "Bram takes none."\n')
+    assert feature(att, where, "Sugar?", "alternation-before", "Hester") == 1
+    assert feature(att, where, "Tea?", "alternation-after", "Hester") == 1
+    # named, not called: Bram is no addressee, and when offered he carries the mark of a name said in the quote
+    if "Bram" in candidates(att, where, "Bram takes none."):
+        assert feature(att, where, "Bram takes none.", "named-in-quote", "Bram") == 1

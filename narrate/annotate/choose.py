@@ -95,7 +95,10 @@ def _decoded(att, pins: dict[int, int], weights: Weights) -> list[tuple[int, flo
     out: list[tuple[int, float, str]] = [(UNKNOWN_ID, 0.0, "")] * len(att.utterances)
     for chain, members in F.build_chains(att, pins):
         local = {t: pins[k] for t, k in enumerate(members) if k in pins}
-        prior = [att.utterances[k].speaker if att.utterances[k].speaker != UNKNOWN_ID else None for k in members]
+        # the rules' picks stand unless the decoder is clearly surer of another; in a chain a person pinned, the
+        # decoder's best assignment around the pins stands (the rules read the chain without the fix)
+        prior = None if local else [u.speaker if u.speaker != UNKNOWN_ID else None
+                                    for u in (att.utterances[k] for k in members)]
         for t, (k, decision) in enumerate(zip(members, decode(chain, weights, local, prior, SWITCH_MARGIN))):
             ruled = att.utterances[k].speaker
             if decision.pinned:

@@ -1,0 +1,261 @@
+"""Whom a reference in the narration means (speakers.py's rules): a name, a pronoun ("she", looking back through
+the paragraph and the text before it for the latest fitting character, never the one spoken to), or a
+description ("the doctor", "her mother", "the old man", linked to a named character when the text allows).
+
+A mixin of speakers._Attributor: it reads the attributor's history, paragraphs, index and conversation."""
+from __future__ import annotations
+
+from narrate.annotate.clauses import DEFINITE, PLURAL_NOUNS, Ref, describe
+from narrate.annotate.conversation import (
+    NARRATOR_ID,
+    ParagraphContext,
+    Utterance,
+    follows,
+    is_known,
+)
+from narrate.annotate.speechverbs import SUBJECT_PRONOUNS, TITLES
+
+# "his wife" is Mrs. <his surname>, "her father" Mr. <her surname>.
+KIN_TITLES = {"wife": "mrs", "husband": "mr", "lady": "mrs", "mother": "mrs", "father": "mr"}
+# How far back (names, subjects, speakers) a character still counts as present in the scene.
+ON_STAGE_WINDOW = 12
+# How many paragraphs back a description in the narration still introduces the one a tag describes so.
+DESCRIPTION_LOOKBACK = 3
+# Who a possessive in a description points to: "her cousin" is someone with a woman, not the woman.
+POSSESSOR_GENDER = {"his": "male", "her": "female"}
+# How far back in the history a pronoun or a name looks for whom it means.
+HISTORY_LOOKBACK = 60
+
+
+class References:
+    def _resolve(self, ref: Ref, utterance: Utterance | None, paragraph: ParagraphContext | None) -> tuple[int | None, str]:
+        if ref.kind == "name":
+            return self._pick(ref.mention.candidates, ref.position, paragraph), ""
+        if ref.kind == "pronoun":
+            return self._resolve_pronoun(ref, utterance, paragraph)
+        if ref.kind == "phrase":
+            return self._resolve_phrase(ref, utterance, paragraph), ""
+        return None, ""
+
+    def _recent(self, position: int | None, paragraph: ParagraphContext | None, limit: int = HISTORY_LOOKBACK):
+        """(character, is subject) from the latest named backwards: this paragraph before `position`, then
+        the text before it."""
+        yield from self._in_paragraph(position, paragraph)
+        yield from reversed(self.history[-limit:])
+
+    def _in_paragraph(self, position: int | None, paragraph: ParagraphContext | None) -> list[tuple[int, bool]]:
+        """(character, is subject) named in the paragraph before `position`, the latest first."""
+        if paragraph is None or position is None:
+            return []
+        subjects = {ref.position for ref in paragraph.subjects}
+        local = [(m.start, self._pick(m.candidates), m.start in subjects) for m in paragraph.mentions if m.start < position]
+        local += [
+            (ref.position, self._resolve_phrase(ref, None, paragraph), True)
+            for ref in paragraph.subjects
+            if ref.kind == "phrase" and ref.position < position
+        ]
+        spoken = self.by_paragraph.get(paragraph.key, [])
+        local += [(u.start, u.speaker, True) for u in spoken if u.start < position and is_known(u.speaker)]
+        return [(cid, subject) for _, cid, subject in sorted(local, key=lambda e: e[0], reverse=True) if cid is not None]
+
+    def _antecedent(self, gender: str, excluded: set[int], position: int | None, paragraph: ParagraphContext | None) -> int | None:
+        """The latest character of that gender, where in the pronoun's own paragraph (and, for a tag, in a
+        paragraph of narration just before it) a sentence's subject or a speaker comes before a mere mention
+        ("She noticed ... Millie ... 'Sir?' she said" is not Millie; "He turned to Tom's face. / 'No,' he
+        said." is not Tom); failing that, the latest of unknown gender, a speaker or a subject before a mention."""
+        undecided: tuple[int, bool] | None = None
+        mentioned: int | None = None
+        local = self._in_paragraph(position, paragraph)
+        history = self.history[-HISTORY_LOOKBACK:]
+        tag_scope = self.narration_start is not None and paragraph is not None
+        just_before = len(self.history) - self.narration_start if tag_scope else 0
+        if paragraph is None and self.remembering_from is not None:
+            just_before = len(self.history) - self.remembering_from
+        earlier = ((cid, subject, k < just_before) for k, (cid, subject) in enumerate(reversed(history)))
+        for cid, subject, here in [(cid, subject, True) for cid, subject in local] + list(earlier):
+            if mentioned is not None and not here:
+                return mentioned
+            if cid < 0 or cid in excluded or cid in self.groups or self._never_speaks(cid):
+                continue
+            known = self.index.gender_of(cid)
+            if known == gender and here and not subject:
+                mentioned = mentioned if mentioned is not None else cid
+                continue
+            if known == gender:
+                return cid
+            if known is None and (undecided is None or (subject and not undecided[1])):
+                undecided = (cid, subject)
+        if mentioned is not None:
+            return mentioned
+        return undecided[0] if undecided else None
+
+    def _resolve_pronoun(self, ref: Ref, utterance: Utterance | None, paragraph: ParagraphContext | None) -> tuple[int | None, str]:
+        gender = SUBJECT_PRONOUNS.get(ref.word)
+        if gender == "narrator":
+            return NARRATOR_ID, ""
+        if gender not in ("male", "female"):
+            return None, ""
+        excluded = utterance.excluded if utterance else set()
+        cid = self._antecedent(gender, excluded, ref.position, paragraph)
+        other = self._answering(utterance, paragraph, cid, gender) if utterance is not None and cid is not None else None
+        if other is not None:
+            cid = other
+            self.index.learn_gender(cid, gender)
+            return cid, f"pronoun:{ref.word}->{self.index.name(cid)} turn-taking"
+        if cid is not None:
+            self.index.learn_gender(cid, gender)
+            return cid, f"pronoun:{ref.word}->{self.index.name(cid)}"
+        known = [c for c in range(len(self.index.clusters)) if self.index.gender_of(c) == gender and c not in excluded]
+        if known:
+            cid = max(known, key=self.index.mentions)
+            return cid, f"fallback:pronoun:{ref.word}->{self.index.name(cid)}"
+        return None, ""
+
+    def _answering(self, utterance: Utterance, paragraph: ParagraphContext | None, cid: int, gender: str) -> int | None:
+        """"he answered" opening a new turn: when the latest man is the one who just spoke, the narration
+        since has not been about him, and nothing in this paragraph names anyone before the quote, the "he" is
+        the other man in the conversation."""
+        conversation = self.conversation
+        if not conversation.active() or cid != conversation.speaker or conversation.paragraph == utterance.paragraph:
+            return None
+        if conversation.focus == cid:  # "He stood up." between the quotes: "he said" is still him
+            return None
+        if paragraph is not None and (
+            any(s.position < utterance.start for s in paragraph.subjects)
+            or any(m.start < utterance.start for m in paragraph.mentions)
+        ):
+            return None
+        partner = conversation.next_speaker(utterance.excluded)
+        if partner is None:  # nobody addressed yet: the latest other one on stage, of that gender if known
+            partner = self._on_stage_of(gender, utterance.excluded | {cid})
+            partner = self._on_stage(utterance.excluded | {cid}) if partner is None else partner
+        if partner is None or partner < 0 or self.index.gender_of(partner) not in (gender, None):
+            return None
+        return partner
+
+    def _resolve_phrase(self, ref: Ref, utterance: Utterance | None, paragraph: ParagraphContext) -> int | None:
+        """A described speaker: a relative or titled character when the text has one ("her mother" ->
+        Mrs. Bennet, "the doctor" -> Dr. Archie), a named character the description points back to,
+        else a character named by the description."""
+        key, shown, gender = describe(ref.word)
+        shown = ref.shown or shown
+        words = key.split()
+        if len(words) == 2 and words[1] in KIN_TITLES and words[0] in ("his", "her", "the"):
+            relative = self._relative(words[0], words[1], utterance, paragraph, ref.position)
+            if relative is not None:
+                return relative
+        if len(words) == 2 and words[0] == "the" and words[1] in TITLES:
+            titled = set(self.index.titled(words[1]))
+            if titled:
+                recent = next((cid for cid, _ in self._recent(ref.position, paragraph) if cid in titled), None)
+                if recent is not None or len(titled) == 1:
+                    return recent if recent is not None else titled.pop()
+        if (named := self.index.named_by_word(words[-1])) is not None:
+            return named
+        if (described := self.index.labelled(key)) is not None and described in self.index.described:
+            return described  # "A boy ran down the slipway ... asked the boy"
+        if ref.word.split()[0] in DEFINITE and words[-1] not in PLURAL_NOUNS:  # "the ladies" are no one person
+            if (cid := self._described_one(key, gender, utterance, paragraph, ref.position)) is not None:
+                return cid
+        cid = self.index.label(key, shown, gender)  # None: a description of nobody ("the former")
+        if cid is not None and key.split()[-1] in PLURAL_NOUNS:
+            self.groups.add(cid)
+        return cid
+
+    def _described_one(
+        self, key: str, gender: str | None, utterance: Utterance | None, paragraph: ParagraphContext | None, position: int
+    ) -> int | None:
+        """The named character a definite description ("the boy", "his step-son") points back to: the
+        one it was linked to before while still in the scene; else, in a conversation, the one whose
+        turn it is when the gender fits; else the one called by name in the quote it answers or in the
+        answer to it; else the latest named one of the description's gender on stage
+        ("the girl"), unless the narration just called a newcomer so. Never when a described newcomer of
+        that gender is in the scene ("A man in oilskins ... asked the old fisherman")."""
+        recent = [cid for cid, _ in self.history[-ON_STAGE_WINDOW:]]
+        if (linked := self.descriptions.get(key)) is not None and linked in recent:
+            return linked
+        excluded = utterance.excluded if utterance is not None else set()
+        in_conversation = utterance is not None and self.conversation.active()
+        cid = self.conversation.next_speaker(excluded) if in_conversation else None
+        if cid is not None and cid in self.index.described and _compatible(gender, self.index.gender_of(cid)):
+            self.descriptions[key] = cid
+            return cid  # "A small boy ... asked" / "... rejoined his young interlocutor": the one answering
+        called = self._called_around(utterance, excluded)  # "'Robin, pour the tea.' / '…,' said the son"
+        if called is not None and _compatible(gender, self.index.gender_of(called)):
+            self.descriptions[key] = called
+            if gender:
+                self.index.learn_gender(called, gender)  # "the son" says he is a man
+            return called
+        if any(cid in self.index.described and _compatible(gender, self.index.gender_of(cid)) for cid in recent[-4:]):
+            return None
+        if cid is None or cid < 0 or cid in self.index.described or not _compatible(gender, self.index.gender_of(cid)):
+            introduced = paragraph is not None and self._described_in_narration(key.split()[-1], paragraph, position)
+            cid = None if introduced else self._on_stage_of(gender, excluded)
+            if cid is None and not introduced and gender is None and key.split()[0] in POSSESSOR_GENDER:
+                cid = self._possessors_companion(key.split()[0], excluded, paragraph, position)
+        if cid is None:
+            return None
+        self.descriptions[key] = cid
+        return cid
+
+    def _called_around(self, utterance: Utterance | None, excluded: set[int]) -> int | None:
+        """The character the quote just before calls by name (this one answers it), else the one the quote just
+        after calls by name ("'…,' said my sister-in-law. / 'My dear Rose, …'": it answers this one)."""
+        if utterance is None:
+            return None
+        k = self.utterance_index[id(utterance)]
+        before = self.utterances[k - 1] if k > 0 else None
+        after = self.utterances[k + 1] if k + 1 < len(self.utterances) else None
+        if before is not None and follows(before, utterance) and is_known(before.speaker):
+            called = [c for c in before.addressees if c != before.speaker and c not in excluded]
+            if called:
+                return called[0]
+        if after is not None and follows(utterance, after):
+            return next((c for c in after.addressees if c not in excluded), None)
+        return None
+
+    def _possessors_companion(
+        self, possessive: str, excluded: set[int], paragraph: ParagraphContext | None, position: int
+    ) -> int | None:
+        """"said her cousin" (a description that gives no gender): the one on stage who is not "her"."""
+        owner = self._antecedent(POSSESSOR_GENDER[possessive], set(), position, paragraph)
+        return None if owner is None else self._on_stage(excluded | {owner})
+
+    def _described_in_narration(self, noun: str, paragraph: ParagraphContext, position: int) -> bool:
+        """The narration just before (this paragraph and the ones before it) already calls someone by this
+        noun ("The old woman who sold tickets was waiting"): a tag's "the old woman" is that newcomer."""
+        k = self.paragraph_order[paragraph.key]
+        for earlier in self.paragraphs[max(0, k - DESCRIPTION_LOOKBACK): k + 1]:
+            for pos in earlier.positions:
+                if any(tok.low == noun and tok.start < position for tok in self.tokens.get(pos, [])):
+                    return True
+        return False
+
+    def _on_stage_of(self, gender: str | None, excluded: set[int]) -> int | None:
+        """The named character the narration named last whose gender is the description's ("the girl" is the
+        latest woman on stage); none for a description without gender ("the gatekeeper" may be anyone)."""
+        if gender is None:
+            return None
+        for cid, _ in reversed(self.history[-ON_STAGE_WINDOW:]):
+            if cid < 0 or cid in excluded or cid in self.index.described or self._never_speaks(cid):
+                continue
+            if self.index.gender_of(cid) == gender:
+                return cid
+        return None
+
+    def _relative(self, possessive: str, kin: str, utterance: Utterance | None, paragraph: ParagraphContext, position: int) -> int | None:
+        """"his wife", "her mother": the character with the possessor's surname and the title that goes
+        with it (Mrs. for a wife or a mother), else the latest named character with that title."""
+        title = KIN_TITLES[kin]
+        if possessive in ("his", "her"):
+            gender = "male" if possessive == "his" else "female"
+            owners = [c for c in (utterance.addressees if utterance else []) if self.index.gender_of(c) == gender]
+            nearest = self._antecedent(gender, set(), position, paragraph)
+            for owner in owners + ([nearest] if nearest is not None else []):
+                if (relative := self.index.relative(owner, title)) is not None:
+                    return relative
+        titled = set(self.index.titled(title))
+        return next((cid for cid, _ in self._recent(position, paragraph) if cid in titled), None)
+
+def _compatible(a: str | None, b: str | None) -> bool:
+    return a is None or b is None or a == b
