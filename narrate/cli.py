@@ -18,7 +18,7 @@ import click
 
 from narrate import __version__
 from narrate.errors import BooksFailed, CheckFailed, NarrateError
-from narrate.request import BuildRequest, current_build
+from narrate.request import BuildRequest, current_build, story_folder
 
 INTERNAL_ERROR_EXIT = 70
 
@@ -345,7 +345,7 @@ def cast(story, voices, write, engine):
                       ", ".join(row.aliases))
     console().print(table)
     if write:
-        target = Path(voices) if voices else Path(story).resolve().parent / "voices.yaml"
+        target = Path(voices) if voices else story_folder(story) / "voices.yaml"
         added = write_voices(target, script, config if target.is_file() else None, casting)
         if not run_options().quiet:
             click.echo(f"{target}: {'added ' + ', '.join(added) if added else 'already casts everyone'}", err=True)

@@ -23,6 +23,12 @@ class ConfigError(NarrateError):
     exit_code = 2
 
 
+class FolderError(NarrateError):
+    """The output folder or the cache folder cannot be written to (checked before any synthesis)."""
+
+    exit_code = 2
+
+
 class EngineError(NarrateError):
     """The speech engine is missing or failed."""
 

@@ -12,19 +12,22 @@ from __future__ import annotations
 
 import hashlib
 import json
+import os
 from collections.abc import Callable
 from dataclasses import dataclass
 from functools import cached_property
 from pathlib import Path
 from typing import TYPE_CHECKING
 
-from narrate.errors import ConfigError
+from narrate.errors import ConfigError, NarrateError
+from narrate.inputs import SCRIPT, read_input
 from narrate.state import code_stamp
 
 if TYPE_CHECKING:
     from narrate.model import Book
 
 DEFAULT_VOICES_FILE = "voices.yaml"
+_DIGESTED = SCRIPT  # the largest limit of the inputs hashed: each is checked against its own when it is read
 MANIFEST_NAME = "manifest.json"
 
 
@@ -34,11 +37,20 @@ def find_voices_file(story: str | Path, explicit: str | Path | None) -> Path | N
     Never a voices.yaml that merely happens to be in the working directory."""
     if explicit is not None:
         path = Path(explicit)
-        if not path.is_file():
+        if not path.exists() and not path.is_symlink():
             raise ConfigError(f"{path}: no such voices file. Check the path given to --voices.")
-        return path
-    beside = Path(story).resolve().parent / DEFAULT_VOICES_FILE
+        return path  # not a regular file (a folder, a FIFO, a link loop): reading it says so
+    beside = story_folder(story) / DEFAULT_VOICES_FILE
     return beside if beside.is_file() else None
+
+
+def story_folder(story: str | Path) -> Path:
+    """The folder the story file is in, links followed; a link that loops stays as written (reading the story
+    then says what is wrong with it)."""
+    try:
+        return Path(story).resolve().parent
+    except (RuntimeError, OSError):  # a symbolic link loop: RuntimeError before Python 3.13, OSError after
+        return Path(os.path.abspath(story)).parent
 
 
 @dataclass(frozen=True)
@@ -96,7 +108,7 @@ def current_build(outdir: str | Path, inputs: dict) -> dict | None:
     (a first build, a killed one, a manifest from an older narrate)."""
     folder = Path(outdir)
     try:
-        manifest = json.loads((folder / MANIFEST_NAME).read_text(encoding="utf-8"))
+        manifest = json.loads(read_input(folder / MANIFEST_NAME, _DIGESTED).decode("utf-8"))
         if manifest.get("inputs") != inputs:
             return None
         outputs = manifest["outputs"]
@@ -104,8 +116,8 @@ def current_build(outdir: str | Path, inputs: dict) -> dict | None:
             return None
         engines = manifest["engines"]
         used = set(engines) - {"variants"}
-    except (OSError, ValueError, KeyError, TypeError):
-        return None
+    except (NarrateError, OSError, ValueError, KeyError, TypeError, AttributeError, RecursionError):
+        return None  # RecursionError: JSON nested thousands deep, which no narrate wrote
     try:
         if engine_versions(used, "variants" in engines) != engines:
             return None
@@ -117,7 +129,7 @@ def current_build(outdir: str | Path, inputs: dict) -> dict | None:
 def _digest(path: str | Path | None) -> str | None:
     if path is None:
         return None
-    try:
-        return hashlib.sha256(Path(path).read_bytes()).hexdigest()
-    except OSError:  # missing or unreadable: never current; the build reports the problem properly
+    try:  # a regular file within a generous bound: a FIFO or a device is never read here
+        return hashlib.sha256(read_input(path, _DIGESTED)).hexdigest()
+    except NarrateError:  # missing, unreadable, not a file: never current; the build reports the problem properly
         return f"unreadable {path}"

@@ -79,5 +79,5 @@ def _read(record, book: Book) -> Script | None:
                       segments=tuple(Segment(**s) for s in data["segments"]),
                       characters=tuple(Character(**{**c, "aliases": tuple(c["aliases"])}) for c in data["characters"]),
                       warnings=tuple(data["warnings"]))
-    except (OSError, ValueError, KeyError, TypeError):  # none yet, or unreadable: annotate afresh
+    except (OSError, ValueError, KeyError, TypeError, RecursionError):  # none yet, unreadable, too deep: anew
         return None

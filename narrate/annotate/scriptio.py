@@ -8,6 +8,7 @@ from pathlib import Path
 import yaml
 
 from narrate.errors import ConfigError
+from narrate.inputs import SCRIPT, read_input
 from narrate.annotate.overrides import Override
 from narrate.model import Script, Segment
 
@@ -83,12 +84,16 @@ def render_review(script: Script, limit: int = 25) -> str:
 
 def read_script_speakers(path: Path) -> dict[tuple[int, int], str]:
     """Speakers of an edited script file (what `narrate script --format json|yaml` wrote), by (start, end)."""
+    if not Path(path).exists() and not Path(path).is_symlink():
+        raise ConfigError(f"{path}: no such script file. Write one with `narrate script STORY --format json > FILE`.")
+    raw = read_input(path, SCRIPT, ConfigError)  # a regular file within its limit: never a FIFO or a device
     try:
-        text = path.read_text(encoding="utf-8")
+        text = raw.decode("utf-8")
         data = json.loads(text) if text.lstrip().startswith("{") else yaml.safe_load(text)
-    except FileNotFoundError:
-        raise ConfigError(f"{path}: no such script file. Write one with `narrate script STORY --format json > FILE`.") from None
-    except (OSError, UnicodeDecodeError, json.JSONDecodeError, yaml.YAMLError) as err:
+    except RecursionError:  # nested thousands deep: no script narrate wrote
+        raise ConfigError(f"{path}: not a readable script (nested too deep). Write it with `narrate script "
+                          f"--format json` and edit only the speaker values.") from None
+    except (UnicodeDecodeError, json.JSONDecodeError, yaml.YAMLError) as err:
         raise ConfigError(f"{path}: not a readable script ({err}). Write it with `narrate script --format json` "
                           f"and edit only the speaker values.") from None
     segments = data.get("segments") if isinstance(data, dict) else None
@@ -108,12 +113,13 @@ def read_script_speakers(path: Path) -> dict[tuple[int, int], str]:
 def read_pins(path: Path) -> tuple[Override, ...]:
     """The pins of a `--pin` file: `{"quotes": [{"start", "end", "speaker"}, ...]}`, offsets as `narrate script
     --format quotes-json` gives them (the scorer's shape)."""
-    try:
-        data = json.loads(Path(path).read_text(encoding="utf-8"))
-    except FileNotFoundError:
+    if not Path(path).exists() and not Path(path).is_symlink():
         raise ConfigError(f'{path}: no such pin file. Write {{"quotes": [{{"start": ..., "end": ..., "speaker": '
-                          f'"..."}}]}} with offsets from `narrate script STORY --format quotes-json`.') from None
-    except (OSError, UnicodeDecodeError, json.JSONDecodeError, RecursionError) as err:
+                          f'"..."}}]}} with offsets from `narrate script STORY --format quotes-json`.')
+    raw = read_input(path, SCRIPT, ConfigError)  # a regular file within its limit: never a FIFO or a device
+    try:
+        data = json.loads(raw.decode("utf-8"))
+    except (UnicodeDecodeError, json.JSONDecodeError, RecursionError) as err:
         raise ConfigError(f"{path}: not readable JSON ({err}). Write {{\"quotes\": [...]}} as "
                           f"`narrate script --format quotes-json` does.") from None
     quotes = data.get("quotes") if isinstance(data, dict) else None

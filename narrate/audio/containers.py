@@ -14,6 +14,7 @@ from typing import Iterable, Iterator, Mapping, Sequence
 
 from narrate import ffmpeg
 from narrate.errors import AudioError, InputError
+from narrate.inputs import COVER, read_input
 from narrate.state import atomic_path
 
 _CODECS = {
@@ -64,11 +65,7 @@ def cover_from_bytes(data: bytes, source: str | Path) -> Cover:
 
 
 def read_cover(path: str | Path) -> Cover:
-    try:
-        data = Path(path).read_bytes()
-    except OSError as err:
-        raise InputError(f"{path}: cannot read the cover image ({err.strerror}). Check the path given to --cover.") from None
-    return cover_from_bytes(data, path)
+    return cover_from_bytes(read_input(path, COVER), path)  # a regular file within its limit, or InputError
 
 
 def codec_args(fmt: str, bitrate: str) -> list[str]:

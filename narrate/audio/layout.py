@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import audioop  # C speed for scaling samples; pydub relies on it too (audioop-lts from Python 3.13)
 import re
+import unicodedata
 import wave
 from array import array
 from pathlib import Path
@@ -36,16 +37,31 @@ class UnitBreak(float):
     speaker change, paragraph, scene or chapter pause). The cut falls GUARD_FRAMES before the pause ends; the
     last one of a plan ends the last unit."""
 
-_NOT_IN_FILE_NAMES = re.compile(r'[\x00-\x1f/\\:*?"<>|]')
+_NOT_IN_FILE_NAMES = re.compile(r'[\x00-\x1f\x7f-\x9f/\\:*?"<>|]')
+_LINE_BREAKS = re.compile("[\u2028\u2029\x85]")
+# File names are at most 255 bytes (NAME_MAX) on most file systems. A title gets this many bytes of UTF-8, so
+# that "NN - ", an extension, " (2)" and atomic_path's temporary name around it still fit.
+NAME_BYTES = 200
+_CUT = "\u2026"  # … ends a title that was cut
 
 
-def file_safe(title: str, fallback: str = "Untitled") -> str:
-    """`title` as a file name: characters no file system accepts become '-'; `fallback` when nothing is left."""
-    return _NOT_IN_FILE_NAMES.sub("-", title).strip().strip(".") or fallback
+def file_safe(title: str, fallback: str = "Untitled", budget: int = NAME_BYTES) -> str:
+    """`title` as a file name: characters no file system accepts become '-'; invisible format characters (bidi
+    controls such as U+202E, which can make "x\u202egpj.3pm" show as "xmp3.jpg", zero-width spaces and joiners,
+    soft hyphens) are dropped; at most `budget` bytes of UTF-8, cut at a character with an ellipsis; `fallback`
+    when nothing is left. Only names: the spoken text and the tags keep the title as written."""
+    visible = "".join(c for c in _LINE_BREAKS.sub(" ", title) if unicodedata.category(c) != "Cf")
+    name = " ".join(_NOT_IN_FILE_NAMES.sub("-", unicodedata.normalize("NFC", visible)).split())
+    name = name.strip().strip(".").strip()
+    if len(name.encode("utf-8")) > budget:
+        cut = name.encode("utf-8")[:budget - len(_CUT.encode("utf-8"))].decode("utf-8", errors="ignore")
+        name = cut.rstrip(" .-") + _CUT
+    return name or fallback
 
 
 def chapter_file_name(index: int, total: int, title: str, extension: str) -> str:
-    """`NN - Title.ext`: NN 1-based, at least two digits; characters no file system accepts become '-'."""
+    """`NN - Title.ext`: NN 1-based, at least two digits (so names stay unique whatever their titles); the title
+    made safe and short enough (file_safe)."""
     width = max(2, len(str(total)))
     return f"{index:0{width}d} - {file_safe(title, f'Chapter {index}')}.{extension}"
 

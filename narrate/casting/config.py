@@ -15,7 +15,8 @@ import msgspec
 import yaml
 from msgspec import Meta
 
-from narrate.errors import ConfigError
+from narrate.errors import ConfigError, EngineError
+from narrate.inputs import VOICES, read_input
 
 # Voices the built-in defaults use per language; a language missing here falls back to "<lang>" + variants.
 _LANGUAGE_DEFAULTS = {
@@ -112,7 +113,7 @@ Format = Literal["mp3", "wav", "flac", "opus", "m4b"]
 class Output(_Strict):
     format: Annotated[list[Format], Meta(min_length=1)] = msgspec.field(  # one format may be written alone
         default_factory=lambda: ["mp3", "m4b"])
-    bitrate: Annotated[str, Meta(pattern=r"^\d{2,3}k$")] = "64k"
+    bitrate: Annotated[str, Meta(pattern=r"^[1-9]\d{0,2}k$")] = "64k"  # MIN_KBPS to MAX_KBPS: _check_bitrate
     loudness: Annotated[float, Meta(ge=-35, le=-10)] = -20.0  # integrated LUFS every chapter is brought to
     true_peak: Annotated[float, Meta(ge=-12, le=0)] = -3.0  # dBTP ceiling
 
@@ -173,26 +174,116 @@ def builtin_config(language: str = "en") -> Config:
 def load_config(path: Path | None) -> Config:
     if path is None:
         return builtin_config()
-    try:
-        text = path.read_text(encoding="utf-8")
-    except (OSError, UnicodeDecodeError) as err:
+    try:  # a regular file of at most NARRATE_MAX_VOICES_MB (narrate.inputs): never a FIFO or a device
+        text = read_input(path, VOICES, ConfigError).decode("utf-8")
+    except UnicodeDecodeError as err:
         raise ConfigError(f"{path}: cannot read it ({err}). Save it as UTF-8 text.") from None
+    root, raw = _parsed(path, text)
+    if raw is None:
+        raw = {}
+    if not isinstance(raw, dict):
+        raise ConfigError(f"{path}:1: the file must be a mapping of keys (language, narrator, characters, ...).")
+    lines = _key_lines(path, root)
+    data = _with_checked_pronunciations(path, lines, _validated(path, lines, _lists_allowed_alone(raw)))
+    _check_names(path, lines, data)
+    _check_aliases(path, lines, data)
+    _check_first_person(path, lines, data)
+    _check_bitrate(path, lines, data)
+    _check_engines(path, lines, data)
+    return _with_defaults(str(path), data, lines)
+
+
+MAX_DEPTH = 50  # levels of nesting; voices.yaml needs five
+MAX_ALIAS_GROWTH = 10_000  # values that aliases (*name) may add to the file's own: a YAML "billion laughs" stops here
+
+
+class _TooDeep(Exception):
+    def __init__(self, mark) -> None:
+        super().__init__()
+        self.mark = mark
+
+
+class _Loader(yaml.SafeLoader):
+    """PyYAML's safe loader, composing no deeper than MAX_DEPTH (its composer recurses per level)."""
+
+    depth = 0
+
+    def compose_node(self, parent, index):
+        self.depth += 1
+        try:
+            if self.depth > MAX_DEPTH:
+                raise _TooDeep(self.peek_event().start_mark)
+            return super().compose_node(parent, index)
+        finally:
+            self.depth -= 1
+
+
+def _parsed(path: Path, text: str) -> tuple[yaml.Node | None, Any]:
+    """The file's node tree (for lines) and its data, parsed once: nested at most MAX_DEPTH deep, its aliases
+    adding at most MAX_ALIAS_GROWTH values, none of them referring to itself."""
+    loader = _Loader(text)
     try:
-        root = yaml.compose(text)
-        raw = yaml.safe_load(text)
+        root = loader.get_single_node()
+        if root is None:
+            return None, None
+        _check_alias_growth(path, root)
+        return root, loader.construct_document(root)
+    except _TooDeep as err:
+        raise ConfigError(f"{path}:{err.mark.line + 1}: nested more than {MAX_DEPTH} levels deep, which no "
+                          f"voices.yaml needs. Check the brackets and indentation there.") from None
     except yaml.YAMLError as err:
         mark = getattr(err, "problem_mark", None)
         where = f"{path}:{mark.line + 1}" if mark else str(path)
         problem = getattr(err, "problem", None) or str(err)
         raise ConfigError(f"{where}: not valid YAML ({problem}). Check indentation and quoting there.") from None
-    if raw is None:
-        raw = {}
-    if not isinstance(raw, dict):
-        raise ConfigError(f"{path}:1: the file must be a mapping of keys (language, narrator, characters, ...).")
-    lines = _key_lines(root)
-    data = _with_checked_pronunciations(path, lines, _validated(path, lines, _lists_allowed_alone(raw)))
-    _check_aliases(path, lines, data)
-    return _with_defaults(str(path), data, lines)
+    finally:
+        loader.dispose()
+
+
+def _check_alias_growth(path: Path, root: yaml.Node) -> None:
+    """Refuse a file whose aliases (*name) would make it grow by more than MAX_ALIAS_GROWTH values once expanded,
+    or that refers to an anchor from inside itself: both are attacks, not casting."""
+    sizes: dict[int, int] = {}  # node id -> values it holds, expanded
+    open_nodes: set[int] = set()
+
+    def size(node: yaml.Node) -> int:  # recursion is bounded: the composer refused anything deeper than MAX_DEPTH
+        key = id(node)
+        if key in sizes:
+            return sizes[key]
+        if key in open_nodes:
+            raise ConfigError(f"{path}:{node.start_mark.line + 1}: an alias (*name) refers to the very value its "
+                              f"anchor (&name) is on. Write the value out instead.")
+        open_nodes.add(key)
+        children = ([item for pair in node.value for item in pair] if isinstance(node, yaml.MappingNode) else
+                    node.value if isinstance(node, yaml.SequenceNode) else [])
+        total = 1
+        for child in children:
+            total += size(child)
+            if total > distinct + MAX_ALIAS_GROWTH:
+                raise ConfigError(f"{path}:{node.start_mark.line + 1}: its aliases (*name) would expand this file "
+                                  f"by more than {MAX_ALIAS_GROWTH} values: that is an alias bomb, not a casting. "
+                                  f"Write the values out instead of aliasing them.")
+        open_nodes.discard(key)
+        sizes[key] = total
+        return total
+
+    distinct = _distinct_nodes(root)
+    size(root)
+
+
+def _distinct_nodes(root: yaml.Node) -> int:
+    seen: set[int] = set()
+    stack = [root]
+    while stack:
+        node = stack.pop()
+        if id(node) in seen:
+            continue
+        seen.add(id(node))
+        if isinstance(node, yaml.MappingNode):
+            stack += [item for pair in node.value for item in pair]
+        elif isinstance(node, yaml.SequenceNode):
+            stack += node.value
+    return len(seen)
 
 
 def where(config: Config, dotted: str) -> str:
@@ -212,17 +303,31 @@ def _nearest_line(lines: dict[str, int], parts: list[str]) -> int | None:
     return None
 
 
-def _key_lines(node: yaml.Node | None, prefix: str = "") -> dict[str, int]:
+def _key_lines(path: Path, root: yaml.Node | None) -> dict[str, int]:
+    """Dotted key path -> 1-based line of every key and list item. A key written twice in one mapping is an
+    error (YAML would keep the last silently). Aliases were bounded (_check_alias_growth): the walk is too."""
     lines: dict[str, int] = {}
-    if isinstance(node, yaml.MappingNode):
-        for key_node, value_node in node.value:
-            dotted = f"{prefix}{key_node.value}"
-            lines[dotted] = key_node.start_mark.line + 1
-            lines.update(_key_lines(value_node, dotted + "."))
-    elif isinstance(node, yaml.SequenceNode):
-        for index, item in enumerate(node.value):
-            lines[f"{prefix}{index}"] = item.start_mark.line + 1
-            lines.update(_key_lines(item, f"{prefix}{index}."))
+    stack: list[tuple[yaml.Node | None, str]] = [(root, "")]
+    while stack:
+        node, prefix = stack.pop()
+        if isinstance(node, yaml.MappingNode):
+            first_line: dict[str, int] = {}
+            for key_node, value_node in node.value:
+                line = key_node.start_mark.line + 1
+                if isinstance(key_node, yaml.ScalarNode) and key_node.tag != "tag:yaml.org,2002:merge":
+                    if key_node.value in first_line:
+                        dotted = f"{prefix}{key_node.value}"
+                        raise ConfigError(f"{path}:{line}: {dotted}: this key is written twice in one place "
+                                          f"(first at line {first_line[key_node.value]}); YAML would keep only "
+                                          f"the last. Merge the two into one.")
+                    first_line.setdefault(key_node.value, line)
+                dotted = f"{prefix}{key_node.value}"
+                lines[dotted] = line
+                stack.append((value_node, dotted + "."))
+        elif isinstance(node, yaml.SequenceNode):
+            for index, item in enumerate(node.value):
+                lines[f"{prefix}{index}"] = item.start_mark.line + 1
+                stack.append((item, f"{prefix}{index}."))
     return lines
 
 
@@ -286,7 +391,8 @@ _ERROR = re.compile(r"(?s)(?P<message>.*?)(?: - at `\$(?P<path>[^`]*)`)?")
 _PATH_STEP = re.compile(r"\.([^.\[]+)|\[(\d+)\]|\[\.\.\.\]")  # .key, [index], or a mapping's key msgspec leaves out
 # msgspec's wording -> ours, for the values people get wrong most
 _BOUNDS = {"rate": "must be a whole number of words per minute between 80 and 450",
-           "pitch": "must be a whole number between 0 and 99", "volume": "must be a number between 0 and 1"}
+           "pitch": "must be a whole number between 0 and 99", "volume": "must be a number between 0 and 1",
+           "bitrate": "must be kilobits per second such as 64k, from 8k to 320k"}
 _CHOICES = {"format": ", ".join(get_args(Format)), "gender": "male, female or neutral"}
 _TYPE_NAMES = {"str": "text", "int": "a whole number", "float": "a number", "bool": "true or false",
                "array": "a list", "object": "a mapping of keys"}
@@ -368,6 +474,77 @@ def _with_checked_pronunciations(path: Path, lines: dict[str, int], data: Voices
                                                                         spec.pronounce))
                   for name, spec in data.characters.items()}
     return msgspec.structs.replace(data, characters=characters, pronounce=checked(["pronounce"], data.pronounce))
+
+
+def _check_names(path: Path, lines: dict[str, int], data: VoicesFile) -> None:
+    """No character, alias or override speaker is blank: such a name would match nothing (or everything)."""
+    for name, spec in data.characters.items():
+        if not name.strip():
+            raise ConfigError(f"{_where(path, lines, ['characters', name])}: characters: a character's name is "
+                              f"empty ({name!r}). Write the name as the story writes it, or remove the entry.")
+        for n, alias in enumerate(spec.aliases):
+            if not alias.strip():
+                where = _where(path, lines, ["characters", name, "aliases", str(n)])
+                raise ConfigError(f"{where}: characters.{name}.aliases: alias {n + 1} is empty ({alias!r}). Write "
+                                  f"another name the story uses for {name.strip()}, or remove it.")
+    for n, override in enumerate(data.overrides):
+        if not override.speaker.strip():
+            raise ConfigError(f"{_where(path, lines, ['overrides', str(n), 'speaker'])}: overrides.{n}.speaker: is "
+                              f"empty. Name who says that quote.")
+
+
+def _check_first_person(path: Path, lines: dict[str, int], data: VoicesFile) -> None:
+    """`first_person:` is the narrator or a character (by name or alias) of this file."""
+    wanted = data.first_person.strip().lower()
+    if wanted == "narrator" or any(wanted == alias.strip().lower() for name, spec in data.characters.items()
+                                   for alias in [name, *spec.aliases]):
+        return
+    names = ", ".join(["narrator", *data.characters]) if len(data.characters) <= 10 else "narrator or a character"
+    raise ConfigError(f"{_where(path, lines, ['first_person'])}: first_person: {data.first_person!r} is not the "
+                      f"narrator nor a character of this file. Write one of: {names}; or add "
+                      f"{data.first_person.strip() or 'them'} under characters:.")
+
+
+MIN_KBPS, MAX_KBPS = 8, 320  # what every encoder narrate writes with takes (LAME's MP3 range)
+
+
+def _check_bitrate(path: Path, lines: dict[str, int], data: VoicesFile) -> None:
+    kbps = int(data.output.bitrate[:-1])
+    if not MIN_KBPS <= kbps <= MAX_KBPS:
+        raise ConfigError(f"{_where(path, lines, ['output', 'bitrate'])}: output.bitrate: must be between "
+                          f"{MIN_KBPS}k and {MAX_KBPS}k, got {data.output.bitrate!r}. Fix that value (64k suits "
+                          f"speech; ACX asks for 192k).")
+
+
+def _check_engines(path: Path, lines: dict[str, int], data: VoicesFile) -> None:
+    """Every voice names an installed engine, and gives it only options it declares (Engine.options), each valid:
+    a mistake here is the file's, so it is named with its line now rather than when the engine runs."""
+    from narrate.engines.base import declared_options, engine_ids, is_engine, unknown_options_message
+
+    voices = [(["narrator"], data.narrator), (["unattributed"], data.unattributed),
+              *((["characters", name], spec) for name, spec in data.characters.items())]
+    for keys, spec in voices:
+        dotted = ".".join(keys)
+        if not is_engine(spec.engine):
+            known = engine_ids()
+            close = difflib.get_close_matches(spec.engine, known, n=1)
+            hint = f"Did you mean '{close[0]}'? " if close else ""
+            raise ConfigError(f"{_where(path, lines, keys + ['engine'])}: {dotted}.engine: no speech engine "
+                              f"{spec.engine!r} is installed. {hint}Installed: {', '.join(known)} "
+                              f"(`narrate engines` lists them; a third-party engine needs its package).")
+        declared = declared_options(spec.engine) if spec.options else None
+        if declared is None:  # no options, or an engine that does not declare them: it checks them itself
+            continue
+        unknown = sorted(set(spec.options) - set(declared))
+        if unknown:
+            raise ConfigError(f"{_where(path, lines, keys + ['options', unknown[0]])}: {dotted}.options: "
+                              f"{unknown_options_message(spec.engine, unknown, declared)}.")
+        for name, value in spec.options.items():
+            try:
+                declared[name].parse(spec.engine, name, str(value))
+            except EngineError as err:
+                raise ConfigError(f"{_where(path, lines, keys + ['options', name])}: {dotted}.options.{name}: "
+                                  f"{err}. Fix that value.") from None
 
 
 def _check_aliases(path: Path, lines: dict[str, int], data: VoicesFile) -> None:

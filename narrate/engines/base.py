@@ -13,6 +13,7 @@ from __future__ import annotations
 
 import difflib
 from abc import ABC, abstractmethod
+from dataclasses import dataclass
 from importlib import metadata
 from typing import ClassVar, Literal
 
@@ -25,6 +26,60 @@ BUILTIN_ENGINES = {
     "hibari": "narrate.engines.hibari:HibariEngine",
     "piper": "narrate.engines.piper:PiperEngine",
 }
+
+_TRUE, _FALSE = {"true", "yes", "on", "1"}, {"false", "no", "off", "0"}
+
+
+@dataclass(frozen=True)
+class Option:
+    """One setting a voice may give its engine under `options:` in voices.yaml; `kind` is float or bool. An
+    engine declares its options (Engine.options), and voices.yaml is checked against them when it is loaded."""
+
+    kind: type
+    default: float | bool
+    low: float = 0.0
+    high: float = 0.0
+    help: str = ""
+
+    def parse(self, engine_id: str, name: str, raw: str) -> float | bool:
+        if self.kind is bool:
+            word = raw.strip().lower()
+            if word in _TRUE | _FALSE:
+                return word in _TRUE
+            raise EngineError(f"{engine_id} voice option {name}: must be true or false, got {raw!r}")
+        try:
+            value = float(raw)
+        except ValueError:
+            value = float("nan")
+        if not self.low <= value <= self.high:  # NaN fails this too
+            raise EngineError(
+                f"{engine_id} voice option {name}: must be a number from {self.low:g} to {self.high:g} "
+                f"({self.help}), got {raw!r}"
+            )
+        return value
+
+
+def parse_options(engine_id: str, voice: Voice, schema: dict[str, Option]) -> dict[str, float | bool]:
+    """The voice's options checked against `schema`, with every option's default filled in.
+
+    Raises EngineError naming the option and the valid choices.
+    """
+    given = dict(voice.options)
+    unknown = sorted(set(given) - set(schema))
+    if unknown:
+        raise EngineError(unknown_options_message(engine_id, unknown, schema))
+    return {
+        name: option.parse(engine_id, name, given[name]) if name in given else option.default
+        for name, option in schema.items()
+    }
+
+
+def unknown_options_message(engine_id: str, unknown: list[str], schema: dict[str, Option]) -> str:
+    if not schema:
+        return f"the {engine_id} engine takes no voice options, got: {', '.join(unknown)}; remove them"
+    return (f"the {engine_id} engine has no voice option {', '.join(unknown)}; "
+            f"its options are: {', '.join(sorted(schema))}")
+
 
 # One instance per engine id per process, created on first use. Engines that hold process-bound state
 # (a native library, a thread) must notice a fork themselves: a forked child inherits this dict.
@@ -45,6 +100,10 @@ class Engine(ABC):
     # Whether its work can be sent to other machines (`narrate build --scheduler`): False for an engine bound
     # to this one, e.g. one that drives a desktop's speech service or a model only this machine holds.
     remote: ClassVar[bool] = True
+    # The settings a voice may give it under `options:` in voices.yaml, by name; checked when voices.yaml is
+    # loaded, so a mistake there names its file and line. {} for an engine that takes none; None (the default)
+    # for one that does not declare them: its options are then checked only when it synthesizes.
+    options: ClassVar[dict[str, Option] | None] = None
 
     def version(self) -> str:
         """Part of every clip's cache key: when it changes, cached clips are synthesized again.
@@ -108,6 +167,23 @@ def get_engine(engine_id: str) -> Engine:
             raise EngineError(f"speech engine {engine_id!r} is not available: {engine.install_hint}")
         _engines[engine_id] = engine
     return engine
+
+
+def is_engine(engine_id: str) -> bool:
+    """Whether `engine_id` names an engine here: built in, registered by an installed package, or already
+    created in this process."""
+    return engine_id in BUILTIN_ENGINES or engine_id in _engines or engine_id in engine_ids()
+
+
+def declared_options(engine_id: str) -> dict[str, Option] | None:
+    """The options engine `engine_id` declares (Engine.options), without starting it; None when it declares
+    none (or cannot be loaded: using it says why)."""
+    if engine_id in _engines:
+        return type(_engines[engine_id]).options
+    try:
+        return _load_engine_class(engine_id).options
+    except EngineError:
+        return None
 
 
 def engine_class(engine_id: str) -> type[Engine]:

@@ -84,6 +84,7 @@ class EspeakEngine(Engine):
     """
 
     engine_id = "espeak"
+    options = {}  # none: voices.yaml refuses any at load
     install_hint = INSTALL_HINT
     speed_class = "fast"
 

@@ -32,6 +32,7 @@ class HibariEngine(Engine):
     """
 
     engine_id = "hibari"
+    options = OPTIONS
     install_hint = "pip install 'narrate[hibari]'"
     # G2P and the vocoder's glue are Python, under the GIL: two processes ran ~220x real time against ~120x for
     # one on an idle 2-core machine (shared/notes/engine-facts.md); ~240 MB each.

@@ -15,9 +15,9 @@ import os
 import threading
 import wave
 from collections.abc import Callable, Iterable
-from dataclasses import dataclass
 from typing import TYPE_CHECKING, Generic, TypeVar
 
+from narrate.engines.base import Option, parse_options
 from narrate.errors import EngineError
 from narrate.model import Voice
 
@@ -32,58 +32,10 @@ SENTENCE_SILENCE = 0.25  # seconds between sentences of one line: DESIGN.md's de
 SILENCE_DBFS = -60.0  # quieter than this, in 10 ms frames, counts as the model's padding
 KEEP_BEFORE, KEEP_AFTER = 0.02, 0.06  # seconds kept around the sound: onsets and decays stay whole
 
-_TRUE, _FALSE = {"true", "yes", "on", "1"}, {"false", "no", "off", "0"}
-
 T = TypeVar("T")
 
 
-@dataclass(frozen=True)
-class Option:
-    """One setting a voice may give under `options:`; `kind` is float or bool."""
-
-    kind: type
-    default: float | bool
-    low: float = 0.0
-    high: float = 0.0
-    help: str = ""
-
-    def parse(self, engine_id: str, name: str, raw: str) -> float | bool:
-        if self.kind is bool:
-            word = raw.strip().lower()
-            if word in _TRUE | _FALSE:
-                return word in _TRUE
-            raise EngineError(f"{engine_id} voice option {name}: must be true or false, got {raw!r}")
-        try:
-            value = float(raw)
-        except ValueError:
-            value = float("nan")
-        if not self.low <= value <= self.high:  # NaN fails this too
-            raise EngineError(
-                f"{engine_id} voice option {name}: must be a number from {self.low:g} to {self.high:g} "
-                f"({self.help}), got {raw!r}"
-            )
-        return value
-
-
 SENTENCE_SILENCE_OPTION = Option(float, SENTENCE_SILENCE, 0.0, 2.0, "seconds of silence between sentences")
-
-
-def parse_options(engine_id: str, voice: Voice, schema: dict[str, Option]) -> dict[str, float | bool]:
-    """The voice's options checked against `schema`, with every option's default filled in.
-
-    Raises EngineError naming the option and the valid choices.
-    """
-    given = dict(voice.options)
-    unknown = sorted(set(given) - set(schema))
-    if unknown:
-        raise EngineError(
-            f"the {engine_id} engine has no voice option {', '.join(unknown)}; "
-            f"its options are: {', '.join(sorted(schema))}"
-        )
-    return {
-        name: option.parse(engine_id, name, given[name]) if name in given else option.default
-        for name, option in schema.items()
-    }
 
 
 def check_voice(engine: Engine, voice_id: str) -> None:

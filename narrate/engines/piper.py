@@ -60,6 +60,7 @@ class PiperEngine(Engine):
     """
 
     engine_id = "piper"
+    options = OPTIONS
     install_hint = "pip install 'narrate[piper]'"
     parallel = "threads"  # onnxruntime runs without the GIL; one ~250 MB model serves every thread
     speed_class = "moderate"

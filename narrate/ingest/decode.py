@@ -11,6 +11,7 @@ from dataclasses import dataclass
 from pathlib import Path
 
 from narrate.errors import InputError
+from narrate.inputs import STORY, check_input, read_input
 
 MARKDOWN_SUFFIXES = (".md", ".markdown")
 HTML_SUFFIXES = (".html", ".htm", ".xhtml")
@@ -61,24 +62,27 @@ def decode_story_bytes(data: bytes, path: Path) -> DecodedText:
 
 def _read_bytes(path: Path) -> bytes:
     check_story_path(path)
-    try:
-        return path.read_bytes()
-    except OSError as err:
-        raise InputError(f"{path}: cannot be read ({err.strerror}). Check the file's permissions.") from err
+    return read_input(path, STORY, factor=_factor(path))
 
 
 def check_story_path(path: Path) -> None:
-    """Raise InputError unless `path` is an existing file of a type narrate reads."""
-    if not path.exists():
-        raise InputError(f"{path}: file not found. Check the path (and the current folder).")
+    """Raise InputError unless `path` is a regular file (links followed) of a type narrate reads, within the
+    story size limit (narrate.inputs): a FIFO, a device or a link loop is refused, never read."""
+    path = Path(path)
     if path.is_dir():
         raise InputError(f"{path}: is a folder, not a story file. Give the path of a .txt, .md, .html or .epub "
                          f"file instead.")
+    check_input(path, STORY, factor=_factor(path))
     if path.suffix.lower() not in SUPPORTED_SUFFIXES:
         shown = path.suffix or "no extension"
         raise InputError(f"{path}: unsupported file type ({shown}). narrate reads {', '.join(SUPPORTED_SUFFIXES)} "
                          f"files: save the story as plain text, Markdown, a web page or an EPUB with one of those "
                          f"extensions.")
+
+
+def _factor(path: Path) -> float:
+    """An EPUB may be larger than a text story by this much: its images count."""
+    return 4.0 if path.suffix.lower() in EPUB_SUFFIXES else 1.0
 
 
 def _decode(data: bytes, encoding: str, path: Path) -> str:

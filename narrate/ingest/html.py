@@ -24,6 +24,7 @@ from lxml import etree
 from narrate.errors import InputError
 from narrate.ingest.decode import read_story_text
 from narrate.ingest.text import load_book as load_text_book
+from narrate.inputs import STORY, read_input
 from narrate.model import Book
 
 # --- element → Markdown blocks (shared with epub.py) -------------------------------------------------------------
@@ -366,7 +367,7 @@ def _page_bytes(path: Path) -> tuple[bytes, str]:
     decoded = read_story_text(path)
     text, encoding = decoded.text, decoded.encoding
     if encoding == "cp1252":  # a guess: a declared charset knows better
-        raw = path.read_bytes()
+        raw = read_input(path, STORY)  # read again, and checked again
         declared = _DECLARED_CHARSET.search(raw[:4096])
         if declared and _codec_name(declared[1].decode("ascii")) not in (None, "utf-8"):  # not UTF-8: it failed
             encoding = declared[1].decode("ascii").lower()

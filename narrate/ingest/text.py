@@ -112,13 +112,22 @@ class _Document:
         return groups
 
     def _split_leading_heading(self, lines: list[Span]) -> list[_Piece]:
-        heading_end = 2 if len(lines) > 1 and _SETEXT_UNDERLINE.fullmatch(self.source, *lines[1]) else 1
-        title = _chapter_heading_title(self.line_text(lines[0]), alone=len(lines) == heading_end)
-        if not title:
-            return [self.piece(lines)]
-        heading = self.piece(lines[:heading_end], kind="heading")
-        heading.chapter_title = title
-        return [heading] + (self._split_leading_heading(lines[heading_end:]) if lines[heading_end:] else [])
+        """The chapter headings that lead `lines`, each a piece, then the rest as one piece. A loop, not
+        recursion: a thousand heading lines in a row are as fine as one."""
+        pieces: list[_Piece] = []
+        first = 0  # lines[first:] are left
+        while first < len(lines):
+            left = len(lines) - first
+            heading_end = 2 if left > 1 and _SETEXT_UNDERLINE.fullmatch(self.source, *lines[first + 1]) else 1
+            title = _chapter_heading_title(self.line_text(lines[first]), alone=left == heading_end)
+            if not title:
+                pieces.append(self.piece(lines[first:]))
+                break
+            heading = self.piece(lines[first:first + heading_end], kind="heading")
+            heading.chapter_title = title
+            pieces.append(heading)
+            first += heading_end
+        return pieces
 
 
 def _paragraph_lines(source: str) -> list[list[Span]]:

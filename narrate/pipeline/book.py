@@ -1,8 +1,11 @@
 """The stages chained: what the CLI and library users call. Returns data and reports progress; never prints."""
 from __future__ import annotations
 
+import errno
 import json
+import os
 import re
+import tempfile
 import threading
 import time
 from dataclasses import dataclass, field, replace
@@ -19,7 +22,7 @@ from narrate.casting import cast_book
 from narrate.casting.cast import announcement, cast_entries, unused_characters
 from narrate.casting.config import Config, load_config, where
 from narrate.casting.credits import CLOSING_TITLE, OPENING_TITLE, credit_texts
-from narrate.errors import InputError
+from narrate.errors import EngineError, FolderError, InputError
 from narrate.ingest import load_book
 from narrate.model import NARRATOR, Clip, Line, Script, Segment
 from narrate.request import (
@@ -29,7 +32,7 @@ from narrate.request import (
     file_stamps,
     find_voices_file,
 )
-from narrate.state import ClipCache, atomic_path
+from narrate.state import ENV_VAR, ClipCache, atomic_path, cache_root
 from narrate.synthesis import Pool, SynthProgress, default_jobs, synthesize
 
 Event = object  # Stage | SynthProgress | ChapterWritten
@@ -136,9 +139,14 @@ def build(request: BuildRequest, on_event: OnEvent | None = None, pool: Pool | N
     started = time.monotonic()
     if not 0.5 <= request.speed <= 3.0:
         raise InputError(f"--speed {request.speed}: choose a factor between 0.5 and 3.0.")
+    check_cache_folder()
+    if not callable(request.outdir):
+        check_output_folder(Path(request.outdir))
     emit(Stage("annotate"))
     config, script = load(request.story, request.voices, request.script_file, request.include_front_matter)
     book = script.book
+    out = Path(request.outdir(book) if callable(request.outdir) else request.outdir)
+    check_output_folder(out)  # again: a folder named after the book, or one changed since
     output = config.data.output
     wanted_formats = list(dict.fromkeys(request.formats or output.format))
     cover_art = containers.read_cover(request.cover) if request.cover else (
@@ -156,12 +164,15 @@ def build(request: BuildRequest, on_event: OnEvent | None = None, pool: Pool | N
         emit(p)
 
     jobs = request.jobs or default_jobs()
-    clips = _synthesize_and_measure(lines, request.jobs, on_progress, pool)
+    try:
+        clips = _synthesize_and_measure(lines, request.jobs, on_progress, pool)
+    except EngineError as err:
+        check_cache_room(err)  # a full disk under the cache is no engine's fault: name the folder instead
+        raise
     if pool is not None:
         pool.rest()  # its workers' memory is ffmpeg's from here on
 
     emit(Stage("assemble"))
-    out = Path(request.outdir(book) if callable(request.outdir) else request.outdir)
     out.mkdir(parents=True, exist_ok=True)
     manifest = out / MANIFEST_NAME
     written: list[ChapterWritten] = []
@@ -185,6 +196,73 @@ def build(request: BuildRequest, on_event: OnEvent | None = None, pool: Pool | N
                        parts_encoded=sum(m.encoded for m in files.made),
                        wall_seconds=time.monotonic() - started, clips=len(clips),
                        cached_clips=progress[-1].cached if progress else 0, warnings=script_warnings(script))
+
+
+def check_output_folder(folder: Path) -> None:
+    """Raise FolderError, naming the folder and the fix, unless `folder` is a folder that files can be written
+    to, or one that can be made: checked before synthesis, not found out after it. Makes nothing."""
+    fix = "Choose another folder with -o (--out)"
+    if folder.exists() or folder.is_symlink():
+        _check_folder(folder, "output folder", fix)
+        return
+    parent = folder.parent
+    while not parent.exists() and parent != parent.parent:
+        parent = parent.parent
+    if not parent.is_dir():
+        raise FolderError(f"{folder}: the output folder cannot be made: {parent} is a file, not a folder. {fix}.")
+    if not os.access(parent, os.W_OK | os.X_OK, effective_ids=os.access in os.supports_effective_ids):
+        raise FolderError(f"{folder}: the output folder cannot be made: {parent} is not writable. {fix}, or make "
+                          f"{parent} writable.")
+
+
+def check_cache_folder() -> None:
+    """Raise FolderError unless the cache folder (NARRATE_CACHE_DIR, --cache-dir or the platform's) is, or can
+    be made, a folder that can be written to."""
+    root = cache_root()
+    fix = f"Point {ENV_VAR} (or --cache-dir) at a folder you can write to"
+    try:
+        root.mkdir(parents=True, exist_ok=True)
+    except FileExistsError:
+        raise FolderError(f"{root}: the cache folder is a file (or a device), not a folder. {fix}.") from None
+    except NotADirectoryError:
+        raise FolderError(f"{root}: the cache folder cannot be made: a part of its path is a file, not a folder. "
+                          f"{fix}.") from None
+    except OSError as err:
+        raise FolderError(f"{root}: the cache folder cannot be made ({err.strerror}). {fix}.") from None
+    _check_folder(root, "cache folder", fix)
+
+
+CACHE_ROOM = 1024 * 1024  # bytes a clip may need: a minute of speech
+
+
+def check_cache_room(cause: Exception | None = None) -> None:
+    """Raise FolderError naming the cache folder when it has no room for another clip (a full disk or quota):
+    asked when synthesis failed, whose workers can only say that writing the clip failed."""
+    root = cache_root()
+    try:
+        with tempfile.TemporaryFile(dir=root, prefix=".narrate-room-") as probe:
+            probe.write(bytes(CACHE_ROOM))
+            probe.flush()
+            os.fsync(probe.fileno())
+    except OSError as err:
+        if err.errno in (errno.ENOSPC, errno.EDQUOT, errno.EFBIG):
+            raise FolderError(f"{root}: the cache folder's disk is full ({err.strerror}), so the clips cannot be "
+                              f"kept. Free some space there (`narrate cache clear` empties the cache), or point "
+                              f"{ENV_VAR} (or --cache-dir) at a folder on a disk with room.") from cause
+
+
+def _check_folder(folder: Path, role: str, fix: str) -> None:
+    """An existing `folder` is a folder and a file can be made in it (tried, so that permissions, ACLs and
+    read-only mounts all show)."""
+    if not folder.is_dir():
+        raise FolderError(f"{folder}: the {role} is a file (or a device), not a folder. {fix}.")
+    try:
+        fd, probe = tempfile.mkstemp(dir=folder, prefix=".narrate-probe-")
+        os.close(fd)
+        os.unlink(probe)
+    except OSError as err:
+        raise FolderError(f"{folder}: cannot write in the {role} ({err.strerror}). {fix}, or make this one "
+                          f"writable.") from None
 
 
 def _parts(book, script: Script, config: Config, wanted: list[int], whole_book: bool) -> list[_PartText]:
