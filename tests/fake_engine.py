@@ -1,4 +1,5 @@
 """Fast stand-in engines for unit tests of the pipeline around the engine (never instead of the real one).
+conftest's `fake_engines` fixture registers them under their ids (and any subclass a test defines).
 
 They run in synthesis worker processes, so what a test wants to learn from them or tell them travels in
 the voice's options (files), not in attributes:

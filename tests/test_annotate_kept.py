@@ -11,8 +11,7 @@ STORY = ("The Lantern Ferry\n\nChapter One\n\nThe ferry left at dusk. \u201cMind
 
 
 @pytest.fixture
-def book(tmp_path, monkeypatch):
-    monkeypatch.setenv("NARRATE_CACHE_DIR", str(tmp_path / "cache"))
+def book(tmp_path):
     path = tmp_path / "ferry.txt"
     path.write_text(STORY, encoding="utf-8")
     return load_book(path)
@@ -52,9 +51,11 @@ def test_another_cast_or_book_is_annotated_afresh(book, annotations, tmp_path):
     assert any("Mind the oar" in text for text in texts) and len(annotations) == 3
 
 
-def test_an_unreadable_record_is_annotated_afresh(book, annotations, tmp_path):
+def test_an_unreadable_record_is_annotated_afresh(book, annotations, cache_dir):
     first = annotate_kept(book, (), False, "narrator")
-    for record in (tmp_path / "cache" / "scripts").glob("*.json"):
+    records = list((cache_dir / "scripts").glob("*.json"))
+    assert records
+    for record in records:
         record.write_text("{broken", encoding="utf-8")
     assert annotate_kept(book, (), False, "narrator") == first and len(annotations) == 2
 

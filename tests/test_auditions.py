@@ -18,11 +18,6 @@ from narrate.pipeline.auditions import (
 )
 
 
-@pytest.fixture(autouse=True)
-def own_cache(tmp_path, monkeypatch):
-    monkeypatch.setenv("NARRATE_CACHE_DIR", str(tmp_path / "cache"))
-
-
 def test_every_english_voice_then_the_main_variants_on_en_us():
     auditions = engine_auditions("en")
     english = [v.id for v in get_engine("espeak").voices() if v.language.startswith("en")]

@@ -12,12 +12,11 @@ from audio_tools import duration, loud_seconds, playing_time, probe, probe_chapt
 
 ROOT = Path(__file__).resolve().parents[1]
 STORY = ROOT / "stories" / "the-signal-keepers.md"
-GONE = ROOT.parent / "shared" / "stories" / "gone.txt"
 NARRATE = [sys.executable, "-m", "narrate"]
 
 
-def narrate(*args, cache, check=True):
-    env = {"NARRATE_CACHE_DIR": str(cache), "PATH": "/usr/bin:/bin:/usr/local/bin"}
+def narrate(*args, env, check=True):
+    """`python -m narrate ARGS` in `env` (conftest's narrate_env: a cache, and the system PATH only)."""
     result = subprocess.run([*NARRATE, *map(str, args)], capture_output=True, text=True, env=env, cwd=ROOT)
     if check:
         assert result.returncode == 0, result.stderr
@@ -25,15 +24,23 @@ def narrate(*args, cache, check=True):
 
 
 @pytest.fixture(scope="module")
-def sample_build(tmp_path_factory):
+def sample_build(tmp_path_factory, narrate_env):
+    """The sample story built once, with the environment (and so the cache) the tests after it build in."""
     work = tmp_path_factory.mktemp("build")
-    result = narrate("build", STORY, "--voices", ROOT / "voices.yaml", "-o", work / "out", "-j", "2",
-                     cache=work / "cache")
-    return work, result
+    env = narrate_env(work / "cache", clean=True)
+    result = narrate("build", STORY, "--voices", ROOT / "voices.yaml", "-o", work / "out", "-j", "2", env=env)
+    return work, env, result
 
 
+@pytest.fixture
+def env(narrate_env, cache_dir):
+    """The environment of a narrate subprocess that keeps its state in this test's cache_dir."""
+    return narrate_env(cache_dir, clean=True)
+
+
+@pytest.mark.slow
 def test_sample_story_becomes_tagged_nonsilent_chapter_mp3s(sample_build):
-    work, result = sample_build
+    work, _env, result = sample_build
     gold = yaml.safe_load((ROOT / "tests" / "stories" / "the-signal-keepers.gold.yaml").read_text())
     titles = ["Opening Credits", *gold["chapters"], "Closing Credits"]
     mp3s = sorted((work / "out").glob("*.mp3"))
@@ -57,8 +64,9 @@ def test_sample_story_becomes_tagged_nonsilent_chapter_mp3s(sample_build):
     assert "wall time" in result.stdout
 
 
+@pytest.mark.slow
 def test_sample_story_book_file_subtitles_and_manifest(sample_build):
-    work, _ = sample_build
+    work, _env, _ = sample_build
     out = work / "out"
     book = out / "The Signal Keepers.m4b"
     chapters = probe_chapters(book)
@@ -78,10 +86,11 @@ def test_sample_story_book_file_subtitles_and_manifest(sample_build):
     assert all(len(c["fingerprint"]) == 64 for c in manifest["chapters"])
 
 
+@pytest.mark.slow
 def test_rebuild_comes_from_the_cache_and_chapters_subset(sample_build):
-    work, _ = sample_build
+    work, env, _ = sample_build
     again = narrate("build", STORY, "--voices", ROOT / "voices.yaml", "-o", work / "two", "--chapters", "2",
-                    cache=work / "cache")
+                    env=env)
     files = list((work / "two").iterdir())
     assert sorted(f.name for f in files if f.suffix == ".mp3") == ["02 - Chapter Two- Channel 16.mp3"]
     cached, total = map(int, re.search(r"\((\d+)/(\d+) clips from cache\)", again.stdout).groups())
@@ -90,19 +99,20 @@ def test_rebuild_comes_from_the_cache_and_chapters_subset(sample_build):
     assert duration(chapter) == pytest.approx(duration(work / "out" / chapter.name), abs=0.1)
 
 
+@pytest.mark.slow
 def test_speed_shortens_the_audio(sample_build, tmp_path):
-    work, _ = sample_build
+    work, env, _ = sample_build
     narrate("build", STORY, "--voices", ROOT / "voices.yaml", "-o", tmp_path, "--chapters", "3", "--speed", "1.5",
-            "-q", cache=work / "cache")
+            "-q", env=env)
     fast = duration(next(tmp_path.glob("*.mp3")))
     normal = duration(work / "out" / "03 - Chapter Three- Light Kept.mp3")
     assert fast < 0.8 * normal
 
 
-@pytest.mark.skipif(not GONE.is_file(), reason="../shared/stories/gone.txt is not beside the repo")
-def test_gone_builds_with_its_cast(tmp_path):
-    result = narrate("build", GONE, "--voices", ROOT / "tests" / "gone" / "voices.yaml", "-o", tmp_path / "out",
-                     cache=tmp_path / "cache")
+@pytest.mark.slow
+def test_gone_builds_with_its_cast(tmp_path, gone_story, env):
+    result = narrate("build", gone_story, "--voices", ROOT / "tests" / "gone" / "voices.yaml", "-o", tmp_path / "out",
+                     env=env)
     files = sorted((tmp_path / "out").glob("*.mp3"))
     assert [f.name for f in files] == ["00 - Opening Credits.mp3", "01 - Gone.mp3", "02 - Closing Credits.mp3"]
     assert duration(files[1]) > 500
@@ -112,8 +122,8 @@ def test_gone_builds_with_its_cast(tmp_path):
         assert name in result.stdout
 
 
-def test_script_json_accounts_for_every_word(tmp_path):
-    result = narrate("script", STORY, "--format", "json", cache=tmp_path)
+def test_script_json_accounts_for_every_word(tmp_path, env):
+    result = narrate("script", STORY, "--format", "json", env=env)
     script = json.loads(result.stdout)
     assert {s["kind"] for s in script["segments"]} == {"narration", "dialogue", "skipped"}
     out = tmp_path / "script.json"
@@ -140,18 +150,20 @@ def tiny_png(path):
     return path
 
 
+@pytest.mark.slow
 def test_built_chapters_meet_the_loudness_target(sample_build):
-    work, _ = sample_build
-    result = narrate("check", work / "out", cache=work / "cache")
+    work, env, _ = sample_build
+    result = narrate("check", work / "out", env=env)
     assert "all 6 file(s) meet the voices.yaml targets" in result.stdout
 
 
+@pytest.mark.slow
 def test_acx_build_with_cover_passes_the_acx_check(sample_build, tmp_path):
-    work, _ = sample_build
+    work, env, _ = sample_build
     cover = tiny_png(tmp_path / "cover.png")
     narrate("build", STORY, "--voices", ROOT / "voices.yaml", "-o", tmp_path / "acx", "--acx", "--format", "mp3",
-            "--cover", cover, "-q", cache=work / "cache")
-    result = narrate("check", tmp_path / "acx", "--acx", cache=work / "cache", check=False)
+            "--cover", cover, "-q", env=env)
+    result = narrate("check", tmp_path / "acx", "--acx", env=env, check=False)
     assert result.returncode == 0, result.stdout + result.stderr
     assert "all 5 file(s) meet the ACX targets" in result.stdout
     first = sorted((tmp_path / "acx").glob("*.mp3"))[0]
@@ -161,11 +173,11 @@ def test_acx_build_with_cover_passes_the_acx_check(sample_build, tmp_path):
     assert not list((tmp_path / "acx").glob("*.m4b"))
 
 
-def test_check_fails_a_file_made_too_loud(tmp_path):
+def test_check_fails_a_file_made_too_loud(tmp_path, env):
     loud = tmp_path / "loud.mp3"
     subprocess.run(["ffmpeg", "-v", "error", "-f", "lavfi", "-i", "sine=frequency=440:duration=3", "-af", "volume=12dB",
                     "-c:a", "libmp3lame", "-b:a", "64k", str(loud)], check=True)
-    result = narrate("check", tmp_path, cache=tmp_path / "cache", check=False)
+    result = narrate("check", tmp_path, env=env, check=False)
     assert result.returncode == 1
     assert "FAIL" in result.stdout and "loud.mp3" in result.stderr and "Traceback" not in result.stderr
 
@@ -176,22 +188,23 @@ def summary_counts(stdout):
     return encoded, cached, total
 
 
+@pytest.mark.slow
 def test_rebuild_does_only_what_changed(sample_build, tmp_path):
-    work, _ = sample_build
+    work, env, _ = sample_build
     out = tmp_path / "out"
     args = ["build", STORY, "-o", out, "--format", "mp3"]
-    first = narrate(*args, "--voices", ROOT / "voices.yaml", cache=work / "cache")
+    first = narrate(*args, "--voices", ROOT / "voices.yaml", env=env)
     assert summary_counts(first.stdout)[0] == 5
     before = {p.name: p.stat().st_mtime_ns for p in out.glob("*.mp3")}
 
-    again = narrate(*args, "--voices", ROOT / "voices.yaml", cache=work / "cache")
+    again = narrate(*args, "--voices", ROOT / "voices.yaml", env=env)
     assert "nothing changed since the last build" in again.stdout and "5 parts current" in again.stdout
     assert {p.name: p.stat().st_mtime_ns for p in out.glob("*.mp3")} == before
 
     # an output deleted: the build is no longer current; only that file is written again, from the cache
     lost = out / "03 - Chapter Three- Light Kept.mp3"
     lost.unlink()
-    restored = narrate(*args, "--voices", ROOT / "voices.yaml", cache=work / "cache")
+    restored = narrate(*args, "--voices", ROOT / "voices.yaml", env=env)
     encoded, cached, total = summary_counts(restored.stdout)
     assert encoded == 1 and cached == total and lost.is_file()
     before[lost.name] = lost.stat().st_mtime_ns
@@ -199,9 +212,9 @@ def test_rebuild_does_only_what_changed(sample_build, tmp_path):
     # recast Bram, who speaks only in chapters two and three: only his lines and those chapters are redone
     recast = tmp_path / "voices.yaml"
     recast.write_text(yaml.safe_dump(_recast_bram()), encoding="utf-8")
-    third = narrate(*args, "--voices", recast, cache=work / "cache")
+    third = narrate(*args, "--voices", recast, env=env)
     encoded, cached, total = summary_counts(third.stdout)
-    script = json.loads(narrate("script", STORY, "--format", "json", "--voices", recast, cache=work / "cache").stdout)
+    script = json.loads(narrate("script", STORY, "--format", "json", "--voices", recast, env=env).stdout)
     bram = sum(1 for s in script["segments"] if s["speaker"] == "Bram")
     assert total - cached == bram
     changed = {p.name for p in out.glob("*.mp3") if p.stat().st_mtime_ns != before[p.name]}
@@ -215,12 +228,12 @@ def _recast_bram():
     return config
 
 
-def test_an_epub_becomes_a_book_with_its_chapters_and_cover(tmp_path):
+def test_an_epub_becomes_a_book_with_its_chapters_and_cover(tmp_path, env):
     from test_ingest_epub import CHAPTERS, build_epub
 
     cover = tiny_png(tmp_path / "cover.png").read_bytes()
     book = build_epub(tmp_path / "keeper.epub", cover=cover)
-    narrate("build", book, "-o", tmp_path / "out", "-q", cache=tmp_path / "cache")
+    narrate("build", book, "-o", tmp_path / "out", "-q", env=env)
     marks = probe_chapters(tmp_path / "out" / "The Lighthouse Keeper.m4b")
     assert [m["tags"]["title"] for m in marks] == ["Opening Credits", *(title for _, title, _ in CHAPTERS),
                                                    "Closing Credits"]

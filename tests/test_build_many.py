@@ -3,7 +3,7 @@ Real espeak-ng and ffmpeg."""
 
 import pytest
 from audio_tools import duration, loud_seconds
-from test_cli import fresh_settings, run  # noqa: F401 - the autouse fixture applies here too
+from test_cli import run
 
 from narrate.errors import InputError
 from narrate.pipeline.many import _unique_folder, find_stories

@@ -80,11 +80,10 @@ def test_clear_removes_clips_and_leftovers_but_nothing_it_did_not_write(tmp_path
     assert clear_cache(tmp_path) == 0
 
 
-def test_default_root_follows_the_environment(tmp_path, monkeypatch):
-    monkeypatch.setenv("NARRATE_CACHE_DIR", str(tmp_path))
-    assert cache_root() == tmp_path
+def test_default_root_follows_the_environment(cache_dir):
+    assert cache_root() == cache_dir
     store_clip(ClipCache(), "hello")
-    assert cache_info().clips == 1 and cache_info().path == tmp_path / "clips"
+    assert cache_info().clips == 1 and cache_info().path == cache_dir / "clips"
     assert clear_cache() == 1 and cache_info().clips == 0
 
 

@@ -3,15 +3,11 @@ from collections import Counter
 from dataclasses import replace
 from pathlib import Path
 
-import pytest
-
 from narrate import pipeline
 from narrate.casting.cast import build_casting, unused_characters
 from narrate.casting.castfile import cast_table, write_voices
 from narrate.casting.config import load_config
 from narrate.model import Book, Character, Script, Segment
-
-GONE = Path(__file__).parents[2] / "shared" / "stories" / "gone.txt"
 
 STORY = """The Quay
 
@@ -211,10 +207,9 @@ def test_a_file_of_comments_only_keeps_them(tmp_path):
     assert load_config(path).data.characters["Ada"].voice == "en+f1"
 
 
-@pytest.mark.skipif(not GONE.is_file(), reason="gone.txt is not in ../shared/stories")
-def test_gone_cast_written_twice_is_stable_and_keeps_a_comment(tmp_path):
+def test_gone_cast_written_twice_is_stable_and_keeps_a_comment(tmp_path, gone_story):
     story = tmp_path / "gone.txt"
-    story.write_bytes(GONE.read_bytes())
+    story.write_bytes(gone_story.read_bytes())
     path = write(tmp_path / "voices.yaml", "# my notes on gone\nnarrator: {voice: en-us}  # keep me\n")
     config, script = pipeline.load(story)  # finds voices.yaml beside the story
     assert "Natasha" in write_voices(path, script, config, build_casting(config, script.characters))

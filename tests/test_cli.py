@@ -8,11 +8,6 @@ from narrate import __version__
 from narrate.cli import main
 
 
-@pytest.fixture(autouse=True)
-def fresh_settings(monkeypatch, tmp_path):
-    monkeypatch.setenv("NARRATE_CACHE_DIR", str(tmp_path / "cache"))
-
-
 def run(capsys, *args):
     with pytest.raises(SystemExit) as exited:
         main([str(a) for a in args])
@@ -110,13 +105,13 @@ def test_voices_lists_ids_language_gender(capsys):
     assert any(row[:3] == ["en-us", "en-us", "male"] for row in rows), out[:500]
 
 
-def test_cache_info_and_clear(capsys, tmp_path):
+def test_cache_info_and_clear(capsys, tmp_path, cache_dir):
     path = story(tmp_path, SHORT)
     code, _, _ = run(capsys, "build", path, "-o", tmp_path / "out", "--format", "mp3", "-q")
     assert code == 0
     code, out, _ = run(capsys, "cache", "info")
     clips = int(re.search(r": (\d+) clips", out)[1])
-    assert code == 0 and clips >= 3 and str(tmp_path / "cache") in out
+    assert code == 0 and clips >= 3 and str(cache_dir) in out
     code, out, _ = run(capsys, "cache", "clear")
     assert out.strip() == f"removed {clips} clips"
     code, out, _ = run(capsys, "cache", "info")

@@ -19,7 +19,7 @@ from fake_engine import FakeEngine  # noqa: E402
 
 from narrate import pipeline  # noqa: E402
 from narrate.casting.cast import clip_key  # noqa: E402
-from narrate.engines import base, get_engine  # noqa: E402
+from narrate.engines import get_engine  # noqa: E402
 from narrate.errors import ConfigError, EngineError  # noqa: E402
 from narrate.model import Line, Segment, Voice  # noqa: E402
 from narrate.request import BuildRequest  # noqa: E402
@@ -39,12 +39,6 @@ def cluster():
         yield local_cluster
 
 
-@pytest.fixture()
-def cache_dir(tmp_path, monkeypatch):
-    monkeypatch.setenv("NARRATE_CACHE_DIR", str(tmp_path / "cache"))
-    return tmp_path / "cache"
-
-
 def manifest(outdir: Path) -> dict:
     return json.loads((outdir / "manifest.json").read_text())
 
@@ -61,11 +55,12 @@ def assert_same_book(ours: dict, theirs: dict) -> None:
         assert mine["duration"] == pytest.approx(other["duration"], rel=0.005, abs=0.1)
 
 
-def test_a_build_on_the_cluster_matches_a_local_build_and_fills_the_cache(cluster, tmp_path, monkeypatch):
-    monkeypatch.setenv("NARRATE_CACHE_DIR", str(tmp_path / "local-cache"))
+@pytest.mark.slow
+def test_a_build_on_the_cluster_matches_a_local_build_and_fills_the_cache(cluster, tmp_path, use_cache):
+    use_cache(tmp_path / "local-cache")
     local = pipeline.build(BuildRequest(STORY, tmp_path / "local", formats=("mp3",)))
 
-    monkeypatch.setenv("NARRATE_CACHE_DIR", str(tmp_path / "cluster-cache"))
+    use_cache(tmp_path / "cluster-cache")
     with cluster_pool(cluster.scheduler_address) as pool:
         distributed_build = pipeline.build(BuildRequest(STORY, tmp_path / "cluster", formats=("mp3",)), pool=pool)
         assert distributed_build.cached_clips == 0
@@ -99,17 +94,17 @@ def test_clips_travel_back_when_the_workers_do_not_see_the_cache(cluster, cache_
             assert wav.getnframes() == clip.frames > 0.5 * wav.getframerate()
 
 
-def test_a_worker_killed_mid_build_does_not_stop_it(cluster, tmp_path, monkeypatch):
+@pytest.mark.slow
+def test_a_worker_killed_mid_build_does_not_stop_it(cluster, tmp_path, use_cache):
     story = tmp_path / "long-watch.txt"
     story.write_text("The Long Watch\n\n" + "\n\n".join(
         f'"Buoy {n} is lit and riding high," said Mara, and ticked box {n}.\n\n'
         f'"Mark {n}, then," Oskar answered, and wrote {n} in the log.'
         for n in range(100)), encoding="utf-8")  # every line its own: espeak's few-ms jitter does not add up
-    monkeypatch.setenv("NARRATE_CACHE_DIR", str(tmp_path / "local-cache"))
+    use_cache(tmp_path / "local-cache")
     pipeline.build(BuildRequest(story, tmp_path / "local", formats=("mp3",)))
 
-    cache_dir = tmp_path / "cluster-cache"
-    monkeypatch.setenv("NARRATE_CACHE_DIR", str(cache_dir))
+    cache_dir = use_cache(tmp_path / "cluster-cache")
     with distributed.Client(cluster.scheduler_address, set_as_default=False) as client:
         victim = next(iter(client.run(os.getpid).values()))
     outcome = {}
@@ -158,8 +153,8 @@ def fake_lines(engine_id, texts):
                  voice=voice, text_to_speak=t, key=clip_key(voice, "fake 1", t)) for i, t in enumerate(texts)]
 
 
-def test_an_engine_missing_on_a_worker_names_the_worker_and_the_install(cluster, cache_dir, monkeypatch):
-    monkeypatch.setitem(base._engines, "ghost", GhostEngine())
+def test_an_engine_missing_on_a_worker_names_the_worker_and_the_install(cluster, cache_dir, fake_engines):
+    fake_engines(GhostEngine())
     with cluster_pool(cluster.scheduler_address) as pool, pytest.raises(EngineError) as caught:
         synthesize(fake_lines("ghost", ["Hello there."]), ClipCache(), pool=pool)
     message = str(caught.value)
@@ -167,8 +162,8 @@ def test_an_engine_missing_on_a_worker_names_the_worker_and_the_install(cluster,
     assert cached_clips(cache_dir) == 0
 
 
-def test_an_engine_bound_to_this_machine_is_refused_before_anything_is_sent(cluster, cache_dir, monkeypatch):
-    monkeypatch.setitem(base._engines, "homebound", HomeboundEngine())
+def test_an_engine_bound_to_this_machine_is_refused_before_anything_is_sent(cluster, fake_engines):
+    fake_engines(HomeboundEngine())
     with cluster_pool(cluster.scheduler_address) as pool, pytest.raises(EngineError, match="only on this machine"):
         synthesize(fake_lines("homebound", ["Hello there."]), ClipCache(), pool=pool)
 

@@ -23,10 +23,6 @@ def command(out: Path) -> list[str]:
             "--format", "m4b"]
 
 
-def env_for(cache: Path) -> dict:
-    return dict(os.environ, NARRATE_CACHE_DIR=str(cache))
-
-
 def clips_in(cache: Path) -> dict[str, int]:
     """Finished clips only (a temporary file a kill left behind is not one), with their modification times."""
     return {path.name: path.stat().st_mtime_ns for path, is_clip in ClipCache(cache).files() if is_clip}
@@ -38,18 +34,19 @@ def book_of(out: Path) -> list[tuple]:
 
 
 @pytest.fixture(scope="module")
-def uninterrupted(tmp_path_factory):
+def uninterrupted(tmp_path_factory, narrate_env):
     work = tmp_path_factory.mktemp("whole")
     started = time.monotonic()
-    subprocess.run(command(work / "out"), env=env_for(work / "cache"), check=True, capture_output=True)
+    subprocess.run(command(work / "out"), env=narrate_env(work / "cache"), check=True, capture_output=True)
     return book_of(work / "out"), time.monotonic() - started
 
 
+@pytest.mark.slow
 @pytest.mark.parametrize("moment", [0.2, 0.5, 0.85])
-def test_killed_build_resumes_to_the_same_book(tmp_path, uninterrupted, moment):
+def test_killed_build_resumes_to_the_same_book(tmp_path, uninterrupted, moment, cache_dir, narrate_env):
     expected, seconds = uninterrupted
-    out, cache = tmp_path / "out", tmp_path / "cache"
-    victim = subprocess.Popen(command(out), env=env_for(cache), stdout=subprocess.DEVNULL,
+    out, cache = tmp_path / "out", cache_dir
+    victim = subprocess.Popen(command(out), env=narrate_env(cache), stdout=subprocess.DEVNULL,
                               stderr=subprocess.DEVNULL, start_new_session=True)
     time.sleep(seconds * moment * random.uniform(0.8, 1.2))
     os.killpg(victim.pid, signal.SIGKILL)  # the whole tree: workers and ffmpeg too
@@ -59,7 +56,7 @@ def test_killed_build_resumes_to_the_same_book(tmp_path, uninterrupted, moment):
             assert path.stat().st_size > 0  # nothing half-written under a final name
     finished_before = clips_in(cache)
 
-    resumed = subprocess.run(command(out), env=env_for(cache), capture_output=True, text=True)
+    resumed = subprocess.run(command(out), env=narrate_env(cache), capture_output=True, text=True)
     assert resumed.returncode == 0, resumed.stderr
     after = clips_in(cache)
     # every clip finished before the kill was reused as it was, none made twice; only the rest were made

@@ -11,7 +11,6 @@ from narrate.ingest import load_book, spoken_text
 from narrate.model import Block, Book
 
 INPUTS = Path(__file__).parent / "inputs" / "ingest"
-GONE = Path(__file__).parents[2] / "shared" / "stories" / "gone.txt"
 
 
 def write(tmp_path: Path, text: str, name: str = "story.txt") -> Path:
@@ -294,9 +293,8 @@ def test_a_lone_short_line_is_prose_when_nothing_follows(tmp_path):
     assert [block.kind for block in blocks(book)] == ["paragraph"]
 
 
-@pytest.mark.skipif(not GONE.exists(), reason="shared/stories/gone.txt is not available")
-def test_gone_reference_story():
-    book = load_book(GONE)
+def test_gone_reference_story(gone_story):
+    book = load_book(gone_story)
     assert book.title == "Gone" and book.encoding == "utf-8"
     assert len(book.chapters) == 1 and book.chapters[0].title == "Gone"
     assert [block.kind for block in blocks(book)[:3]] == ["author_note", "title", "paragraph"]

@@ -22,7 +22,6 @@ from narrate.model import Book
 INPUTS = Path(__file__).parent / "inputs" / "html"
 FANFIC = INPUTS / "fanfic_work.html"
 BLOG = INPUTS / "blog_post.html"
-GONE = Path(__file__).parents[2] / "shared" / "stories" / "gone.txt"
 
 
 def spoken(book: Book, kinds=("paragraph", "scene_break")) -> list[str]:
@@ -144,12 +143,11 @@ def test_a_page_with_no_story_is_a_clear_error(tmp_path):
     assert str(path) in str(caught.value) and "no story text" in str(caught.value)
 
 
-@pytest.mark.skipif(not GONE.exists(), reason="needs ../shared/stories/gone.txt")
-def test_a_real_story_inside_the_fan_fiction_page_reads_back_word_for_word(tmp_path):
+def test_a_real_story_inside_the_fan_fiction_page_reads_back_word_for_word(tmp_path, gone_story):
     """gone.txt's paragraphs put in place of the saved page's chapters come back whole, chrome still left out."""
     import html
 
-    text_book = load_book(GONE)
+    text_book = load_book(gone_story)
     story = [spoken_text(text_book.source, b.start, b.end, b.markup)
              for c in text_book.chapters for b in c.blocks if b.kind == "paragraph"]
     page = FANFIC.read_text(encoding="utf-8")

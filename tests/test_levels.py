@@ -20,9 +20,8 @@ LOW, HIGH = Voice(engine="espeak", voice="en+m1"), Voice(engine="espeak", voice=
 
 
 @pytest.fixture
-def cache(tmp_path, monkeypatch):
-    monkeypatch.setenv("NARRATE_CACHE_DIR", str(tmp_path / "cache"))  # the kept levels go there too
-    return ClipCache(tmp_path / "cache")
+def cache(cache_dir):
+    return ClipCache(cache_dir)  # the kept levels go into cache_dir too
 
 
 def make_clip(cache, line, tones, seconds=1.0):
@@ -49,7 +48,7 @@ def test_likely_sample_lines_are_made_first_and_none_is_lost():
     assert first == sorted(first) and order[41:] == sorted(order[41:])  # each part in book order
 
 
-def test_a_level_measured_while_the_clips_appear_is_the_one_voice_gains_takes(cache, tmp_path):
+def test_a_level_measured_while_the_clips_appear_is_the_one_voice_gains_takes(cache, tmp_path, cache_dir):
     tones = tmp_path / "tones"
     tones.mkdir()
     lines = [line(i, f"Line {i}.", LOW if i % 2 else HIGH) for i in range(12)]
@@ -61,18 +60,18 @@ def test_a_level_measured_while_the_clips_appear_is_the_one_voice_gains_takes(ca
         clips.append(make_clip(cache, each, tones))
         time.sleep(0.01)
     meter.join(timeout=30)  # it returns by itself once every voice is measured, before synthesis is over
-    records = list((tmp_path / "cache" / "levels").glob("*.json"))
+    records = list((cache_dir / "levels").glob("*.json"))
     assert not meter.is_alive() and len(records) == 2
     over.set()
     measured_meanwhile = levels.voice_gains(clips)
     for record in records:
         record.unlink()  # now measured from scratch, after the fact
     assert levels.voice_gains(clips) == pytest.approx(measured_meanwhile, abs=1e-9)
-    remade = {record.name for record in (tmp_path / "cache" / "levels").glob("*.json")}
+    remade = {record.name for record in (cache_dir / "levels").glob("*.json")}
     assert remade == {record.name for record in records}  # the same samples: voice_gains used what was kept
 
 
-def test_a_sample_whose_clip_never_comes_is_given_up_without_a_level(cache, tmp_path):
+def test_a_sample_whose_clip_never_comes_is_given_up_without_a_level(cache, tmp_path, cache_dir):
     tones = tmp_path / "tones"
     tones.mkdir()
     lines = [line(i, f"Line {i}.", LOW) for i in range(4)]
@@ -85,4 +84,4 @@ def test_a_sample_whose_clip_never_comes_is_given_up_without_a_level(cache, tmp_
     over.set()  # synthesis failed: the first clip of the sample is never made
     meter.join(timeout=10)
     assert not meter.is_alive()
-    assert not list((tmp_path / "cache" / "levels").glob("*.json"))
+    assert not list((cache_dir / "levels").glob("*.json"))

@@ -1,18 +1,14 @@
 """speakable(): one test per rule on minimal examples, then what espeak-ng really says before and after, then
-plain prose, a real story and a novel's worth of text for speed."""
+plain prose and a real story (its speed on a novel: bench/normalize_speed.py)."""
 from __future__ import annotations
 
 import re
 import shutil
 import subprocess
-import time
-from pathlib import Path
 
 import pytest
 
 from narrate.casting.normalize import speakable
-
-GONE = Path(__file__).parents[2] / "shared" / "stories" / "gone.txt"
 
 
 @pytest.mark.parametrize("text, spoken", [
@@ -248,29 +244,14 @@ def test_espeak_makes_a_clause_pause_at_a_dash():
     assert "\n" in phonemes(speakable("wait--what"))
 
 
-# ---- a real story, and a novel's worth of text ----
+# ---- a real story (a novel's worth of text, for speed: bench/normalize_speed.py) ----
 
 @pytest.fixture(scope="module")
-def story_paragraphs() -> list[str]:
-    if not GONE.exists():
-        pytest.skip(f"{GONE} is absent")
-    text = GONE.read_text(encoding="utf-8", errors="replace")
+def story_paragraphs(gone_story) -> list[str]:
+    text = gone_story.read_text(encoding="utf-8", errors="replace")
     return [paragraph for paragraph in re.split(r"\n\s*\n", text) if paragraph.strip()]
 
 
 def test_normalising_is_idempotent_on_a_real_story(story_paragraphs):
     once = [speakable(paragraph) for paragraph in story_paragraphs]
     assert [speakable(paragraph) for paragraph in once] == once
-
-
-def test_a_novel_normalises_in_well_under_two_seconds():
-    paragraph = ("At 10:30 Dr. Okafor paid $5.50 for the 3rd edition of a 1999 atlas, 50% off. \u201cDO IT NOW,\u201d "
-                 "said Capt. Reyes\u2014and Mr. Hale, who lived on Quill St., laughed. The light faded over the "
-                 "harbour, and the boats came in one by one while the gulls wheeled and cried above the water.")
-    words = len(paragraph.split())
-    segments = [paragraph] * (100_000 // words + 1)
-    speakable(paragraph)  # loads num2words and the word list once, as the first segment of a book does
-    started = time.perf_counter()
-    for segment in segments:
-        speakable(segment)
-    assert time.perf_counter() - started < 2.0

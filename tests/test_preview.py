@@ -13,11 +13,6 @@ STORY = ROOT / "stories" / "the-signal-keepers.md"
 VOICES = ROOT / "voices.yaml"
 
 
-@pytest.fixture(autouse=True)
-def cache(monkeypatch, tmp_path_factory):
-    monkeypatch.setenv("NARRATE_CACHE_DIR", str(tmp_path_factory.getbasetemp() / "preview-cache"))
-
-
 def test_selection_by_lines_find_speaker_and_default():
     _config, script = load(STORY, VOICES)
     assert [s.index + 1 for s in select(script, lines="12-16")] == [12, 13, 14, 15, 16]

@@ -20,7 +20,6 @@ from narrate.model import Script
 
 INPUTS = Path(__file__).parent / "inputs" / "quotes"
 SHARED = Path(__file__).parents[2] / "shared"
-GONE = SHARED / "stories" / "gone.txt"
 CHECK_SCRIPT = SHARED / "bench" / "check_script.py"
 LITBANK = SHARED / "attribution-dev" / "litbank"
 
@@ -315,10 +314,8 @@ def check_script(tmp_path: Path, source: Path, script: Script) -> str:
 
 
 @pytest.fixture(scope="module")
-def gone() -> Script:
-    if not GONE.exists():
-        pytest.skip(f"{GONE} is not here")
-    return annotate(load_book(GONE))
+def gone(gone_story) -> Script:
+    return annotate(load_book(gone_story))
 
 
 def test_gone_has_the_dialogue_a_reader_sees(gone):
@@ -343,8 +340,8 @@ def test_gone_dialogue_sits_between_every_pair_of_quote_marks(gone):
     assert marks == edges
 
 
-def test_gone_loses_nothing(gone, tmp_path):
-    assert check_script(tmp_path, GONE, gone).startswith("nothing_lost=yes")
+def test_gone_loses_nothing(gone, gone_story, tmp_path):
+    assert check_script(tmp_path, gone_story, gone).startswith("nothing_lost=yes")
 
 
 LITBANK_SAMPLES = [

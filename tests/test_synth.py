@@ -8,10 +8,9 @@ import signal
 import time
 
 import pytest
-from fake_engine import FakeEngine, TroubleEngine, WarmEngine, spoken
+from fake_engine import FakeEngine, spoken
 
 from narrate.casting.cast import clip_key
-from narrate.engines import base
 from narrate.errors import EngineError
 from narrate.model import Line, Segment, Voice
 from narrate.state import ClipCache
@@ -20,10 +19,7 @@ from narrate.synthesis.local import StallLimits, synthesize
 QUICK = StallLimits(min_seconds=1.0, speech_factor=0.0, attempts=3)  # a stall is noticed after 1 s
 
 
-@pytest.fixture(autouse=True)
-def engines(monkeypatch):
-    monkeypatch.setitem(base._engines, "fake", FakeEngine())
-    monkeypatch.setitem(base._engines, "trouble", TroubleEngine())
+pytestmark = pytest.mark.usefixtures("fake_engines")
 
 
 @pytest.fixture(autouse=True)
@@ -103,7 +99,7 @@ def test_a_worker_that_stalls_once_is_replaced_and_its_line_retried(tmp_path, lo
     assert sorted(text for _voice, text in spoken(log)) == sorted(texts)
     assert events[-1].done == 16 and events[-1].retries == 1
     assert [e.done for e in events] == sorted(e.done for e in events)
-    assert QUICK.min_seconds <= elapsed < QUICK.min_seconds + 4
+    assert elapsed >= QUICK.min_seconds  # given its allowance first (how soon after: bench/stall_recovery.py)
 
 
 def test_a_line_that_always_stalls_fails_after_the_attempts_naming_it_and_keeps_finished_clips(tmp_path, log):
@@ -121,7 +117,7 @@ def test_a_line_that_always_stalls_fails_after_the_attempts_naming_it_and_keeps_
     assert "failed 2 times on 'The third will HANG for ever and ever, however long [...]'" in message
     assert "(voice mid)" in message and "gave no result for it within 1 s" in message and "voices.yaml" in message
     assert [text for _voice, text in spoken(tries)].count(texts[2]) == 2
-    assert 2 * limits.min_seconds <= elapsed < 2 * limits.min_seconds + 4
+    assert elapsed >= 2 * limits.min_seconds  # each attempt given its allowance (how soon after: bench/)
     assert cache.has(lines[0].key) and cache.has(lines[1].key) and not cache.has(lines[2].key)
 
 
@@ -140,12 +136,14 @@ def test_a_worker_that_dies_is_replaced_and_a_line_that_always_kills_it_fails_cl
 
 
 def test_an_engine_error_is_reported_at_once_without_retries(tmp_path, log):
-    lines = trouble_lines(log, ["Fine.", "Please FAIL this one."])
-    started = time.monotonic()
+    tries = tmp_path / "tries.log"
+    lines = trouble_lines(log, ["Fine.", "Please FAIL this one."], tries=tries)
+    events = []
     with pytest.raises(EngineError, match="trouble engine refuses 'Please FAIL this one.'"):
-        synthesize(lines, ClipCache(tmp_path), jobs=1, limits=QUICK)
-    assert time.monotonic() - started < QUICK.min_seconds
-    assert spoken(log) == [("mid", "Fine.")]
+        synthesize(lines, ClipCache(tmp_path), jobs=1, limits=QUICK, on_progress=events.append)
+    # tried once: reported as the engine's error, not waited for as a stall and retried
+    assert spoken(tries) == [("mid", "Fine."), ("mid", "Please FAIL this one.")]
+    assert spoken(log) == [("mid", "Fine.")] and all(e.retries == 0 for e in events)
 
 
 def test_an_unknown_engine_fails_before_any_worker_starts(tmp_path):
@@ -169,15 +167,14 @@ def test_key_changes_with_voice_text_and_engine_version():
     assert clip_key(v, "fake 1", "Hello!") != base_key
 
 
-def test_engines_that_use_threads_get_one_worker_process(monkeypatch):
+def test_engines_that_use_threads_get_one_worker_process(fake_engines):
     from narrate.synthesis import local
 
     class Threads(FakeEngine):
         engine_id = "threaded"
         parallel = "threads"
 
-    monkeypatch.setitem(base._engines, "fake", FakeEngine())
-    monkeypatch.setitem(base._engines, "threaded", Threads())
+    fake_engines(Threads())
     lines = [line(i, f"Line {i}.") for i in range(4)]
     threaded = [Line(segment=l.segment, voice=Voice(engine="threaded", voice="mid"), text_to_speak=l.text_to_speak,
                      key=l.key + "t") for l in lines]
@@ -219,7 +216,6 @@ def test_a_warmed_worker_loads_its_engine_before_any_line_and_serves_the_first_o
 
     warmed = tmp_path / "warmed.log"
     monkeypatch.setenv("FAKE_WARM_LOG", str(warmed))
-    monkeypatch.setitem(base._engines, "warm", WarmEngine())
     with LocalPool() as pool:
         pool.warm(1, "warm")
         worker = pool._workers[0].process.pid

@@ -1,13 +1,7 @@
 """Unknown words: proper nouns and words no dictionary has, most frequent first, common words left out."""
-from pathlib import Path
-
-import pytest
-
 from narrate import pipeline
 from narrate.casting.unknown_words import unknown_words
 from narrate.model import Book, Script, Segment
-
-GONE = Path(__file__).parents[2] / "shared" / "stories" / "gone.txt"
 
 
 def script_of(*texts: str, skipped: str = "") -> Script:
@@ -45,8 +39,7 @@ def test_a_name_only_ever_at_a_sentence_start_is_still_found():
     assert unknown_words(script_of("Zorvessa laughed.", "Zorvessa waved. Then she left.")) == [("Zorvessa", 2)]
 
 
-@pytest.mark.skipif(not GONE.is_file(), reason="gone.txt is not in ../shared/stories")
-def test_gone_lists_its_unusual_name_first():
-    _config, script = pipeline.load(GONE)
+def test_gone_lists_its_unusual_name_first(gone_story):
+    _config, script = pipeline.load(gone_story)
     words = unknown_words(script)
     assert words[0] == ("Natasha", sum(s.text.count("Natasha") for s in script.segments if s.kind != "skipped"))
