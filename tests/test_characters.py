@@ -150,6 +150,20 @@ def test_two_cast_entries_share_a_surname_by_gender():
     assert len(who(index, "Quill")) == 2  # either: resolved where it is used
 
 
+def test_a_cast_short_name_takes_only_the_full_name_of_its_own_surname():
+    cast = (CastEntry("Sir John"), CastEntry("Miss Abney"), CastEntry("Ada"))
+    index = index_of({"Sir John Quill": 5, "John Abney": 2, "Ada Abney": 2, "Miss Abney": 3}, cast=cast)
+    assert who(index, "Sir John Quill") == who(index, "Sir John")
+    assert who(index, "John Abney") != who(index, "Sir John")
+    assert who(index, "Ada Abney") == who(index, "Ada")  # her given name, not the family's "Miss"
+
+
+def test_a_house_is_nobody():
+    text = "They dined at Abney Lodge. Abney Lodge stood on the hill.\n\nSir John rode home."
+    index = index_of({"Abney Lodge": 2, "Sir John": 1}, text=text)
+    assert who(index, "Abney Lodge") == ()
+
+
 def test_a_cast_description_stands_for_that_description():
     cast = (CastEntry("her aunt", gender="female"), CastEntry("a thin, elderly gentleman"))
     index = index_of({"Mara": 4}, cast=cast)

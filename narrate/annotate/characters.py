@@ -50,6 +50,7 @@ TITLE_VOTES = 5  # a "Mr." counts this many pronouns
 # The pronouns after one form must lean this far one way before its gender keeps it from a character (a "she"
 # after "Fitzwilliam" may be anyone's).
 FORM_MARGIN = 2
+FORM_RATIO = 3
 # A name used as a place goes ("at Longmere") is a place when such uses outnumber the pronouns that seem to
 # refer to it this many times over (a "he" after a place's name is most often someone else's).
 PLACE_OVER_PRONOUNS = 2
@@ -180,9 +181,9 @@ class CharacterIndex:
         """A form's gender: its title's, else its given name's, else its pronouns' when they agree clearly,
         else (a full name) its given name's pronouns ("Ada" ... "she")."""
         gender = title_gender(form[0]) or self._given_name_gender(form)
-        gender = gender or _majority(self._votes.get(form, Counter()), FORM_MARGIN)
+        gender = gender or _clear_majority(self._votes.get(form, Counter()))
         if gender is None and not form[0] and len(form[1]) > 1:
-            gender = _majority(self._votes.get(("", form[1][:1]), Counter()), FORM_MARGIN)
+            gender = _clear_majority(self._votes.get(("", form[1][:1]), Counter()))
         return gender
 
     def _cluster_gender(self, cid: int) -> str | None:
@@ -202,7 +203,8 @@ class CharacterIndex:
         for cid in sorted(set.union(set(), *(self._token_clusters.get(t, set()) for t in tokens))):
             cluster = self.clusters[cid]
             known = set(cluster.forms) | cluster.cast_forms
-            joins = any(_joins(form, other, forms) or (cluster.cast_name and _extends(other, form)) for other in known)
+            owns = cluster.cast_name and self._surname_agrees(form, cid)
+            joins = any(_joins(form, other, forms) or (owns and _extends(other, form)) for other in known)
             joins = joins and not _told_apart(form, known, forms)
             if joins and _compatible(gender, self._cluster_gender(cid)):
                 related.append(cid)
@@ -211,6 +213,10 @@ class CharacterIndex:
             return self._related_clusters(form, None, forms)
         cast = [cid for cid in related if self.clusters[cid].cast_name]
         related = cast or related  # voices.yaml's entries own the forms that extend their names
+        if len(related) > 1 and not title and len(tokens) > 1:
+            # "Ada Quill" beside the entries "Ada" and "Miss Quill": the one with her given name
+            given = [cid for cid in related if any(f[1][0] == tokens[0] for f in self._known(cid))]
+            related = given if len(given) == 1 else related
         if len(related) > 1 and title == "miss" and tokens[-1] in self._surnames:
             # "Miss Quill" is the eldest: not a sister the text calls "Miss Ada"
             elder = [cid for cid in related if not self._younger_sister(cid, forms)]
@@ -223,6 +229,15 @@ class CharacterIndex:
             same_gender = [cid for cid in related if gender and self._cluster_gender(cid) == gender]
             return tuple(same_title or (same_gender if len(same_gender) == 1 else ()))
         return tuple(related)
+
+    def _known(self, cid: int) -> set:
+        return set(self.clusters[cid].forms) | self.clusters[cid].cast_forms
+
+    def _surname_agrees(self, form: Form, cid: int) -> bool:
+        """A full name may join a voices.yaml entry of a shorter name ("Sir John" owns "Sir John Quill") when the
+        entry has no other surname already ("Sir John Quill" there: not "John Abney")."""
+        surnames = {f[1][-1] for f in self._known(cid) if len(f[1]) > 1 or (f[0] and f[0] not in GIVEN_NAME_TITLES)}
+        return len(form[1]) < 2 or not surnames or form[1][-1] in surnames
 
     def _younger_sister(self, cid: int, forms: Counter) -> bool:
         """The text calls her "Miss <given name>" ("Miss Ada" of "Ada Quill"): not the eldest."""
@@ -447,6 +462,14 @@ def _majority(votes: Counter, margin: int = 1) -> str | None:
     if female >= male + margin:
         return "female"
     return None
+
+
+def _clear_majority(votes: Counter) -> str | None:
+    """The gender the pronouns after one form give, when they lean far enough one way (FORM_MARGIN more, and
+    FORM_RATIO times as many)."""
+    gender = _majority(votes, FORM_MARGIN)
+    other = "female" if gender == "male" else "male"
+    return gender if gender and votes[gender] >= FORM_RATIO * votes.get(other, 0) else None
 
 
 def _compatible(a: str | None, b: str | None) -> bool:

@@ -43,6 +43,7 @@ PLACE_OVER_PERSON = 4
 PLACE_WORDS = frozenset("""
 street road lane square park hall house court castle tower bridge river lake sea bay island rock hill mount
 mountain valley forest wood avenue abbey church inn station city town village harbour harbor point head cove
+lodge cottage manor grange farm rectory parsonage vicarage priory terrace gardens crescent
 company bank hotel college school club society railway railroad corporation
 """.split())
 # Lower-case nouns a capitalised word before them qualifies instead of naming anyone.
