@@ -459,6 +459,7 @@ def engines():
 @common_options
 def check(outdir, acx, voices):
     """Measure every audio file in OUTDIR and pass or fail it against the targets."""
+    from rich.console import Console
     from rich.table import Table
 
     from narrate.audio.check import ACX, check_dir, default_targets
@@ -468,19 +469,43 @@ def check(outdir, acx, voices):
     targets = ACX if acx else default_targets(output.loudness, max_true_peak=output.true_peak) if output \
         else default_targets()
     reports = check_dir(outdir, targets)
-    out = console()
+    # one row per file: a terminal folds what does not fit; a pipe or a log gets the rows whole
+    out = console() if sys.stdout.isatty() else Console(width=240)
+    table = Table("file", "LUFS", "dBTP", "RMS dB", "floor dB", "head s", "tail s", "length", "verdict", box=None,
+                  title=f"{len(reports)} file(s) against the {targets.name} targets", title_justify="left")
     for report in reports:
-        table = Table("check", "value", "limit", "", box=None, title=f"{report.path.name}", title_justify="left")
-        for item in report.checks:
-            verdict = {True: "[green]pass[/]", False: "[red]FAIL[/]", None: ""}[item.passed]
-            table.add_row(item.name, item.value, item.limit, verdict)
-        out.print(table)
+        table.add_row(report.path.name, *_check_row(report))
+    out.print(table)
     failed = [r.path.name for r in reports if not r.passed]
     if failed:
         raise CheckFailed(f"{len(failed)} of {len(reports)} file(s) miss the {targets.name} targets: "
                           f"{', '.join(failed)}")
     if not run_options().quiet:
         out.print(f"all {len(reports)} file(s) meet the {targets.name} targets", highlight=False)
+
+
+def _check_row(report) -> list[str]:
+    """One file's figures for `check`'s table (a failed one in red) and its verdict: pass, or FAIL and what
+    failed (with the value and the limit for what has no column of its own: rate, bitrate, length)."""
+    checks = {item.name: item for item in report.checks}
+    m = report.measurements
+
+    def cell(name: str, text: str) -> str:
+        return f"[red]{text}[/]" if checks[name].passed is False else text
+
+    failed = [item for item in report.checks if item.passed is False]
+    said = [item.name if item.name in _CHECK_COLUMNS else f"{item.name} {item.value} ({item.limit})"
+            for item in failed]
+    floor = "silent" if m.noise_floor_db == float("-inf") else f"{m.noise_floor_db:.1f}"
+    return [cell("loudness", f"{m.loudness.integrated_lufs:.1f}"),
+            cell("true peak", f"{m.loudness.true_peak_dbtp:.1f}"), cell("RMS level", f"{m.rms_db:.1f}"),
+            cell("noise floor", floor),
+            cell("head silence", f"{m.head_silence:.2f}"), cell("tail silence", f"{m.tail_silence:.2f}"),
+            cell("duration", checks["duration"].value.removesuffix(" min")),
+            "[red]FAIL[/] " + ", ".join(said) if failed else "[green]pass[/]"]
+
+
+_CHECK_COLUMNS = {"loudness", "true peak", "RMS level", "noise floor", "head silence", "tail silence"}
 
 
 @cli.group()

@@ -81,3 +81,33 @@ class Feed:
             self._process.kill()
             self._process.wait()
         self._log.close()
+
+
+class Reader:
+    """An ffmpeg process writing raw PCM (or anything) on stdout, read in chunks. Use as a context manager:
+    leaving it checks that ffmpeg exited cleanly (AudioError with its log otherwise)."""
+
+    def __init__(self, args: Sequence[str], subject: str | Path):
+        self.subject = subject
+        self._log = tempfile.TemporaryFile()
+        self._process = subprocess.Popen([tool(), "-hide_banner", "-nostdin", "-nostats", "-v", "error", *args],
+                                         stdin=subprocess.DEVNULL, stdout=subprocess.PIPE, stderr=self._log)
+
+    def chunks(self, size: int):
+        """The output in chunks of `size` bytes (the last one shorter)."""
+        while data := self._process.stdout.read(size):
+            yield data
+
+    def __enter__(self) -> Reader:
+        return self
+
+    def __exit__(self, exc_type, *exc_info) -> None:
+        if exc_type is not None and self._process.poll() is None:
+            self._process.kill()
+        self._process.stdout.close()
+        code = self._process.wait()
+        self._log.seek(0)
+        log = self._log.read().decode("utf-8", "replace")
+        self._log.close()
+        if code != 0 and exc_type is None:
+            raise _failure(self.subject, log)

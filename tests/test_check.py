@@ -116,3 +116,22 @@ def test_nothing_to_check_is_a_clear_error(tmp_path):
         check.check_dir(tmp_path, check.ACX)
     with pytest.raises(InputError, match="missing: no such folder"):
         check.check_dir(tmp_path / "missing")
+
+
+def test_the_command_prints_one_row_per_file_with_its_verdict(tmp_path):
+    import subprocess
+    import sys
+
+    audio_file(tmp_path / "01 - One.mp3", signal(*ACX_LIKE))
+    audio_file(tmp_path / "02 - Two.mp3", signal(*ACX_LIKE[1:]))  # no head room tone
+    result = subprocess.run([sys.executable, "-m", "narrate", "check", str(tmp_path), "--acx"], capture_output=True,
+                            text=True)
+    assert result.returncode == 1 and "02 - Two.mp3" in result.stderr
+    lines = result.stdout.splitlines()
+    assert lines[0].strip() == "2 file(s) against the ACX targets"
+    assert lines[1].split() == ["file", "LUFS", "dBTP", "RMS", "dB", "floor", "dB", "head", "s", "tail", "s",
+                                "length", "verdict"]
+    one, two = lines[2:]
+    assert one.startswith(" 01 - One.mp3") and one.split()[-1] == "pass"
+    assert two.startswith(" 02 - Two.mp3") and two.split()[-3:] == ["FAIL", "head", "silence"]
+    assert one.split()[6:10] == ["silent", "0.70", "2.00", "0:07"]  # floor, head, tail, length

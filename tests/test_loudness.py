@@ -56,7 +56,7 @@ def levelled(source, out, reference=-22.0):
 
 def test_speech_at_the_reference_reaches_the_target_with_true_peaks_held(tmp_path):
     source = levelled(speech(tmp_path), tmp_path / "levelled.wav")
-    chain = loudness.master_filters(-20.0, -3.0, reference_lufs=-22.0)
+    chain = loudness.master_filters(-20.0, -3.0, reference_lufs=-22.0, sample_rate=RATE)
     for codec, name in (("libmp3lame", "out.mp3"), ("aac", "out.m4a"), ("pcm_s16le", "out.wav")):
         out = tmp_path / name
         ffmpeg.run(["-i", str(source), "-af", ",".join(chain), "-c:a", codec, "-b:a", "64k", str(out)], out)
@@ -69,10 +69,53 @@ def test_speech_at_the_reference_reaches_the_target_with_true_peaks_held(tmp_pat
 def test_the_gain_is_applied_before_the_limiter_without_clipping(tmp_path):
     # a tone near full scale, raised 6 dB: clipped first, its peaks would be squared off, not held at the limit
     source = write_wav(tmp_path / "tone.wav", samples(2, -4.0))
-    out = apply(source, tmp_path / "out.wav", loudness.master_filters(-14.0, -3.0, reference_lufs=-20.7))
+    out = apply(source, tmp_path / "out.wav",
+                loudness.master_filters(-14.0, -3.0, reference_lufs=-20.7, sample_rate=RATE))
     after = loudness.measure(out)
     assert -4.6 <= after.true_peak_dbtp <= -3.0
     assert after.integrated_lufs == pytest.approx(-4.0 - 3.01, abs=0.5)  # the sine's crest held: peaks at -4
+
+
+SHOUTED = ["Stop! Get back from the edge, Tomas! The tide is turning, and the rocks are sharp.",
+           "Quick, quick, pass me the rope. She said it twice: sixty-six pieces of silver, kept safe!",
+           "Crash! The bell struck six times, then seven, and the keeper shouted, Fire! Fire at the point!"]
+
+
+@pytest.mark.parametrize("espeak_voice", ["en-us", "en-029+m2"])
+def test_a_loud_voice_keeps_the_true_peak_ceiling_in_the_mp3_and_the_m4b(tmp_path, espeak_voice):
+    """A voice that reaches the master 8 dB hotter than its level says (a shouting character whose sample was
+    quiet) is limited hard: the chapter MP3 and the .m4b, as built from units, still peak at or under -3 dBTP
+    (the limiter once held sample peaks only: -2.2 to -2.7 dBTP here)."""
+    from narrate.audio import containers, encoding, layout
+    from narrate.casting.config import Pauses
+    from narrate.model import Clip, Line, Segment, Voice
+
+    if shutil.which("espeak-ng") is None:
+        pytest.skip("espeak-ng is not installed")
+    voice = Voice(voice=espeak_voice)
+    clips = []
+    for n, text in enumerate(SHOUTED):
+        path = tmp_path / f"{n}.wav"
+        subprocess.run(["espeak-ng", "-v", espeak_voice, "-w", str(path), text], check=True)
+        segment = Segment(chapter=1, index=n, kind="dialogue", text=text, start=n, end=n + 1, paragraph=n,
+                          speaker="Bram")
+        clips.append(Clip(line=Line(segment=segment, voice=voice, text_to_speak=text, key=str(n).ljust(64, "0")),
+                          path=str(path), frames=ffmpeg.probe(path)["stream"]["duration_ts"], sample_rate=RATE))
+    level = loudness.measure_pcm(layout.pcm(clips), RATE).integrated_lufs
+    finish = encoding.Finish(formats=("mp3", "m4b"), bitrate="64k", loudness=-20.0, true_peak=-3.0,
+                             gains=((voice, -22.0 - level + 8.0),))
+    plan = layout.chapter_plan(None, [c.line.segment for c in clips], {c.line.segment.index: c for c in clips},
+                               Pauses())
+    part = encoding.PartAudio(1, "One", plan, {"title": "One"})
+    out = tmp_path / "out"
+    out.mkdir()
+    made = encoding.plan_parts([part], finish, tmp_path / "store")
+    encoding.make_parts(made, finish, out, lambda _part, fmt: f"01.{fmt}", {}, 1, lambda _path, _seconds: None,
+                        lambda: encoding.write_book(made, [part], out / "Book.m4b", containers.BookTags(title="B")))
+    for name in ("01.mp3", "Book.m4b"):
+        measured = loudness.measure(out / name)
+        assert measured.integrated_lufs > -17.5  # it is loud: limited hard
+        assert measured.true_peak_dbtp <= -3.0, name
 
 
 def test_an_unreadable_file_is_a_clear_error(tmp_path):

@@ -41,13 +41,28 @@ class BookFiles:
         return [f for m in self.made for f in m.files] + ([self.book_file] if self.book_file else []) + [self.vtt]
 
 
+def partial_title(title: str, chapters: Sequence[int]) -> str:
+    """The title of a book built in part: "Title (chapters 2-3)", "Title (chapter 5)", "Title (chapters 1, 3-5)"."""
+    numbers = sorted(set(chapters))
+    spans: list[list[int]] = []  # runs of consecutive numbers
+    for number in numbers:
+        if spans and number == spans[-1][-1] + 1:
+            spans[-1].append(number)
+        else:
+            spans.append([number])
+    said = ", ".join(f"{s[0]}-{s[-1]}" if len(s) > 1 else f"{s[0]}" for s in spans)
+    return f"{title} ({'chapter' if len(numbers) == 1 else 'chapters'} {said})"
+
+
 def write_book(out: Path, book: Book, parts: Sequence[Part], clips: Mapping[int, Clip], pauses: Pauses,
                output: Output, formats: Sequence[str], previous: Mapping[str, str],
                on_file: Callable[[Path, float], None], acx: bool = False, cover: containers.Cover | None = None,
-               jobs: int = 1) -> BookFiles:
+               jobs: int = 1, chapters: Sequence[int] | None = None) -> BookFiles:
     """Writes the parts' files (and the .m4b and .vtt) into `out`. `clips` maps Segment.index to its clip;
     `previous` is the fingerprints the last build's manifest recorded (encoding.previous_fingerprints), so
-    parts whose audio did not change are not encoded again. `on_file(path, seconds)` hears of each file."""
+    parts whose audio did not change are not encoded again. `on_file(path, seconds)` hears of each file.
+    `chapters`: the chapter numbers of a partial build (--chapters), which the .m4b's and the .vtt's names and
+    the .m4b's title say (partial_title), so that they are not taken for the book."""
     all_clips = [p.announcement for p in parts] + list(clips.values())
     gains = levels.voice_gains(all_clips, jobs)  # the levels measured during synthesis are kept, not redone
     finish = encoding.Finish(formats=tuple(formats), bitrate=output.bitrate, loudness=output.loudness,
@@ -57,8 +72,9 @@ def write_book(out: Path, book: Book, parts: Sequence[Part], clips: Mapping[int,
                                  "track": f"{n}/{len(parts)}", "genre": "Audiobook"})
              for n, p in enumerate(parts, 1)]
     last_number = len(book.chapters) + 1
-    book_file = out / f"{layout.file_safe(book.title)}.m4b" if "m4b" in formats else None
-    book_tags = containers.BookTags(title=book.title, author=book.author, year=book.year, cover=cover)
+    title = book.title if chapters is None else partial_title(book.title, chapters)
+    book_file = out / f"{layout.file_safe(title)}.m4b" if "m4b" in formats else None
+    book_tags = containers.BookTags(title=title, author=book.author, year=book.year, cover=cover)
     made = encoding.plan_parts(audio, finish, masters_root())
     book_print = encoding.book_fingerprint([m.fingerprint for m in made], book_tags)
 
@@ -71,7 +87,7 @@ def write_book(out: Path, book: Book, parts: Sequence[Part], clips: Mapping[int,
                         lambda part, fmt: layout.chapter_file_name(part.number, last_number, part.title, fmt),
                         previous, jobs, on_file, None if book_current else write_m4b)
     starts = itertools.accumulate((m.seconds for m in made[:-1]), initial=0.0)
-    vtt = out / f"{layout.file_safe(book.title)}.vtt"
+    vtt = out / f"{layout.file_safe(title)}.vtt"
     subtitles.write_vtt(vtt, [cue for m, start in zip(made, starts)
                               for cue in subtitles.cues_from_plan(m.part.plan, start)])
     return BookFiles(made, book_file, book_print if book_file else None, vtt)

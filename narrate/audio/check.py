@@ -1,29 +1,32 @@
 """`narrate check`: measure every audio file in a folder and judge it against the loudness targets or ACX's rules.
 
-One ffprobe (format, rate, bitrate) and one ffmpeg pass per file: astats over 0.5-s windows (RMS level, peak,
-noise floor = the quietest window, decoded length), silencedetect (head and tail room tone) and ebur128
-(loudness, true peak). About 10 s per hour of audio on this machine.
+One decode per file (measure_file): ffmpeg decodes it and K-weights a copy (BS.1770's filters) onto a pipe;
+_Meter sums 100-ms blocks as they arrive: integrated loudness and loudness range, RMS level, sample and true
+peak (4x oversampled, beside the loudest samples), noise floor (the quietest 0.5-s window), the room tone at
+either end and the decoded length. Rate, channels and bitrate come from the file's headers (mutagen; ffprobe
+for .m4b). `bench/check_speed.py` times it against plainly decoding the same files.
 """
 from __future__ import annotations
 
 import math
 import os
-import re
 from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass
 from pathlib import Path
 
-from mutagen.mp3 import MP3, BitrateMode
+import mutagen
+import numpy as np
+from mutagen.mp3 import BitrateMode
 
 from narrate import ffmpeg
-from narrate.audio.loudness import EBUR128, Loudness, parse_summary
+from narrate.audio.loudness import SILENT_LUFS, Loudness
 from narrate.errors import InputError
 
 AUDIO_EXTENSIONS = ("mp3", "m4b", "wav", "flac", "opus")
 WINDOW_SECONDS = 0.5
 SILENCE_DB = -60.0  # room tone is quieter than this (ACX's noise-floor limit)
+SILENCE_AMPLITUDE = 10 ** (SILENCE_DB / 20)
 _SILENCE_MIN_SECONDS = 0.05
-_EDGE = 0.01  # a silence this close to the start or end of the file touches it
 
 Range = tuple[float, float]
 
@@ -113,63 +116,253 @@ def check_file(path: str | Path, targets: Targets | None = None) -> FileReport:
 
 
 def measure_file(path: Path) -> Measurements:
-    info = ffmpeg.probe(path)
-    stream = info["stream"]
-    rate = int(stream["sample_rate"])
-    window = int(rate * WINDOW_SECONDS)
-    chain = [f"asetnsamples=n={window}:p=0",
-             "astats=metadata=1:reset=1:measure_perchannel=none:measure_overall=Peak_level+RMS_level+Number_of_samples",
-             "ametadata=mode=print:file=-",  # each window's figures, on stdout
-             f"silencedetect=n={SILENCE_DB}dB:d={_SILENCE_MIN_SECONDS}", EBUR128]
-    stdout, log = ffmpeg.run(["-i", str(path), "-map", "0:a:0", "-af", ",".join(chain), "-f", "null", "-"], path)
-    windows = _windows(stdout)
-    duration = sum(n for _, _, n in windows) / rate
-    head, tail = _edge_silences(log, duration)
-    bitrate = stream.get("bit_rate") or info["format"].get("bit_rate")
+    """Every figure of the file from one decode: ffmpeg decodes it, and K-weights a copy (BS.1770's two
+    biquads), into 32-bit floats on a pipe; the blocks are summed here as they arrive (_Meter)."""
+    info = _stream_info(path)
+    meter = _Meter(info.rate, min(info.channels, 2))
+    with ffmpeg.Reader(["-i", str(path), "-filter_complex", _decode_graph(info.rate, info.channels),
+                        "-map", "[out]", "-f", "f32le", "-"], path) as stream:
+        for chunk in stream.chunks(meter.chunk_bytes):
+            meter.add(chunk)
+    meter.finish()
     return Measurements(
-        codec=stream["codec_name"], sample_rate=rate, channels=int(stream["channels"]),
-        bitrate_kbps=int(bitrate) / 1000 if bitrate else None, constant_bitrate=_constant_bitrate(path, stream),
-        duration=duration, loudness=parse_summary(log), rms_db=_overall_rms(windows),
-        peak_db=max((peak for peak, _, _ in windows), default=-math.inf),
-        noise_floor_db=_noise_floor(windows, window), head_silence=head, tail_silence=tail)
+        codec=info.codec, sample_rate=info.rate, channels=info.channels, bitrate_kbps=info.kbps,
+        constant_bitrate=info.constant_bitrate, duration=meter.frames / info.rate, loudness=meter.loudness(),
+        rms_db=meter.rms_db(), peak_db=meter.peak_db(), noise_floor_db=meter.noise_floor_db(),
+        head_silence=meter.head_silence(), tail_silence=meter.tail_silence())
 
 
-def _windows(stdout: str) -> list[tuple[float, float, int]]:
-    """(peak dB, RMS dB, samples) per window from ametadata's print-out."""
-    windows = []
-    for frame in stdout.split("frame:")[1:]:
-        values = dict(re.findall(r"lavfi\.astats\.Overall\.(\w+)=(\S+)", frame))
-        windows.append((float(values["Peak_level"]), float(values["RMS_level"]), int(float(values["Number_of_samples"]))))
-    return windows
+@dataclass(frozen=True)
+class _StreamInfo:
+    codec: str
+    rate: int
+    channels: int
+    kbps: float | None
+    constant_bitrate: bool | None  # MP3s only
 
 
-def _overall_rms(windows: list[tuple[float, float, int]]) -> float:
-    energy = sum(n * 10 ** (rms / 10) for _, rms, n in windows)
-    samples = sum(n for _, _, n in windows)
-    return 10 * math.log10(energy / samples) if energy > 0 else -math.inf
+# MP4 is left to ffprobe: its sample entry says 2 channels whatever the AAC stream holds
+_CODECS = {"MP3": "mp3", "FLAC": "flac", "OggOpus": "opus", "WAVE": "pcm_s16le"}
 
 
-def _noise_floor(windows: list[tuple[float, float, int]], window: int) -> float:
-    """The quietest whole window (a short last window is too little to judge, unless it is all there is)."""
-    whole = [rms for _, rms, n in windows if n == window] or [rms for _, rms, _ in windows]
-    return min(whole, default=-math.inf)
+def _stream_info(path: Path) -> _StreamInfo:
+    """The first audio stream's codec, rate, channels and bitrate, read from the headers (mutagen: no process
+    to start); ffprobe for what mutagen does not know."""
+    try:
+        tags = mutagen.File(path)
+    except (mutagen.MutagenError, OSError, ValueError, EOFError):  # ffprobe says what is wrong with it
+        tags = None
+    kind = type(tags).__name__ if tags is not None else ""
+    if kind in _CODECS and getattr(tags.info, "sample_rate", 0) and getattr(tags.info, "channels", 0):
+        bitrate = getattr(tags.info, "bitrate", 0)
+        cbr = None
+        if kind == "MP3":
+            cbr = None if tags.info.bitrate_mode == BitrateMode.UNKNOWN else tags.info.bitrate_mode == BitrateMode.CBR
+        return _StreamInfo(_CODECS[kind], int(tags.info.sample_rate), int(tags.info.channels),
+                           bitrate / 1000 if bitrate else None, cbr)
+    probed = ffmpeg.probe(path)
+    stream = probed["stream"]
+    bitrate = stream.get("bit_rate") or probed["format"].get("bit_rate")
+    return _StreamInfo(stream["codec_name"], int(stream["sample_rate"]), int(stream["channels"]),
+                       int(bitrate) / 1000 if bitrate else None, None)
 
 
-def _edge_silences(log: str, duration: float) -> tuple[float, float]:
-    """Seconds of silence touching the start and the end of the file, from silencedetect's log."""
-    starts = [float(t) for t in re.findall(r"silence_start: (\S+)", log)]
-    ends = [float(t) for t in re.findall(r"silence_end: (\S+)", log)]
-    spans = [(start, ends[i] if i < len(ends) else duration) for i, start in enumerate(starts)]
-    head = spans[0][1] - spans[0][0] if spans and spans[0][0] <= _EDGE else 0.0
-    tail = spans[-1][1] - spans[-1][0] if spans and spans[-1][1] >= duration - _EDGE else 0.0
-    return head, tail
+def _kweighting(rate: int) -> list[str]:
+    """BS.1770's K-weighting at `rate`: its high shelf and high-pass as ffmpeg biquads (libebur128's design,
+    which ffmpeg's ebur128 filter uses)."""
+    k = math.tan(math.pi * 1681.974450955533 / rate)
+    q = 0.7071752369554196
+    vh = 10 ** (3.999843853973347 / 20)
+    vb = vh ** 0.4996667741545416
+    a0 = 1 + k / q + k * k
+    shelf = ((vh + vb * k / q + k * k) / a0, 2 * (k * k - vh) / a0, (vh - vb * k / q + k * k) / a0,
+             2 * (k * k - 1) / a0, (1 - k / q + k * k) / a0)
+    k = math.tan(math.pi * 38.13547087602444 / rate)
+    q = 0.5003270373238773
+    a0 = 1 + k / q + k * k
+    high_pass = (1.0, -2.0, 1.0, 2 * (k * k - 1) / a0, (1 - k / q + k * k) / a0)
+    return [f"biquad=b0={b0!r}:b1={b1!r}:b2={b2!r}:a0=1:a1={a1!r}:a2={a2!r}:precision=f32"
+            for b0, b1, b2, a1, a2 in (shelf, high_pass)]
 
 
-def _constant_bitrate(path: Path, stream: dict) -> bool | None:
-    if stream["codec_name"] != "mp3":
-        return None
-    mode = MP3(path).info.bitrate_mode
-    return None if mode == BitrateMode.UNKNOWN else mode == BitrateMode.CBR
+def _decode_graph(rate: int, channels: int) -> str:
+    """The decoded audio (more than two channels mixed down to stereo) beside its K-weighted copy, as one
+    stream: for mono [audio, weighted], for stereo [left, right, weighted left, weighted right]."""
+    layout, joined, mapping = (("mono", "stereo", "0.FC-FL|1.FC-FR") if channels == 1 else
+                               ("stereo", "4.0", "0.FL-FL|0.FR-FR|1.FL-FC|1.FR-BC"))
+    return (f"[0:a:0]aformat=sample_fmts=flt:channel_layouts={layout},asplit[raw][k];"
+            f"[k]{','.join(_kweighting(rate))},aformat=sample_fmts=flt[weighted];"
+            f"[raw][weighted]join=inputs=2:channel_layout={joined}:map={mapping}[out]")
+
+
+def _interpolator(phases: int = 4, reach: int = 32, beta: float = 9.0, cutoff: float = 0.97) -> np.ndarray:
+    """Taps that give the signal at 1/4, 2/4 and 3/4 of the way between two samples (four times oversampled, as
+    BS.1770's true peak is read), from `reach` samples either side: a Kaiser-windowed sinc passing up to
+    `cutoff` of the Nyquist frequency (ffmpeg's resampler's defaults). One row per phase, taps for samples
+    p - reach + 1 .. p + reach. A shorter or lower filter reads low on what lies near the Nyquist frequency:
+    the very overshoot a limiter working at the sample rate leaves (a .m4b ffmpeg read at -2.8 dBTP read -3.5
+    through 8 taps a side at 0.9)."""
+    offsets = np.arange(-reach + 1, reach + 1)
+    rows = []
+    for phase in range(1, phases):
+        t = phase / phases - offsets
+        window = np.i0(beta * np.sqrt(np.clip(1 - (t / (reach + 0.5)) ** 2, 0, None))) / np.i0(beta)
+        taps = cutoff * np.sinc(cutoff * t) * window
+        rows.append(taps / taps.sum())
+    return np.array(rows, np.float32)
+
+
+_TAPS = _interpolator()
+_REACH = _TAPS.shape[1] // 2
+_NEAR = 10 ** (-3 / 20)  # a peak between samples lies beside a sample within 3 dB of it
+_BESIDE = np.arange(-1, 1)  # the intervals [p, p+1] looked at around such a sample: either side of it
+
+
+class _Meter:
+    """Loudness (BS.1770: gated 400-ms blocks of the K-weighted signal, every 100 ms), loudness range (EBU
+    Tech 3342), true peak (4x oversampled, beside the samples that could reach it), sample peak, RMS, the
+    quietest 0.5-s window and the silence at either end, from the decoded stream as it arrives."""
+
+    def __init__(self, rate: int, channels: int):
+        self.rate, self.channels = rate, channels
+        self.block = max(1, round(rate / 10))  # 100 ms
+        self.chunk_bytes = self.block * 50 * 2 * channels * 4  # 5 s of both copies
+        self.frames = 0
+        self._energy: list[np.ndarray] = []  # per 100-ms block: sum of squares, all channels
+        self._weighted: list[np.ndarray] = []  # the same, K-weighted
+        self._peak = 0.0
+        self._true_peak = 0.0
+        self._first_loud: int | None = None
+        self._last_loud: int | None = None
+        self._tail = np.zeros((2 * _REACH, channels), np.float32)  # the samples before the chunk, for true peak
+        self._partial = np.zeros((0, 2 * channels), np.float32)
+
+    def add(self, chunk: bytes) -> None:
+        data = np.frombuffer(chunk, "<f4").reshape(-1, 2 * self.channels)
+        if len(self._partial):
+            data = np.concatenate([self._partial, data])
+        whole = len(data) // self.block * self.block
+        self._blocks(data[:whole])
+        self._partial = data[whole:].copy()
+
+    def finish(self) -> None:
+        if len(self._partial):
+            self._blocks(self._partial, last=True)
+            self._partial = self._partial[:0]
+        self._true_peaks(np.zeros((2 * _REACH, self.channels), np.float32))
+
+    def _blocks(self, data: np.ndarray, last: bool = False) -> None:
+        if not len(data):
+            return
+        audio = np.ascontiguousarray(data[:, :self.channels])
+        weighted = np.ascontiguousarray(data[:, self.channels:])
+        size = len(data) if last else self.block
+        count = len(data) // size
+        self._energy.append(np.einsum("ij,ij->i", audio, audio).reshape(count, size).sum(axis=1, dtype=np.float64))
+        self._weighted.append(np.einsum("ij,ij->i", weighted, weighted).reshape(count, size).sum(
+            axis=1, dtype=np.float64))
+        loudest = np.abs(audio).max(axis=1)
+        peaks = loudest.reshape(count, size).max(axis=1)
+        self._peak = max(self._peak, float(peaks.max()))
+        loud = np.flatnonzero(peaks >= SILENCE_AMPLITUDE)
+        if len(loud):
+            first, final = loud[0] * size, loud[-1] * size
+            if self._first_loud is None:
+                starts = loudest[first:first + size] >= SILENCE_AMPLITUDE
+                self._first_loud = self.frames + first + int(np.argmax(starts))
+            ends = loudest[final:final + size] >= SILENCE_AMPLITUDE
+            self._last_loud = self.frames + final + len(ends) - 1 - int(np.argmax(ends[::-1]))
+        self.frames += len(data)
+        self._true_peaks(audio)
+
+    def _true_peaks(self, audio: np.ndarray) -> None:
+        """The largest value between samples that this chunk completes (each needs _REACH samples either
+        side), looked for beside the samples within 3 dB of the loudest value so far."""
+        samples = np.concatenate([self._tail, audio])
+        self._tail = samples[-2 * _REACH:]
+        last = len(samples) - _REACH - 1  # intervals [p, p+1] for p in _REACH .. last have their taps
+        if last < _REACH:
+            return
+        offsets = np.arange(-_REACH + 1, _REACH + 1)
+        for channel in samples.T:
+            size = np.abs(channel)
+            self._true_peak = max(self._true_peak, float(size[_REACH:last + 1].max()))
+            near = np.flatnonzero(size >= self._true_peak * _NEAR)
+            starts = (near[:, None] + _BESIDE[None, :]).ravel()
+            starts = starts[(starts >= _REACH) & (starts <= last)]
+            if len(starts):
+                between = channel[starts[:, None] + offsets[None, :]] @ _TAPS.T
+                self._true_peak = max(self._true_peak, float(np.abs(between).max()))
+
+    def _blocks_of(self, sums: list[np.ndarray]) -> np.ndarray:
+        return np.concatenate(sums) if sums else np.zeros(0)
+
+    def loudness(self) -> Loudness:
+        weighted = self._blocks_of(self._weighted)
+        whole = weighted[:self.frames // self.block]  # a short last block is no part of a gating block
+        gated = np.convolve(whole, np.ones(4), "valid") / (4 * self.block) if len(whole) >= 4 else np.zeros(0)
+        integrated, threshold = _gated(gated, -10.0)
+        short = np.convolve(whole, np.ones(30), "valid") / (30 * self.block) if len(whole) >= 30 else np.zeros(0)
+        lra = _loudness_range(short)
+        return Loudness(integrated_lufs=integrated, true_peak_dbtp=_db(self._true_peak), lra=lra,
+                        threshold_lufs=threshold)
+
+    def rms_db(self) -> float:
+        energy = self._blocks_of(self._energy).sum()
+        return 10 * math.log10(energy / (self.frames * self.channels)) if energy > 0 else -math.inf
+
+    def peak_db(self) -> float:
+        return _db(self._peak)
+
+    def noise_floor_db(self) -> float:
+        """The quietest whole 0.5-s window (a short last window is too little to judge, unless it is all)."""
+        energy = self._blocks_of(self._energy)
+        per_window = round(WINDOW_SECONDS * 10)
+        whole = self.frames // (self.block * per_window)
+        if whole:
+            quietest = energy[:whole * per_window].reshape(whole, per_window).sum(axis=1).min()
+            mean = quietest / (per_window * self.block * self.channels)
+        else:
+            mean = energy.sum() / max(1, self.frames * self.channels)
+        return 10 * math.log10(mean) if mean > 0 else -math.inf
+
+    def head_silence(self) -> float:
+        head = self.frames if self._first_loud is None else self._first_loud
+        return head / self.rate if head / self.rate >= _SILENCE_MIN_SECONDS else 0.0
+
+    def tail_silence(self) -> float:
+        tail = self.frames if self._last_loud is None else self.frames - 1 - self._last_loud
+        return tail / self.rate if tail / self.rate >= _SILENCE_MIN_SECONDS else 0.0
+
+
+def _db(amplitude: float) -> float:
+    return 20 * math.log10(amplitude) if amplitude > 0 else -math.inf
+
+
+def _lufs(mean_square: np.ndarray) -> np.ndarray:
+    with np.errstate(divide="ignore"):
+        return -0.691 + 10 * np.log10(mean_square)
+
+
+def _gated(blocks: np.ndarray, relative: float) -> tuple[float, float]:
+    """BS.1770's gated loudness of these blocks' mean squares, and the relative gate it used."""
+    loud = blocks[_lufs(blocks) > SILENT_LUFS]
+    if not len(loud):
+        return SILENT_LUFS, SILENT_LUFS + relative
+    gate = float(_lufs(np.array([loud.mean()]))[0]) + relative
+    kept = loud[_lufs(loud) > gate]
+    return float(_lufs(np.array([kept.mean()]))[0]) if len(kept) else SILENT_LUFS, gate
+
+
+def _loudness_range(short_term: np.ndarray) -> float:
+    """EBU Tech 3342: the spread (10th to 95th percentile) of the 3-s loudness, above -70 LUFS and 20 LU under
+    their mean."""
+    loud = short_term[_lufs(short_term) > SILENT_LUFS]
+    if not len(loud):
+        return 0.0
+    gate = float(_lufs(np.array([loud.mean()]))[0]) - 20
+    levels = _lufs(loud[_lufs(loud) > gate])
+    return float(np.percentile(levels, 95) - np.percentile(levels, 10)) if len(levels) else 0.0
 
 
 def judge(measured: Measurements, targets: Targets) -> list[Check]:

@@ -25,12 +25,13 @@ from typing import Callable, Iterable, Sequence
 from narrate import ffmpeg
 from narrate.audio import containers, layout, levels, loudness, subtitles
 from narrate.errors import AudioError
-from narrate.model import Clip, Voice
+from narrate.model import BOOK_SAMPLE_RATE, Clip, Voice
 from narrate.state import atomic_path
 
 ACX_SAMPLE_RATE = 44100
 ACX_BITRATE = "192k"
 ACX_LOUDNESS = -19.0  # LUFS: puts speech with its pauses inside ACX's RMS window of -23 to -18 dB
+ACX_ROOM_TONE_DB = -75.0  # dBFS RMS of the room tone in ACX files: ACX's checks distrust digital silence
 # Runs of units encoded by one ffmpeg (seconds of audio): long enough that its start-up (~75 ms of CPU) does
 # not count, short enough that the cores share the work evenly.
 MIN_RUN_SECONDS = 30.0
@@ -53,8 +54,17 @@ class Finish:
     def target(self) -> float:
         return ACX_LOUDNESS if self.acx else self.loudness
 
-    def master_filters(self) -> list[str]:
-        return loudness.master_filters(self.target, self.true_peak, levels.REFERENCE_LUFS)
+    def master_filters(self, rate: int = BOOK_SAMPLE_RATE) -> list[str]:
+        """The mastering chain for audio at `rate` (the plan's)."""
+        return loudness.master_filters(self.target, self.true_peak, levels.REFERENCE_LUFS, rate)
+
+    @property
+    def room_tone(self) -> float | None:
+        """dBFS RMS of the room tone under the audio before mastering (ACX only: ACX_ROOM_TONE_DB once the
+        master gain is applied); None: digital silence in the pauses."""
+        if not self.acx:
+            return None
+        return ACX_ROOM_TONE_DB - (self.target - levels.REFERENCE_LUFS + loudness.LIMITER_LOSS_LU)
 
     def codecs(self) -> list[str]:
         """The codecs whose frames units are kept in: mp3 for the chapter MP3s, aac for the .m4b."""
@@ -201,7 +211,8 @@ def _plan(part: PartAudio, finish: Finish, store: Path) -> Made:
     units = []
     for pieces in layout.units(part.plan):
         base = {"pieces": [p.line.key if isinstance(p, Clip) else int(round(p * rate)) for p in pieces],
-                "gains": _gains_of(pieces, finish), "master": finish.master_filters()}
+                "gains": _gains_of(pieces, finish), "master": finish.master_filters(rate),
+                **({"room_tone": finish.room_tone} if finish.room_tone is not None else {})}
         paths = {}
         for name in finish.codecs():
             codec = _codec(name, finish, rate)
@@ -244,7 +255,7 @@ def _encode_units(units: list[Unit], finish: Finish, rate: int) -> None:
     """One ffmpeg pass: the units' PCM, mastered, into every codec; then each unit's frames to its own file."""
     codecs = [_codec(name, finish, rate) for name in units[0].paths]
     branches = "".join(f"[m{n}]" for n in range(len(codecs)))
-    graph = [f"[0:a]{','.join(finish.master_filters())},asplit={len(codecs)}{branches}"]
+    graph = [f"[0:a]{','.join(finish.master_filters(rate))},asplit={len(codecs)}{branches}"]
     for n, codec in enumerate(codecs):
         resample = f"aresample={codec.rate}," if codec.rate != rate else ""
         graph.append(f"[m{n}]{resample}adelay=delays={codec.lead}S:all=1[c{n}]")
@@ -258,7 +269,7 @@ def _encode_units(units: list[Unit], finish: Finish, rate: int) -> None:
             args += ["-map", f"[c{n}]", *codec.args, str(path)]
         with ffmpeg.Feed(args, "encoding units") as feed:
             for unit in units:
-                for chunk in layout.pcm(unit.pieces, gains):
+                for chunk in layout.pcm(unit.pieces, gains, finish.room_tone):
                     feed.write(chunk)
                 feed.write(bytes(2 * _padding(unit)))
             feed.finish()
@@ -302,8 +313,9 @@ def _write_files(made: Made, finish: Finish, out: Path, names: Callable[[PartAud
         if fmt == "mp3":
             containers.join_mp3([unit.paths["mp3"] for unit in made.units], path, made.part.tags, finish.cover)
         else:
-            containers.encode_pcm(layout.pcm(made.part.plan, dict(finish.gains)), layout.plan_sample_rate(made.part.plan),
-                              path, fmt, finish.bitrate, made.part.tags, finish.master_filters())
+            containers.encode_pcm(layout.pcm(made.part.plan, dict(finish.gains), finish.room_tone),
+                                  layout.plan_sample_rate(made.part.plan), path, fmt, finish.bitrate, made.part.tags,
+                                  finish.master_filters(layout.plan_sample_rate(made.part.plan)))
         on_file(path, made.seconds)
 
 

@@ -111,24 +111,24 @@ def chapter_plan(title_clip: Clip | None, segments: Sequence[Segment], clips: di
 
 def _aligned(plan: list[Piece]) -> list[Piece]:
     """The plan with each unit's pauses stretched or shrunk together (see _fitted) so that every unit but the
-    last is a whole number of UNIT_FRAMES, and the last one brings the chapter to the nearest whole number of
-    LAST_UNIT_FRAMES to its natural length. So a clip a few milliseconds longer (espeak's vary between calls)
-    moves the end of the chapter by as much, never by a unit frame. The plan ends with a UnitBreak."""
+    last is a whole number of UNIT_FRAMES and the last a whole number of LAST_UNIT_FRAMES, each rounded from its
+    own natural length: no unit absorbs the others' moves, so no unit's pauses move by more than half its frame
+    in all (the chapter's closing pause stays the configured one, within 23 ms), and a clip that changes length
+    changes its own unit only. The chapter's length is the sum of its units'. The plan ends with a UnitBreak."""
     rate = plan_sample_rate(plan)
-    total = round(plan_frames(plan) / LAST_UNIT_FRAMES) * LAST_UNIT_FRAMES
     aligned: list[Piece] = []
     unit: list[Piece] = []
     lead = 0  # frames of the unit that the previous UnitBreak holds
-    for n, piece in enumerate(plan[:-1]):
+    for n, piece in enumerate(plan):
         unit.append(piece)
         if isinstance(piece, UnitBreak):  # the next unit begins with the last GUARD_FRAMES of this pause
-            length = lead + sum(_frames(p, rate) for p in unit) - GUARD_FRAMES
-            wanted = max(UNIT_FRAMES, round(length / UNIT_FRAMES) * UNIT_FRAMES)
-            aligned += _fitted(unit, wanted - length, GUARD_FRAMES, UNIT_FRAMES, rate)
+            last = n == len(plan) - 1
+            step, kept = (LAST_UNIT_FRAMES, 0) if last else (UNIT_FRAMES, GUARD_FRAMES)
+            length = lead + sum(_frames(p, rate) for p in unit) - kept
+            wanted = max(step, round(length / step) * step)
+            aligned += _fitted(unit, wanted - length, kept, step, rate)
             unit, lead = [], GUARD_FRAMES
-    unit.append(plan[-1])
-    return aligned + _fitted(unit, total - plan_frames(aligned) - sum(_frames(p, rate) for p in unit), 0,
-                             LAST_UNIT_FRAMES, rate)
+    return aligned
 
 
 def _fitted(unit: list[Piece], change: int, kept: int, step: int, rate: int) -> list[Piece]:
@@ -202,16 +202,49 @@ def write_master(plan: Sequence[Piece], out_path: Path, gains: Mapping[Voice, fl
     return written
 
 
-def pcm(plan: Sequence[Piece], gains: Mapping[Voice, float] | None = None) -> Iterator[bytes]:
+def pcm(plan: Sequence[Piece], gains: Mapping[Voice, float] | None = None,
+        room_tone: float | None = None) -> Iterator[bytes]:
     """The plan as mono s16le PCM, a clip or a silence at a time; each clip faded at its edges and scaled by
-    its voice's gain in `gains` (dB, from levels.py) so that every speaker sits at one level."""
+    its voice's gain in `gains` (dB, from levels.py) so that every speaker sits at one level. With `room_tone`
+    (dBFS RMS), a faint steady noise lies under all of it, pauses and speech alike, instead of digital silence
+    (the same noise for the same plan: units stay reproducible)."""
     rate = plan_sample_rate(plan)
     factors = {voice: 10 ** (db / 20) for voice, db in (gains or {}).items() if abs(db) >= 0.1}
+    tone = _room_tone(rate, room_tone) if room_tone is not None else None
+    position = 0
     for piece in plan:
         if isinstance(piece, Clip):
-            yield _clip_pcm(piece, rate, factors)
+            samples = _clip_pcm(piece, rate, factors)
         else:
-            yield bytes(2 * int(round(piece * rate)))
+            samples = bytes(2 * int(round(piece * rate)))
+        if tone is not None:
+            samples = audioop.add(samples, _tone_for(tone, position, len(samples)), 2)  # saturates, never wraps
+        position += len(samples)
+        yield samples
+
+
+_ROOM_TONES: dict[tuple[int, float], bytes] = {}
+
+
+def _room_tone(rate: int, dbfs: float) -> bytes:
+    """One second of gaussian noise at `dbfs` RMS (from a fixed seed), to be repeated: at -75 dBFS nobody
+    hears it loop."""
+    key = (rate, round(dbfs, 2))
+    if key not in _ROOM_TONES:
+        import random
+
+        noise = random.Random(75)
+        sigma = 32768 * 10 ** (dbfs / 20)
+        _ROOM_TONES[key] = array("h", (max(-32768, min(32767, round(noise.gauss(0.0, sigma))))
+                                       for _ in range(rate))).tobytes()
+    return _ROOM_TONES[key]
+
+
+def _tone_for(tone: bytes, position: int, size: int) -> bytes:
+    """`size` bytes of the looped room tone, from byte `position` of the plan."""
+    start = position % len(tone)
+    repeats = (start + size) // len(tone) + 1
+    return (tone * repeats)[start:start + size]
 
 
 def _clip_pcm(clip: Clip, rate: int, factors: Mapping[Voice, float]) -> bytes:

@@ -21,6 +21,7 @@ EBUR128_SAMPLE_PEAK = "ebur128=peak=sample:framelog=verbose"
 SILENT_LUFS = -70.0  # BS.1770's absolute gate: audio this quiet has no loudness to correct
 # Lossy encoders (MP3/AAC at low bitrates) add up to ~1.3 dB of true peak; limit this far below the ceiling.
 CODEC_HEADROOM_DB = 1.0
+OVERSAMPLE = 4  # the limiter works at 4x the rate, where the peaks between samples are samples
 LIMITER_LOSS_LU = 0.7  # loudness the limiter takes off espeak speech brought to -20 LUFS (measured: 0.5-0.9 LU)
 
 _NUMBER = r"([-+]?(?:\d+(?:\.\d*)?|inf))"
@@ -74,15 +75,20 @@ def measure_pcm(chunks: Iterable[bytes], sample_rate: int, channels: int = 1,
         return parse_summary(feed.finish())
 
 
-def master_filters(target_lufs: float, max_true_peak: float, reference_lufs: float) -> list[str]:
-    """ffmpeg -af filters that finish audio whose speech sits at `reference_lufs` (every voice brought there by
-    levels.py): one fixed gain to the target, then a peak limiter CODEC_HEADROOM_DB under the ceiling.
+def master_filters(target_lufs: float, max_true_peak: float, reference_lufs: float, sample_rate: int) -> list[str]:
+    """ffmpeg -af filters that finish audio at `sample_rate` whose speech sits at `reference_lufs` (every voice
+    brought there by levels.py): one fixed gain to the target, then a true-peak limiter CODEC_HEADROOM_DB under
+    the ceiling.
 
     Fixed, so that the gain is known before a note is encoded and any part of a chapter can be encoded on its
     own. The gain includes LIMITER_LOSS_LU, the loudness the limiter takes off speech peaks. It is applied in
-    double precision (no clipping before the limiter). alimiter holds sample peaks; at 22.05 kHz speech overshoots
-    little between samples (measured: MP3 and AAC at 64k peak -3.7 dBTP for a -4 dB limit). level=0 stops it
-    from re-normalising its output; latency=1 removes its look-ahead delay, so no sample moves."""
+    double precision (no clipping before the limiter). alimiter holds sample peaks, so it runs on the audio
+    oversampled OVERSAMPLE times (as a true-peak meter reads it) and the result is brought back to the rate:
+    limited at the rate itself, a voice pushed hard into the limiter came out 2 dB over it between samples
+    (-2.2 dBTP from a -4 dB limit) and the codecs added more. level=0 stops it from re-normalising its output;
+    latency=1 removes its look-ahead delay, so no sample moves (nor does soxr's resampling: same length, same
+    place)."""
     gain = target_lufs - reference_lufs + LIMITER_LOSS_LU
     limit = 10 ** ((max_true_peak - CODEC_HEADROOM_DB) / 20)
-    return [f"volume={gain:.2f}dB:precision=double", f"alimiter=limit={limit:.5f}:level=0:latency=1"]
+    return [f"volume={gain:.2f}dB:precision=double", f"aresample={OVERSAMPLE * sample_rate}:resampler=soxr",
+            f"alimiter=limit={limit:.5f}:level=0:latency=1", f"aresample={sample_rate}:resampler=soxr"]

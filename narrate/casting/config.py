@@ -122,8 +122,9 @@ class Credits(_Strict):
     """Opening and closing credits, spoken by the narrator as the first and last files of a whole-book build."""
 
     enabled: bool = True
-    opening: str | None = None  # default: title, author, "narrated by" the narrator's voice
+    opening: str | None = None  # default: title, author, "Read by" read_by
     closing: str | None = None
+    read_by: Annotated[str, Meta(min_length=1)] | None = None  # who reads it, for the credits (synthetic voices)
 
 
 class OverrideSpec(_Strict):

@@ -184,7 +184,8 @@ def build(request: BuildRequest, on_event: OnEvent | None = None, pool: Pool | N
     audio_parts = [Part(p.number, p.title, p.segments, clip) for p, clip in zip(parts, clips)]
     body_clips = {clip.line.segment.index: clip for clip in clips[len(parts):]}
     files = write_book(out, book, audio_parts, body_clips, config.data.pauses, output, wanted_formats,
-                       encoding.previous_fingerprints(manifest), on_file, request.acx, cover_art, jobs)
+                       encoding.previous_fingerprints(manifest), on_file, request.acx, cover_art, jobs,
+                       chapters=None if request.chapters is None else wanted)
     engines = engine_versions({line.voice.engine for line in lines}, any(line.voice.is_variant for line in lines))
     write_manifest(manifest, book, config, parts, files,
                    {"inputs": request.inputs, "engines": engines, "outputs": file_stamps(files.files)})
