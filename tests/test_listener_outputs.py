@@ -112,3 +112,16 @@ def test_acx_files_have_room_tone_and_check_reports_its_floor(built, tmp_path):
     row = next(line for line in table.splitlines() if line.startswith(" 01 - "))
     assert -78.0 <= float(row.split()[-5]) <= -72.0 and row.split()[-1] == "pass"  # floor dB, verdict
 
+
+@pytest.mark.slow
+def test_the_manifest_keeps_each_segments_timing(built):
+    import json
+
+    work, _env = built
+    manifest = json.loads((work / "out" / "manifest.json").read_text(encoding="utf-8"))
+    for chapter in manifest["chapters"]:
+        timing = chapter["timing"]
+        assert len(timing) == chapter["segments"] + 1  # its title (or the credits' words) and each segment
+        assert all(start < end for _, start, end in timing)
+        assert all(a[2] < b[1] for a, b in zip(timing, timing[1:]))  # in order, a pause between
+        assert timing[-1][2] < chapter["duration"]

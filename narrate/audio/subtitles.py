@@ -1,21 +1,36 @@
 """Subtitles that say who speaks: WebVTT with voice spans for the book, SRT with a name prefix per chapter.
 
 Cue times are counted in samples from the chapter plan (the clips' real frame counts and the pauses exactly as
-assemble writes them), so they are where the words are in the audio, not an estimate.
+the layout writes them), so they are where the words are in the audio. A clip of several sentences (a long
+speech, a letter) is cut into cues to follow along by: a sentence each, a long sentence cut at its commas or
+between words, at most two lines of MAX_LINE characters and MAX_CUE_SECONDS; the cuts are timed at the pauses
+the voice makes in the clip's audio, or in proportion to the characters where it makes none. Every cue has one
+speaker; markup (`*very*`, `_so_`, `~~x~~`) is left out.
 """
 from __future__ import annotations
 
+import functools
+import re
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Iterable, Sequence
 
-from narrate.audio.layout import Piece, plan_sample_rate
+from narrate.audio.layout import Piece, pcm, plan_sample_rate
 from narrate.model import NARRATOR, UNKNOWN, Clip
 from narrate.state import atomic_path
 
 NARRATOR_VOICE = "Narrator"
 UNKNOWN_VOICE = "Unknown"
 _VTT_ESCAPES = str.maketrans({"&": "&amp;", "<": "&lt;", ">": "&gt;"})
+MAX_LINE = 42  # characters a subtitle line holds (the usual broadcast limit); a cue has at most two
+MAX_CUE_SECONDS = 8.0  # a cue longer than this is cut further where the text allows
+_MARKUP = re.compile(r"(\*{1,3}|_{1,3}|~~)(?=\S)(.+?)(?<=\S)\1")
+_SENTENCE_END = re.compile(r"(?:(?<=[.!?\u2026])|(?<=[.!?\u2026][\"'\u201d\u2019)\]]))\s+(?=\S)")
+_ABBREVIATION = re.compile(r"(?:^|\s)(?:mr|mrs|ms|mme|dr|st|jr|sr|prof|rev|capt|col|gen|lt|sgt|no|vol|ch|[a-z])\.$",
+                           re.IGNORECASE)
+_CLAUSE_END = re.compile(r"(?<=[,;:\u2014])\s+")
+_QUIET = 400  # a sample under this (about -38 dBFS) is quiet
+_GAP_SECONDS = 0.08  # a pause between sentences in a clip lasts at least this
 
 
 @dataclass(frozen=True)
@@ -34,20 +49,113 @@ def speaker_of(clip: Clip) -> str:
 
 
 def cues_from_plan(plan: Sequence[Piece], offset: float = 0.0) -> list[Cue]:
-    """One cue per clip of a chapter plan, timed from the start of the chapter plus `offset` (the chapter's
-    start in the book). A cue lasts as long as its clip; the pauses between clips have none."""
+    """The cues of a chapter plan, timed from the start of the chapter plus `offset` (the chapter's start in the
+    book): one per clip, or several (see the module) for a clip whose text is longer than one cue holds. The
+    pauses between clips have none."""
     rate = plan_sample_rate(plan)
     cues = []
-    position = 0  # in frames, as assemble streams them: no rounding drift however long the chapter
+    position = 0  # in frames, as the layout streams them: no rounding drift however long the chapter
     for piece in plan:
         if not isinstance(piece, Clip):
             position += int(round(piece * rate))
             continue
         if piece.frames > 0:
-            cues.append(Cue(start=offset + position / rate, end=offset + (position + piece.frames) / rate,
-                            speaker=speaker_of(piece), text=piece.line.segment.text))
+            start = offset + position / rate
+            pieces = cue_texts(piece.line.segment.text)
+            times = _cut_times(piece, tuple(pieces)) if len(pieces) > 1 else []
+            bounds = [0.0, *times, piece.frames / rate]
+            cues += [Cue(start=start + begin, end=start + end, speaker=speaker_of(piece), text=text)
+                     for text, begin, end in zip(pieces, bounds, bounds[1:])]
         position += piece.frames
     return cues
+
+
+def cue_texts(text: str, seconds_per_char: float = 0.07) -> list[str]:
+    """The text as cues: its markup left out, a sentence a cue, a sentence longer than two lines (or than
+    MAX_CUE_SECONDS at about `seconds_per_char`) cut at its commas, else between words, into near-equal parts."""
+    plain = _MARKUP.sub(r"\2", " ".join(text.split()))
+    limit = min(2 * MAX_LINE, int(MAX_CUE_SECONDS / seconds_per_char))
+    sentences: list[str] = []
+    for piece in _SENTENCE_END.split(plain):
+        if sentences and _ABBREVIATION.search(sentences[-1]):  # "Mr. Gardiner" is one sentence
+            sentences[-1] += " " + piece
+        else:
+            sentences.append(piece)
+    cues: list[str] = []
+    for sentence in sentences:
+        cues += _cut(sentence, limit)
+    return [cue for cue in cues if cue] or [plain]
+
+
+def _cut(text: str, limit: int) -> list[str]:
+    if len(text) <= limit:
+        return [text]
+    clauses = _CLAUSE_END.split(text)
+    if len(clauses) > 1:  # clauses joined while they fit, each too long one cut between words
+        out: list[str] = []
+        for clause in clauses:
+            if out and len(out[-1]) + 1 + len(clause) <= limit:
+                out[-1] += " " + clause
+            else:
+                out += _cut_words(clause, limit)
+        return out
+    return _cut_words(text, limit)
+
+
+def _cut_words(text: str, limit: int) -> list[str]:
+    words = text.split()
+    parts = -(-len(text) // limit)  # as few as fit, each about as long
+    target = len(text) / parts
+    out: list[str] = [""]
+    for word in words:
+        if out[-1] and (len(out[-1]) + 1 + len(word) > limit or len(out[-1]) >= target):
+            out.append(word)
+        else:
+            out[-1] = f"{out[-1]} {word}".strip()
+    return out
+
+
+@functools.lru_cache(maxsize=256)
+def _cut_times(clip: Clip, pieces: tuple[str, ...]) -> list[float]:
+    """Seconds into the clip where each piece after the first begins: the middle of the pause in the clip's
+    audio nearest to where the characters put it (within half the shorter piece beside it), else there."""
+    rate = clip.sample_rate
+    length = clip.frames / rate
+    sizes = [len(piece) + 1 for piece in pieces]
+    total = sum(sizes)
+    estimates, done = [], 0
+    for size in sizes[:-1]:
+        done += size
+        estimates.append(length * done / total)
+    gaps = _pauses(clip)
+    times, previous = [], 0.0
+    for n, estimate in enumerate(estimates):
+        reach = 0.5 * length * min(sizes[n], sizes[n + 1]) / total
+        near = [g for g in gaps if abs(g - estimate) <= reach and g > previous]
+        chosen = min(near, key=lambda g: abs(g - estimate)) if near else max(estimate, previous)
+        times.append(chosen)
+        previous = chosen
+    return times
+
+
+def _pauses(clip: Clip) -> list[float]:
+    """The middles (seconds) of the clip's inner pauses: runs of quiet samples of _GAP_SECONDS or more."""
+    import numpy as np
+
+    samples = np.abs(np.frombuffer(b"".join(pcm([clip])), "<i2").astype(np.int32))
+    rate = clip.sample_rate
+    window = max(1, rate // 100)  # 10 ms
+    whole = len(samples) // window * window
+    quiet = list(samples[:whole].reshape(-1, window).max(axis=1) < _QUIET) if whole else []
+    middles, run = [], 0
+    for n, still in enumerate(quiet + [False]):
+        if still:
+            run += 1
+            continue
+        if run * window >= _GAP_SECONDS * rate and n - run > 0 and n < len(quiet):  # inside, not at an edge
+            middles.append((n - run / 2) * window / rate)
+        run = 0
+    return middles
 
 
 def _timestamp(seconds: float, separator: str) -> str:
@@ -73,12 +181,24 @@ def _one_line(text: str) -> str:
     return " ".join(text.split())
 
 
+def _two_lines(text: str, room: int = MAX_LINE) -> str:
+    """The cue's text on one line, or on two of about equal length when it is longer than `room`."""
+    text = _one_line(text)
+    if len(text) <= room:
+        return text
+    spaces = [i for i, c in enumerate(text) if c == " "]
+    if not spaces:
+        return text
+    cut = min(spaces, key=lambda i: abs(i - len(text) / 2))
+    return f"{text[:cut]}\n{text[cut + 1:]}"
+
+
 def vtt_text(cues: Iterable[Cue]) -> str:
     """A WebVTT file: each cue's text in a voice span, `<v Natasha>Not with you here.</v>`."""
     blocks = ["WEBVTT"]
     for cue in cues:
         voice = _one_line(cue.speaker).translate(_VTT_ESCAPES)
-        text = _one_line(cue.text).translate(_VTT_ESCAPES)
+        text = _two_lines(cue.text).translate(_VTT_ESCAPES)
         blocks.append(f"{vtt_timestamp(cue.start)} --> {vtt_timestamp(cue.end)}\n<v {voice}>{text}</v>")
     return "\n\n".join(blocks) + "\n"
 
@@ -86,7 +206,7 @@ def vtt_text(cues: Iterable[Cue]) -> str:
 def srt_text(cues: Iterable[Cue]) -> str:
     """An SubRip file: numbered cues, the speaker's name before the words, `Natasha: Not with you here.`"""
     blocks = [f"{number}\n{srt_timestamp(cue.start)} --> {srt_timestamp(cue.end)}\n"
-              f"{_one_line(cue.speaker)}: {_one_line(cue.text)}"
+              f"{_one_line(cue.speaker)}: {_two_lines(cue.text)}"
               for number, cue in enumerate(cues, start=1)]
     return "\n\n".join(blocks) + "\n" if blocks else ""
 
@@ -102,3 +222,18 @@ def write_srt(path: Path, cues: Iterable[Cue]) -> None:
 def _write(path: Path, text: str) -> None:
     with atomic_path(path) as tmp:
         tmp.write_text(text, encoding="utf-8")
+
+
+def segment_times(plan: Sequence[Piece]) -> list[list]:
+    """[segment index, start, end] (seconds from the chapter's start, to the millisecond) of each clip of a
+    chapter plan: the per-segment timing, kept in the manifest now that a cue may be a part of a segment."""
+    rate = plan_sample_rate(plan)
+    times, position = [], 0
+    for piece in plan:
+        if isinstance(piece, Clip):
+            times.append([piece.line.segment.index, round(position / rate, 3),
+                          round((position + piece.frames) / rate, 3)])
+            position += piece.frames
+        else:
+            position += int(round(piece * rate))
+    return times

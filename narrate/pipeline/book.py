@@ -18,6 +18,7 @@ from narrate.annotate.overrides import Override, apply_overrides, with_speakers
 from narrate.annotate.scriptio import read_script_speakers
 from narrate.audio import containers, encoding, levels
 from narrate.audio.book import BookFiles, Part, write_book
+from narrate.audio.subtitles import segment_times
 from narrate.casting import cast_book
 from narrate.casting.cast import announcement, cast_entries, unused_characters
 from narrate.casting.config import Config, load_config, where
@@ -308,7 +309,8 @@ def write_manifest(path: Path, book, config: Config, parts: list[_PartText], fil
                       "segments": sum(1 for s in p.segments if s.kind != "skipped"),
                       "speakers": sorted({s.speaker if s.kind == "dialogue" else NARRATOR
                                           for s in p.segments if s.kind != "skipped"} | {NARRATOR}),
-                      "files": [f.name for f in m.files], "fingerprint": m.fingerprint}
+                      "files": [f.name for f in m.files], "fingerprint": m.fingerprint,
+                      "timing": segment_times(m.part.plan)}
                      for p, m in zip(parts, files.made)],
     }
     if files.book_file is not None:
