@@ -139,3 +139,4 @@ class Clip:
     path: str
     frames: int
     sample_rate: int
+    digest: str = ""  # SHA-256 of its samples as read from the store: what units are named by ("" in tests)

@@ -1,15 +1,29 @@
-"""narrate's state on disk: where it lives (cache_root), files written whole or not at all (atomic_path), the
-content-addressed clip store (a clip's file name is its Line.key, so a rebuild reuses every unchanged clip), the
-store of encoded units (masters_root), and the stamp of narrate's own code that kept results are named by."""
+"""narrate's state on disk: where it lives (cache_root, and under it one versioned layout: store_root), files
+written whole or not at all (atomic_path), the content-addressed clip store (a clip's file name is its Line.key,
+so a rebuild reuses every unchanged clip), the store of encoded units (masters_root), records kept as JSON
+(write_record / read_record), and the stamp of narrate's own code that kept results are named by.
+
+Every entry of the cache carries a digest of its content and the layout version it was written in: a clip its
+`nrtd` chunk (read_clip), a record its header line, a unit its sidecar record. An entry that does not match (a
+truncated file, flipped bits, an older layout) is a cache miss: logged on the `narrate.cache` logger, removed
+and made again, never used and never an error. A published entry is never replaced by another writer (publish
+"first": the first writer wins, later ones discard theirs), so two builds sharing a cache read the same bytes;
+only an entry found corrupt is removed, so that it can be made again."""
 from __future__ import annotations
 
 import contextlib
+import errno
+import fcntl
 import hashlib
 import json
+import logging
 import os
 import re
 import shutil
+import struct
 import tempfile
+import threading
+import time
 from dataclasses import dataclass
 from functools import cache
 from pathlib import Path
@@ -20,6 +34,11 @@ import platformdirs
 from narrate import __version__
 
 ENV_VAR = "NARRATE_CACHE_DIR"
+# The layout of everything under the cache root: entries of another version are never read (a new layout lives
+# in a folder of its own; `cache clear` removes the older ones). Bump it when an entry's format changes.
+LAYOUT_VERSION = 2
+OUTPUT_TEMP = ".narrate-tmp"  # an output folder's temporary files, swept by the next build (sweep_output_temp)
+log = logging.getLogger("narrate.cache")
 _PACKAGE = Path(__file__).resolve().parent
 _CLIP_NAME = re.compile(r"[0-9a-f]{64}\.wav")  # the Line.key
 _TEMP_NAME = re.compile(r"\.[0-9a-f]{40}\.[a-z0-9_]+\.wav")  # atomic_path's, left behind by a killed build
@@ -41,15 +60,124 @@ def cache_root() -> Path:
     return Path(configured) if configured else Path(platformdirs.user_cache_dir("narrate"))
 
 
+def store_root(root: Path | None = None) -> Path:
+    """The folder of this layout version under the cache root: clips/, scripts/, levels/, masters/."""
+    return (root or cache_root()) / f"v{LAYOUT_VERSION}"
+
+
+def _older_layouts(root: Path | None) -> list[Path]:
+    """What earlier layouts left under the cache root (v1 had its stores at the root itself)."""
+    base = root or cache_root()
+    return [p for p in base.glob("v[0-9]*")
+            if p.is_dir() and re.fullmatch(r"v\d+", p.name) and p.name != f"v{LAYOUT_VERSION}"]
+
+
+def cache_miss(path: Path, why: str) -> None:
+    """A cache entry that cannot be trusted: said on the narrate.cache logger, removed, and made again."""
+    log.warning("cache entry %s is not usable (%s); it is made again", path, why)
+    with contextlib.suppress(OSError):
+        path.unlink()
+
+
+class CorruptEntry(Exception):
+    """A cache entry whose content does not match its digest, or that is not of this layout."""
+
+
+@dataclass(frozen=True)
+class ClipInfo:
+    frames: int
+    sample_rate: int
+    digest: str  # SHA-256 of the clip's samples, as its record states and its samples confirm
+
+
+_CLIP_RECORD = b"nrtd"  # a RIFF chunk before the samples: the layout version, then the samples' SHA-256
+_verified: dict[tuple, ClipInfo] = {}  # (path, inode, size, mtime): published clips never change in place
+_verified_lock = threading.Lock()
+
+
+def sealed_wav(channels: int, width: int, rate: int, pcm: bytes) -> bytes:
+    """A WAV of `pcm` with narrate's record: what the clip store holds (any WAV reader skips the record)."""
+    fmt = struct.pack("<HHIIHH", 1, channels, rate, rate * channels * width, channels * width, 8 * width)
+    record = struct.pack("<I", LAYOUT_VERSION) + hashlib.sha256(pcm).digest()
+    body = (b"WAVE" + b"fmt " + struct.pack("<I", len(fmt)) + fmt + _CLIP_RECORD + struct.pack("<I", len(record))
+            + record + b"data" + struct.pack("<I", len(pcm)) + pcm + (b"\0" if len(pcm) % 2 else b""))
+    return b"RIFF" + struct.pack("<I", len(body)) + body
+
+
+def seal_clip(path: Path) -> None:
+    """Rewrite the WAV an engine wrote at `path` with the record the store checks (sealed_wav)."""
+    import wave
+
+    with wave.open(str(path), "rb") as wav:
+        params = (wav.getnchannels(), wav.getsampwidth(), wav.getframerate())
+        pcm = wav.readframes(wav.getnframes())
+    path.write_bytes(sealed_wav(*params, pcm))
+
+
+def read_clip(path: Path) -> ClipInfo:
+    """The clip at `path`, checked whole against its record; raises CorruptEntry (FileNotFoundError if absent)."""
+    stat = path.stat()
+    memo = (str(path), stat.st_ino, stat.st_size, stat.st_mtime_ns)
+    with _verified_lock:
+        known = _verified.get(memo)
+    if known is not None:
+        return known
+    info = clip_info(path.read_bytes())
+    with _verified_lock:
+        _verified[memo] = info
+    return info
+
+
+def clip_info(data: bytes) -> ClipInfo:
+    """What a sealed clip holds, checked: mono 16-bit samples whose SHA-256 its record states."""
+    return clip_samples(data)[0]
+
+
+def clip_samples(data: bytes) -> tuple[ClipInfo, bytes]:
+    """A sealed clip's samples, checked against its record (raises CorruptEntry), and what it holds."""
+    if len(data) < 12 or data[:4] != b"RIFF" or data[8:12] != b"WAVE":
+        raise CorruptEntry("not a WAV file")
+    chunks, at = {}, 12
+    while at + 8 <= len(data) and b"data" not in chunks:
+        name, size = data[at:at + 4], struct.unpack("<I", data[at + 4:at + 8])[0]
+        chunks[name] = data[at + 8:at + 8 + size]
+        if name == b"data" and at + 8 + size > len(data):
+            raise CorruptEntry(f"truncated: {len(data) - at - 8} of {size} bytes of samples")
+        at += 8 + size + size % 2
+    record, fmt, pcm = chunks.get(_CLIP_RECORD), chunks.get(b"fmt "), chunks.get(b"data")
+    if record is None or len(record) != 36 or fmt is None or len(fmt) < 16 or pcm is None:
+        raise CorruptEntry("no narrate record, format or samples")
+    if struct.unpack("<I", record[:4])[0] != LAYOUT_VERSION:
+        raise CorruptEntry("written by another layout version")
+    tag, channels, rate, _rate, _align, bits = struct.unpack("<HHIIHH", fmt[:16])
+    if (tag, channels, bits) != (1, 1, 16):
+        raise CorruptEntry("not mono 16-bit PCM")
+    digest = hashlib.sha256(pcm).digest()
+    if digest != record[4:]:
+        raise CorruptEntry("its samples do not match their digest")
+    return ClipInfo(frames=len(pcm) // 2, sample_rate=rate, digest=digest.hex()), pcm
+
+
 class ClipCache:
     def __init__(self, root: Path | None = None):
-        self.root = (root or cache_root()) / "clips"
+        self.root = store_root(root) / "clips"
 
     def path_for(self, key: str) -> Path:
         return self.root / key[:2] / f"{key}.wav"
 
     def has(self, key: str) -> bool:
         return self.path_for(key).is_file()
+
+    def lookup(self, key: str) -> ClipInfo | None:
+        """The clip of `key` when the store holds it whole; a corrupt one is logged and removed (a miss)."""
+        path = self.path_for(key)
+        try:
+            return read_clip(path)
+        except FileNotFoundError:
+            return None
+        except (CorruptEntry, OSError) as err:
+            cache_miss(path, str(err))
+            return None
 
     def files(self) -> Iterator[tuple[Path, bool]]:
         """(path, is_clip) for every file of the store: finished clips, and the temporary files that a
@@ -61,25 +189,107 @@ class ClipCache:
 
 
 def masters_root(root: Path | None = None) -> Path:
-    """Where encoded units of chapters are kept by fingerprint (produce.py), so a rebuild encodes only changes."""
-    return (root or cache_root()) / "masters"
+    """Where encoded units of chapters are kept by fingerprint (encoding.py), so a rebuild encodes only changes."""
+    return store_root(root) / "masters"
 
 
 _MASTER_NAME = re.compile(r"\.?[0-9a-f]{64}[.\w]*\.(wav|json|mp3|aac)")
-_RUN_DIR = re.compile(r"\.run\.\w+")  # produce.py's scratch directory, left behind by a killed build
+_RUN_DIR = re.compile(r"\.run\.\w+")  # encoding.py's scratch directory, left behind by a killed build
+_RECORD_NAME = re.compile(r"\.?[0-9a-f]{64}[.\w]*\.json")  # scripts/ and levels/ records (and their temp files)
+RUN_SWEEP_AGE = 60.0  # seconds: a scratch directory this old and not locked is a dead build's
+UNLOCKED_SWEEP_AGE = 86400.0  # where nothing can be locked, a scratch directory this old is a dead build's
 
 
-def _master_files(root: Path | None) -> Iterator[Path]:
+def _master_files(store: Path) -> Iterator[Path]:
     """The files of the masters store, those inside scratch directories of killed builds included."""
-    for path in masters_root(root).glob("*"):
+    for path in (store / "masters").glob("*"):
         if path.is_dir() and _RUN_DIR.fullmatch(path.name):
             yield from (p for p in path.rglob("*") if p.is_file())
         elif _MASTER_NAME.fullmatch(path.name):
             yield path
 
 
-def _run_dirs(root: Path | None) -> Iterator[Path]:
-    return (p for p in masters_root(root).glob(".run.*") if p.is_dir() and _RUN_DIR.fullmatch(p.name))
+def _run_dirs(store: Path) -> Iterator[Path]:
+    return (p for p in (store / "masters").glob(".run.*") if p.is_dir() and _RUN_DIR.fullmatch(p.name))
+
+
+@contextlib.contextmanager
+def scratch_dir(parent: Path) -> Iterator[Path]:
+    """A scratch directory `.run.*` in `parent`, locked (flock) while it is in use and removed after: a build
+    killed meanwhile leaves it unlocked, and sweep_scratch (every build, `cache clear`) removes it then."""
+    parent.mkdir(parents=True, exist_ok=True)
+    path = Path(tempfile.mkdtemp(dir=parent, prefix=".run."))
+    fd = os.open(path, os.O_RDONLY)
+    try:
+        with contextlib.suppress(OSError):  # a file system without locks: only age tells then (_abandoned)
+            fcntl.flock(fd, fcntl.LOCK_EX)
+        yield path
+    finally:
+        shutil.rmtree(path, ignore_errors=True)
+        os.close(fd)
+
+
+def _abandoned(scratch: Path, min_age: float) -> bool:
+    """A scratch directory no running build holds: unlocked, and older than `min_age` seconds (a directory
+    just made is locked by its build a moment later)."""
+    try:
+        age = time.time() - scratch.stat().st_mtime
+        if age < min_age:
+            return False
+        fd = os.open(scratch, os.O_RDONLY)
+    except OSError:
+        return False
+    try:
+        fcntl.flock(fd, fcntl.LOCK_EX | fcntl.LOCK_NB)
+        return True
+    except BlockingIOError:  # its build holds it
+        return False
+    except OSError:  # no locks on this file system: a day old is surely no running build's
+        return age > UNLOCKED_SWEEP_AGE
+    finally:
+        os.close(fd)  # closing releases the lock
+
+
+def sweep_scratch(root: Path | None = None, min_age: float = RUN_SWEEP_AGE) -> int:
+    """Removes the masters' scratch directories of builds that are no longer running; returns how many."""
+    removed = 0
+    for scratch in _run_dirs(store_root(root)):
+        if _abandoned(scratch, min_age):
+            shutil.rmtree(scratch, ignore_errors=True)
+            removed += 1
+    return removed
+
+
+def sweep_output_temp(out: Path) -> int | None:
+    """Makes the output folder's temporary folder (OUTPUT_TEMP) ready, emptied of what killed builds left: while
+    it exists, atomic_path writes the folder's files through it. Returns a handle for drop_output_temp: a build
+    holds the folder (a shared flock) while it runs, so that another build in the same folder never sweeps the
+    files it is writing."""
+    temp = out / OUTPUT_TEMP
+    if temp.is_symlink():  # not ours: nothing in it is swept
+        return None
+    temp.mkdir(parents=True, exist_ok=True)
+    fd = os.open(temp, os.O_RDONLY)
+    try:
+        fcntl.flock(fd, fcntl.LOCK_EX | fcntl.LOCK_NB)  # no running build holds it: all in it is left over
+    except OSError:
+        pass
+    else:
+        for path in temp.iterdir():
+            if path.is_dir() and not path.is_symlink():
+                shutil.rmtree(path, ignore_errors=True)
+            else:
+                path.unlink(missing_ok=True)
+    fcntl.flock(fd, fcntl.LOCK_SH)
+    return fd
+
+
+def drop_output_temp(out: Path, handle: int | None) -> None:
+    """The build is over: lets go of the temporary folder, and removes it when it is empty."""
+    if handle is not None:
+        os.close(handle)
+    with contextlib.suppress(OSError):  # not empty: another build in this folder is still writing
+        (out / OUTPUT_TEMP).rmdir()
 
 
 @dataclass(frozen=True)
@@ -99,47 +309,130 @@ def cache_info(root: Path | None = None) -> CacheInfo:
             size += path.stat().st_size
             clips += is_clip
     masters = 0
-    for path in _master_files(root):
+    for path in _master_files(store_root(root)):
         with contextlib.suppress(FileNotFoundError):
             masters += path.stat().st_size
     return CacheInfo(path=cache.root, clips=clips, bytes=size, master_bytes=masters)
 
 
 def clear_cache(root: Path | None = None) -> int:
-    """Deletes every clip (and leftover temporary file) of the cache under `root`; returns the clips deleted.
+    """Deletes every clip (and leftover temporary file) of the cache under `root`, its units and the scratch of
+    builds no longer running, and everything earlier layouts left; returns the clips deleted.
 
     Only files the store names itself are touched, so a NARRATE_CACHE_DIR pointed at a folder that holds
     anything else loses nothing else."""
-    cache = ClipCache(root)
+    removed = _clear_store(store_root(root), current=True)
+    for older in _older_layouts(root):
+        removed += _clear_store(older, current=False)
+    removed += _clear_store(root or cache_root(), current=False)  # layout 1 kept its stores at the root
+    sweep_scratch(root, min_age=1.0)
+    return removed
+
+
+def _clear_store(store: Path, current: bool) -> int:
     removed = 0
-    for path, is_clip in cache.files():
-        path.unlink(missing_ok=True)
-        removed += is_clip
-    for shard in cache.root.glob("[0-9a-f][0-9a-f]"):
+    clips = store / "clips"
+    for path in clips.glob("[0-9a-f][0-9a-f]/*.wav"):
+        is_clip = bool(_CLIP_NAME.fullmatch(path.name))
+        if is_clip or _TEMP_NAME.fullmatch(path.name):
+            path.unlink(missing_ok=True)
+            removed += is_clip
+    for shard in clips.glob("[0-9a-f][0-9a-f]"):
         with contextlib.suppress(OSError):  # not empty: something that is not ours lives there
             shard.rmdir()
-    for path in _master_files(root):
-        path.unlink(missing_ok=True)
-    for scratch in _run_dirs(root):
-        shutil.rmtree(scratch, ignore_errors=True)
+    for path in _master_files(store):
+        if path.parent == store / "masters":
+            path.unlink(missing_ok=True)
+    if not current:
+        for scratch in _run_dirs(store):  # an older layout's: no running build of this narrate uses it
+            shutil.rmtree(scratch, ignore_errors=True)
+        for folder in ("scripts", "levels"):
+            for path in (store / folder).glob("*.json"):
+                if _RECORD_NAME.fullmatch(path.name):
+                    path.unlink(missing_ok=True)
     return removed
 
 
 @contextlib.contextmanager
-def atomic_path(final: Path, suffix: str | None = None) -> Iterator[Path]:
-    """A temporary path beside `final`, renamed onto it only if the block succeeds.
+def atomic_path(final: Path, suffix: str | None = None, publish: str = "replace") -> Iterator[Path]:
+    """A temporary path for `final`, put in its place only if the block succeeds: no reader ever sees a partial
+    file under the final name, whatever happens mid-write.
 
-    No reader ever sees a partial file under the final name, whatever happens mid-write."""
+    The temporary file is beside `final`, or in the folder's OUTPUT_TEMP when there is one (an output folder
+    during a build, so that the next build sweeps what a killed one left). publish="replace" puts it in place
+    of any file of that name; publish="first" (cache entries) never replaces one: the first writer wins and a
+    later writer's file is discarded."""
     final.parent.mkdir(parents=True, exist_ok=True)
-    fd, tmp = tempfile.mkstemp(dir=final.parent, prefix=f".{final.stem[:40]}.", suffix=suffix or final.suffix)
+    fd, tmp = tempfile.mkstemp(dir=temp_dir_for(final), prefix=f".{final.stem[:40]}.",
+                               suffix=suffix or final.suffix)
     os.close(fd)
     tmp_path = Path(tmp)
     try:
         yield tmp_path
         os.chmod(tmp_path, _FILE_MODE)
-        os.replace(tmp_path, final)
+        if publish == "first":
+            _publish_first(tmp_path, final)
+        else:
+            os.replace(tmp_path, final)
     finally:
         tmp_path.unlink(missing_ok=True)
+
+
+def temp_dir_for(final: Path) -> Path:
+    """Where temporary files for `final` go: its folder's OUTPUT_TEMP when there is one, else its folder."""
+    temp = final.parent / OUTPUT_TEMP
+    return temp if temp.is_dir() else final.parent
+
+
+def _publish_first(tmp: Path, final: Path) -> None:
+    """`tmp` under the name `final` unless a file has that name already (then `tmp` is discarded)."""
+    try:
+        os.link(tmp, final)  # fails if the name exists: never replaces a published entry
+    except FileExistsError:
+        return
+    except OSError as err:  # a file system without hard links: as close as it allows
+        if err.errno not in (errno.EPERM, errno.EOPNOTSUPP, errno.ENOTSUP, errno.EXDEV, errno.EMLINK):
+            raise
+        if not final.exists():
+            os.replace(tmp, final)
+
+
+def file_digest(path: Path) -> str:
+    """SHA-256 of a file's content."""
+    digest = hashlib.sha256()
+    with open(path, "rb") as handle:
+        while block := handle.read(1 << 20):
+            digest.update(block)
+    return digest.hexdigest()
+
+
+def write_record(path: Path, body: bytes, publish: str = "replace") -> None:
+    """A cache record: one header line (the layout version and the SHA-256 of the body), then the body."""
+    header = json.dumps({"layout": LAYOUT_VERSION, "sha256": hashlib.sha256(body).hexdigest()}).encode()
+    with atomic_path(path, publish=publish) as tmp:
+        tmp.write_bytes(header + b"\n" + body)
+
+
+def read_record(path: Path) -> bytes | None:
+    """The body of the record at `path` when it is whole and of this layout; None when there is none, and a
+    logged miss (the record removed) when it does not match its digest."""
+    try:
+        data = path.read_bytes()
+    except FileNotFoundError:
+        return None
+    except OSError as err:
+        cache_miss(path, str(err))
+        return None
+    header, _, body = data.partition(b"\n")
+    try:
+        stated = json.loads(header)
+        good = (stated["layout"] == LAYOUT_VERSION and stated["sha256"] == hashlib.sha256(body).hexdigest())
+    except (ValueError, KeyError, TypeError, RecursionError):
+        good = False
+    if not good:
+        cache_miss(path, "its content does not match its digest")
+        return None
+    return body
 
 
 @cache  # one build asks three times (the CLI's check, the manifest, the kept annotation); the code is as loaded

@@ -5,6 +5,7 @@ import narrate.annotate as annotation
 from narrate.annotate.kept import annotate_kept
 from narrate.ingest import load_book
 from narrate.model import CastEntry
+from narrate.state import store_root
 
 STORY = ("The Lantern Ferry\n\nChapter One\n\nThe ferry left at dusk. \u201cMind the rope,\u201d said Oda.\n\n"
          "\u201cI always do,\u201d Perrin answered. He coiled it twice.\n")
@@ -53,7 +54,7 @@ def test_another_cast_or_book_is_annotated_afresh(book, annotations, tmp_path):
 
 def test_an_unreadable_record_is_annotated_afresh(book, annotations, cache_dir):
     first = annotate_kept(book, (), False, "narrator")
-    records = list((cache_dir / "scripts").glob("*.json"))
+    records = list((store_root(cache_dir) / "scripts").glob("*.json"))
     assert records
     for record in records:
         record.write_text("{broken", encoding="utf-8")

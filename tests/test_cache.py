@@ -1,5 +1,7 @@
 """The clip store: atomic writes, and what `narrate cache info|clear` see and remove."""
 import hashlib
+import os
+import time
 import subprocess
 import sys
 import wave
@@ -15,6 +17,7 @@ from narrate.state import (
     cache_info,
     cache_root,
     clear_cache,
+    store_root,
 )
 
 
@@ -51,7 +54,7 @@ def test_atomic_path_leaves_nothing_on_failure(tmp_path):
 
 def test_info_counts_clips_and_every_byte_on_disk(tmp_path):
     cache = ClipCache(tmp_path)
-    assert cache_info(tmp_path) == CacheInfo(path=tmp_path / "clips", clips=0, bytes=0)  # not even created yet
+    assert cache_info(tmp_path) == CacheInfo(path=store_root(tmp_path) / "clips", clips=0, bytes=0)  # none yet
     clips = [store_clip(cache, text, seconds) for text, seconds in [("one", 0.1), ("two", 0.2), ("three", 0.3)]]
     leave_temporary_file(cache, "four")
     info = cache_info(tmp_path)
@@ -76,14 +79,14 @@ def test_clear_removes_clips_and_leftovers_but_nothing_it_did_not_write(tmp_path
     assert cache_info(tmp_path) == CacheInfo(path=cache.root, clips=0, bytes=0)
     assert foreign.read_bytes() == b"mine" and beside.read_text() == "mine too"
     assert sorted(p.relative_to(tmp_path).as_posix() for p in tmp_path.rglob("*")) == [
-        "clips", "clips/ab", "clips/ab/my-song.wav", "notes.txt"]  # emptied shard folders are gone
+        "notes.txt", "v2", "v2/clips", "v2/clips/ab", "v2/clips/ab/my-song.wav"]  # emptied shard folders are gone
     assert clear_cache(tmp_path) == 0
 
 
 def test_default_root_follows_the_environment(cache_dir):
     assert cache_root() == cache_dir
     store_clip(ClipCache(), "hello")
-    assert cache_info().clips == 1 and cache_info().path == cache_dir / "clips"
+    assert cache_info().clips == 1 and cache_info().path == store_root(cache_dir) / "clips"
     assert clear_cache() == 1 and cache_info().clips == 0
 
 
@@ -98,6 +101,7 @@ def test_encoded_units_and_killed_builds_scratch_are_counted_and_cleared(tmp_pat
     scratch = store / ".run.k2j4x9"
     scratch.mkdir()
     (scratch / "0.mp3").write_bytes(b"s" * 25)
+    os.utime(scratch, (time.time() - 120, time.time() - 120))  # a killed build's: older than any running one
     (store / "notes.txt").write_text("not ours")
     assert cache_info(tmp_path).master_bytes == 175
     clear_cache(tmp_path)

@@ -8,7 +8,7 @@ from audio_tools import tone_wav
 
 from narrate.audio import levels
 from narrate.model import Clip, Line, Segment, Voice
-from narrate.state import ClipCache
+from narrate.state import ClipCache, read_clip, seal_clip, store_root
 
 
 def line(index, text, voice):
@@ -25,14 +25,16 @@ def cache(cache_dir):
 
 
 def make_clip(cache, line, tones, seconds=1.0):
-    """The clip of `line`, written as the worker would (renamed into place): a tone, louder by index."""
+    """The clip of `line`, written as the worker would (sealed, renamed into place): a tone, louder by index."""
     source = tones / f"{line.key}.wav"
     tone_wav(source, seconds, freq=300 + 40 * line.segment.index)
+    seal_clip(source)
     path = cache.path_for(line.key)
     path.parent.mkdir(parents=True, exist_ok=True)
     shutil.copy(source, path.with_suffix(".tmp"))
     path.with_suffix(".tmp").replace(path)
-    return Clip(line=line, path=str(path), frames=int(seconds * 22050), sample_rate=22050)
+    return Clip(line=line, path=str(path), frames=int(seconds * 22050), sample_rate=22050,
+                digest=read_clip(path).digest)
 
 
 def test_likely_sample_lines_are_made_first_and_none_is_lost():
@@ -60,14 +62,14 @@ def test_a_level_measured_while_the_clips_appear_is_the_one_voice_gains_takes(ca
         clips.append(make_clip(cache, each, tones))
         time.sleep(0.01)
     meter.join(timeout=30)  # it returns by itself once every voice is measured, before synthesis is over
-    records = list((cache_dir / "levels").glob("*.json"))
+    records = list((store_root(cache_dir) / "levels").glob("*.json"))
     assert not meter.is_alive() and len(records) == 2
     over.set()
     measured_meanwhile = levels.voice_gains(clips)
     for record in records:
         record.unlink()  # now measured from scratch, after the fact
     assert levels.voice_gains(clips) == pytest.approx(measured_meanwhile, abs=1e-9)
-    remade = {record.name for record in (cache_dir / "levels").glob("*.json")}
+    remade = {record.name for record in (store_root(cache_dir) / "levels").glob("*.json")}
     assert remade == {record.name for record in records}  # the same samples: voice_gains used what was kept
 
 
@@ -84,4 +86,4 @@ def test_a_sample_whose_clip_never_comes_is_given_up_without_a_level(cache, tmp_
     over.set()  # synthesis failed: the first clip of the sample is never made
     meter.join(timeout=10)
     assert not meter.is_alive()
-    assert not list((cache_dir / "levels").glob("*.json"))
+    assert not list((store_root(cache_dir) / "levels").glob("*.json"))

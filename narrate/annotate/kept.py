@@ -12,6 +12,7 @@ from __future__ import annotations
 
 import hashlib
 import json
+import re
 from dataclasses import asdict, replace
 from importlib import metadata
 from pathlib import Path
@@ -19,7 +20,7 @@ from typing import Sequence
 
 from narrate.annotate.overrides import Override
 from narrate.model import Book, CastEntry, Character, Script, Segment
-from narrate.state import atomic_path, cache_root, code_stamp
+from narrate.state import cache_miss, code_stamp, read_record, store_root, write_record
 
 WEIGHTS_FILE = Path(__file__).with_name("weights.json")  # decoder.WEIGHTS_FILE, without importing numpy
 
@@ -48,13 +49,14 @@ def _kept_or_made(book: Book, cast: Sequence[CastEntry], author_notes: bool, fir
                   pins: Sequence[Override]) -> Script:
     from narrate.annotate import annotate
 
-    record = cache_root() / "scripts" / f"{_key(book, cast, author_notes, first_person, pins)}.json"
+    record = store_root() / "scripts" / f"{_key(book, cast, author_notes, first_person, pins)}.json"
     kept = _read(record, book)
     if kept is not None:
         return kept
     script = annotate(book, cast=cast, author_notes=author_notes, first_person=first_person, pins=pins)
-    with atomic_path(record) as tmp:
-        tmp.write_text(json.dumps(_as_data(script), ensure_ascii=False), encoding="utf-8")
+    # a record says whether the script covered the book when it was made: then it must when it is read back
+    write_record(record, json.dumps({**_as_data(script), "covers": _covers(book, script)},
+                                    ensure_ascii=False).encode())
     return script
 
 
@@ -73,11 +75,40 @@ def _as_data(script: Script) -> dict:
 
 
 def _read(record, book: Book) -> Script | None:
-    try:
-        data = json.loads(record.read_text(encoding="utf-8"))
-        return Script(book=replace(book, quote_style=data["quote_style"]),
-                      segments=tuple(Segment(**s) for s in data["segments"]),
-                      characters=tuple(Character(**{**c, "aliases": tuple(c["aliases"])}) for c in data["characters"]),
-                      warnings=tuple(data["warnings"]))
-    except (OSError, ValueError, KeyError, TypeError, RecursionError):  # none yet, unreadable, too deep: anew
+    body = read_record(record)  # None: none yet, or not what was written (a logged miss)
+    if body is None:
         return None
+    try:
+        data = json.loads(body)
+        characters = tuple(Character(**{**c, "aliases": tuple(c["aliases"])}) for c in data["characters"])
+        script = Script(book=replace(book, quote_style=data["quote_style"]),
+                        segments=tuple(Segment(**s) for s in data["segments"]), characters=characters,
+                        warnings=tuple(data["warnings"]))
+        if data["covers"] is not True or _covers(book, script):
+            return script
+    except (ValueError, KeyError, TypeError, RecursionError):  # unreadable, too deep: annotate anew
+        pass
+    cache_miss(record, "not a script of this book")
+    return None
+
+
+_WORDS = re.compile(r"[^\W_]+|\x00")  # the words, and where a segment ends
+
+
+def _covers(book: Book, script: Script) -> bool:
+    """The script reads the book: segments there are, in order without overlapping, each saying the words of
+    its span of the source (markup aside)."""
+    markup = sorted(span for chapter in book.chapters for block in chapter.blocks for span in block.markup)
+    pieces, at = [], 0
+    for start, end in markup:
+        pieces += [book.source[at:max(at, start)], " " * max(0, end - max(at, start))]
+        at = max(at, end)
+    unmarked = "".join(pieces) + book.source[at:]
+    end = 0
+    for segment in script.segments:
+        if not end <= segment.start <= segment.end <= len(unmarked):
+            return False
+        end = segment.end
+    said = "\x00".join(segment.text for segment in script.segments).lower()
+    written = "\x00".join(unmarked[segment.start:segment.end] for segment in script.segments).lower()
+    return bool(script.segments) and _WORDS.findall(said) == _WORDS.findall(written)

@@ -14,7 +14,7 @@ from pathlib import Path
 from narrate.audio import containers, encoding, layout, levels, subtitles
 from narrate.casting.config import Output, Pauses
 from narrate.model import Book, Clip, Segment
-from narrate.state import masters_root
+from narrate.state import file_digest, masters_root
 
 
 @dataclass(frozen=True)
@@ -35,10 +35,16 @@ class BookFiles:
     book_file: Path | None  # the .m4b, when asked for
     book_fingerprint: str | None
     vtt: Path
+    book_digests: dict[str, str]  # the .m4b's and the .vtt's SHA-256 (the parts' are in `made`)
 
     @property
     def files(self) -> list[Path]:
         return [f for m in self.made for f in m.files] + ([self.book_file] if self.book_file else []) + [self.vtt]
+
+    @property
+    def digests(self) -> dict[str, str]:
+        """File name -> SHA-256 of every file, as left: the manifest records them (encoding.Recorded)."""
+        return {**{name: digest for m in self.made for name, digest in m.digests.items()}, **self.book_digests}
 
 
 def partial_title(title: str, chapters: Sequence[int]) -> str:
@@ -55,14 +61,14 @@ def partial_title(title: str, chapters: Sequence[int]) -> str:
 
 
 def write_book(out: Path, book: Book, parts: Sequence[Part], clips: Mapping[int, Clip], pauses: Pauses,
-               output: Output, formats: Sequence[str], previous: Mapping[str, str],
+               output: Output, formats: Sequence[str], previous: Mapping[str, encoding.Recorded],
                on_file: Callable[[Path, float], None], acx: bool = False, cover: containers.Cover | None = None,
                jobs: int = 1, chapters: Sequence[int] | None = None) -> BookFiles:
     """Writes the parts' files (and the .m4b and .vtt) into `out`. `clips` maps Segment.index to its clip;
-    `previous` is the fingerprints the last build's manifest recorded (encoding.previous_fingerprints), so
-    parts whose audio did not change are not encoded again. `on_file(path, seconds)` hears of each file.
-    `chapters`: the chapter numbers of a partial build (--chapters), which the .m4b's and the .vtt's names and
-    the .m4b's title say (partial_title), so that they are not taken for the book."""
+    `previous` is the files the last build's manifest recorded (encoding.previous_files), so parts whose audio
+    did not change are not encoded again (when their files are the very files recorded). `on_file(path,
+    seconds)` hears of each file. `chapters`: the chapter numbers of a partial build (--chapters), which the
+    .m4b's and the .vtt's names and the .m4b's title say (partial_title), so that they are not taken for the book."""
     all_clips = [p.announcement for p in parts] + list(clips.values())
     gains = levels.voice_gains(all_clips, jobs)  # the levels measured during synthesis are kept, not redone
     finish = encoding.Finish(formats=tuple(formats), bitrate=output.bitrate, loudness=output.loudness,
@@ -78,11 +84,17 @@ def write_book(out: Path, book: Book, parts: Sequence[Part], clips: Mapping[int,
     made = encoding.plan_parts(audio, finish, masters_root())
     book_print = encoding.book_fingerprint([m.fingerprint for m in made], book_tags)
 
+    book_digests: dict[str, str] = {}
+
     def write_m4b() -> None:
         marks = encoding.write_book(made, audio, book_file, book_tags)
+        book_digests[book_file.name] = file_digest(book_file)
         on_file(book_file, marks[-1].end)
 
-    book_current = book_file is None or (previous.get(book_file.name) == book_print and book_file.is_file())
+    recorded = previous.get(book_file.name) if book_file is not None else None
+    book_current = book_file is None or (recorded is not None and recorded.holds(book_file, book_print))
+    if book_current and recorded is not None:
+        book_digests[book_file.name] = recorded.sha256
     encoding.make_parts(made, finish, out,
                         lambda part, fmt: layout.chapter_file_name(part.number, last_number, part.title, fmt),
                         previous, jobs, on_file, None if book_current else write_m4b)
@@ -90,4 +102,5 @@ def write_book(out: Path, book: Book, parts: Sequence[Part], clips: Mapping[int,
     vtt = out / f"{layout.file_safe(title)}.vtt"
     subtitles.write_vtt(vtt, [cue for m, start in zip(made, starts)
                               for cue in subtitles.cues_from_plan(m.part.plan, start)])
-    return BookFiles(made, book_file, book_print if book_file else None, vtt)
+    book_digests[vtt.name] = file_digest(vtt)
+    return BookFiles(made, book_file, book_print if book_file else None, vtt, book_digests)

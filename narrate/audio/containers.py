@@ -15,7 +15,7 @@ from typing import Iterable, Iterator, Mapping, Sequence
 from narrate import ffmpeg
 from narrate.errors import AudioError, InputError
 from narrate.inputs import COVER, read_input
-from narrate.state import atomic_path
+from narrate.state import atomic_path, temp_dir_for
 
 _CODECS = {
     "mp3": ["-c:a", "libmp3lame", "-f", "mp3", "-id3v2_version", "3"],  # -b:a alone means constant bitrate
@@ -169,7 +169,7 @@ def write_m4b(aac: Iterable[Path], out_path: Path, tags: BookTags, marks: Sequen
     """One AAC book file (atomically) of the frames of the ADTS streams `aac`, in order, copied, not encoded
     again; with a chapter marker per mark, tags and cover. Returns the marks."""
     out_path.parent.mkdir(parents=True, exist_ok=True)
-    with tempfile.TemporaryDirectory(dir=out_path.parent, prefix=f".{out_path.stem[:40]}.") as work:
+    with tempfile.TemporaryDirectory(dir=temp_dir_for(out_path), prefix=f".{out_path.stem[:40]}.") as work:
         metadata = Path(work) / "metadata.txt"
         metadata.write_text(ffmetadata(tags, marks), encoding="utf-8")
         # with several inputs ffmpeg reads each on a thread through a queue, and waits 10 ms whenever the queue is

@@ -7,26 +7,35 @@ audio depends on. A unit is a whole number of frames of both codecs with silence
 and the .m4b are its units' frames joined as they are: a rebuild after recasting a speaker encodes only the
 units where that speaker speaks. The other formats (wav, flac, opus) are encoded whole from the same PCM.
 
-The manifest records the fingerprint each file was made from, so a rebuild rewrites only the parts whose
-fingerprint changed, and the .m4b only when some part did.
+The manifest records the fingerprint each file was made from and the file as it was left (size, time, SHA-256),
+so a rebuild rewrites only the parts whose fingerprint changed, and the .m4b only when some part did; a file that
+is not the very file recorded (a killed build rewrote it) is written again. Clips are named in fingerprints by
+the digest of their samples, so a clip made again differently (a corrupt one) changes its units. Every unit
+has a sidecar record of its digest (`<unit>.json`): a unit that does not match it is a logged miss, encoded again.
 """
 from __future__ import annotations
 
 import hashlib
 import itertools
 import json
-import tempfile
 from collections import deque
 from concurrent.futures import FIRST_COMPLETED, Future, ThreadPoolExecutor, wait
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Callable, Iterable, Sequence
+from typing import Callable, Iterable, Mapping, Sequence
 
 from narrate import ffmpeg
 from narrate.audio import containers, layout, levels, loudness, subtitles
 from narrate.errors import AudioError
 from narrate.model import BOOK_SAMPLE_RATE, Clip, Voice
-from narrate.state import atomic_path
+from narrate.state import (
+    atomic_path,
+    cache_miss,
+    file_digest,
+    read_record,
+    scratch_dir,
+    write_record,
+)
 
 ACX_SAMPLE_RATE = 44100
 ACX_BITRATE = "192k"
@@ -96,7 +105,57 @@ class Unit:
 
     @property
     def ready(self) -> bool:
-        return all(path.is_file() for path in self.paths.values())
+        """Every codec's frames are in the store, whole (checked against their records)."""
+        return all(unit_is_whole(path) for path in self.paths.values())
+
+
+def _record_of(unit_path: Path) -> Path:
+    return unit_path.with_name(unit_path.name + ".json")
+
+
+def unit_is_whole(path: Path) -> bool:
+    """The unit at `path` is in the store and matches its record; one that does not is a logged miss."""
+    if not path.is_file():
+        return False
+    body = read_record(_record_of(path))
+    try:
+        stated = json.loads(body) if body is not None else None
+        if stated is not None and stated["sha256"] == file_digest(path):
+            return True
+    except (ValueError, KeyError, TypeError, OSError):
+        pass
+    cache_miss(path, "it does not match its record")
+    _record_of(path).unlink(missing_ok=True)  # made again, the unit gets a record of its own
+    return False
+
+
+def _publish_unit(path: Path, data: bytes) -> None:
+    """The unit's record, then the unit; neither replaces one published before (another build's, equal)."""
+    write_record(_record_of(path), json.dumps({"sha256": hashlib.sha256(data).hexdigest()}).encode(),
+                 publish="first")
+    with atomic_path(path, publish="first") as tmp:
+        tmp.write_bytes(data)
+
+
+@dataclass(frozen=True)
+class Recorded:
+    """A file as the last build's manifest recorded it: what it was made from, and how it was left."""
+
+    fingerprint: str
+    size: int
+    mtime_ns: int
+    sha256: str
+
+    def holds(self, path: Path, fingerprint: str) -> bool:
+        """`path` is the very file recorded, made from `fingerprint`: not one a killed build wrote since."""
+        if fingerprint != self.fingerprint:
+            return False
+        try:
+            stat = path.stat()
+            return ((stat.st_size, stat.st_mtime_ns) == (self.size, self.mtime_ns)
+                    and file_digest(path) == self.sha256)
+        except OSError:
+            return False
 
 
 @dataclass
@@ -107,6 +166,7 @@ class Made:
     fingerprint: str
     files: list[Path] = field(default_factory=list)
     encoded: bool = False  # False: its files were already up to date
+    digests: dict[str, str] = field(default_factory=dict)  # file name -> SHA-256 of the file as left
 
 
 @dataclass(frozen=True)
@@ -139,8 +199,13 @@ def _codec(name: str, finish: Finish, plan_rate: int) -> _Codec:
                           "-write_xing", "0", "-id3v2_version", "0", "-f", "mp3"), rate, frame, 2 * frame - 576, 2)
 
 
+def _clip_name(clip: Clip) -> str:
+    """A clip as fingerprints name it: by its samples (read from the store), else (tests' clips) by its key."""
+    return clip.digest or clip.line.key
+
+
 def fingerprint(part: PartAudio, finish: Finish) -> str:
-    pieces = [p.line.key if isinstance(p, Clip) else round(p, 4) for p in part.plan]
+    pieces = [_clip_name(p) if isinstance(p, Clip) else round(p, 4) for p in part.plan]
     payload = {"title": part.title, "tags": part.tags, "plan": pieces, "finish": finish.key(),
                "gains": _gains_of(part.plan, finish)}
     return hashlib.sha256(json.dumps(payload, sort_keys=True, default=str).encode()).hexdigest()
@@ -151,15 +216,21 @@ def _gains_of(pieces: Sequence, finish: Finish) -> list:
     return sorted((repr(voice), round(db, 2)) for voice, db in finish.gains if voice in voices)  # its own only
 
 
-def previous_fingerprints(manifest: Path) -> dict[str, str]:
-    """File name -> the fingerprint it was made from, per the last build's manifest (empty if none/unreadable)."""
+def previous_files(manifest: Path) -> dict[str, Recorded]:
+    """File name -> how the last build's manifest recorded it (empty if none/unreadable); files it gives no
+    size, time and digest of are left out (they are written again)."""
+    if not manifest.is_file():  # none, or not a regular file (never read a FIFO)
+        return {}
     try:
         data = json.loads(manifest.read_text(encoding="utf-8"))
-        made = {name: chapter["fingerprint"] for chapter in data["chapters"] for name in chapter["files"]}
+        prints = {name: chapter["fingerprint"] for chapter in data["chapters"] for name in chapter["files"]}
         if "book_file" in data:
-            made[data["book_file"]["file"]] = data["book_file"]["fingerprint"]
-        return made
-    except (OSError, ValueError, KeyError, TypeError):
+            prints[data["book_file"]["file"]] = data["book_file"]["fingerprint"]
+        stamps, digests = data["outputs"], data["digests"]
+        return {name: Recorded(fingerprint, int(stamps[name][0]), int(stamps[name][1]), str(digests[name]))
+                for name, fingerprint in prints.items()
+                if isinstance(fingerprint, str) and name in stamps and name in digests}
+    except (OSError, ValueError, KeyError, TypeError, IndexError, AttributeError, RecursionError):
         return {}
 
 
@@ -176,20 +247,25 @@ def make_parts(made: list[Made], finish: Finish, out: Path, names: Callable[[Par
 
     The work is in ffmpeg processes, `jobs` at a time (more only adds memory: each takes ~55 MB), fed by
     threads; a part's files are written before the next run of units is started."""
-    missing = list({tuple(u.paths.values()): u for m in made for u in m.units
-                    if not u.ready}.values())  # by path: a unit that occurs twice is encoded once
+    every = {tuple(u.paths.values()): u for m in made for u in m.units}  # by path: a unit twice is encoded once
+    have = {paths for paths, unit in every.items() if unit.ready}  # checked once, against their records
+    missing = [unit for paths, unit in every.items() if paths not in have]
     rate = layout.plan_sample_rate(made[0].part.plan) if made else 0
     runs = deque(_runs(missing, rate, max(1, jobs)))
     waiting = list(made)
+    encoding: dict[Future, list[Unit]] = {}
     with ThreadPoolExecutor(max_workers=max(1, jobs)) as pool:
         def next_job() -> Future | None:
             nonlocal when_all_encoded
-            ready = next((m for m in waiting if all(u.ready for u in m.units)), None)
+            ready = next((m for m in waiting if all(tuple(u.paths.values()) in have for u in m.units)), None)
             if ready is not None:
                 waiting.remove(ready)
                 return pool.submit(_write_files, ready, finish, out, names, previous, on_file)
             if runs:
-                return pool.submit(_encode_units, runs.popleft(), finish, rate)
+                run = runs.popleft()
+                job = pool.submit(_encode_units, run, finish, rate)
+                encoding[job] = run
+                return job
             if when_all_encoded is not None and not waiting:  # every part's units are there
                 job, when_all_encoded = when_all_encoded, None
                 return pool.submit(job)
@@ -204,13 +280,14 @@ def make_parts(made: list[Made], finish: Finish, out: Path, names: Callable[[Par
             finished, active = wait(active, return_when=FIRST_COMPLETED)
             for job in finished:
                 job.result()
+                have.update(tuple(u.paths.values()) for u in encoding.pop(job, []))
 
 
 def _plan(part: PartAudio, finish: Finish, store: Path) -> Made:
     rate = layout.plan_sample_rate(part.plan)
     units = []
     for pieces in layout.units(part.plan):
-        base = {"pieces": [p.line.key if isinstance(p, Clip) else int(round(p * rate)) for p in pieces],
+        base = {"pieces": [_clip_name(p) if isinstance(p, Clip) else int(round(p * rate)) for p in pieces],
                 "gains": _gains_of(pieces, finish), "master": finish.master_filters(rate),
                 **({"room_tone": finish.room_tone} if finish.room_tone is not None else {})}
         paths = {}
@@ -262,7 +339,7 @@ def _encode_units(units: list[Unit], finish: Finish, rate: int) -> None:
     store = next(iter(units[0].paths.values())).parent
     store.mkdir(parents=True, exist_ok=True)
     gains = dict(finish.gains)
-    with tempfile.TemporaryDirectory(dir=store, prefix=".run.") as work:
+    with scratch_dir(store) as work:
         outputs = [Path(work) / f"out.{codec.name}" for codec in codecs]
         args = ["-f", "s16le", "-ar", str(rate), "-ac", "1", "-i", "pipe:0", "-filter_complex", ";".join(graph)]
         for n, (codec, path) in enumerate(zip(codecs, outputs)):
@@ -287,8 +364,7 @@ def _split(codec: _Codec, encoded: Path, units: list[Unit], rate: int) -> None:
         if len(data) < count:
             raise AudioError(f"{encoded}: ffmpeg gave fewer {codec.name} frames than the units need; "
                              f"is this ffmpeg's libmp3lame or aac encoder unusual? Run the build again.")
-        with atomic_path(unit.paths[codec.name]) as tmp:
-            tmp.write_bytes(b"".join(data))
+        _publish_unit(unit.paths[codec.name], b"".join(data))
         for _ in itertools.islice(frames, codec.frames_in(unit.frames + _padding(unit), rate) - count):
             pass
 
@@ -300,23 +376,26 @@ def _padding(unit: Unit) -> int:
 
 
 def _write_files(made: Made, finish: Finish, out: Path, names: Callable[[PartAudio, str], str],
-                 previous: dict[str, str], on_file: Callable[[Path, float], None]) -> None:
+                 previous: Mapping[str, Recorded], on_file: Callable[[Path, float], None]) -> None:
     for fmt in [f for f in finish.formats if f != "m4b"] + ["srt"]:
         path = out / names(made.part, fmt)
         made.files.append(path)
-        if previous.get(path.name) == made.fingerprint and path.is_file():
+        recorded = previous.get(path.name)
+        if recorded is not None and recorded.holds(path, made.fingerprint):
+            made.digests[path.name] = recorded.sha256
             continue
         made.encoded = True
         if fmt == "srt":
             subtitles.write_srt(path, subtitles.cues_from_plan(made.part.plan))
-            continue
-        if fmt == "mp3":
+        elif fmt == "mp3":
             containers.join_mp3([unit.paths["mp3"] for unit in made.units], path, made.part.tags, finish.cover)
         else:
             containers.encode_pcm(layout.pcm(made.part.plan, dict(finish.gains), finish.room_tone),
                                   layout.plan_sample_rate(made.part.plan), path, fmt, finish.bitrate, made.part.tags,
-                                  finish.master_filters(layout.plan_sample_rate(made.part.plan)))
-        on_file(path, made.seconds)
+                              finish.master_filters(layout.plan_sample_rate(made.part.plan)))
+        made.digests[path.name] = file_digest(path)
+        if fmt != "srt":
+            on_file(path, made.seconds)
 
 
 def book_fingerprint(part_prints: Sequence[str], tags: containers.BookTags) -> str:

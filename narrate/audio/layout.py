@@ -19,7 +19,7 @@ from typing import Iterable, Iterator, Mapping, Sequence, Union
 from narrate.casting.config import Pauses
 from narrate.errors import AudioError
 from narrate.model import BOOK_SAMPLE_RATE, NARRATOR, Clip, Segment, Voice
-from narrate.state import atomic_path
+from narrate.state import CorruptEntry, atomic_path, clip_samples
 
 EDGE_FADE = 0.005  # seconds ramped in and out at each clip's edges
 HEAD_SILENCE = 0.75  # room tone before the chapter title (ACX: 0.5-1 s)
@@ -249,11 +249,25 @@ def _tone_for(tone: bytes, position: int, size: int) -> bytes:
 
 def _clip_pcm(clip: Clip, rate: int, factors: Mapping[Voice, float]) -> bytes:
     try:
-        with wave.open(clip.path, "rb") as wav:
-            if wav.getnchannels() != 1 or wav.getsampwidth() != 2:
-                raise wave.Error("not mono 16-bit")
-            samples = _faded(wav.readframes(wav.getnframes()), rate)  # a clip is a line: small enough to hold
-    except (EOFError, wave.Error, FileNotFoundError) as err:
-        raise AudioError(f"{clip.path}: unreadable clip ({err}). Delete it (it is only a cache) and build again.") from None
+        if clip.digest:  # from the store: exactly the samples the plan was made from, or nothing
+            samples = _stored_samples(clip)
+        else:
+            with wave.open(clip.path, "rb") as wav:
+                if wav.getnchannels() != 1 or wav.getsampwidth() != 2:
+                    raise wave.Error("not mono 16-bit")
+                samples = wav.readframes(wav.getnframes())
+    except (EOFError, wave.Error, OSError, CorruptEntry) as err:
+        raise AudioError(f"{clip.path}: unreadable clip ({err}). Build again: it is made again.") from None
+    samples = _faded(samples, rate)  # a clip is a line: small enough to hold
     factor = factors.get(clip.line.voice)
     return audioop.mul(samples, 2, factor) if factor else samples  # saturates, never wraps
+
+
+def _stored_samples(clip: Clip) -> bytes:
+    """The samples of a clip of the store, checked against the digest its Clip was made with."""
+    with open(clip.path, "rb") as handle:
+        data = handle.read()
+    info, samples = clip_samples(data)
+    if info.digest != clip.digest or info.frames != clip.frames:
+        raise CorruptEntry("it changed since the build planned the chapter around it")
+    return samples

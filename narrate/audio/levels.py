@@ -15,6 +15,7 @@ from __future__ import annotations
 
 import hashlib
 import json
+import math
 import threading
 import wave
 from collections import defaultdict
@@ -25,7 +26,16 @@ from pathlib import Path
 from narrate.audio import loudness
 from narrate.errors import NarrateError
 from narrate.model import BOOK_SAMPLE_RATE, Clip, Line, Voice
-from narrate.state import ClipCache, atomic_path, cache_root
+from narrate.state import (
+    ClipCache,
+    ClipInfo,
+    CorruptEntry,
+    cache_miss,
+    clip_samples,
+    read_record,
+    store_root,
+    write_record,
+)
 
 REFERENCE_LUFS = -22.0
 MAX_GAIN_DB = 12.0  # a voice measured absurdly quiet (a whisper variant) is not blown up past this
@@ -54,29 +64,40 @@ def _gain(lufs: float) -> float:
 def _loudness(clips: Sequence[Clip]) -> float:
     sample = _sample(clips)
     record = _record([clip.line.key for clip in sample])
-    kept = _kept(record)
+    digests = [clip.digest for clip in sample]
+    kept = _kept(record, digests)
     if kept is not None:
         return kept
     lufs = _measure(_frames(sample), clips[0].line.voice)
-    _keep(record, lufs)
+    _keep(record, lufs, digests)
     return lufs
 
 
 def _record(sample_keys: Sequence[str]) -> Path:
     """Where the level of the sample made of these clips is kept."""
-    return cache_root() / "levels" / f"{hashlib.sha256(' '.join(sample_keys).encode()).hexdigest()}.json"
+    return store_root() / "levels" / f"{hashlib.sha256(' '.join(sample_keys).encode()).hexdigest()}.json"
 
 
-def _kept(record: Path) -> float | None:
-    try:
-        return json.loads(record.read_text(encoding="utf-8"))["lufs"]
-    except (OSError, ValueError, KeyError):
+def _kept(record: Path, digests: Sequence[str]) -> float | None:
+    """The level kept for the sample whose clips have these `digests` (a sample remade since is measured
+    again); a record that is not a finite level is a logged miss."""
+    body = read_record(record)
+    if body is None:
         return None
+    try:
+        data = json.loads(body)
+        lufs, clips = data["lufs"], data["clips"]
+        if isinstance(lufs, (int, float)) and not isinstance(lufs, bool) and math.isfinite(lufs):
+            return float(lufs) if clips == list(digests) else None
+    except (ValueError, KeyError, TypeError, RecursionError):
+        pass
+    cache_miss(record, "not a level")
+    return None
 
 
-def _keep(record: Path, lufs: float) -> None:
-    with atomic_path(record) as tmp:
-        tmp.write_text(json.dumps({"lufs": lufs}), encoding="utf-8")
+def _keep(record: Path, lufs: float, digests: Sequence[str]) -> None:
+    if math.isfinite(lufs):
+        write_record(record, json.dumps({"lufs": lufs, "clips": list(digests)}).encode())
 
 
 def _measure(pcm: Iterable[bytes], voice: Voice) -> float:
@@ -123,24 +144,34 @@ def measure_while_made(lines: Sequence[Line], cache: ClipCache, synthesis_over: 
             _measure_as_made(voice, sorted(keys), cache, synthesis_over)
         except _Abandoned:
             return
-        except (NarrateError, OSError, EOFError, wave.Error):
+        except (NarrateError, OSError, EOFError, wave.Error, CorruptEntry):
             return  # a clip or the meter failed: voice_gains measures again and reports it properly
 
 
 def _measure_as_made(voice: Voice, keys: list[str], cache: ClipCache, synthesis_over: threading.Event) -> None:
-    made = _sample_if_made(keys, cache)
+    infos: dict[str, ClipInfo] = {}
+    made = _sample_if_made(keys, cache, infos)
     if made is not None:  # no clip to wait for: measured only if not kept
-        if _kept(_record(made)) is None:
-            _keep(_record(made), _measure(_pcm(made, cache, synthesis_over, []), voice))
+        digests = [infos[key].digest for key in made]
+        if _kept(_record(made), digests) is None:
+            sample: list[tuple[str, str]] = []
+            lufs = _measure(_pcm(made, cache, synthesis_over, sample), voice)
+            _keep(_record([key for key, _ in sample]), lufs, [digest for _, digest in sample])
         return
-    sample: list[str] = []  # the meter starts now; the sample is known once its last clip is made
+    sample = []  # the meter starts now; the sample is known once its last clip is made
     lufs = _measure(_pcm(keys, cache, synthesis_over, sample), voice)
-    _keep(_record(sample), lufs)
+    _keep(_record([key for key, _ in sample]), lufs, [digest for _, digest in sample])
 
 
-def _sample_if_made(keys: Sequence[str], cache: ClipCache) -> list[str] | None:
-    """The sample's keys when all its clips are in the cache already, else None."""
-    return _sample_keys(keys, lambda key: _frame_count(cache.path_for(key)) if cache.has(key) else None)
+def _sample_if_made(keys: Sequence[str], cache: ClipCache, infos: dict[str, ClipInfo]) -> list[str] | None:
+    """The sample's keys when all its clips are in the cache already (their `infos` kept), else None."""
+    def frames_of(key: str) -> int | None:
+        info = cache.lookup(key)
+        if info is None:
+            return None
+        infos[key] = info
+        return info.frames
+    return _sample_keys(keys, frames_of)
 
 
 def _sample_keys(keys: Sequence[str], frames_of: Callable[[str], int | None]) -> list[str] | None:
@@ -158,26 +189,29 @@ def _sample_keys(keys: Sequence[str], frames_of: Callable[[str], int | None]) ->
     return sample
 
 
-def _pcm(keys: Sequence[str], cache: ClipCache, synthesis_over: threading.Event, sample: list[str]) -> Iterator[bytes]:
-    """The clips of `keys` in order, each as soon as it is made, up to SAMPLE_SECONDS; `sample` gets their keys."""
+def _pcm(keys: Sequence[str], cache: ClipCache, synthesis_over: threading.Event,
+         sample: list[tuple[str, str]]) -> Iterator[bytes]:
+    """The clips of `keys` in order, each as soon as it is made (whole: a clip found corrupt is waited for
+    until synthesis has made it again), up to SAMPLE_SECONDS; `sample` gets their keys and digests."""
     frames = 0
     for key in keys:
         if frames >= SAMPLE_SECONDS * BOOK_SAMPLE_RATE:
             return
         path = cache.path_for(key)
-        while not path.exists():
-            if synthesis_over.wait(WAIT_SECONDS) and not path.exists():
+        while (found := _whole(path)) is None:
+            if synthesis_over.wait(WAIT_SECONDS) and (found := _whole(path)) is None:
                 raise _Abandoned
-        with wave.open(str(path), "rb") as wav:
-            frames += wav.getnframes()
-            sample.append(key)
-            while chunk := wav.readframes(65536):
-                yield chunk
+        info, samples = found
+        frames += info.frames
+        sample.append((key, info.digest))
+        yield samples
 
 
-def _frame_count(path: Path) -> int:
-    with wave.open(str(path), "rb") as wav:
-        return wav.getnframes()
+def _whole(path: Path) -> tuple[ClipInfo, bytes] | None:
+    try:
+        return clip_samples(path.read_bytes())
+    except (OSError, CorruptEntry):
+        return None
 
 
 def _sample(clips: Sequence[Clip]) -> list[Clip]:
@@ -188,6 +222,12 @@ def _sample(clips: Sequence[Clip]) -> list[Clip]:
 
 def _frames(clips: Iterable[Clip]) -> Iterator[bytes]:
     for clip in clips:
+        if clip.digest:  # from the store: the very samples the Clip was read as
+            info, samples = clip_samples(Path(clip.path).read_bytes())
+            if info.digest != clip.digest:
+                raise CorruptEntry(f"{clip.path} changed during the build")
+            yield samples
+            continue
         with wave.open(clip.path, "rb") as wav:
             while chunk := wav.readframes(65536):
                 yield chunk

@@ -33,7 +33,15 @@ from narrate.request import (
     file_stamps,
     find_voices_file,
 )
-from narrate.state import ENV_VAR, ClipCache, atomic_path, cache_root
+from narrate.state import (
+    ENV_VAR,
+    ClipCache,
+    atomic_path,
+    cache_root,
+    drop_output_temp,
+    sweep_output_temp,
+    sweep_scratch,
+)
 from narrate.synthesis import Pool, SynthProgress, default_jobs, synthesize
 
 Event = object  # Stage | SynthProgress | ChapterWritten
@@ -143,6 +151,7 @@ def build(request: BuildRequest, on_event: OnEvent | None = None, pool: Pool | N
     check_cache_folder()
     if not callable(request.outdir):
         check_output_folder(Path(request.outdir))
+    sweep_scratch()  # what builds killed while encoding left in the cache
     emit(Stage("annotate"))
     config, script = load(request.story, request.voices, request.script_file, request.include_front_matter)
     book = script.book
@@ -175,6 +184,7 @@ def build(request: BuildRequest, on_event: OnEvent | None = None, pool: Pool | N
 
     emit(Stage("assemble"))
     out.mkdir(parents=True, exist_ok=True)
+    temp = sweep_output_temp(out)  # what killed builds left; this build's temporary files go there too
     manifest = out / MANIFEST_NAME
     written: list[ChapterWritten] = []
 
@@ -184,12 +194,18 @@ def build(request: BuildRequest, on_event: OnEvent | None = None, pool: Pool | N
 
     audio_parts = [Part(p.number, p.title, p.segments, clip) for p, clip in zip(parts, clips)]
     body_clips = {clip.line.segment.index: clip for clip in clips[len(parts):]}
-    files = write_book(out, book, audio_parts, body_clips, config.data.pauses, output, wanted_formats,
-                       encoding.previous_fingerprints(manifest), on_file, request.acx, cover_art, jobs,
-                       chapters=None if request.chapters is None else wanted)
-    engines = engine_versions({line.voice.engine for line in lines}, any(line.voice.is_variant for line in lines))
-    write_manifest(manifest, book, config, parts, files,
-                   {"inputs": request.inputs, "engines": engines, "outputs": file_stamps(files.files)})
+    try:
+        files = write_book(out, book, audio_parts, body_clips, config.data.pauses, output, wanted_formats,
+                           encoding.previous_files(manifest), on_file, request.acx, cover_art, jobs,
+                           chapters=None if request.chapters is None else wanted)
+        _remove_renamed(out, _previous_manifest(manifest), files)
+        engines = engine_versions({line.voice.engine for line in lines},
+                                  any(line.voice.is_variant for line in lines))
+        write_manifest(manifest, book, config, parts, files,
+                       {"inputs": request.inputs, "engines": engines, "outputs": file_stamps(files.files),
+                        "digests": files.digests})
+    finally:
+        drop_output_temp(out, temp)  # empty unless the build was killed: then the next one sweeps it
 
     spoken = [s for p in parts for s in p.segments if s.kind != "skipped"]
     speakers = sorted({s.speaker for s in spoken if s.kind == "dialogue"} | {NARRATOR})
@@ -265,6 +281,38 @@ def _check_folder(folder: Path, role: str, fix: str) -> None:
     except OSError as err:
         raise FolderError(f"{folder}: cannot write in the {role} ({err.strerror}). {fix}, or make this one "
                           f"writable.") from None
+
+
+def _previous_manifest(manifest: Path) -> dict:
+    if not manifest.is_file():  # never read a FIFO
+        return {}
+    try:
+        data = json.loads(manifest.read_text(encoding="utf-8"))
+    except (OSError, ValueError, RecursionError):
+        return {}
+    return data if isinstance(data, dict) else {}
+
+
+def _remove_renamed(out: Path, previous: dict, files: BookFiles) -> None:
+    """Removes the files the last build listed for a chapter (or the credits) that this build wrote under other
+    names (its heading changed): a player would play both. Chapters this build did not make (a `--chapters`
+    build) keep theirs."""
+    built = {m.part.number for m in files.made}
+    kept = {path.name for path in files.files}
+    chapters = previous.get("chapters")
+    for chapter in chapters if isinstance(chapters, list) else []:
+        number = chapter.get("number") if isinstance(chapter, dict) else None
+        names = chapter.get("files") if isinstance(chapter, dict) else None
+        if number not in built or not isinstance(names, list):
+            continue
+        for name in names:
+            if isinstance(name, str) and name not in kept and _plain_name(name):
+                (out / name).unlink(missing_ok=True)
+
+
+def _plain_name(name: str) -> bool:
+    """A file name of the output folder itself: no folder in it, not hidden, not the manifest."""
+    return bool(name) and name == Path(name).name and not name.startswith(".") and name != MANIFEST_NAME
 
 
 def _parts(book, script: Script, config: Config, wanted: list[int], whole_book: bool) -> list[_PartText]:

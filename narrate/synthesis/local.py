@@ -20,6 +20,7 @@ import textwrap
 import time
 import wave
 from collections import Counter, deque
+from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass
 from multiprocessing.connection import Connection, wait
 from pathlib import Path
@@ -29,7 +30,7 @@ from narrate import ffmpeg
 from narrate.engines import Engine, get_engine, variants
 from narrate.errors import EngineError
 from narrate.model import BOOK_SAMPLE_RATE, Clip, Line, Voice
-from narrate.state import ClipCache, atomic_path
+from narrate.state import ClipCache, CorruptEntry, atomic_path, read_clip, seal_clip
 
 # Lines sent to a worker at once: they spare it a round trip to the parent per line, and shrink near the end
 # so that all workers finish together. With espeak-ng a sentence takes a worker ~18 ms and the round trip
@@ -95,7 +96,9 @@ def synthesize(lines: Sequence[Line], cache: ClipCache, jobs: int | None = None,
     unique: dict[str, Line] = {}
     for line in lines:
         unique.setdefault(line.key, line)
-    misses = [line for key, line in unique.items() if not cache.has(key)]
+    with ThreadPoolExecutor(max_workers=2) as readers:  # each clip is read whole and checked: two at a time
+        found = list(readers.map(cache.lookup, unique))
+    misses = [line for line, info in zip(unique.values(), found) if info is None]  # a corrupt clip too
     cached = len(lines) - sum(copies[line.key] for line in misses)
     done, retries = cached, 0
     report(SynthProgress(done, len(lines), cached))
@@ -339,9 +342,10 @@ def _render(task: Task, engines: dict[str, Engine]) -> str:
     try:
         if task.engine not in engines:
             engines[task.engine] = pkgutil.resolve_name(task.engine)()
-        with atomic_path(Path(task.out_path)) as tmp:
+        with atomic_path(Path(task.out_path), publish="first") as tmp:  # a clip published is never replaced
             engines[task.engine].synthesize(task.text, task.voice, str(tmp))
             _shape(tmp, task.voice)
+            seal_clip(tmp)
     except EngineError as err:
         return str(err)
     except Exception as err:  # an engine's bug: name the line so the user can work around it
@@ -369,9 +373,10 @@ def _shape(path: Path, voice: Voice) -> None:
 
 
 def _clip(line: Line, path: Path) -> Clip:
+    """The clip as the store holds it: its length and digest from the bytes read (another build on this cache
+    may have published the clip first; its take is the one every build then uses)."""
     try:
-        with wave.open(str(path), "rb") as wav:
-            return Clip(line=line, path=str(path), frames=wav.getnframes(), sample_rate=wav.getframerate())
-    except (OSError, wave.Error, EOFError) as err:
-        raise EngineError(f"{path}: cached clip is unreadable ({err}). Delete that file "
-                          f"(it is only a cache), then build again.") from None
+        info = read_clip(path)
+    except (OSError, CorruptEntry) as err:
+        raise EngineError(f"{path}: the clip just made is unreadable ({err}); build again.") from None
+    return Clip(line=line, path=str(path), frames=info.frames, sample_rate=info.sample_rate, digest=info.digest)

@@ -71,7 +71,7 @@ class ExecutorPool:
                     chunk = futures.pop(future)
                     for index, clip in zip(chunk, future.result()):  # raises the worker's EngineError as it is
                         if clip is not None:
-                            with atomic_path(Path(tasks[index].out_path)) as tmp:
+                            with atomic_path(Path(tasks[index].out_path), publish="first") as tmp:
                                 tmp.write_bytes(clip)
                         yield index, True
             finally:
