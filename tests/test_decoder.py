@@ -11,8 +11,10 @@ import numpy as np
 import pytest
 
 from narrate.annotate import features
-from narrate.annotate.decoder import WEIGHTS_FILE, Chain, Weights, decode, forward_backward, pin_mask, viterbi
-from narrate.annotate.fit import chosen_posteriors, fit_platt, fit_weights, known_runs
+from narrate.annotate.choose import STRONG_MARGIN, margins
+from narrate.annotate.decoder import (WEIGHTS_FILE, Chain, Weights, decode, forward_backward, group_of, pin_mask,
+                                      viterbi)
+from narrate.annotate.fit import chosen_posteriors, fit_calibration, fit_platt, fit_weights, known_runs
 
 ROOT = Path(__file__).resolve().parents[1]
 
@@ -144,3 +146,45 @@ def test_the_shipped_weights_know_every_feature_and_keep_litbanks_notice_beside_
     assert "CC BY 4.0" in notice or "Creative Commons Attribution 4.0" in notice
     package_data = tomllib.loads((ROOT / "pyproject.toml").read_text())["tool"]["setuptools"]["package-data"]
     assert {"weights.json", "LICENSE-NOTICE.md"} <= set(package_data["narrate.annotate"])
+
+
+def test_each_evidence_group_shifts_the_calibration_and_is_read_from_the_weights_file(tmp_path):
+    w = Weights(np.zeros(1), np.zeros(0), np.zeros(0), platt=(1.0, 0.0), shift={"tag-name": 1.0, "focus": -1.0})
+    assert w.calibrate(0.7, "tag-name") > w.calibrate(0.7) > w.calibrate(0.7, "focus")
+    assert w.calibrate(0.7, "never-fitted") == pytest.approx(0.7)
+    path = tmp_path / "w.json"
+    path.write_text(json.dumps({"emission": {}, "transition": {}, "second": {}, "platt": [1, 0],
+                                "shift": {"focus": -0.5}}))
+    assert Weights.load(path, ((), (), ())).shift == {"focus": -0.5}
+
+
+def test_a_quote_is_calibrated_in_the_group_of_the_rules_strength_only_when_their_pick_stands():
+    assert group_of(7, (7, "tag-name")) == "tag-name"
+    assert group_of(8, (7, "tag-name")) == "decoder"
+    assert group_of(8, (-2, None)) == "none"
+    chain = Chain([[1, 2]], [np.array([[0.0], [1.0]])], [None], [None])
+    w = Weights(np.array([1.0]), np.zeros(0), np.zeros(0), shift={"focus": -2.0, "decoder": 2.0})
+    kept, = decode(chain, w, prior=[1], margin=1.0, ruled=[(1, "focus")])
+    switched, = decode(chain, w, prior=[1], margin=0.0, ruled=[(1, "focus")])
+    assert kept.speaker == 1 and kept.confidence == pytest.approx(w.calibrate(kept.posterior, "focus"))
+    assert switched.speaker == 2 and switched.confidence == pytest.approx(w.calibrate(switched.posterior, "decoder"))
+
+
+def test_the_decoder_decides_where_the_rules_are_weak_and_a_tag_stands():
+    assert margins([(1, "turn-taking"), (1, "focus"), (1, None), (1, "tag-name"), (1, "action")]) == \
+        [0.0, 0.0, 0.0, STRONG_MARGIN, STRONG_MARGIN]
+    chain = Chain([[1, 2], [1, 2]], [np.array([[0.0], [3.0]])] * 2, [None, np.zeros((2, 2, 1))], [None, None])
+    w = Weights(np.array([1.0]), np.zeros(1), np.zeros(0))
+    rules = [(1, "tag-name"), (1, "turn-taking")]
+    picked = decode(chain, w, prior=[1, 1], margin=margins(rules), ruled=rules)
+    assert [d.speaker for d in picked] == [1, 2]
+
+
+def test_the_calibration_learns_a_group_that_is_less_often_right_than_its_posteriors_say():
+    rng = np.random.default_rng(5)
+    triples = [(0.8, bool(rng.random() < 0.8), "tag") for _ in range(300)]
+    triples += [(0.8, bool(rng.random() < 0.5), "guess") for _ in range(300)]
+    platt, shift = fit_calibration(triples)
+    w = Weights(np.zeros(1), np.zeros(0), np.zeros(0), platt=platt, shift=shift)
+    assert w.calibrate(0.8, "tag") == pytest.approx(0.8, abs=0.06)
+    assert w.calibrate(0.8, "guess") == pytest.approx(0.5, abs=0.06)

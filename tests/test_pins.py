@@ -99,3 +99,18 @@ def test_review_lists_the_least_confident_first(capsys, fire):
     code, out, _ = run(capsys, "script", fire, "--review")
     confidences = [float(line.split()[0]) for line in out.splitlines() if line[:1].isdigit()]
     assert code == 0 and confidences == sorted(confidences) and len(confidences) == 5
+
+
+def test_a_pin_turns_the_untagged_quotes_around_it_but_a_quote_whose_tag_names_its_speaker_stands(tmp_path):
+    text = ('Marguerite and Teodor waited on the pier.\n\n"The boat is late," said Teodor.\n\n"Is it?"\n\n'
+            '"An hour at least."\n\n"Then we walk."\n')
+    path = tmp_path / "pier.txt"
+    path.write_text(text, encoding="utf-8")
+    book = load_book(path)
+    quotes = dialogue(annotate(book))
+    assert quotes[0].speaker == "Teodor"
+    second = quotes[1]
+    wrong = "Teodor" if second.speaker == "Marguerite" else "Marguerite"
+    after = dialogue(annotate(book, pins=(Override(speaker=wrong, start=second.start, end=second.end),)))
+    assert after[0].speaker == "Teodor"  # the tag names him: the pin next to it does not move him
+    assert after[1].speaker == wrong and after[2].speaker != wrong and after[3].speaker == wrong

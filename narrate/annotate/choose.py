@@ -18,10 +18,13 @@ from narrate.annotate.decoder import WEIGHTS_FILE, Weights, decode
 from narrate.annotate.overrides import Override, matches
 from narrate.model import UNKNOWN
 
-# How much more probable (posterior) than the rules' pick another speaker must be to replace it. On the LitBank
-# tuning works any margin from 0 to 1 scores the same (0.791-0.792); on stories written for the tests the rules'
-# pick is the better one when the decoder is barely surer of another.
-SWITCH_MARGIN = 0.2
+# Where the rules are weak (turn-taking, focus, a fallback, nobody) the decoder decides: the rules' pick is one of
+# its features, kept only while no other speaker is more probable. Where they read a tag or an action beat, their
+# pick stands. On the LitBank tuning works, decoded with weights fitted on other works (5 folds), this scores 989
+# of 1,242 quotes right, the rules alone 988, the decoder everywhere 975, and the rules kept unless the decoder is
+# 0.2 surer 979.
+WEAK_RULES = frozenset(("turn-taking", "focus", "fallback", None))
+STRONG_MARGIN = 1.0  # a posterior gap no other speaker can have: the rules' pick stands
 # Ids of speakers named only by a pin (no character of the book has that name): below every real id.
 PINNED_BASE = -10
 # The evidence word for each feature that can win a quote over the rules' pick.
@@ -95,11 +98,14 @@ def _decoded(att, pins: dict[int, int], weights: Weights) -> list[tuple[int, flo
     out: list[tuple[int, float, str]] = [(UNKNOWN_ID, 0.0, "")] * len(att.utterances)
     for chain, members in F.build_chains(att, pins):
         local = {t: pins[k] for t, k in enumerate(members) if k in pins}
-        # the rules' picks stand unless the decoder is clearly surer of another; in a chain a person pinned, the
-        # decoder's best assignment around the pins stands (the rules read the chain without the fix)
-        prior = None if local else [u.speaker if u.speaker != UNKNOWN_ID else None
-                                    for u in (att.utterances[k] for k in members)]
-        for t, (k, decision) in enumerate(zip(members, decode(chain, weights, local, prior, SWITCH_MARGIN))):
+        # where the rules read a tag or a beat their pick stands; elsewhere the decoder's best assignment (around
+        # the pins, in a chain a person pinned) replaces it when more probable (on the LitBank tuning works, with a
+        # pin re-decoded after each fix, keeping the strong picks in pinned chains too repairs slightly more: 0.912
+        # voice after 20 % reviewed against 0.910 when the decoder alone decides a pinned chain)
+        prior = [u.speaker if u.speaker != UNKNOWN_ID else None for u in (att.utterances[k] for k in members)]
+        rules = [(u.speaker, u.strength) for u in (att.utterances[k] for k in members)]
+        decisions = decode(chain, weights, local, prior, margins(rules), rules)
+        for t, (k, decision) in enumerate(zip(members, decisions)):
             ruled = att.utterances[k].speaker
             if decision.pinned:
                 why = "override"
@@ -111,6 +117,11 @@ def _decoded(att, pins: dict[int, int], weights: Weights) -> list[tuple[int, flo
                 why = ""
             out[k] = (decision.speaker, decision.confidence, why)
     return out
+
+
+def margins(rules: list[tuple[int, str | None]]) -> list[float]:
+    """Per quote, how much surer than the rules' pick the decoder must be to replace it."""
+    return [0.0 if strength in WEAK_RULES else STRONG_MARGIN for _, strength in rules]
 
 
 def _why(chain, t: int, chosen: int, ruled: int, weights: Weights) -> str:

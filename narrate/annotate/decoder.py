@@ -41,7 +41,10 @@ class Weights:
     emission: np.ndarray
     transition: np.ndarray
     second: np.ndarray
-    platt: tuple[float, float] = (1.0, 0.0)  # confidence = sigmoid(a * logit(posterior) + b)
+    platt: tuple[float, float] = (1.0, 0.0)  # confidence = sigmoid(a * logit(posterior) + b + shift[group])
+    # per evidence group (the rules' strength when the decoder kept their pick, "decoder" when it did not): the
+    # shift of the calibration's intercept for the quotes of that group
+    shift: dict[str, float] = field(default_factory=dict)
 
     @classmethod
     def load(cls, path: Path, names: tuple[tuple[str, ...], ...]) -> Weights:
@@ -50,12 +53,20 @@ class Weights:
         data = json.loads(path.read_text(encoding="utf-8"))
         parts = [np.array([data[key].get(n, 0.0) for n in group], dtype=float)
                  for key, group in zip(("emission", "transition", "second"), names)]
-        return cls(*parts, tuple(data.get("platt", (1.0, 0.0))))
+        return cls(*parts, tuple(data.get("platt", (1.0, 0.0))), dict(data.get("shift", {})))
 
-    def calibrate(self, posterior: float) -> float:
+    def calibrate(self, posterior: float, group: str | None = None) -> float:
         p = min(max(posterior, 1e-6), 1 - 1e-6)
         a, b = self.platt
-        return 1.0 / (1.0 + math.exp(-(a * math.log(p / (1 - p)) + b)))
+        return 1.0 / (1.0 + math.exp(-(a * math.log(p / (1 - p)) + b + self.shift.get(group or "", 0.0))))
+
+
+def group_of(speaker: int, ruled: tuple[int, str | None] | None) -> str:
+    """The evidence group a decided quote is calibrated in: the rules' strength when their pick stands,
+    "decoder" when the decoder chose another, "none" when the rules had nobody."""
+    if ruled is None or ruled[1] is None:
+        return "none"
+    return ruled[1] if speaker == ruled[0] else "decoder"
 
 
 def _scores(chain: Chain, weights: Weights, allowed: list[np.ndarray | None] | None):
@@ -139,10 +150,12 @@ class Decision:
 
 
 def decode(chain: Chain, weights: Weights, pins: dict[int, int] | None = None,
-           prior: list[int | None] | None = None, margin: float = 0.0) -> list[Decision]:
+           prior: list[int | None] | None = None, margin: float | list[float] = 0.0,
+           ruled: list[tuple[int, str | None]] | None = None) -> list[Decision]:
     """Each quote's speaker (the best assignment given the pins) and its calibrated posterior. With `prior` (a
     first pick per quote, None for none), a quote keeps its first pick unless the best assignment's speaker is
-    more probable than it by more than `margin`."""
+    more probable than it by more than `margin` (one for all, or one per quote). `ruled` (the rules' pick and strength per quote) chooses the
+    evidence group each confidence is calibrated in."""
     allowed = pin_mask(chain, pins) if pins else None
     best = viterbi(chain, weights, allowed)
     _, nodes, _, _ = forward_backward(chain, weights, allowed, edges=False)
@@ -152,10 +165,11 @@ def decode(chain: Chain, weights: Weights, pins: dict[int, int] | None = None,
         first = prior[t] if prior is not None and not pinned else None
         if first is not None and first in chain.candidates[t]:
             j = chain.candidates[t].index(first)
-            if nodes[t][k] - nodes[t][j] <= margin:
+            if nodes[t][k] - nodes[t][j] <= (margin if isinstance(margin, float) else margin[t]):
                 k = j
         posterior = float(nodes[t][k])
         speaker = chain.candidates[t][k]
-        confidence = 1.0 if pinned else 0.0 if speaker == UNKNOWN else weights.calibrate(posterior)
+        group = group_of(speaker, ruled[t] if ruled is not None else None)
+        confidence = 1.0 if pinned else 0.0 if speaker == UNKNOWN else weights.calibrate(posterior, group)
         out.append(Decision(speaker, posterior, confidence, pinned))
     return out

@@ -5,7 +5,8 @@ right speakers: for each chain, log of the total score of the assignments that g
 right candidate one of them (quotes whose speaker is among no candidate are left free), minus log of the total
 over all assignments; with an L2 penalty. Its gradient is the difference of the expected feature counts under
 the two (forward-backward), followed by Adam. Then a logistic curve maps the posterior of each chosen speaker to
-the probability that it is right (Platt scaling), so that confidence means what it says.
+the probability that it is right (Platt scaling, with an intercept shift per evidence group), so that confidence
+means what it says; bench/fit_attribution.py fits it on out-of-fold posteriors.
 """
 from __future__ import annotations
 
@@ -17,7 +18,7 @@ import numpy as np
 
 from narrate.annotate import features
 
-from narrate.annotate.decoder import Chain, Weights, forward_backward, viterbi
+from narrate.annotate.decoder import Chain, Weights, decode, forward_backward, group_of, viterbi
 
 # A chain and, per quote, a mask of its right candidates (None: not a scored quote; all False: none is right).
 Example = tuple[Chain, list]
@@ -97,6 +98,55 @@ def chosen_posteriors(data: list[Example], weights: Weights) -> list[tuple[float
     return out
 
 
+def decoded_pairs(data: list[Example], rules: list[list[tuple[int, str | None]]], weights: Weights,
+                  margins) -> list[tuple[float, bool, str]]:
+    """(posterior of the speaker chosen as annotation chooses it, whether it is right, its evidence group) for
+    every scored quote whose speaker is someone: the rules' pick and strength per quote of each chain in `rules`,
+    `margins(those)` how much surer than the rules' pick the decoder must be per quote (choose.margins)."""
+    out = []
+    for (chain, masks), ruled in zip(data, rules):
+        prior = [c if s is not None else None for c, s in ruled]
+        for t, d in enumerate(decode(chain, weights, None, prior, margins(ruled), ruled)):
+            if masks[t] is None or d.confidence == 0.0:
+                continue
+            k = chain.candidates[t].index(d.speaker)
+            out.append((d.posterior, bool(masks[t][k]), group_of(d.speaker, ruled[t])))
+    return out
+
+
+def fit_calibration(triples: list[tuple[float, bool, str]], l2: float = 1.0, min_count: int = 20,
+                    iterations: int = 3000, rate: float = 0.1) -> tuple[tuple[float, float], dict[str, float]]:
+    """A Platt curve with an intercept shift per evidence group: P(right) = sigmoid(a * logit(posterior) + b +
+    shift[group]), by gradient ascent on the log-likelihood with an L2 penalty on the shifts (a group of few
+    quotes stays near the common curve; one of fewer than `min_count` gets no shift)."""
+    if not triples:
+        return (1.0, 0.0), {}
+    counts: dict[str, int] = {}
+    for _, _, g in triples:
+        counts[g] = counts.get(g, 0) + 1
+    groups = sorted(g for g, n in counts.items() if n >= min_count)
+    col = {g: i for i, g in enumerate(groups)}
+    x = np.array([_logit(p) for p, _, _ in triples])
+    y = np.array([float(ok) for _, ok, _ in triples])
+    onehot = np.zeros((len(triples), len(groups)))
+    for i, (_, _, g) in enumerate(triples):
+        if g in col:
+            onehot[i, col[g]] = 1.0
+    a, b, shift = 1.0, 0.0, np.zeros(len(groups))
+    n = len(triples)
+    for _ in range(iterations):
+        p = 1 / (1 + np.exp(-(a * x + b + onehot @ shift)))
+        a += rate * float(np.mean((y - p) * x))
+        b += rate * float(np.mean(y - p))
+        shift += rate * ((y - p) @ onehot / n - l2 * shift / n)
+    return (round(a, 4), round(b, 4)), {g: round(float(v), 4) for g, v in zip(groups, shift)}
+
+
+def _logit(p: float) -> float:
+    p = min(max(p, 1e-4), 1 - 1e-4)
+    return math.log(p / (1 - p))
+
+
 def fit_platt(pairs: list[tuple[float, bool]], iterations: int = 2000, rate: float = 0.05) -> tuple[float, float]:
     """(a, b) of P(right) = sigmoid(a * logit(posterior) + b), by gradient ascent on the log-likelihood."""
     if not pairs:
@@ -111,7 +161,8 @@ def fit_platt(pairs: list[tuple[float, bool]], iterations: int = 2000, rate: flo
     return round(a, 4), round(b, 4)
 
 
-def save(weights: Weights, path: Path, platt: tuple[float, float], about: str) -> None:
+def save(weights: Weights, path: Path, platt: tuple[float, float], about: str,
+         shift: dict[str, float] | None = None) -> None:
     """The weights by feature name, as decoder.Weights.load reads them."""
     data = {
         "about": about,
@@ -119,5 +170,6 @@ def save(weights: Weights, path: Path, platt: tuple[float, float], about: str) -
         "transition": {n: round(float(x), 4) for n, x in zip(features.TRANSITION, weights.transition)},
         "second": {n: round(float(x), 4) for n, x in zip(features.SECOND, weights.second)},
         "platt": list(platt),
+        "shift": dict(sorted((shift or {}).items())),
     }
     path.write_text(json.dumps(data, indent=1) + "\n", encoding="utf-8")
