@@ -324,7 +324,7 @@ def script(story, fmt, voices, review, pin_file, unknown_words, include_front_ma
 @common_options
 def cast(story, voices, write, engine):
     """Who speaks how often, and with which voice (and where that voice came from)."""
-    from rich.table import Table
+    from rich.table import Column, Table
 
     from narrate import pipeline
     from narrate.casting.cast import build_casting, preset_casting
@@ -336,14 +336,18 @@ def cast(story, voices, write, engine):
         casting = preset_casting(casting, script.characters, engine)
     rows = cast_table(script, config, casting)
     warn(script.warnings)  # a voices.yaml character the story never names is among them
-    table = Table("speaker", "lines", "words", "gender (from)", "voice", "pitch", "from", "also called", box=None)
+    table = Table("speaker", "lines", "words", Column("gender (from)", no_wrap=True), "voice", "pitch", "from",
+                  box=None)
     for row in rows:
         voice = row.voice_id if row.engine == "espeak" else f"{row.engine}:{row.voice_id}"
         pitch = str(row.pitch) if row.engine == "espeak" else f"{row.semitones:+g} st, x{row.tempo:g}"
-        gender = f"{row.gender} ({row.gender_source})" if row.gender and row.gender_source else row.gender or "?"
-        table.add_row(row.speaker, str(row.lines), str(row.words), gender, voice, pitch, row.source,
-                      ", ".join(row.aliases))
+        source = row.gender_source.removeprefix("text ")  # "pronouns", "title", "name list", "voices.yaml", ...
+        gender = f"{row.gender} ({source})" if row.gender and source else row.gender or "?"
+        table.add_row(row.speaker, str(row.lines), str(row.words), gender, voice, pitch, row.source)
     console().print(table)
+    for row in rows:  # a wrong merge ("Mr. Quill" also called "Mrs. Quill") or a split shows here
+        if row.aliases:
+            console().print(f"{row.speaker} is also called: {', '.join(row.aliases)}", highlight=False)
     if write:
         target = Path(voices) if voices else story_folder(story) / "voices.yaml"
         added = write_voices(target, script, config if target.is_file() else None, casting)

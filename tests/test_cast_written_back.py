@@ -104,3 +104,13 @@ def test_a_cast_description_with_a_gender_takes_no_pronoun_from_the_text(tmp_pat
     assert [(s.start, s.speaker) for s in cast.segments] == [(s.start, s.speaker) for s in found.segments]
     aunt = next(c for c in cast.characters if c.name == "her aunt")
     assert aunt.aliases == () and aunt.lines == next(c for c in found.characters if c.name == "her aunt").lines
+
+
+def test_cast_shows_where_each_gender_came_from_and_the_other_names(capsys, tmp_path):
+    story = tmp_path / "visit.txt"
+    story.write_text(STORY, encoding="utf-8")
+    out = run(capsys, "cast", story)
+    assert "gender (from)" in out
+    mara = next(line for line in out.splitlines() if line.split()[:1] == ["Mara"])
+    assert "female (pronouns)" in mara
+    assert "Mara is also called: Mara Quill" in out
