@@ -467,9 +467,12 @@ def check(outdir, acx, voices):
     from rich.table import Table
 
     from narrate.audio.check import ACX, check_dir, default_targets
-    from narrate.casting.config import load_config
 
-    output = load_config(voices).data.output if voices else None
+    output = None
+    if voices:
+        from narrate.casting.config import load_config
+
+        output = load_config(voices).data.output
     targets = ACX if acx else default_targets(output.loudness, max_true_peak=output.true_peak) if output \
         else default_targets()
     reports = check_dir(outdir, targets)

@@ -92,6 +92,12 @@ class Reader:
         self._log = tempfile.TemporaryFile()
         self._process = subprocess.Popen([tool(), "-hide_banner", "-nostdin", "-nostats", "-v", "error", *args],
                                          stdin=subprocess.DEVNULL, stdout=subprocess.PIPE, stderr=self._log)
+        try:  # a pipe of 1 MB (Linux; 64 KB else): ffmpeg decodes ahead while the reader works on a chunk
+            import fcntl
+
+            fcntl.fcntl(self._process.stdout.fileno(), getattr(fcntl, "F_SETPIPE_SZ", 1031), 1 << 20)
+        except (ImportError, OSError):
+            pass
 
     def chunks(self, size: int):
         """The output in chunks of `size` bytes (the last one shorter)."""

@@ -79,36 +79,58 @@ def long_chapter(wav, paragraphs=400, seed=7, longer=None):
     return segments, clips
 
 
-def test_a_long_chapters_pauses_and_closing_pause_stay_as_configured(tmp_path):
-    """Units are rounded to whole codec frames each from its own length: no unit absorbs the others' moves, so
-    on a 400-paragraph chapter the closing pause is the configured 2.5 s within half an AAC frame (it once took
-    up the sum of every unit's rounding: 0.1 s to 9 s), and no unit's pauses move by more than half a unit
-    frame in all."""
+def test_a_long_chapters_cuts_and_closing_pause_stay_where_the_plan_puts_them(tmp_path):
+    """Each unit's end is rounded where the plan as written puts it, not its length: on a 400-paragraph chapter
+    the cuts stay near their natural places, the chapter ends within half an AAC frame of its natural length,
+    and so the closing pause is the configured 2.5 s give or take half a unit frame (it once took up the sum of
+    every unit's rounding: 0.1 s to 9 s)."""
     wav = tone_wav(tmp_path / "a.wav", 0.2)
     pauses = Pauses()
     for seed in range(4):
         segments, clips = long_chapter(wav, seed=seed)
         plan = layout.chapter_plan(None, segments, clips, pauses)
-        assert plan[-1] == pytest.approx(pauses.chapter, abs=layout.LAST_UNIT_FRAMES / 2 / 22050)
-        breaks = [p for p in plan if isinstance(p, layout.UnitBreak)][:-1]
-        configured = {pauses.paragraph, pauses.speaker_change}
-        assert all(min(abs(b - c) for c in configured) <= layout.UNIT_FRAMES / 2 / 22050 for b in breaks)
-        natural = sum(clip.frames for clip in clips.values()) / 22050
-        assert layout.plan_frames(plan) / 22050 - natural > len(breaks) * 0.4  # the pauses are all there
+        natural = unaligned(segments, clips, pauses)
+        assert plan[-1] == pytest.approx(pauses.chapter, abs=(layout.UNIT_FRAMES + layout.LAST_UNIT_FRAMES) / 2 / 22050)
+        assert abs(layout.plan_frames(plan) - layout.plan_frames(natural)) <= layout.LAST_UNIT_FRAMES / 2
+        moves = [abs(got - want) for got, want in zip(cut_places(plan), cut_places(natural))]
+        assert len(moves) == len(cut_places(natural)) > 400
+        # within half a unit frame, but where a unit's pauses are too short to shrink that far (~3 %)
+        assert sum(move <= layout.UNIT_FRAMES / 2 for move in moves) >= 0.95 * len(moves)
+        assert max(moves) <= 1.5 * layout.UNIT_FRAMES
 
 
-def test_a_clip_a_little_longer_changes_its_own_unit_only(tmp_path):
-    """espeak's clips vary by a few milliseconds between calls: only the unit holding the clip changes (so only
-    it is encoded again), by less than a unit frame."""
+def unaligned(segments, clips, pauses):
+    """The chapter's plan as the script writes it, before any unit is fitted to codec frames."""
+    aligned = layout._aligned
+    try:
+        layout._aligned = lambda plan: plan
+        return layout.chapter_plan(None, segments, clips, pauses)
+    finally:
+        layout._aligned = aligned
+
+
+def cut_places(plan):
+    """Where each unit but the last ends, in frames from the chapter's start."""
+    places, position = [], 0
+    for piece in plan[:-1]:
+        position += piece.frames if isinstance(piece, Clip) else round(piece * 22050)
+        if isinstance(piece, layout.UnitBreak):
+            places.append(position - layout.GUARD_FRAMES)
+    return places
+
+
+def test_a_clip_a_little_longer_moves_the_chapter_end_a_little(tmp_path):
+    """espeak's clips vary by a few milliseconds between calls: the chapter follows, not by a whole unit frame."""
     wav = tone_wav(tmp_path / "a.wav", 0.2)
-    before = layout.units(layout.chapter_plan(None, *long_chapter(wav, 60), Pauses()))
-    for longer in (5, 77, 140):
-        after = layout.units(layout.chapter_plan(None, *long_chapter(wav, 60, longer=longer), Pauses()))
-        changed = [n for n, (a, b) in enumerate(zip(before, after)) if a != b]
-        assert len(after) == len(before) and len(changed) == 1
-        unit = after[changed[0]]
-        assert any(isinstance(p, Clip) and p.line.segment.index == longer for p in unit)
-        assert abs(layout.plan_frames(unit) - layout.plan_frames(before[changed[0]])) <= layout.UNIT_FRAMES
+    segments = [seg(n, n) for n in range(12)]
+    natural = None
+    for extra in range(0, 400, 7):
+        clips = {s.index: clip_for(s, wav, 20000 + 997 * s.index + (extra if s.index == 5 else 0)) for s in segments}
+        plan = layout.chapter_plan(None, segments, clips, Pauses())
+        length = layout.plan_frames(plan)
+        if natural is not None:
+            assert abs(length - natural - extra) <= 1024
+        natural = natural if natural is not None else length
 
 
 def test_chapter_file_names():

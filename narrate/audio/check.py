@@ -120,7 +120,8 @@ def measure_file(path: Path) -> Measurements:
     biquads), into 32-bit floats on a pipe; the blocks are summed here as they arrive (_Meter)."""
     info = _stream_info(path)
     meter = _Meter(info.rate, min(info.channels, 2))
-    with ffmpeg.Reader(["-i", str(path), "-filter_complex", _decode_graph(info.rate, info.channels),
+    with ffmpeg.Reader(["-threads", "1", "-filter_complex_threads", "1", "-i", str(path),
+                        "-filter_complex", _decode_graph(info.rate, info.channels),
                         "-map", "[out]", "-f", "f32le", "-"], path) as stream:
         for chunk in stream.chunks(meter.chunk_bytes):
             meter.add(chunk)
@@ -190,7 +191,9 @@ def _decode_graph(rate: int, channels: int) -> str:
     stream: for mono [audio, weighted], for stereo [left, right, weighted left, weighted right]."""
     layout, joined, mapping = (("mono", "stereo", "0.FC-FL|1.FC-FR") if channels == 1 else
                                ("stereo", "4.0", "0.FL-FL|0.FR-FR|1.FL-FC|1.FR-BC"))
-    return (f"[0:a:0]aformat=sample_fmts=flt:channel_layouts={layout},asplit[raw][k];"
+    # frames of a second (p=0: the last one not padded): ffmpeg's cost per frame is most of what the filters
+    # add to the decoding at its own ~1000 samples a frame
+    return (f"[0:a:0]asetnsamples=n={rate}:p=0,aformat=sample_fmts=flt:channel_layouts={layout},asplit[raw][k];"
             f"[k]{','.join(_kweighting(rate))},aformat=sample_fmts=flt[weighted];"
             f"[raw][weighted]join=inputs=2:channel_layout={joined}:map={mapping}[out]")
 
@@ -226,7 +229,7 @@ class _Meter:
     def __init__(self, rate: int, channels: int):
         self.rate, self.channels = rate, channels
         self.block = max(1, round(rate / 10))  # 100 ms
-        self.chunk_bytes = self.block * 50 * 2 * channels * 4  # 5 s of both copies
+        self.chunk_bytes = self.block * 10 * 2 * channels * 4  # 1 s of both copies
         self.frames = 0
         self._energy: list[np.ndarray] = []  # per 100-ms block: sum of squares, all channels
         self._weighted: list[np.ndarray] = []  # the same, K-weighted

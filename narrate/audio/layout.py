@@ -3,9 +3,9 @@ longer pauses; clips and silences streamed as PCM (memory stays flat) into the e
 
 Units are encoded separately and joined as encoded frames, so that a rebuild encodes only the units whose clips
 changed. For that, every unit is a whole number of MP3 and AAC frames (UNIT_FRAMES) and has silence on both
-sides of each cut: a unit's pauses are lengthened or shortened together by up to half a unit frame in all
-(±0.21 s at 22.05 kHz) to make it so; the plan holds the pauses as adjusted, so subtitles and chapter marks
-follow them."""
+sides of each cut: a unit's pauses are lengthened or shortened together so that it ends on the frame nearest to
+where the script puts its end (within half a unit frame, ±0.21 s at 22.05 kHz, unless its pauses are too
+short to shrink that far); the plan holds the pauses as adjusted, so subtitles and chapter marks follow them."""
 from __future__ import annotations
 
 import audioop  # C speed for scaling samples; pydub relies on it too (audioop-lts from Python 3.13)
@@ -111,22 +111,29 @@ def chapter_plan(title_clip: Clip | None, segments: Sequence[Segment], clips: di
 
 def _aligned(plan: list[Piece]) -> list[Piece]:
     """The plan with each unit's pauses stretched or shrunk together (see _fitted) so that every unit but the
-    last is a whole number of UNIT_FRAMES and the last a whole number of LAST_UNIT_FRAMES, each rounded from its
-    own natural length: no unit absorbs the others' moves, so no unit's pauses move by more than half its frame
-    in all (the chapter's closing pause stays the configured one, within 23 ms), and a clip that changes length
-    changes its own unit only. The chapter's length is the sum of its units'. The plan ends with a UnitBreak."""
+    last is a whole number of UNIT_FRAMES and the last a whole number of LAST_UNIT_FRAMES. Each unit's end is
+    rounded where the plan as written would put it (its cumulative end), not its own length: a cut lies within
+    half a unit frame of its natural place (unless its unit's pauses are too short to shrink that far) and the
+    chapter ends within half an AAC frame of its natural length, so no move adds up (the closing pause once took
+    the sum of every unit's rounding: 0.1 s to 9 s on long chapters), and a clip a few milliseconds longer
+    (espeak's vary between calls) moves the end of the chapter by as much, never by a unit frame. The plan ends
+    with a UnitBreak."""
     rate = plan_sample_rate(plan)
     aligned: list[Piece] = []
     unit: list[Piece] = []
     lead = 0  # frames of the unit that the previous UnitBreak holds
+    natural = placed = 0  # where the units end: as written, and as aligned
     for n, piece in enumerate(plan):
         unit.append(piece)
         if isinstance(piece, UnitBreak):  # the next unit begins with the last GUARD_FRAMES of this pause
             last = n == len(plan) - 1
             step, kept = (LAST_UNIT_FRAMES, 0) if last else (UNIT_FRAMES, GUARD_FRAMES)
             length = lead + sum(_frames(p, rate) for p in unit) - kept
-            wanted = max(step, round(length / step) * step)
-            aligned += _fitted(unit, wanted - length, kept, step, rate)
+            natural += length
+            wanted = max(step, round(natural / step) * step - placed)
+            fitted = _fitted(unit, wanted - length, kept, step, rate)
+            aligned += fitted
+            placed += lead + sum(_frames(p, rate) for p in fitted) - kept
             unit, lead = [], GUARD_FRAMES
     return aligned
 
