@@ -22,10 +22,10 @@ def narrate(*args, env, check=True):
 
 
 @pytest.fixture(scope="module")
-def built(tmp_path_factory):
+def built(tmp_path_factory, narrate_env):
     """The sample story built whole, and chapters 2-3 of it into a folder of their own, in one cache."""
     work = tmp_path_factory.mktemp("listener")
-    env = {"PATH": "/usr/bin:/bin:/usr/local/bin", "NARRATE_CACHE_DIR": str(work / "cache")}
+    env = narrate_env(work / "cache", clean=True)
     narrate("build", STORY, "--voices", ROOT / "voices.yaml", "-o", work / "out", "-q", env=env)
     narrate("build", STORY, "--voices", ROOT / "voices.yaml", "-o", work / "part", "--chapters", "2-3", "-q",
             env=env)

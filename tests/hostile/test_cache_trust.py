@@ -38,14 +38,10 @@ The rope creaked by the narrow door. Mara waited by the map until the bell rang 
 """
 
 
-@pytest.fixture(autouse=True)
-def own_state(tmp_path, monkeypatch):
-    """This test's narrate state folder, never the user's."""
-    monkeypatch.setenv("NARRATE_CACHE_DIR", str(tmp_path / "state"))
-
 
 def narrate(*args, cache: Path, timeout: float = 300):
-    env = {**os.environ, "NARRATE_CACHE_DIR": str(cache)}
+    env = dict(os.environ)  # the test's own state folder, set by conftest's cache_dir
+    assert env["NARRATE_CACHE_DIR"] == str(cache), "use the cache_dir fixture's folder"
     return subprocess.run([sys.executable, "-m", "narrate", *map(str, args)], capture_output=True, text=True,
                           env=env, cwd=ROOT, timeout=timeout)
 

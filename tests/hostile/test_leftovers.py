@@ -26,14 +26,10 @@ The rope creaked by the narrow door. "There she is," Tomas said.
 """
 
 
-@pytest.fixture(autouse=True)
-def own_state(tmp_path, monkeypatch):
-    """This test's narrate state folder, never the user's."""
-    monkeypatch.setenv("NARRATE_CACHE_DIR", str(tmp_path / "state"))
-
 
 def build(story: Path, out: Path, cache: Path, *options: str):
-    env = {**os.environ, "NARRATE_CACHE_DIR": str(cache)}
+    env = dict(os.environ)  # the test's own state folder, set by conftest's cache_dir
+    assert env["NARRATE_CACHE_DIR"] == str(cache), "use the cache_dir fixture's folder"
     result = subprocess.run([sys.executable, "-m", "narrate", "build", str(story), "-o", str(out), "-j", "2",
                              "--format", "mp3", "--format", "m4b", *options],
                             capture_output=True, text=True, env=env, cwd=ROOT, timeout=300)
@@ -72,7 +68,6 @@ def test_temporary_files_of_a_killed_build_are_swept_by_the_next(tmp_path):
 
 
 def test_scratch_of_killed_builds_is_swept_never_a_running_builds(tmp_path, monkeypatch):
-    monkeypatch.setenv("NARRATE_CACHE_DIR", str(tmp_path / "cache"))
     store = masters_root()
     dead = store / ".run.k2j4x9"
     dead.mkdir(parents=True)
