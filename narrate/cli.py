@@ -6,6 +6,7 @@ from __future__ import annotations
 
 import gc
 import os
+import signal
 import sys
 import tempfile
 import time
@@ -21,6 +22,8 @@ from narrate.errors import BooksFailed, CheckFailed, NarrateError
 from narrate.request import BuildRequest, current_build, story_folder
 
 INTERNAL_ERROR_EXIT = 70
+INTERRUPTED_EXIT = 130  # 128 + SIGINT: Ctrl-C
+TERMINATED_EXIT = 143  # 128 + SIGTERM, as a shell reports a process that SIGTERM ended
 
 
 def console(stderr: bool = False):
@@ -36,6 +39,7 @@ class RunOptions:
 
     quiet: bool = False  # errors only
     debug: bool = False  # a traceback when something fails
+    terminated: bool = False  # SIGTERM arrived: the run unwinds as from Ctrl-C, and says so
 
 
 def run_options(ctx: click.Context | None = None) -> RunOptions:
@@ -543,10 +547,31 @@ def cache_clear_command():
         click.echo(f"removed {removed} clips")
 
 
+def _on_sigterm_unwind(options: RunOptions):
+    """SIGTERM (a service manager stopping narrate, `kill`, `timeout`) is met as Ctrl-C is: it raises
+    KeyboardInterrupt where the run is, so the same unwinding stops the workers and removes temporary files; main
+    then says "terminated" and exits 143. The handler it replaces, to put back; None off the main thread."""
+    def unwind(_signum, _frame):
+        options.terminated = True
+        signal.signal(signal.SIGTERM, signal.SIG_IGN)  # a second SIGTERM must not cut the cleaning-up short
+        raise KeyboardInterrupt
+
+    try:
+        return signal.signal(signal.SIGTERM, unwind)
+    except ValueError:  # not the main thread (an embedding program): it keeps its own handling
+        return None
+
+
+def _stopped(options: RunOptions):
+    click.echo("terminated" if options.terminated else "interrupted", err=True)
+    sys.exit(TERMINATED_EXIT if options.terminated else INTERRUPTED_EXIT)
+
+
 def main(argv=None):
     """Entry point: the one place that turns errors into exit codes."""
     args = sys.argv[1:] if argv is None else list(argv)
     options = RunOptions()
+    previous = _on_sigterm_unwind(options)
     try:
         cli.main(args=args, prog_name="narrate", standalone_mode=False, obj=options)
     except NarrateError as err:
@@ -555,14 +580,12 @@ def main(argv=None):
         click.echo(click.style("error: ", fg="red") + str(err), err=True)
         sys.exit(err.exit_code)
     except click.exceptions.Abort:
-        click.echo("interrupted", err=True)
-        sys.exit(130)
+        _stopped(options)
     except click.ClickException as err:
         err.show()
         sys.exit(err.exit_code)
     except KeyboardInterrupt:
-        click.echo("interrupted", err=True)
-        sys.exit(130)
+        _stopped(options)
     except BrokenPipeError:
         sys.exit(0)  # e.g. `narrate script ... | head`
     except Exception as err:  # a bug, not a user error: say so briefly unless asked for the traceback
@@ -573,6 +596,8 @@ def main(argv=None):
                        f"(run again with --debug for the traceback)", err=True)
         sys.exit(INTERNAL_ERROR_EXIT)
     finally:
+        if previous is not None:
+            signal.signal(signal.SIGTERM, previous)
         if argv is None:  # the process ends here: spare it the interpreter's last collection of every object
             gc.freeze()   # the libraries made (~35 ms); our files are all closed by now
     sys.exit(0)

@@ -248,25 +248,34 @@ def check_cache_folder() -> None:
     except OSError as err:
         raise FolderError(f"{root}: the cache folder cannot be made ({err.strerror}). {fix}.") from None
     _check_folder(root, "cache folder", fix)
+    check_cache_room(sync=False)
 
 
 CACHE_ROOM = 1024 * 1024  # bytes a clip may need: a minute of speech
 
 
-def check_cache_room(cause: Exception | None = None) -> None:
+def check_cache_room(cause: Exception | None = None, sync: bool = True) -> None:
     """Raise FolderError naming the cache folder when it has no room for another clip (a full disk or quota):
-    asked when synthesis failed, whose workers can only say that writing the clip failed."""
+    asked before synthesis, and again when synthesis failed, whose workers can only say that writing a clip
+    failed (then `sync`ed, so that a file system that only finds out on writing back says so too)."""
     root = cache_root()
-    try:
+    full = [os.strerror(number) for number in _DISK_FULL if f"[Errno {number}]" in str(cause or "")]
+    try:  # the worker's message names the error number of its OSError, if that was the trouble
         with tempfile.TemporaryFile(dir=root, prefix=".narrate-room-") as probe:
             probe.write(bytes(CACHE_ROOM))
             probe.flush()
-            os.fsync(probe.fileno())
+            if sync:
+                os.fsync(probe.fileno())
     except OSError as err:
-        if err.errno in (errno.ENOSPC, errno.EDQUOT, errno.EFBIG):
-            raise FolderError(f"{root}: the cache folder's disk is full ({err.strerror}), so the clips cannot be "
-                              f"kept. Free some space there (`narrate cache clear` empties the cache), or point "
-                              f"{ENV_VAR} (or --cache-dir) at a folder on a disk with room.") from cause
+        if err.errno in _DISK_FULL:
+            full.append(err.strerror)
+    if full:
+        raise FolderError(f"{root}: the cache folder's disk is full ({full[0]}), so the clips cannot be kept. "
+                          f"Free some space there (`narrate cache clear` empties the cache), or point {ENV_VAR} "
+                          f"(or --cache-dir) at a folder on a disk with room.") from cause
+
+
+_DISK_FULL = (errno.ENOSPC, errno.EDQUOT)  # no space left; over the quota
 
 
 def _check_folder(folder: Path, role: str, fix: str) -> None:

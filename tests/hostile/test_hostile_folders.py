@@ -42,12 +42,12 @@ def nothing_synthesized(state: Path) -> bool:
 
 
 @pytest.mark.parametrize("target", ["afile", "afile/sub", "/dev/null", "afile/sub/deeper"])
-def test_an_output_folder_that_cannot_be_one(capsys, tmp_path, story, afile, own_state_folder, target):
+def test_an_output_folder_that_cannot_be_one(capsys, tmp_path, story, afile, cache_dir, target):
     out = Path(target) if target.startswith("/") else tmp_path / target
     code, err = run(capsys, "build", story, "-o", out)
     assert code == 2, err
     assert f"error: {out}: the output folder" in err and "-o" in err and "Traceback" not in err
-    assert nothing_synthesized(own_state_folder)
+    assert nothing_synthesized(cache_dir)
     assert afile.read_text(encoding="utf-8") == "not a folder"
 
 
@@ -128,14 +128,18 @@ def test_the_build_checks_both_before_reading_the_story(monkeypatch, tmp_path, a
 
 
 @pytest.mark.skipif(os.geteuid() != 0 or not shutil.which("unshare"),
-                    reason="mounts a 400 KB file system in a mount namespace of its own: needs root")
-def test_a_full_cache_disk_names_the_cache_folder_not_the_engine(tmp_path):
+                    reason="mounts a 2 MB file system in a mount namespace of its own: needs root")
+@pytest.mark.parametrize("full_at_start", [False, True])
+def test_a_full_cache_disk_names_the_cache_folder_not_the_engine(tmp_path, full_at_start):
+    """The disk fills during synthesis (2 MB hold some of the clips), or is full before the build starts."""
     story = tmp_path / "story.txt"
     story.write_text("The Storm\n\n" + " ".join(f"Sentence {n} tells of the storm that came over the hills."
-                                                  for n in range(40)) + "\n", encoding="utf-8")
+                                                  for n in range(120)) + "\n", encoding="utf-8")
     cache = tmp_path / "tiny"
     cache.mkdir()
-    mounted_build = 'mount -t tmpfs -o size=400k tmpfs "$1" || exit 99; exec "$2" -m narrate build "$3" -o "$4" -j 1'
+    fill = 'head -c 3M /dev/zero > "$1/filler" 2>/dev/null;' if full_at_start else ""
+    mounted_build = (f'mount -t tmpfs -o size=2m tmpfs "$1" || exit 99; {fill} '
+                     f'exec "$2" -m narrate build "$3" -o "$4" -j 1')
     done = subprocess.run(["unshare", "-m", "sh", "-c", mounted_build, "sh", str(cache), sys.executable, str(story),
                            str(tmp_path / "out")], capture_output=True, text=True, timeout=600, cwd=ROOT,
                           env={**os.environ, "NARRATE_CACHE_DIR": str(cache)})
