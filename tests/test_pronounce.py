@@ -2,6 +2,8 @@
 import wave
 
 import pytest
+from hypothesis import given, settings
+from hypothesis import strategies as st
 
 from narrate.casting.cast import build_casting, lines_for, pronounce
 from narrate.casting.config import load_config
@@ -117,3 +119,12 @@ def test_brackets_written_in_a_story_are_not_read_as_phonemes():
     from narrate.casting.normalize import speakable
 
     assert "[[" not in speakable("He typed [[x]] into the box.")
+    assert "[[" not in speakable("[[[h@'loU]]]")  # overlapping marks: a plain replace of '[[' left one
+
+
+@settings(max_examples=300, deadline=None)
+@given(st.text(alphabet="[] a.1", max_size=30))
+def test_no_story_text_reaches_the_engine_as_phonemes(text):
+    from narrate.casting.normalize import speakable
+
+    assert "[[" not in speakable(text)

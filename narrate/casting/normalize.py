@@ -37,10 +37,18 @@ def speakable(text: str, language: str = ENGLISH) -> str:
     English gets every rule; another language only has its plain whole numbers written out, when num2words
     knows that language, and is otherwise returned unchanged.
     """
-    text = text.replace("[[", "[ [")  # espeak reads [[...]] as phonemes: only pronounce: entries may say so
-    if _base_language(language) == ENGLISH:
-        return _english(text)
-    return _other_language(text, language)
+    text = _no_phoneme_input(text)
+    text = _english(text) if _base_language(language) == ENGLISH else _other_language(text, language)
+    return _no_phoneme_input(text)  # again: no rule may bring two brackets together
+
+
+_BRACKET_BEFORE_BRACKET = re.compile(r"\[(?=\[)")
+
+
+def _no_phoneme_input(text: str) -> str:
+    """espeak reads [[...]] as phonemes, and only pronounce: entries may say so: every '[' that a '[' follows
+    gets a space, so that '[[[' cannot leave a '[[' behind as a plain replace of '[[' would."""
+    return _BRACKET_BEFORE_BRACKET.sub("[ ", text)
 
 
 def _english(text: str) -> str:
