@@ -32,6 +32,7 @@ from typing import Iterator
 import platformdirs
 
 from narrate import __version__
+from narrate.errors import FolderError
 
 ENV_VAR = "NARRATE_CACHE_DIR"
 # The layout of everything under the cache root: entries of another version are never read (a new layout lives
@@ -441,3 +442,82 @@ def code_stamp() -> str:
     listing = [(str(f.relative_to(_PACKAGE)), stat.st_size, stat.st_mtime_ns)
                for f in sorted(_PACKAGE.rglob("*.py")) for stat in [f.stat()]]
     return hashlib.sha256(json.dumps([__version__, listing]).encode()).hexdigest()
+
+
+# ---- the folders narrate writes to, checked before synthesis (not found out after it)
+
+
+def check_output_folder(folder: Path) -> None:
+    """Raise FolderError, naming the folder and the fix, unless `folder` is a folder that files can be written
+    to, or one that can be made: checked before synthesis, not found out after it. Makes nothing."""
+    fix = "Choose another folder with -o (--out)"
+    if folder.exists() or folder.is_symlink():
+        _check_folder(folder, "output folder", fix)
+        return
+    parent = folder.parent
+    while not parent.exists() and parent != parent.parent:
+        parent = parent.parent
+    if not parent.is_dir():
+        raise FolderError(f"{folder}: the output folder cannot be made: {parent} is a file, not a folder. {fix}.")
+    if not os.access(parent, os.W_OK | os.X_OK, effective_ids=os.access in os.supports_effective_ids):
+        raise FolderError(f"{folder}: the output folder cannot be made: {parent} is not writable. {fix}, or make "
+                          f"{parent} writable.")
+
+
+def check_cache_folder() -> None:
+    """Raise FolderError unless the cache folder (NARRATE_CACHE_DIR, --cache-dir or the platform's) is, or can
+    be made, a folder that can be written to."""
+    root = cache_root()
+    fix = f"Point {ENV_VAR} (or --cache-dir) at a folder you can write to"
+    try:
+        root.mkdir(parents=True, exist_ok=True)
+    except FileExistsError:
+        raise FolderError(f"{root}: the cache folder is a file (or a device), not a folder. {fix}.") from None
+    except NotADirectoryError:
+        raise FolderError(f"{root}: the cache folder cannot be made: a part of its path is a file, not a folder. "
+                          f"{fix}.") from None
+    except OSError as err:
+        raise FolderError(f"{root}: the cache folder cannot be made ({err.strerror}). {fix}.") from None
+    _check_folder(root, "cache folder", fix)
+    check_cache_room(sync=False)
+
+
+CACHE_ROOM = 1024 * 1024  # bytes a clip may need: a minute of speech
+
+
+def check_cache_room(cause: Exception | None = None, sync: bool = True) -> None:
+    """Raise FolderError naming the cache folder when it has no room for another clip (a full disk or quota):
+    asked before synthesis, and again when synthesis failed, whose workers can only say that writing a clip
+    failed (then `sync`ed, so that a file system that only finds out on writing back says so too)."""
+    root = cache_root()
+    full = [os.strerror(number) for number in _DISK_FULL if f"[Errno {number}]" in str(cause or "")]
+    try:  # the worker's message names the error number of its OSError, if that was the trouble
+        with tempfile.TemporaryFile(dir=root, prefix=".narrate-room-") as probe:
+            probe.write(bytes(CACHE_ROOM))
+            probe.flush()
+            if sync:
+                os.fsync(probe.fileno())
+    except OSError as err:
+        if err.errno in _DISK_FULL:
+            full.append(err.strerror)
+    if full:
+        raise FolderError(f"{root}: the cache folder's disk is full ({full[0]}), so the clips cannot be kept. "
+                          f"Free some space there (`narrate cache clear` empties the cache), or point {ENV_VAR} "
+                          f"(or --cache-dir) at a folder on a disk with room.") from cause
+
+
+_DISK_FULL = (errno.ENOSPC, errno.EDQUOT)  # no space left; over the quota
+
+
+def _check_folder(folder: Path, role: str, fix: str) -> None:
+    """An existing `folder` is a folder and a file can be made in it (tried, so that permissions, ACLs and
+    read-only mounts all show)."""
+    if not folder.is_dir():
+        raise FolderError(f"{folder}: the {role} is a file (or a device), not a folder. {fix}.")
+    try:
+        fd, probe = tempfile.mkstemp(dir=folder, prefix=".narrate-probe-")
+        os.close(fd)
+        os.unlink(probe)
+    except OSError as err:
+        raise FolderError(f"{folder}: cannot write in the {role} ({err.strerror}). {fix}, or make this one "
+                          f"writable.") from None

@@ -216,13 +216,10 @@ def _gains_of(pieces: Sequence, finish: Finish) -> list:
     return sorted((repr(voice), round(db, 2)) for voice, db in finish.gains if voice in voices)  # its own only
 
 
-def previous_files(manifest: Path) -> dict[str, Recorded]:
-    """File name -> how the last build's manifest recorded it (empty if none/unreadable); files it gives no
-    size, time and digest of are left out (they are written again)."""
-    if not manifest.is_file():  # none, or not a regular file (never read a FIFO)
-        return {}
+def previous_files(data: dict) -> dict[str, Recorded]:
+    """File name -> how the last build's manifest (`data`, as read) recorded it (empty if it says nothing
+    usable); files it gives no size, time and digest of are left out (they are written again)."""
     try:
-        data = json.loads(manifest.read_text(encoding="utf-8"))
         prints = {name: chapter["fingerprint"] for chapter in data["chapters"] for name in chapter["files"]}
         if "book_file" in data:
             prints[data["book_file"]["file"]] = data["book_file"]["fingerprint"]

@@ -17,7 +17,7 @@ import wave
 from collections.abc import Callable, Iterable
 from typing import TYPE_CHECKING, Generic, TypeVar
 
-from narrate.engines.base import Option, parse_options
+from narrate.engines.base import Option
 from narrate.errors import EngineError
 from narrate.model import Voice
 

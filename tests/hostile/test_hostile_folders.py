@@ -91,7 +91,7 @@ def read_only():
 
 
 def test_a_read_only_output_folder(read_only):
-    from narrate.pipeline.book import check_output_folder
+    from narrate.state import check_output_folder
 
     for out in (read_only, read_only / "sub", read_only / "sub" / "deeper"):
         with as_another_user(), pytest.raises(NarrateError) as err:
@@ -102,7 +102,7 @@ def test_a_read_only_output_folder(read_only):
 
 
 def test_a_read_only_cache_folder(read_only, monkeypatch):
-    from narrate.pipeline.book import check_cache_folder
+    from narrate.state import check_cache_folder
 
     for cache in (read_only, read_only / "sub"):
         monkeypatch.setenv("NARRATE_CACHE_DIR", str(cache))

@@ -1,6 +1,5 @@
 """SIGTERM (issue 16, item 11, the command line's half): met as Ctrl-C is. The build unwinds, its synthesis workers
 are stopped and its temporary files removed, and narrate says "terminated" and exits 143."""
-import os
 import signal
 import subprocess
 import sys

@@ -8,7 +8,6 @@ import sys
 import time
 from pathlib import Path
 
-import pytest
 
 from narrate.state import OUTPUT_TEMP, clear_cache, masters_root, scratch_dir, sweep_scratch
 
