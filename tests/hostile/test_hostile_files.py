@@ -7,12 +7,10 @@ import sys
 from pathlib import Path
 
 import pytest
-
-from narrate.cli import main
+from cli_tools import run
 
 ROOT = Path(__file__).resolve().parents[2]  # this narrate, whatever the venv has installed
 
-STORY = "The Visit\n\nMara opened the door. \u201cYou came,\u201d she said.\n"
 
 
 def narrate(*args, env=None, timeout=60):
@@ -21,18 +19,8 @@ def narrate(*args, env=None, timeout=60):
                           timeout=timeout, env={**os.environ, **(env or {})}, cwd=ROOT)
 
 
-def run(capsys, *args):
-    with pytest.raises(SystemExit) as exited:
-        main([str(a) for a in args])
-    out, err = capsys.readouterr()
-    return exited.value.code, err
 
 
-@pytest.fixture
-def story(tmp_path):
-    path = tmp_path / "story.txt"
-    path.write_text(STORY, encoding="utf-8")
-    return path
 
 
 @pytest.fixture
@@ -80,9 +68,9 @@ def test_a_pin_file_that_is_not_a_regular_file_is_refused(tmp_path, story, fifo)
     assert done.returncode == 2 and f"error: {fifo}: is a FIFO" in done.stderr, done.stderr
 
 
-def test_a_story_over_the_limit_is_refused_with_the_variable_that_raises_it(capsys, tmp_path, monkeypatch):
+def test_a_story_over_the_limit_is_refused_with_the_variable_that_raises_it(capsys, tmp_path, monkeypatch, story):
     path = tmp_path / "big.txt"
-    path.write_text(STORY + "Mara waited. " * 100_000, encoding="utf-8")  # 1.3 MB
+    path.write_text(story.read_text(encoding="utf-8") + "Mara waited. " * 100_000, encoding="utf-8")  # 1.3 MB
     monkeypatch.setenv("NARRATE_MAX_STORY_MB", "1")
     code, err = run(capsys, "script", path)
     assert code == 2 and "big.txt" in err and "NARRATE_MAX_STORY_MB" in err

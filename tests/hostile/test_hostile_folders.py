@@ -9,25 +9,15 @@ import tempfile
 from pathlib import Path
 
 import pytest
+from cli_tools import run
 
-from narrate.cli import main
 from narrate.errors import NarrateError
 
 ROOT = Path(__file__).resolve().parents[2]
-STORY = "The Visit\n\nMara opened the door. \u201cYou came,\u201d she said.\n"
 
 
-def run(capsys, *args):
-    with pytest.raises(SystemExit) as exited:
-        main([str(a) for a in args])
-    return exited.value.code, capsys.readouterr().err
 
 
-@pytest.fixture
-def story(tmp_path):
-    path = tmp_path / "story.txt"
-    path.write_text(STORY, encoding="utf-8")
-    return path
 
 
 @pytest.fixture

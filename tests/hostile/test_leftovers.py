@@ -8,8 +8,13 @@ import sys
 import time
 from pathlib import Path
 
-
-from narrate.state import OUTPUT_TEMP, clear_cache, masters_root, scratch_dir, sweep_scratch
+from narrate.state import (
+    OUTPUT_TEMP,
+    clear_cache,
+    masters_root,
+    scratch_dir,
+    sweep_scratch,
+)
 
 ROOT = Path(__file__).resolve().parents[2]
 
