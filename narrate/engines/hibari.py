@@ -16,7 +16,7 @@ from functools import cache
 from importlib import metadata, resources
 
 from narrate.engines import neural
-from narrate.engines.base import Engine
+from narrate.engines.base import Engine, parse_options
 from narrate.errors import EngineError
 from narrate.model import Voice, VoiceInfo
 
@@ -56,7 +56,7 @@ class HibariEngine(Engine):
 
     def synthesize(self, text: str, voice: Voice, out_path: str) -> None:
         self._check_voice(voice.voice)
-        options = neural.parse_options(self.engine_id, voice, OPTIONS)
+        options = parse_options(self.engine_id, voice, OPTIONS)
         speed = neural.speed(self.engine_id, voice)
         tts = _models.get(voice.voice)
         sentences = tts.stream(text, speed=speed, seed=SEED)

@@ -26,7 +26,7 @@ from importlib import metadata
 from pathlib import Path
 
 from narrate.engines import neural
-from narrate.engines.base import Engine
+from narrate.engines.base import Engine, parse_options
 from narrate.model import Voice, VoiceInfo
 
 OPTIONS = {
@@ -83,7 +83,7 @@ class PiperEngine(Engine):
         from piper import SynthesisConfig
 
         neural.check_voice(self, voice.voice)
-        options = neural.parse_options(self.engine_id, voice, OPTIONS)
+        options = parse_options(self.engine_id, voice, OPTIONS)
         settings = SynthesisConfig(
             length_scale=options["length_scale"] / neural.speed(self.engine_id, voice),
             noise_scale=options["noise_scale"],
