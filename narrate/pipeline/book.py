@@ -113,18 +113,20 @@ def script_warnings(script: Script) -> list[str]:
     return notes
 
 
-def parse_chapter_range(spec: str | None, count: int) -> list[int]:
-    """'2-4', '3', '1,3-5' -> 1-based chapter numbers; None -> all."""
+def parse_chapter_range(spec: str | None, count: int, option: str = "--chapters") -> list[int]:
+    """'2-4', '3', '1,3-5' -> 1-based chapter numbers; None -> all. `option` is what the user typed (preview's
+    is --chapter), for the error."""
     if not spec:
         return list(range(1, count + 1))
     chosen: list[int] = []
     for part in spec.split(","):
         match = re.fullmatch(r"\s*(\d+)\s*(?:-\s*(\d+)\s*)?", part)
         if not match:
-            raise InputError(f"--chapters {spec!r}: write a number or a range such as 2-4 (or 1,3-5).")
+            raise InputError(f"{option} {spec!r}: write a number or a range such as 2-4 (or 1,3-5).")
         first, last = int(match[1]), int(match[2] or match[1])
         if not 1 <= first <= last <= count:
-            raise InputError(f"--chapters {spec!r}: the story has chapters 1-{count}.")
+            has = "has one chapter" if count == 1 else f"has chapters 1-{count}"
+            raise InputError(f"{option} {spec!r}: the story {has}.")
         chosen += [n for n in range(first, last + 1) if n not in chosen]
     return chosen
 

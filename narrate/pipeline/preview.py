@@ -36,7 +36,7 @@ def select(script: Script, chapters: str | None = None, lines: str | None = None
     """The segments a preview reads: by chapter range, by segment numbers, around some words, or one speaker's."""
     segments = list(script.segments)
     if chapters:
-        wanted = set(parse_chapter_range(chapters, len(script.book.chapters)))
+        wanted = set(parse_chapter_range(chapters, len(script.book.chapters), "--chapter"))
         segments = [s for s in segments if s.chapter in wanted]
     if lines:
         match = re.fullmatch(r"\s*(\d+)\s*(?:-\s*(\d+)\s*)?", lines)
