@@ -43,3 +43,14 @@ def test_gone_lists_its_unusual_name_first(gone_story):
     _config, script = pipeline.load(gone_story)
     words = unknown_words(script)
     assert words[0] == ("Natasha", sum(s.text.count("Natasha") for s in script.segments if s.kind != "skipped"))
+
+
+def test_words_common_in_english_are_left_out_even_when_the_word_list_lacks_them():
+    # web2 has no "began" and keeps "London" capitalised; espeak says both right, as it does other everyday words
+    text = ("On Saturday they began the long walk to London with Quillon.",
+            "In London the daughters of Varga waited for Quillon.")
+    assert unknown_words(script_of(*text)) == [("Quillon", 2), ("Varga", 1)]
+
+
+def test_a_language_without_a_frequency_table_falls_back_to_the_word_list():
+    assert ("Quillon", 3) in unknown_words(script_of(*TEXT), language="xx")

@@ -13,6 +13,11 @@ does not write), so each listed word can be used as a `pronounce:` key as it is.
 
 The word list is english-words' union of Webster's Second (web2) and GCIDE: 341,000 words, proper names
 capitalised.
+
+Words common in the language are left out even when they qualify ("London", "Saturday", "began", which web2
+lacks as an inflection): espeak's rules and dictionary were built on everyday text, so it says them right. A
+word is common when wordfreq puts it at COMMON_ZIPF or above (10 uses per million words of English; "Natasha"
+is 3.5, "London" 5.3).
 """
 from __future__ import annotations
 
@@ -39,6 +44,7 @@ _SIBILANT_PLURAL = re.compile(r"(?:[sxz]|[cs]h)es$")
 # British spellings, as the (American) word lists spell them: colour, realise, analyse, centre.
 _AMERICAN_SPELLINGS = ((re.compile(r"our"), "or"), (re.compile(r"is(?=e|ing|ation)"), "iz"),
                        (re.compile(r"yse"), "yze"), (re.compile(r"tre(?=s?$)"), "ter"))
+COMMON_ZIPF = 4.0  # wordfreq's log10 of uses per billion words: 4.0 is 10 per million
 MIN_COMPOUND_PART = 3  # "harbourmaster" is harbour + master; shorter parts would make nonsense words known
 
 
@@ -63,7 +69,7 @@ def unknown_words(script: Script, limit: int | None = None, language: str = "en"
             _count_words(speakable(segment.text, language), written, seen)
     left_out = {word.lower() for word in known}
     found = [(stats.forms.most_common(1)[0][0], stats.count) for key, stats in seen.items()
-             if key not in left_out and _may_be_misread(key, stats)]
+             if key not in left_out and _may_be_misread(key, stats) and not _common(key, language)]
     found.sort(key=lambda item: (-item[1], item[0].lower()))
     return found[:limit]
 
@@ -105,6 +111,15 @@ def _may_be_misread(key: str, stats: _Seen) -> bool:
         return key not in _words()
     # never capitalised but where a sentence starts (a name as often as not), or written in lower case
     return not (_listed(key) or _listed(key.capitalize()) or _compound(key))
+
+
+def _common(word: str, language: str) -> bool:
+    from wordfreq import zipf_frequency  # 0.3 s with its English table: loaded only when words are looked up
+
+    try:
+        return zipf_frequency(word, language.split("-")[0]) >= COMMON_ZIPF
+    except LookupError:  # a language wordfreq has no table for: its words are judged by the word list alone
+        return False
 
 
 def _listed(word: str) -> bool:
