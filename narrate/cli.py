@@ -9,6 +9,7 @@ import os
 import signal
 import sys
 import tempfile
+import threading
 import time
 import traceback
 from contextlib import contextmanager
@@ -113,33 +114,96 @@ def synthesis_pool(scheduler: str | None, cache_dir: Path | None):
         yield pool
 
 
-class _LinesOnly:
-    """Stands in for the progress bar where nobody would see one (--quiet, or stderr is not a terminal): no
-    bar, and rich is not imported (30 ms of every scripted build); its lines still reach stderr."""
+PROGRESS_SECONDS_ENV = "NARRATE_PROGRESS_SECONDS"  # seconds between plain progress lines (0: none)
+
+
+class PlainProgress:
+    """Stands in for the progress bar where nobody would see one (stderr is a pipe, a log, a service's journal;
+    or --quiet): no bar, and rich is not imported (30 ms of every scripted build). Unless quiet, a line every
+    NARRATE_PROGRESS_SECONDS (default 10) says where the work is: stage, done/total and the time left, so a
+    build under nohup or CI is seen to move. A thread writes them: a long stage sends no events to hang them on."""
+
+    def __init__(self, interval: float):
+        self.interval = interval
+        self.description = ""
+        self.total: int | None = None
+        self.completed = 0
+        self._origin: tuple[float, int] | None = None  # (time, completed) when this total was first seen
+        self._started = time.monotonic()
+        self._stop = threading.Event()
+        self._ticker: threading.Thread | None = None
 
     def __enter__(self):
+        if self.interval > 0:
+            self._ticker = threading.Thread(target=self._tick, name="narrate-progress", daemon=True)
+            self._ticker.start()
         return self
 
     def __exit__(self, *_exc) -> None:
-        return None
+        self._stop.set()
+        if self._ticker is not None:
+            self._ticker.join()
 
-    def add_task(self, *_args, **_kwargs) -> int:
+    def add_task(self, description: str = "", total: int | None = None, **_kwargs) -> int:
+        self.update(0, description=description, total=total, completed=0)
         return 0
 
-    def update(self, *_args, **_kwargs) -> None:
-        return None
+    def update(self, _task, description: str | None = None, total: int | None = None,
+               completed: int | None = None, **_kwargs) -> None:
+        if description is not None:
+            self.description = description
+            if total is None:  # a stage without a count (rich's bar would keep the last one and look done)
+                self.total, self._origin = None, None
+        if total is not None and total != self.total:  # a new count: its time left starts afresh
+            self.total, self._origin = total, None
+        if completed is not None:
+            self.completed = completed
+            if self._origin is None and total is not None:
+                self._origin = (time.monotonic(), completed)
+
+    def line(self, now: float | None = None) -> str:
+        """What the work is doing now: '[0:02:10] synthesizing (12 cached): 340/1200, about 0:06:10 left'."""
+        now = time.monotonic() if now is None else now
+        text = f"[{_clock(now - self._started)}] {self.description}"
+        if self.total:
+            text += f": {self.completed}/{self.total}"
+            if self._origin is not None and self.completed > self._origin[1]:
+                rate = (self.completed - self._origin[1]) / max(now - self._origin[0], 1e-9)
+                text += f", about {_clock((self.total - self.completed) / rate)} left"
+        return text
+
+    def _tick(self) -> None:
+        while not self._stop.wait(self.interval):
+            click.echo(self.line(), err=True)
 
     @property
     def console(self):
         return self
 
-    def print(self, text: str, **_style) -> None:
-        click.echo(text, err=True)
+    def print(self, text, **_style) -> None:
+        click.echo(str(text), err=True)
+
+
+def progress_interval() -> float:
+    """NARRATE_PROGRESS_SECONDS: how often a build without a terminal says where it is."""
+    value = os.environ.get(PROGRESS_SECONDS_ENV, "10")
+    try:
+        seconds = float(value)
+    except ValueError:
+        seconds = -1.0
+    if not 0 <= seconds < float("inf"):
+        from narrate.errors import ConfigError
+
+        raise ConfigError(f"{PROGRESS_SECONDS_ENV}={value!r}: give the seconds between progress lines, e.g. 10 "
+                          f"(0 for none).")
+    return seconds
 
 
 def progress_bar():
-    if run_options().quiet or not sys.stderr.isatty():
-        return _LinesOnly()
+    if run_options().quiet:
+        return PlainProgress(0)
+    if not sys.stderr.isatty():
+        return PlainProgress(progress_interval())
     from rich.progress import (
         BarColumn,
         MofNCompleteColumn,
@@ -152,8 +216,10 @@ def progress_bar():
                     console=console(stderr=True), disable=run_options().quiet, transient=True)
 
 
-def build_event_renderer(bar, task, prefix: str = ""):
-    """Draws pipeline.build's events on `bar`; `prefix` names the book when there are several."""
+def build_event_renderer(bar, task, prefix: str = "", shown: set[str] | None = None):
+    """Draws pipeline.build's events on `bar`; `prefix` names the book when there are several. The text's
+    warnings are printed as soon as they are found (before synthesis) and added to `shown`, so that the end
+    does not repeat them."""
     from narrate import pipeline
     from narrate.synthesis.local import SynthProgress
 
@@ -165,10 +231,23 @@ def build_event_renderer(bar, task, prefix: str = ""):
         elif isinstance(event, SynthProgress):
             bar.update(task, total=event.total, completed=event.done,
                        description=f"{prefix}synthesizing ({event.cached} cached)")
-        elif isinstance(event, pipeline.ChapterWritten) and not quiet:
-            bar.console.print(f"wrote {event.path} ({event.duration:.1f} s)", highlight=False, markup=False)
+        elif isinstance(event, pipeline.TextWarnings) and not quiet:
+            for message in event.messages:
+                _warn_above(bar, prefix + message)
+                if shown is not None:
+                    shown.add(message)
 
     return on_event
+
+
+def _warn_above(bar, message: str) -> None:
+    """A warning printed above the progress bar (or as a plain line where there is none)."""
+    if isinstance(bar, PlainProgress):
+        click.echo(click.style("warning: ", fg="yellow") + message, err=True)
+    else:
+        from rich.text import Text
+
+        bar.console.print(Text.assemble(("warning: ", "yellow"), message))
 
 
 @cli.command()
@@ -204,14 +283,37 @@ def build(story, outdir, voices, jobs, scheduler, cache_dir, chapters, speed, sc
         from narrate import pipeline  # after the pool: its first worker boots meanwhile
 
         task = bar.add_task("reading", total=None)
-        report = pipeline.build(request, build_event_renderer(bar, task), pool=pool)
-    warn(report.warnings)
+        shown: set[str] = set()
+        report = pipeline.build(request, build_event_renderer(bar, task, shown=shown), pool=pool)
+        where = f"{pool.name} ({pool.slots} worker threads)" if scheduler else None
+    warn(w for w in report.warnings if w not in shown)
     if not run_options().quiet:
-        click.echo(f"{report.parts} parts ({report.parts_encoded} encoded, the rest current), "
-                   f"{report.segments} segments, "
-                   f"{len(report.speakers)} speakers ({', '.join(report.speakers)}), "
+        for written in report.chapters:  # in book order, whichever encoding finished first
+            click.echo(f"wrote {written.path} ({written.duration:.1f} s)", err=True)
+        made = f"; {report.clips - report.cached_clips} clips made on {where}" if where else ""
+        click.echo(f"{_parts_said(report.parts, report.parts_encoded)}, {report.segments} segments, "
+                   f"{_speakers_said(report.speakers)}, "
                    f"{_clock(report.audio_seconds)} of audio in {report.wall_seconds:.1f} s wall time "
-                   f"({report.cached_clips}/{report.clips} clips from cache)")
+                   f"({report.cached_clips}/{report.clips} clips from cache{made})")
+
+
+def _parts_said(parts: int, encoded: int) -> str:
+    """'5 parts (5 encoded)', '5 parts (1 encoded, 4 current)', '5 parts (0 encoded: all current)'."""
+    rest = parts - encoded
+    said = f"{encoded} encoded" + (f", {rest} current" if 0 < rest < parts else ": all current" if rest else "")
+    return f"{parts} part{'s' if parts != 1 else ''} ({said})"
+
+
+def _speakers_said(names) -> str:
+    """The speaking characters, counted without the narrator and the unattributed lines (said apart):
+    '2 characters besides the narrator (Mara, Tomas; some lines unattributed)'."""
+    from narrate.model import NARRATOR, UNKNOWN
+
+    characters = [name for name in names if name not in (NARRATOR, UNKNOWN)]
+    listed = ", ".join(characters) + ("; " if characters and UNKNOWN in names else "") + \
+        ("some lines unattributed" if UNKNOWN in names else "")
+    return (f"{len(characters)} character{'s' if len(characters) != 1 else ''} besides the narrator"
+            + (f" ({listed})" if listed else ""))
 
 
 def _current_summary(manifest: dict, outdir: Path, seconds: float) -> str:
@@ -219,7 +321,7 @@ def _current_summary(manifest: dict, outdir: Path, seconds: float) -> str:
     speakers = sorted({name for chapter in chapters for name in chapter["speakers"]})
     audio = sum(chapter["duration"] for chapter in chapters)
     return (f"{outdir}: nothing changed since the last build there; {len(chapters)} parts current, "
-            f"{sum(c['segments'] for c in chapters)} segments, {len(speakers)} speakers ({', '.join(speakers)}), "
+            f"{sum(c['segments'] for c in chapters)} segments, {_speakers_said(speakers)}, "
             f"{_clock(audio)} of audio (checked in {seconds:.2f} s)")
 
 
@@ -242,28 +344,31 @@ def build_many(books, outroot, voices, jobs, scheduler, cache_dir, formats):
     with synthesis_pool(scheduler, cache_dir) as pool, progress_bar() as bar:
         task = bar.add_task("reading", total=None)
         renderers = {}
+        shown: set[str] = set()
 
         def on_event(event):
             if isinstance(event, BookStarted):
                 prefix = f"[{event.number}/{event.total}] {event.story.name}: "
-                renderers["current"] = build_event_renderer(bar, task, prefix)
+                renderers["current"] = build_event_renderer(bar, task, prefix, shown)
                 bar.update(task, description=prefix + "reading", total=None, completed=0)
             else:
                 renderers["current"](event)
 
         options = BuildRequest(Path(), voices=voices, formats=tuple(formats) or None, jobs=jobs)
         outcomes = build_all(stories, outroot, options, pool, on_event)
-    _book_table(outcomes)
+        where = f"{pool.name} ({pool.slots} worker threads)" if scheduler else None
+    _book_table(outcomes, shown, where)
     failed = [o for o in outcomes if not o.ok]
     if failed:
         raise BooksFailed(f"{len(failed)} of {len(outcomes)} book(s) failed: "
                           f"{', '.join(str(o.story) for o in failed)} (reasons above)")
 
 
-def _book_table(outcomes) -> None:
+def _book_table(outcomes, shown: set[str], where: str | None) -> None:
     from rich.table import Table
 
-    table = Table("book", "result", "parts", "audio", "clips cached", "wall s", title="build-many")
+    table = Table("book", "result", "parts", "audio", "clips cached", "wall s",
+                  title="build-many" + (f": clips made on {where}" if where else ""))
     for o in outcomes:
         if o.ok:
             r = o.report
@@ -278,7 +383,7 @@ def _book_table(outcomes) -> None:
             named = o.error if str(o.story) in o.error else f"{o.story}: {o.error}"  # most errors name it
             click.echo(click.style("error: ", fg="red") + named, err=True)
         else:
-            warn(f"{o.story}: {w}" for w in o.report.warnings)
+            warn(f"{o.story}: {w}" for w in o.report.warnings if w not in shown)
 
 
 def _clock(seconds: float) -> str:

@@ -7,10 +7,11 @@ from narrate.pipeline.book import (
     BuildReport,
     ChapterWritten,
     Stage,
+    TextWarnings,
     build,
     load,
     parse_chapter_range,
     script_warnings,
 )
 
-__all__ = ["BuildReport", "ChapterWritten", "Stage", "build", "load", "parse_chapter_range", "script_warnings"]
+__all__ = ["BuildReport", "ChapterWritten", "Stage", "TextWarnings", "build", "load", "parse_chapter_range", "script_warnings"]

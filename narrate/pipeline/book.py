@@ -42,13 +42,21 @@ from narrate.state import (
 )
 from narrate.synthesis import Pool, SynthProgress, default_jobs, synthesize
 
-Event = object  # Stage | SynthProgress | ChapterWritten
+Event = object  # Stage | TextWarnings | SynthProgress | ChapterWritten
 OnEvent = Callable[[Event], None]
 
 
 @dataclass(frozen=True)
 class Stage:
     name: str  # "annotate", "synthesize", "assemble"
+
+
+@dataclass(frozen=True)
+class TextWarnings:
+    """What reading the story found (unclosed quotes, an override matching nothing...): sent before synthesis,
+    so a user sees it at once rather than after a long build. The report repeats them."""
+
+    messages: tuple[str, ...]
 
 
 @dataclass(frozen=True)
@@ -59,7 +67,7 @@ class ChapterWritten:
 
 @dataclass(frozen=True)
 class BuildReport:
-    chapters: list[ChapterWritten]
+    chapters: list[ChapterWritten]  # the files written, in book order
     segments: int
     speakers: list[str]
     audio_seconds: float
@@ -154,6 +162,8 @@ def build(request: BuildRequest, on_event: OnEvent | None = None, pool: Pool | N
     sweep_scratch()  # what builds killed while encoding left in the cache
     emit(Stage("annotate"))
     config, script = load(request.story, request.voices, request.script_file, request.include_front_matter)
+    if script_warnings(script):
+        emit(TextWarnings(tuple(script_warnings(script))))
     book = script.book
     out = Path(request.outdir(book) if callable(request.outdir) else request.outdir)
     check_output_folder(out)  # again: a folder named after the book, or one changed since
@@ -207,6 +217,8 @@ def build(request: BuildRequest, on_event: OnEvent | None = None, pool: Pool | N
                         "digests": files.digests})
     finally:
         drop_output_temp(out, temp)  # empty unless the build was killed: then the next one sweeps it
+    book_order = {path: n for n, path in enumerate(files.files)}  # written in the order encoding finished
+    written.sort(key=lambda w: book_order.get(w.path, len(book_order)))
 
     spoken = [s for p in parts for s in p.segments if s.kind != "skipped"]
     speakers = sorted({s.speaker for s in spoken if s.kind == "dialogue"} | {NARRATOR})
