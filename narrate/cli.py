@@ -397,13 +397,17 @@ def _clock(seconds: float) -> str:
 @click.option("--format", "fmt", type=click.Choice(["text", "json", "yaml", "quotes-json"]), default="text",
               show_default=True)
 @click.option("--voices", type=click.Path(path_type=Path), help="voices.yaml whose characters guide attribution.")
-@click.option("--review", is_flag=True, help="List the least certain quotes first, with their context.")
+@click.option("--review", is_flag=True, help="List the least certain quotes first, with their paragraph and the "
+              "one before it.")
+@click.option("--limit", type=click.IntRange(min=1), default=25, show_default=True,
+              help="With --review: how many quotes to list.")
+@click.option("--all", "review_all", is_flag=True, help="With --review: list every quote.")
 @click.option("--pin", "pin_file", type=click.Path(path_type=Path),
               help='JSON {"quotes": [{"start", "end", "speaker"}]}: fix those speakers, decode the rest around them.')
 @click.option("--unknown-words", is_flag=True, help="List names and rare words the engine may say wrong.")
 @click.option("--include-front-matter", is_flag=True, help="EPUB: also read the cover page, copyright, contents...")
 @common_options
-def script(story, fmt, voices, review, pin_file, unknown_words, include_front_matter):
+def script(story, fmt, voices, review, limit, review_all, pin_file, unknown_words, include_front_matter):
     """Print the annotated script: every passage tagged narration, dialogue (with its speaker) or skipped."""
     from narrate import pipeline
     from narrate.annotate.scriptio import read_pins, render, render_review
@@ -420,7 +424,7 @@ def script(story, fmt, voices, review, pin_file, unknown_words, include_front_ma
             click.echo(f"{count:5d}  {word}")
         click.echo("Add a respelling for any the engine says wrong under `pronounce:` in voices.yaml.", err=True)
         return
-    click.echo(render_review(result) if review else render(result, fmt))
+    click.echo(render_review(result, None if review_all else limit) if review else render(result, fmt))
 
 
 @cli.command()
@@ -652,19 +656,36 @@ def cache_clear_command():
         click.echo(f"removed {removed} clips")
 
 
-def _on_sigterm_unwind(options: RunOptions):
-    """SIGTERM (a service manager stopping narrate, `kill`, `timeout`) is met as Ctrl-C is: it raises
-    KeyboardInterrupt where the run is, so the same unwinding stops the workers and removes temporary files; main
-    then says "terminated" and exits 143. The handler it replaces, to put back; None off the main thread."""
-    def unwind(_signum, _frame):
-        options.terminated = True
-        signal.signal(signal.SIGTERM, signal.SIG_IGN)  # a second SIGTERM must not cut the cleaning-up short
+def _unwind_on_signals(options: RunOptions) -> dict:
+    """Ctrl-C (SIGINT) and SIGTERM (a service manager stopping narrate, `kill`, `timeout`) both raise
+    KeyboardInterrupt where the run is, so one unwinding stops the workers and removes temporary files; main then
+    says "interrupted" (exit 130) or "terminated" (exit 143). Each first kills the running ffmpeg processes, so
+    the threads feeding them stop at once rather than encode what is left. Returns the handlers replaced, to put
+    back; none off the main thread (an embedding program keeps its own handling)."""
+    def unwind(signum, _frame):
+        if signum == signal.SIGTERM:
+            options.terminated = True
+            signal.signal(signal.SIGTERM, signal.SIG_IGN)  # a second SIGTERM must not cut the cleaning-up short
+        ffmpeg = sys.modules.get("narrate.ffmpeg")  # not imported: no ffmpeg runs (and no import in a handler)
+        if ffmpeg is not None:
+            ffmpeg.stop_all()
         raise KeyboardInterrupt
 
+    replaced = {}
     try:
-        return signal.signal(signal.SIGTERM, unwind)
-    except ValueError:  # not the main thread (an embedding program): it keeps its own handling
-        return None
+        for signum in (signal.SIGINT, signal.SIGTERM):
+            replaced[signum] = signal.signal(signum, unwind)
+    except ValueError:  # not the main thread
+        pass
+    return replaced
+
+
+def _put_back(replaced: dict) -> None:
+    for signum, handler in replaced.items():
+        signal.signal(signum, handler)
+    ffmpeg = sys.modules.get("narrate.ffmpeg")
+    if ffmpeg is not None:
+        ffmpeg.resume()
 
 
 def _stopped(options: RunOptions):
@@ -676,7 +697,7 @@ def main(argv=None):
     """Entry point: the one place that turns errors into exit codes."""
     args = sys.argv[1:] if argv is None else list(argv)
     options = RunOptions()
-    previous = _on_sigterm_unwind(options)
+    replaced = _unwind_on_signals(options)
     try:
         cli.main(args=args, prog_name="narrate", standalone_mode=False, obj=options)
     except NarrateError as err:
@@ -701,8 +722,7 @@ def main(argv=None):
                        f"(run again with --debug for the traceback)", err=True)
         sys.exit(INTERNAL_ERROR_EXIT)
     finally:
-        if previous is not None:
-            signal.signal(signal.SIGTERM, previous)
+        _put_back(replaced)
         if argv is None:  # the process ends here: spare it the interpreter's last collection of every object
             gc.freeze()   # the libraries made (~35 ms); our files are all closed by now
     sys.exit(0)

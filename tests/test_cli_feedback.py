@@ -139,3 +139,27 @@ def test_a_build_on_a_cluster_says_so(capsys, tmp_path, monkeypatch, fake_engine
                              tmp_path / "out", "--format", "mp3", "--scheduler", "tcp://example:8786")
     assert code == 0, err
     assert re.search(r"; \d+ clips made on the Dask cluster at tcp://example:8786 \(2 worker threads\)\)", out), out
+
+
+TALK = ("The Porch\n\n"
+        "Ines sat on the step. Bram leaned on the rail.\n\n"
+        "\u201cIt will rain,\u201d said Ines.\n\n"
+        "\u201cNot before dark.\u201d\n\n"
+        "\u201cYou always say that.\u201d\n\n"
+        "\u201cAnd I am always right.\u201d\n\n"
+        "\u201cHardly ever.\u201d\n")
+
+
+def test_review_header_limit_all_and_the_paragraph_before(capsys, tmp_path):
+    path = story(tmp_path, TALK)
+    code, out, _ = run_out(capsys, "script", path, "--review", "--limit", "2")
+    assert code == 0
+    header = out.splitlines()[0]
+    assert re.fullmatch(r"Of 5 quotes, \d below 0\.50, \d below 0\.80 confidence; the 2 least certain follow "
+                        r"\(--limit N or --all for more\)\.", header), header
+    assert len(re.findall(r"^\d\.\d\d  ", out, re.M)) == 2
+    code, out, _ = run_out(capsys, "script", path, "--review", "--all")
+    assert "the 5 least certain follow." in out and len(re.findall(r"^\d\.\d\d  ", out, re.M)) == 5
+    # "Not before dark." is answered from the paragraph before: Ines's line, with her name beside it
+    entry = out.split("\u201cNot before dark.\u201d<<")[0].rsplit("paragraph 3", 1)[1]
+    assert "before: \u201cIt will rain,\u201d (Ines) said Ines." in entry, out

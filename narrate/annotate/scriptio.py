@@ -64,22 +64,48 @@ def render_text(script: Script) -> str:
     return "\n".join(out).lstrip("\n")
 
 
-def render_review(script: Script, limit: int = 25) -> str:
-    """The least certain quotes first, each with the narration around it, to check by eye."""
+REVIEW_LIMIT = 25  # quotes `narrate script --review` shows unless told --limit N or --all
+REVIEW_BELOW = (0.5, 0.8)  # the confidences its header counts the quotes under
+
+
+def render_review(script: Script, limit: int | None = REVIEW_LIMIT) -> str:
+    """The least certain quotes first (`limit` of them; None: all), each with its paragraph and the one before
+    it with who speaks there: most wrong speakers are turn-taking errors, seen only beside the previous turn."""
     segments = script.segments
     dialogue = sorted((s for s in segments if s.kind == "dialogue"), key=lambda s: (s.confidence, s.index))
-    out = []
-    for s in dialogue[:limit]:
-        around = [n.text for n in segments[max(0, s.index - 1):s.index + 2]
-                  if n.kind == "narration" and n.chapter == s.chapter and n.paragraph == s.paragraph]
+    if not dialogue:
+        return "No dialogue found."
+    shown = dialogue if limit is None else dialogue[:limit]
+    paragraphs: dict[tuple[int, int], list[Segment]] = {}
+    for segment in segments:
+        if segment.kind != "skipped" and segment.paragraph >= 0:
+            paragraphs.setdefault((segment.chapter, segment.paragraph), []).append(segment)
+    below = ", ".join(f"{sum(s.confidence < level for s in dialogue)} below {level:.2f}" for level in REVIEW_BELOW)
+    more = "" if len(shown) == len(dialogue) else " (--limit N or --all for more)"
+    out = [f"Of {len(dialogue)} quotes, {below} confidence; the {len(shown)} least certain follow{more}.", ""]
+    for s in shown:
         out.append(f"{s.confidence:.2f}  {s.speaker}  [{s.evidence}]  chapter {s.chapter} paragraph {s.paragraph + 1} "
                    f"(segment {s.index + 1})")
-        out.append(f"      \u201c{textwrap.shorten(s.text, 100)}\u201d")
-        if around:
-            out.append(f"      {textwrap.shorten(' … '.join(around), 140)}")
+        before = paragraphs.get((s.chapter, s.paragraph - 1))
+        if before:
+            out.append(f"      before: {_said(before, 140)}")
+        out.append(f"      here:   {_said(paragraphs[(s.chapter, s.paragraph)], 200, s)}")
     fix = ("Fix one with `overrides:` in voices.yaml (quote: <words>, speaker: <name>) or edit the script "
            "(--format json) and build with --script.")
-    return "\n".join(out + ["", fix]) if out else "No dialogue found."
+    return "\n".join(out + ["", fix])
+
+
+def _said(paragraph: list[Segment], width: int, marked: Segment | None = None) -> str:
+    """A paragraph as it reads, each quote followed by its speaker: '“You came,” (Mara) she said.'; the quote
+    under review in >>...<<."""
+    pieces = []
+    for segment in paragraph:
+        if segment.kind == "dialogue":
+            quote = f"“{segment.text}”"
+            pieces.append(f">>{quote}<<" if segment is marked else f"{quote} ({segment.speaker})")
+        else:
+            pieces.append(segment.text)
+    return textwrap.shorten(" ".join(pieces), width, placeholder=" …")
 
 
 def read_script_speakers(path: Path) -> dict[tuple[int, int], str]:
