@@ -157,9 +157,9 @@ def test_review_header_limit_all_and_the_paragraph_before(capsys, tmp_path):
     header = out.splitlines()[0]
     assert re.fullmatch(r"Of 5 quotes, \d below 0\.50, \d below 0\.80 confidence; the 2 least certain follow "
                         r"\(--limit N or --all for more\)\.", header), header
-    assert len(re.findall(r"^\d\.\d\d  ", out, re.M)) == 2
+    assert len(re.findall(r"^\d\.\d\d  ", out, re.MULTILINE)) == 2
     code, out, _ = run_out(capsys, "script", path, "--review", "--all")
-    assert "the 5 least certain follow." in out and len(re.findall(r"^\d\.\d\d  ", out, re.M)) == 5
+    assert "the 5 least certain follow." in out and len(re.findall(r"^\d\.\d\d  ", out, re.MULTILINE)) == 5
     # "Not before dark." is answered from the paragraph before: Ines's line, with her name beside it
     entry = out.split("\u201cNot before dark.\u201d<<")[0].rsplit("paragraph 3", 1)[1]
     assert "before: \u201cIt will rain,\u201d (Ines) said Ines." in entry, out

@@ -7,9 +7,9 @@ from pathlib import Path
 
 import yaml
 
+from narrate.annotate.overrides import Override
 from narrate.errors import ConfigError
 from narrate.inputs import SCRIPT, read_input
-from narrate.annotate.overrides import Override
 from narrate.model import Script, Segment
 
 SEGMENT_FIELDS = ("chapter", "index", "kind", "speaker", "text", "start", "end", "paragraph", "evidence",
