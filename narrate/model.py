@@ -27,8 +27,8 @@ class Block:
     kind: BlockKind
     start: int
     end: int
-    # Markdown only: (start, end) source ranges inside the block that are markup, never spoken
-    # (`*`, `_`, link targets, ...). Empty for plain text.
+    # (start, end) source ranges inside the block that are markup, never spoken (`*`, `_`, link targets, ...;
+    # in plain text only emphasis marks that pair up: ingest/markup.py)
     markup: tuple[tuple[int, int], ...] = ()
 
 

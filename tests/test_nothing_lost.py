@@ -2,9 +2,9 @@
 
 Stories are generated from paragraphs of narration and dialogue in every quote style, with apostrophes,
 split quotes, speeches running over several paragraphs, unclosed quotes, stray marks, ellipses, nested
-quotations, headings, scene breaks and (in Markdown) emphasis. For each, the segments must come in order
-without overlapping, say exactly the words of their source span (markup aside), and cover every word of
-the file once.
+quotations, headings, scene breaks and emphasis (*very*, _so_: in .md and .txt alike). For each, the segments
+must come in order without overlapping, say exactly the words of their source span (markup aside), and cover
+every word of the file once.
 
 A second property checks the reading itself on well-formed stories, where the right answer is known: the
 dialogue found is exactly the generated quotations, grouped into the generated utterances.
@@ -95,11 +95,12 @@ def dialogue_paragraph(draw, opener: str, closer: str, apostrophe: str, markdown
 def stories(draw) -> tuple[str, str]:
     """(file suffix, text) of a generated story."""
     markdown = draw(st.booleans())
+    emphasis = markdown or draw(st.booleans())  # *very* and _so_ are markup in a .txt too
     opener, closer, apostrophe = STYLES[draw(st.sampled_from(sorted(STYLES)))]
     paragraph = st.one_of(
-        sentences(apostrophe, markdown),
-        dialogue_paragraph(opener, closer, apostrophe, markdown),
-        dialogue_paragraph(opener, closer, apostrophe, markdown),
+        sentences(apostrophe, emphasis),
+        dialogue_paragraph(opener, closer, apostrophe, emphasis),
+        dialogue_paragraph(opener, closer, apostrophe, emphasis),
         st.just("* * *"),
         st.just("## Chapter Two" if markdown else "Chapter Two"),
         st.just(f"{closer or opener} stray mark"),
@@ -166,37 +167,38 @@ def speech(draw, apostrophe: str, markdown: bool, ending: str | None = None, low
 def conversations(draw) -> tuple[str, str, list[list[str]]]:
     """(suffix, text, expected utterances: each a list of its pieces' words) of a well-formed story."""
     markdown = draw(st.booleans())
+    emphasis = markdown or draw(st.booleans())  # *very* and _so_ are markup in a .txt too
     name = draw(st.sampled_from(sorted(STYLES)))
     opener, closer, apostrophe = STYLES[name]
     paragraphs, utterances = ["# The Signal" if markdown else "The Signal"], []
     for _ in range(draw(st.integers(1, 6))):
         kind = draw(st.sampled_from(["narration", "quote", "split", "two", "running"]))
         if kind == "narration":
-            paragraphs.append(draw(sentences(apostrophe, markdown)))
+            paragraphs.append(draw(sentences(apostrophe, emphasis)))
             continue
         if kind == "running" and name != "dash":  # one speech over paragraphs: only the last one closes
-            pieces = [draw(speech(apostrophe, markdown)) for _ in range(draw(st.integers(2, 3)))]
+            pieces = [draw(speech(apostrophe, emphasis)) for _ in range(draw(st.integers(2, 3)))]
             paragraphs += [opener + piece for piece in pieces[:-1]] + [opener + pieces[-1] + closer]
             utterances.append(pieces)
             continue
-        beat = "" if name == "dash" or draw(st.booleans()) else draw(sentences(apostrophe, markdown)) + " "
+        beat = "" if name == "dash" or draw(st.booleans()) else draw(sentences(apostrophe, emphasis)) + " "
         tag = draw(st.sampled_from(TAGS))
         if name == "dash":  # —Hold on, he said. It isn’t safe.  (the tag ends where its sentence ends)
-            first = draw(speech(apostrophe, markdown, draw(st.sampled_from([",", "!", "?"]))))
-            second = draw(speech(apostrophe, markdown))
+            first = draw(speech(apostrophe, emphasis, draw(st.sampled_from([",", "!", "?"]))))
+            second = draw(speech(apostrophe, emphasis))
             paragraphs.append(f"{opener}{first} {tag}. {second}" if kind != "quote" else opener + second)
             utterances.append([first, second] if kind != "quote" else [second])
         elif kind == "split":  # “Hold on,” he said, “it isn’t safe.”
-            first, second = draw(speech(apostrophe, markdown, ",")), draw(speech(apostrophe, markdown, lower=True))
+            first, second = draw(speech(apostrophe, emphasis, ",")), draw(speech(apostrophe, emphasis, lower=True))
             paragraphs.append(f"{beat}{opener}{first}{closer} {tag}, {opener}{second}{closer}")
             utterances.append([first, second])
         elif kind == "two":  # “Hold on,” he said. “It isn’t safe.”
-            first = draw(speech(apostrophe, markdown, draw(st.sampled_from([",", "!", "?"]))))
-            second = draw(speech(apostrophe, markdown))
+            first = draw(speech(apostrophe, emphasis, draw(st.sampled_from([",", "!", "?"]))))
+            second = draw(speech(apostrophe, emphasis))
             paragraphs.append(f"{beat}{opener}{first}{closer} {tag}. {opener}{second}{closer}")
             utterances += [[first], [second]]
         else:
-            quote = draw(speech(apostrophe, markdown))
+            quote = draw(speech(apostrophe, emphasis))
             paragraphs.append(f"{beat}{opener}{quote}{closer}")
             utterances.append([quote])
     expected = [[words(piece.replace("*", "").replace("_", " ")) for piece in pieces] for pieces in utterances]

@@ -62,7 +62,7 @@ def book_segments(book: Book, style: QuoteStyle, author_notes: bool) -> tuple[li
 def _block_segment(book: Book, chapter: Chapter, block: Block, author_notes: bool) -> Segment:
     """A heading, title, byline, author's note or scene break: accounted for, not read (an author's
     note is read when the user asks for it)."""
-    text = spoken_text(book.source, block.start, block.end, block.markup)
+    text = spoken_text(book.source, block.start, block.end, block.markup, entities=_has_entities(book))
     if block.kind == "author_note" and author_notes:
         return Segment(chapter.index, 0, "narration", text, block.start, block.end, -1)
     return Segment(chapter.index, 0, "skipped", text, block.start, block.end, -1, evidence=f"skipped:{block.kind}")
@@ -82,19 +82,26 @@ def _run_segments(
     segments = []
     for paragraph, pieces in zip(paragraphs, dialogue):
         number = next(paragraph_numbers)
-        segments.extend(_paragraph_segments(book.source, chapter.index, number, paragraph, pieces))
+        segments.extend(_paragraph_segments(book.source, chapter.index, number, paragraph, pieces,
+                                            _has_entities(book)))
     return segments, warnings
 
 
+def _has_entities(book: Book) -> bool:
+    """HTML entities are Markdown's (and so HTML's and EPUB's): in plain text `&lt;` is what the file says."""
+    return book.source_format != "text"
+
+
 def _paragraph_segments(
-    source: str, chapter: int, number: int, paragraph: ParagraphSpan, dialogue: list[Dialogue]
+    source: str, chapter: int, number: int, paragraph: ParagraphSpan, dialogue: list[Dialogue], entities: bool
 ) -> list[Segment]:
     """Narration and dialogue, alternating, in the order they come."""
 
     def segment(kind: SegmentKind, span: tuple[int, int], **fields) -> Segment:
         start, end = span
         markup = tuple((a, b) for a, b in paragraph.markup if a < end and b > start)
-        return Segment(chapter, 0, kind, spoken_text(source, start, end, markup), start, end, number, **fields)
+        return Segment(chapter, 0, kind, spoken_text(source, start, end, markup, entities), start, end,
+                       number, **fields)
 
     view = visible(source, paragraph)
     segments = []

@@ -6,10 +6,9 @@ second each, and most stories are text.
 """
 from __future__ import annotations
 
-import dataclasses
 from pathlib import Path
 
-from narrate.ingest.decode import EPUB_SUFFIXES, HTML_SUFFIXES, MARKDOWN_SUFFIXES
+from narrate.ingest.decode import EPUB_SUFFIXES, HTML_SUFFIXES
 from narrate.ingest.text import load_book as load_text_book
 from narrate.ingest.text import spoken_text
 from narrate.model import Book
@@ -32,5 +31,4 @@ def load_book(path: str | Path, include_front_matter: bool = False) -> Book:
         from narrate.ingest.html import load_html
 
         return load_html(path)
-    book = load_text_book(path)
-    return dataclasses.replace(book, source_format="markdown") if suffix in MARKDOWN_SUFFIXES else book
+    return load_text_book(path)

@@ -8,11 +8,13 @@ from __future__ import annotations
 
 import html
 import re
-import unicodedata
 from dataclasses import dataclass
 from pathlib import Path
 
 from narrate.ingest.decode import MARKDOWN_SUFFIXES, read_story_text
+from narrate.ingest.markup import ATX_OPEN as _ATX_OPEN
+from narrate.ingest.markup import SETEXT_UNDERLINE as _SETEXT_UNDERLINE
+from narrate.ingest.markup import markdown_markup, plain_text_markup, separates_words
 from narrate.model import Block, BlockKind, Book, Chapter
 
 Span = tuple[int, int]
@@ -28,23 +30,26 @@ def load_book(path: str | Path) -> Book:
     _settle_headings(pieces)
     book_title = title or _title_from_file_name(path)
     return Book(path=str(path), source=doc.source, encoding=decoded.encoding, title=book_title, author=author,
-                chapters=_chapters(pieces, book_title))
+                chapters=_chapters(pieces, book_title), source_format="markdown" if doc.markdown else "text")
 
 
-def spoken_text(source: str, start: int, end: int, markup: tuple[Span, ...] | list[Span] = ()) -> str:
-    """The words of source[start:end] as they are read: markup ranges dropped, HTML entities unescaped,
-    whitespace collapsed to single spaces."""
+def spoken_text(source: str, start: int, end: int, markup: tuple[Span, ...] | list[Span] = (),
+                entities: bool = True) -> str:
+    """The words of source[start:end] as they are read: markup ranges dropped, HTML entities unescaped (not
+    with `entities` False: in plain text `&lt;` is what the file says, see markup.py), whitespace collapsed to
+    single spaces."""
     parts, position = [], start
     for markup_start, markup_end in sorted(markup):
         markup_start, markup_end = max(markup_start, position), min(markup_end, end)
         if markup_end <= markup_start:  # outside the span, or already passed
             continue
         parts.append(source[position:markup_start])
-        if _separates_words(source[markup_start:markup_end]):
+        if separates_words(source[markup_start:markup_end]):
             parts.append(" ")
         position = markup_end
     parts.append(source[position:end])
-    return " ".join(html.unescape("".join(parts)).split())
+    text = "".join(parts)
+    return " ".join((html.unescape(text) if entities else text).split())
 
 
 # --- paragraphs and pieces ---------------------------------------------------------------------------------------
@@ -76,8 +81,9 @@ class _Document:
     markdown: bool
 
     def piece(self, lines: list[Span], kind: BlockKind | None = None, md_level: int = 0) -> _Piece:
-        markup = tuple(_markdown_markup(self.source, lines, md_level)) if self.markdown else ()
-        text = spoken_text(self.source, lines[0][0], lines[-1][1], markup)
+        markup = tuple(markdown_markup(self.source, lines, md_level) if self.markdown
+                       else plain_text_markup(self.source, lines))
+        text = spoken_text(self.source, lines[0][0], lines[-1][1], markup, entities=self.markdown)
         piece = _Piece(kind or _classify(text), lines, markup, text, md_level)
         if md_level and piece.kind == "paragraph":  # a non-empty Markdown heading; "#" alone is a scene break
             piece.kind, piece.chapter_title = "heading", _chapter_heading_title(text, alone=True) or text
@@ -425,135 +431,3 @@ def _chapter(number: int, pieces: list[_Piece], book_title: str) -> Chapter:
             title += (": " if heading.subtitle else ". ") + heading.chapter_title
     blocks = tuple(Block(piece.kind, piece.start, piece.end, piece.markup) for piece in pieces)
     return Chapter(index=number, title=title, start=blocks[0].start, end=blocks[-1].end, blocks=blocks)
-
-
-# --- Markdown markup ---------------------------------------------------------------------------------------------
-
-_ATX_OPEN = re.compile(r"(#{1,6})(?:[ \t]|$)")
-_ATX_CLOSE = re.compile(r"[ \t](#+)[ \t]*$")
-_SETEXT_UNDERLINE = re.compile(r"=+|-+")
-_BLOCKQUOTE = re.compile(r"(?:>[ \t]*)+")
-_LINK_TARGET = r"(?:\([^()\s]*(?:\s+(?:\"[^\"]*\"|'[^']*'))?\s*\)|\[[^\[\]]*\])"
-_INLINE = re.compile(rf"""
-    (?P<escape>\\[!-/:-@\[-`{{-~]) | (?P<hard_break>\\(?=\r?\n))
-  | (?P<comment><!--.*?-->)
-  | (?P<autolink><[A-Za-z][A-Za-z0-9+.\-]{{1,31}}:[^\s<>]*>)
-  | (?P<tag></?[A-Za-z][A-Za-z0-9\-]*(?:\s[^<>]*)?/?>)
-  | (?P<code>`+)
-  | (?P<link_open>!?\[)(?=[^\[\]]*\]{_LINK_TARGET})
-  | (?P<link_close>\]{_LINK_TARGET})
-  | (?P<delimiters>\*+|_+|~+)
-""", re.VERBOSE | re.DOTALL)
-# tags that style words inside a sentence; any other tag (<br>, <p>, <div>) also separates words
-_INLINE_TAGS = frozenset({"a", "abbr", "b", "cite", "code", "del", "em", "i", "ins", "mark", "q", "s", "small",
-                          "span", "strike", "strong", "sub", "sup", "u"})
-
-
-def _markdown_markup(source: str, lines: list[Span], md_level: int) -> list[Span]:
-    """Source ranges of Markdown syntax in these lines: heading marks, quote marks, inline markup."""
-    ranges = [quote.span() for start, end in lines if (quote := _BLOCKQUOTE.match(source, start, end))]
-    if md_level and len(lines) == 2:
-        ranges.append(lines[1])  # setext underline
-    elif md_level:
-        start, end = lines[0]
-        ranges.append(_ATX_OPEN.match(source, start, end).span(1))
-        if close := _ATX_CLOSE.search(source, start, end):
-            ranges.append(close.span(1))
-    ranges += _inline_markup(source, lines[0][0], lines[-1][1])
-    return _merge(ranges)
-
-
-@dataclass
-class _DelimiterRun:
-    """A run of `*`, `_` or `~~` that may open or close emphasis (CommonMark's flanking rules)."""
-
-    char: str
-    start: int
-    length: int
-    can_open: bool
-    can_close: bool
-
-
-def _inline_markup(source: str, start: int, end: int) -> list[Span]:
-    ranges: list[Span] = []
-    runs: list[_DelimiterRun] = []
-    open_links = 0
-    position = start
-    while match := _INLINE.search(source, position, end):
-        kind, position = match.lastgroup, match.end()
-        if kind == "code":
-            closer = re.compile(rf"(?<!`){match[0]}(?!`)").search(source, position, end)
-            if closer:  # the code's words are spoken, only the backticks are markup
-                ranges += [match.span(), closer.span()]
-                position = closer.end()
-        elif kind in ("escape", "hard_break"):
-            ranges.append((match.start(), match.start() + 1))
-        elif kind == "link_open":
-            ranges.append(match.span())
-            open_links += 1
-        elif kind == "link_close":
-            if open_links:
-                ranges.append(match.span())
-                open_links -= 1
-        elif kind == "delimiters":
-            if run := _delimiter_run(source, match.start(), match.end(), start, end):
-                runs.append(run)
-        else:  # comment, autolink, tag
-            ranges.append(match.span())
-    return ranges + _emphasis_markup(runs)
-
-
-def _delimiter_run(source: str, start: int, end: int, region_start: int, region_end: int) -> _DelimiterRun | None:
-    char = source[start]
-    if char == "~" and end - start != 2:
-        return None  # only ~~strikethrough~~; ~~~ is an ornament
-    before = source[start - 1] if start > region_start else " "
-    after = source[end] if end < region_end else " "
-    left = not after.isspace() and (not _is_punctuation(after) or before.isspace() or _is_punctuation(before))
-    right = not before.isspace() and (not _is_punctuation(before) or after.isspace() or _is_punctuation(after))
-    if char == "_":  # never inside a word: snake_case, file_name
-        return _DelimiterRun(char, start, end - start, left and (not right or _is_punctuation(before)),
-                             right and (not left or _is_punctuation(after)))
-    return _DelimiterRun(char, start, end - start, left, right)
-
-
-def _emphasis_markup(runs: list[_DelimiterRun]) -> list[Span]:
-    """Pair closers with the nearest opener of the same character, two marks at a time when both have them."""
-    ranges: list[Span] = []
-    openers: list[_DelimiterRun] = []
-    for run in runs:
-        while run.can_close and run.length:
-            index = next((i for i in range(len(openers) - 1, -1, -1) if openers[i].char == run.char), None)
-            if index is None:
-                break
-            opener = openers[index]
-            used = 2 if opener.length >= 2 and run.length >= 2 else 1
-            opener.length -= used
-            ranges += [(opener.start + opener.length, opener.start + opener.length + used),
-                       (run.start, run.start + used)]
-            run.start += used
-            run.length -= used
-            del openers[index + (opener.length > 0):]  # openers inside the pair stay literal
-        if run.can_open and run.length:
-            openers.append(run)
-    return ranges
-
-
-def _is_punctuation(char: str) -> bool:
-    return unicodedata.category(char)[0] in "PS"
-
-
-def _merge(ranges: list[Span]) -> list[Span]:
-    merged: list[Span] = []
-    for start, end in sorted(ranges):
-        if merged and start <= merged[-1][1]:
-            merged[-1] = (merged[-1][0], max(merged[-1][1], end))
-        else:
-            merged.append((start, end))
-    return merged
-
-
-def _separates_words(markup: str) -> bool:
-    """Removing `<br>` or `<p>` must leave a space between the words around it; `<i>` or `**` must not."""
-    tag = re.match(r"</?([A-Za-z][A-Za-z0-9]*)", markup)
-    return markup.startswith("<") and not (tag and tag[1].lower() in _INLINE_TAGS)
