@@ -163,3 +163,10 @@ def test_review_header_limit_all_and_the_paragraph_before(capsys, tmp_path):
     # "Not before dark." is answered from the paragraph before: Ines's line, with her name beside it
     entry = out.split("\u201cNot before dark.\u201d<<")[0].rsplit("paragraph 3", 1)[1]
     assert "before: \u201cIt will rain,\u201d (Ines) said Ines." in entry, out
+
+
+def test_an_override_matching_several_quotes_stops_the_command_with_exit_2(capsys, tmp_path):
+    voices = story(tmp_path, "overrides:\n  - {quote: 'hardly', speaker: Bram}\n  - {quote: 'you', speaker: Ines}\n",
+                   "voices.yaml")
+    code, err = run(capsys, "script", story(tmp_path, TALK + "\n\u201cYou again.\u201d\n"), "--voices", voices)
+    assert code == 2 and f"{voices}:3: overrides: quote 'you' is in 2 quotes" in err and "Traceback" not in err

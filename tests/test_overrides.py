@@ -78,3 +78,46 @@ def test_review_lists_least_certain_first(story):
     confidences = [float(line.split()[0]) for line in text.splitlines() if line[:1].isdigit()]
     assert confidences == sorted(confidences) and len(confidences) == 5
     assert "overrides:" in text
+
+
+TEASING = ("The Garden\n\n"
+           "\u201cMy dear, the roses,\u201d said Ines.\n\n"
+           "Bram laughed. \u201cYes, my dear.\u201d\n\n"
+           "\u201cMy dear Bram, you never look.\u201d\n")
+
+
+def test_an_override_whose_words_are_in_several_quotes_is_refused_naming_its_line(tmp_path):
+    path = tmp_path / "garden.txt"
+    path.write_text(TEASING, encoding="utf-8")
+    voices = tmp_path / "voices.yaml"
+    voices.write_text("narrator: {voice: en-us}\noverrides:\n  - {quote: 'my dear', speaker: Ines}\n", encoding="utf-8")
+    with pytest.raises(ConfigError) as refused:
+        load(path, voices)
+    assert str(refused.value).startswith(f"{voices}:3: overrides: quote 'my dear' is in 3 quotes (chapter 1 "
+                                         f"paragraph 1, chapter 1 paragraph 2, chapter 1 paragraph 3)")
+    assert "all: true" in str(refused.value)
+
+    voices.write_text("overrides:\n  - {quote: 'my dear', speaker: Ines, all: true}\n", encoding="utf-8")
+    _config, script = load(path, voices)
+    assert [s[1:] for s in speakers(script)] == [("Ines", "override")] * 3
+
+    voices.write_text("overrides:\n  - {quote: 'yes my dear', speaker: Ines}\n", encoding="utf-8")  # one quote
+    _config, script = load(path, voices)
+    assert [s[1] for s in speakers(script)].count("Ines") >= 1 and speakers(script)[1][1:] == ("Ines", "override")
+
+
+def test_words_in_both_pieces_of_one_split_quote_are_one_quote(tmp_path):
+    path = tmp_path / "door.txt"
+    path.write_text("The Door\n\n\u201cCome in,\u201d said Mara, \u201ccome in out of the rain.\u201d\n\n"
+                    "Tomas shook his coat.\n", encoding="utf-8")
+    voices = tmp_path / "voices.yaml"
+    voices.write_text("overrides:\n  - {quote: 'come in', speaker: Ines}\n", encoding="utf-8")
+    _config, script = load(path, voices)
+    assert [s[1:] for s in speakers(script)] == [("Ines", "override")] * 2
+
+
+def test_words_in_two_quotes_of_the_sample_story_are_refused(story, tmp_path):
+    voices = tmp_path / "voices.yaml"
+    voices.write_text("overrides:\n  - {quote: 'always', speaker: Ines}\n", encoding="utf-8")
+    with pytest.raises(ConfigError, match="is in 2 quotes"):  # "I always do." and "not always."
+        load(story, voices)

@@ -12,6 +12,7 @@ from collections import Counter
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass, replace
 
+from narrate.errors import ConfigError
 from narrate.model import NARRATOR, UNKNOWN, Character, Script, Segment
 
 
@@ -24,6 +25,7 @@ class Override:
     start: int | None = None  # with end: offsets of the quote, as `narrate script --format quotes-json` gives them
     end: int | None = None
     where: str = ""  # file:line of the entry, for warnings
+    every: bool = False  # voices.yaml `all: true`: the quote's words may match several quotes, all meant
 
 
 def _words(text: str) -> str:
@@ -52,10 +54,26 @@ def apply_overrides(script: Script, rules: Sequence[Override]) -> Script:
                     else f"chapter {rule.chapter} paragraph {rule.paragraph}")
             warnings.append(f"{rule.where}: override for {what} matches no dialogue; check the words or numbers "
                             f"against `narrate script`.")
+        if rule.quote is not None and not rule.every:
+            _one_utterance(rule, hits)
         for segment in hits:
             chosen[segment.index] = rule.speaker
     fixed = with_speakers(script, lambda s: chosen.get(s.index), "override")
     return replace(fixed, warnings=tuple(warnings))
+
+
+def _one_utterance(rule: Override, hits: Sequence[Segment]) -> None:
+    """A `quote:` rule names one quote (any piece of it): words common enough to be in several would give all of
+    them to one speaker ("my dear" reassigned 146 quotes of a novel), so that takes an explicit `all: true`."""
+    utterances = {s.utterance if s.utterance is not None else -1 - s.index: s for s in hits}
+    if len(utterances) < 2:
+        return
+    places = [f"chapter {s.chapter} paragraph {s.paragraph + 1}" for s in list(utterances.values())[:3]]
+    more = ", ..." if len(utterances) > 3 else ""
+    raise ConfigError(f"{rule.where}: overrides: quote {rule.quote!r} is in {len(utterances)} quotes "
+                      f"({', '.join(places)}{more}), and an override means one. Add words so that only the one you "
+                      f"mean has them, or name it by `chapter:` and `paragraph:` (as `narrate script --review` "
+                      f"shows them); or add `all: true` to give all {len(utterances)} to {rule.speaker}.")
 
 
 def with_speakers(script: Script, speaker_of: Callable[[Segment], str | None], evidence: str) -> Script:

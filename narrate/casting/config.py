@@ -128,12 +128,14 @@ class Credits(_Strict):
 
 
 class OverrideSpec(_Strict):
-    """A manual attribution: `quote:` (some of its words) or `chapter:` + `paragraph:` (1-based) -> `speaker:`."""
+    """A manual attribution: `quote:` (some of its words) or `chapter:` + `paragraph:` (1-based) -> `speaker:`.
+    Words found in several quotes are refused unless `all: true` says every one of them is meant."""
 
     speaker: Annotated[str, Meta(min_length=1)]
     quote: Annotated[str, Meta(min_length=2)] | None = None
     chapter: Annotated[int, Meta(ge=1)] | None = None
     paragraph: Annotated[int, Meta(ge=1)] | None = None
+    every: bool = msgspec.field(default=False, name="all")
 
     def __post_init__(self) -> None:
         if self.quote is None and (self.chapter is None or self.paragraph is None):

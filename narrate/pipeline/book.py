@@ -90,7 +90,7 @@ def load(story: str | Path, voices: str | Path | None = None, script_file: str |
     config = load_config(None if new_file else find_voices_file(story, voices))
     book = load_book(story, include_front_matter=include_front_matter)
     data = config.data
-    rules = [Override(speaker=o.speaker, quote=o.quote, chapter=o.chapter, paragraph=o.paragraph,
+    rules = [Override(speaker=o.speaker, quote=o.quote, chapter=o.chapter, paragraph=o.paragraph, every=o.every,
                       where=where(config, f"overrides.{n}")) for n, o in enumerate(data.overrides)]
     rules += pins
     script = annotate_kept(book, cast_entries(config), data.author_notes, data.first_person, rules)
