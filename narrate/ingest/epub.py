@@ -15,7 +15,7 @@ import re
 import zipfile
 from dataclasses import dataclass
 from pathlib import Path
-from urllib.parse import unquote
+from urllib.parse import unquote, urlsplit
 
 import lxml.html
 from ebooklib import epub
@@ -161,6 +161,16 @@ class _BoundedReader(epub.EpubReader):
     def __init__(self, path: Path) -> None:
         super().__init__(str(path), {"ignore_ncx": True})  # prefer the EPUB 3 navigation document to the NCX
         self.budget = MAX_UNPACKED_BYTES
+
+    def _load_manifest(self):
+        """Items that live outside the archive (href="http://...", any URL with a scheme) are left out: narrate
+        reads only what the e-book holds, never fetches, and the text never needs them (EPUB 3 allows remote
+        audio, video and fonts; a damaged book names remote images)."""
+        manifest = self.container.find(f"{{{epub.NAMESPACES['OPF']}}}manifest")
+        for item in list(manifest if manifest is not None else ()):
+            if urlsplit(item.get("href") or "").scheme:
+                manifest.remove(item)
+        super()._load_manifest()
 
     def read_file(self, name):
         data = super().read_file(name)
