@@ -187,6 +187,75 @@ def test_plain_prose_passes_through_unchanged():
     assert speakable(prose) == prose
 
 
+# ---- old books and plain-text exports (issue 17, item 4) ----
+
+@pytest.mark.parametrize("text, spoken", [
+    ("Bread, cheese, &c.", "Bread, cheese, et cetera."),
+    ("Bread, &c., and wine.", "Bread, et cetera, and wine."),
+    ("Hats &c. &c. Nobody came.", "Hats et cetera et cetera. Nobody came."),
+])
+def test_et_cetera_written_the_old_way(text, spoken):
+    assert speakable(text) == spoken
+
+
+@pytest.mark.parametrize("text, spoken", [
+    ("On the 3d of May.", "On the third of May."),
+    ("Dated May 23d, 1815.", "Dated May twenty-third, eighteen fifteen."),
+    ("His 2d wife came.", "His second wife came."),
+    ("Yours of the 22d inst. arrived.", "Yours of the twenty-second inst. arrived."),
+    ("The 103d regiment.", "The one hundred and third regiment."),
+    ("By the 2d of June.", "By the second of June."),
+])
+def test_old_ordinals(text, spoken):
+    assert speakable(text) == spoken
+
+
+@pytest.mark.parametrize("text", ["A 3d printer hummed.", "In 3d at last.", "It cost 2s 3d then.",
+                                  "The 12d and the 13d.", "She drew a 2d map."])
+def test_what_only_looks_like_an_old_ordinal_stays(text):
+    assert speakable(text) == text
+
+
+@pytest.mark.parametrize("text, spoken", [
+    ("The ——shire militia came.", "The blank-shire militia came."),
+    ("The ----shire militia came.", "The blank-shire militia came."),
+    ("Then Mr. —— left.", "Then Mister Blank left."),
+    ("Ask Capt. ——, he knows.", "Ask Captain Blank, he knows."),
+])
+def test_a_blanked_name_is_read_blank(text, spoken):
+    assert speakable(text) == spoken
+
+
+@pytest.mark.parametrize("text, spoken", [
+    ("If 5 < 6 it holds.", "If five less than six it holds."),
+    ("If 7>2 it holds.", "If seven greater than two it holds."),
+    ("When x >= y, stop.", "When x greater than or equal to y, stop."),
+    ("When x ≤ y, stop.", "When x less than or equal to y, stop."),
+    ("If 5 &lt; 6 it holds.", "If five less than six it holds."),
+])
+def test_comparison_signs_are_said(text, spoken):
+    assert speakable(text) == spoken
+
+
+@pytest.mark.parametrize("text", ["I <3 you.", "Go -> there.", "A <b>bold</b> tag.", "Tom <tom@x> wrote."])
+def test_angle_brackets_that_compare_nothing_stay(text):
+    spoken = speakable(text)
+    assert "less" not in spoken and "greater" not in spoken
+
+
+@pytest.mark.parametrize("text, spoken", [
+    ("Tom &amp; Jerry, caf&eacute; &mdash; now.", "Tom & Jerry, café — now."),
+    ("It&#8217;s &#x41;.", "It’s A."),
+    ("AT&T and R&D, &nothing; here.", "AT&T and R&D, &nothing; here."),  # no whole, known entity
+])
+def test_whole_entities_are_read_as_their_characters(text, spoken):
+    assert speakable(text) == spoken
+
+
+def test_an_entity_cannot_bring_phonemes_in():
+    assert "[[" not in speakable("&#91;&#91;h@'loU]]")
+
+
 # ---- what espeak-ng says ----
 
 needs_espeak = pytest.mark.skipif(shutil.which("espeak-ng") is None, reason="espeak-ng is not installed")
@@ -242,6 +311,14 @@ def test_espeak_says_the_regnal_ordinal_not_roman():
 def test_espeak_makes_a_clause_pause_at_a_dash():
     assert "\n" not in phonemes("wait--what")  # only a short pause
     assert "\n" in phonemes(speakable("wait--what"))
+
+
+@needs_espeak
+def test_espeak_says_the_old_forms_as_a_listener_expects():
+    assert "s'i:" in phonemes("&c.") and "s'Et3r@" in phonemes(speakable("&c."))  # "and C" → "et cetera"
+    assert "d'i:" in phonemes("the 3d of May") and "T'3:d" in phonemes(speakable("the 3d of May"))
+    assert "bl'aNk" in phonemes(speakable("the ——shire militia"))
+    assert "l'Es" not in phonemes("5 < 6") and "l'Es" in phonemes(speakable("5 &lt; 6"))
 
 
 # ---- a real story (a novel's worth of text, for speed: bench/normalize_speed.py) ----

@@ -15,6 +15,13 @@ Why each rule exists: what espeak-ng 1.51 says for the raw text (`espeak-ng -q -
 - Ellipses ("...", "…", ". . .") already pause like a semicolon; an unspaced em dash, "--" or a spaced hyphen
   only briefly, a spaced em dash like a semicolon; an en dash between numbers not at all.
 - "https://" is spelled "H T T P S colon slash slash"; "example.com" is already "example dot com".
+- Old books: "&c." is "and C" (said "et cetera"); "the 3d of May", "May 23d" are "three D" (said "third",
+  "twenty-third"); a blanked name, "the ——shire militia", "Mr. ——", is a pause (said "blank-shire", "Mister
+  Blank", as audiobook narrators read it).
+- "5 < 6" is "five six" and "a > b" "a b": the sign is skipped (said "less than", "greater than"); "<=" is
+  "less or equal" (said "less than or equal to").
+- An HTML entity a web export left in a .txt, "5 &lt; 6", is "and L T": read as the character it stands for
+  (the script keeps what the file says; Markdown, HTML and EPUB have theirs decoded at ingest already).
 
 Numbers are written out by num2words, also for other languages where it has them. It (20 ms to import, 70 ms
 before its bytecode is cached) and the word list behind the capitals rule (english-words, 110-150 ms) are loaded
@@ -22,6 +29,8 @@ on first need, so text without digits or capitals never pays for them.
 """
 from __future__ import annotations
 
+import html
+import html.entities
 import re
 from decimal import Decimal
 from functools import cache, lru_cache
@@ -37,9 +46,27 @@ def speakable(text: str, language: str = ENGLISH) -> str:
     English gets every rule; another language only has its plain whole numbers written out, when num2words
     knows that language, and is otherwise returned unchanged.
     """
-    text = _no_phoneme_input(text)
+    text = _no_phoneme_input(decoded_entities(text))
     text = _english(text) if _base_language(language) == ENGLISH else _other_language(text, language)
     return _no_phoneme_input(text)  # again: no rule may bring two brackets together
+
+
+# A whole entity, semicolon included: "R&D", "AT&T" and "&c." are text, and html.unescape alone would also
+# take "&not" out of "&nothing".
+_ENTITY = re.compile(r"&(?:#[0-9]{1,7}|#[xX][0-9a-fA-F]{1,6}|[A-Za-z][A-Za-z0-9]{1,31});")
+
+
+def decoded_entities(text: str) -> str:
+    """"5 &lt; 6" → "5 < 6": each whole HTML entity as its character (an unknown name stays as written)."""
+    if "&" not in text:
+        return text
+    return _ENTITY.sub(_entity_character, text)
+
+
+def _entity_character(match: re.Match) -> str:
+    if match[0][1] == "#":
+        return html.unescape(match[0])
+    return html.entities.html5.get(match[0][1:], match[0])  # "&nothing;" is no "&not;" followed by "hing;"
 
 
 _BRACKET_BEFORE_BRACKET = re.compile(r"\[(?=\[)")
@@ -56,7 +83,11 @@ def _english(text: str) -> str:
         text = _ADDRESS.sub(_spoken_address, text)  # first: its dots and digits are not sentences or numbers
     text = _roman_numerals(text)  # before the capitals rule, which would otherwise see "VIII" as a word
     text = _CAPS_RUN.sub(_unshouted_run, text)
+    if any(dash in text for dash in _BLANK_HINTS):
+        text = _blanks(text)  # before the abbreviations (Capt. —— → Capt. Blank → Captain Blank) and pauses
     text = _abbreviations(text)
+    if "<" in text or ">" in text or "≤" in text or "≥" in text:
+        text = _COMPARISON.sub(_comparison_words, text)
     if _DIGIT.search(text):
         text = _numbers(text)
     return _pauses(text)
@@ -214,7 +245,8 @@ _NAME_TITLE = re.compile(rf"\b(?P<abbr>{_alternatives(_NAME_TITLES)})\.(?=\s+[A-
 _PERSON_OR_PLACE_ABBR = re.compile(rf"\b(?P<abbr>{_alternatives(_PERSON_OR_PLACE)})\b(?P<dot>\.)?")
 _AFTER_NAME_ABBR = re.compile(rf"(?P<name>\b[A-Z][\w'’]*,?\s+)(?P<abbr>{_alternatives(_AFTER_NAME)})\.")
 _LATIN_ABBR = re.compile(rf"(?<![\w.])(?P<abbr>{_alternatives(_LATIN)})(?:\.|(?<=vs)\b)", re.IGNORECASE)
-_UNDOTTED_ABBR = re.compile(r"\b(?:Mrs?|Ms|Dr|St|vs)\b")  # the only ones recognised without their period
+_ET_CETERA = re.compile(r"(?<![\w&])&[cC]\b\.?")  # the old "&c." (and "&c")
+_UNDOTTED_ABBR = re.compile(r"\b(?:Mrs?|Ms|Dr|St|vs)\b|&c")  # recognised without their period
 _NUMBER_ABBR = re.compile(r"\bNo\.\s?(?=\d)")
 _NAME_FOLLOWS = re.compile(r"\s+[A-Z]")
 _WORD_BEFORE = re.compile(r"(?P<word>\S+)[ \t]+$")
@@ -231,6 +263,7 @@ def _abbreviations(text: str) -> str:
     text = _PERSON_OR_PLACE_ABBR.sub(_person_or_place, text)
     text = _AFTER_NAME_ABBR.sub(lambda m: m["name"] + _AFTER_NAME[m["abbr"]] + _closing_period(m), text)
     text = _LATIN_ABBR.sub(_latin, text)
+    text = _ET_CETERA.sub(lambda m: "et cetera" + _closing_period(m), text)
     return _NUMBER_ABBR.sub("number ", text)
 
 
@@ -308,8 +341,31 @@ _NUMBER = re.compile(rf"{_MINUS}{_ALONE_BEFORE}(?P<amount>{_AMOUNT}){_ALONE_AFTE
 _PLAIN_INTEGER = re.compile(r"(?<![\w.,:/$£€-])\d+(?!\w|[.,:/-]\d|\s?%)")
 
 
+# Old ordinals, "2d" and "3d" (and 22d, 103d; never 12d or 13d), are read as ordinals only where an ordinal
+# goes: after "the", a possessive or a month ("the 3d of May", "his 2d wife", "May 23d"), or before "of" or
+# "inst."/"ult." ("23d of June", "the 2d inst."). Anywhere else "3d" stays: "3d printing", "a 2d sketch", and
+# the old pence, "£1 2s 3d".
+_MONTHS = ("January|February|March|April|May|June|July|August|September|October|November|December"
+           "|Jan|Feb|Mar|Apr|Jun|Jul|Aug|Sept|Sep|Oct|Nov|Dec")
+_OLD_ORDINAL_NUMBER = r"(?P<number>\d*[23])d(?![\w'’-])"
+_OLD_ORDINAL = re.compile(
+    rf"(?P<before>(?<![\w.])(?:(?i:the|his|her|its|their|our|my|your|this|that)|{_MONTHS})\.?\s+)"
+    rf"{_OLD_ORDINAL_NUMBER}"
+    rf"|(?<![\w.,]){_OLD_ORDINAL_NUMBER.replace('number', 'number_of')}(?=\s+(?:of|inst|ult|instant|ultimo)\b)"
+)
+
+
+def _old_ordinal(match: re.Match) -> str:
+    number = int(match["number"] or match["number_of"])
+    if number % 100 in (12, 13):  # twelfth and thirteenth were never written 12d, 13d
+        return match[0]
+    return (match["before"] or "") + _words(number, to="ordinal")
+
+
 def _numbers(text: str) -> str:
     text = _NUMBER_RANGE.sub(" to ", text)  # "1999–2005": an en dash between numbers is read as "to"
+    if "d" in text:
+        text = _OLD_ORDINAL.sub(_old_ordinal, text)
     text = _MONEY.sub(_money_words, text)
     text = _CLOCK.sub(_clock_words, text)
     text = _HOUR.sub(lambda m: _words(int(m["hour"])) + _meridiem(m), text)
@@ -383,6 +439,37 @@ def _decade_words(match: re.Match) -> str:
     decade = int(match["decade"])
     words = _words(decade, to="year" if decade in _YEARS else "cardinal")
     return words[:-1] + "ies" if words.endswith("y") else words + "s"
+
+
+# ---- blanked names ----
+
+_BLANK_DASHES = r"(?:[—―]{2,}|-{4,})"  # two em dashes or four hyphens: "——shire", "----shire", "Mr. ——"
+_BLANK_HINTS = ("——", "――", "----")
+_BLANK_PREFIX = re.compile(rf"(?<![\w—―-]){_BLANK_DASHES}(?=[^\W\d_])")
+_BLANK_TITLES = ("Mr|Mrs|Miss|Ms|Dr|Lady|Lord|Sir|Madam|Madame|Capt|Captain|Col|Colonel|Gen|General|Major|Count"
+                 "|Countess|Baron|Duke|Duchess|Rev|Reverend|St|Saint|Admiral|Squire|Mount")
+_BLANK_NAME = re.compile(rf"\b(?P<title>{_BLANK_TITLES})(?P<dot>\.?)[ \t]+{_BLANK_DASHES}(?![\w—―-])")
+
+
+def _blanks(text: str) -> str:
+    """A name the author left blank, read "blank" as narrators do: "the ——shire militia" → "the blank-shire
+    militia", "Mr. ——" → "Mr. Blank" (Mister Blank). A dash run anywhere else is a pause (_pauses)."""
+    text = _BLANK_PREFIX.sub("blank-", text)
+    return _BLANK_NAME.sub(lambda m: f"{m['title']}{m['dot']} Blank", text)
+
+
+# ---- comparison signs ----
+
+# Between two numbers or words, spaced ("5 < 6", "x >= y") or not between digits ("5<6"); anything else
+# ("<3", "->", "<b>") is left alone.
+_COMPARISON_SIGNS = {"<": "less than", ">": "greater than", "<=": "less than or equal to",
+                     ">=": "greater than or equal to", "≤": "less than or equal to", "≥": "greater than or equal to"}
+_COMPARISON = re.compile(r"(?<=[\w)%])[ \t]+(?P<spaced>[<>]=?|[≤≥])[ \t]+(?=[-−]?[\w($£€])"
+                         r"|(?<=\d)(?P<tight>[<>]=?|[≤≥])(?=[-−]?\d)")
+
+
+def _comparison_words(match: re.Match) -> str:
+    return f" {_COMPARISON_SIGNS[match['spaced'] or match['tight']]} "
 
 
 # ---- pauses ----
