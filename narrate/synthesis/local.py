@@ -20,13 +20,12 @@ import textwrap
 import time
 import wave
 from collections import Counter, deque
-from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass
 from multiprocessing.connection import Connection, wait
 from pathlib import Path
 from typing import Callable, Iterator, Protocol, Sequence
 
-from narrate import ffmpeg
+from narrate import children, ffmpeg
 from narrate.engines import Engine, get_engine, variants
 from narrate.errors import EngineError
 from narrate.model import BOOK_SAMPLE_RATE, Clip, Line, Voice
@@ -96,8 +95,7 @@ def synthesize(lines: Sequence[Line], cache: ClipCache, jobs: int | None = None,
     unique: dict[str, Line] = {}
     for line in lines:
         unique.setdefault(line.key, line)
-    with ThreadPoolExecutor(max_workers=2) as readers:  # each clip is read whole and checked: two at a time
-        found = list(readers.map(cache.lookup, unique))
+    found = cache.lookup_all(unique)  # each clip read whole and checked, and marked used
     misses = [line for line, info in zip(unique.values(), found) if info is None]  # a corrupt clip too
     cached = len(lines) - sum(copies[line.key] for line in misses)
     done, retries = cached, 0
@@ -157,8 +155,10 @@ class _Worker:
 
     def __init__(self, context: multiprocessing.context.BaseContext, engine: str | None = None):
         self.conn, child_end = context.Pipe()
-        self.process = context.Process(target=_serve, args=(child_end, sys.path, engine), name="narrate-synth",
-                                       daemon=True)
+        # tied to this process (killed when it dies) when the main thread starts it: see narrate/children.py
+        tie = os.getpid() if children.tied_from_here() else None
+        self.process = context.Process(target=_serve, args=(child_end, sys.path, engine, tie),
+                                       name="narrate-synth", daemon=True)
         self.process.start()
         child_end.close()
         self.ready = False  # set by its first message: its start-up time is not charged to any line
@@ -316,9 +316,14 @@ def _exit_reason(exitcode: int | None) -> str:
     return f"exit code {exitcode}"
 
 
-def _serve(conn: Connection, parent_sys_path: list[str], warm_engine: str | None = None) -> None:
+def _serve(conn: Connection, parent_sys_path: list[str], warm_engine: str | None = None,
+           tied_to: int | None = None) -> None:
     """A worker process: loads `warm_engine` ("module:Class") if given, says "ready", then speaks each chunk
-    of tasks it is sent, answering each task with "done" once its clip is in the cache, or with what went wrong."""
+    of tasks it is sent, answering each task with "done" once its clip is in the cache, or with what went wrong.
+    With `tied_to` (the parent's pid) it dies with that parent even in the middle of a line (a SIGKILLed narrate
+    must not leave a worker writing a clip for an hour)."""
+    if tied_to is not None:
+        children.die_with_parent(tied_to)
     signal.signal(signal.SIGINT, signal.SIG_IGN)  # Ctrl-C reaches the whole process group: the parent decides
     sys.path[:] = parent_sys_path  # so engines (plugins, test doubles) import in the worker as in the parent
     engines: dict[str, Engine] = {}
@@ -342,7 +347,8 @@ def _render(task: Task, engines: dict[str, Engine]) -> str:
     try:
         if task.engine not in engines:
             engines[task.engine] = pkgutil.resolve_name(task.engine)()
-        with atomic_path(Path(task.out_path), publish="first") as tmp:  # a clip published is never replaced
+        # a clip published is never replaced; the engine writes a WAV, which seal_clip makes the clip (FLAC)
+        with atomic_path(Path(task.out_path), suffix=".wav", publish="first") as tmp:
             engines[task.engine].synthesize(task.text, task.voice, str(tmp))
             _shape(tmp, task.voice)
             seal_clip(tmp)
