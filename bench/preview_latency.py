@@ -37,7 +37,7 @@ def main() -> int:
     script = json.loads(subprocess.run([str(NARRATE), "script", str(args.story), "--format", "json", "--voices",
                                         str(args.voices)], capture_output=True, text=True, check=True).stdout)
     first, last = map(int, args.lines.split("-"))
-    words = " ".join(s["text"] for s in script["segments"] if first <= s["index"] + 1 <= last)
+    words = " ".join(s["text"] for s in script["segments"] if first <= s["index"] <= last)
     cold, warm, raw = [], [], []
     with tempfile.TemporaryDirectory() as work:
         for run in range(args.runs):

@@ -79,13 +79,13 @@ def warn(messages):
 
 def pool_options(command):
     """Where synthesis runs and where the cache is: shared by build and build-many."""
-    command = click.option("--cache-dir", type=click.Path(path_type=Path), envvar="NARRATE_CACHE_DIR",
+    command = click.option("--cache-dir", metavar="DIR", type=click.Path(path_type=Path), envvar="NARRATE_CACHE_DIR",
                            help="Clip cache directory (default: $NARRATE_CACHE_DIR, else the platform cache). "
                                 "On a filesystem every Dask worker mounts, workers write clips there.")(command)
     command = click.option("--scheduler", envvar="NARRATE_SCHEDULER", metavar="tcp://HOST:8786",
                            help="Synthesize on the Dask cluster of this scheduler (default: $NARRATE_SCHEDULER, "
                                 "else local worker processes). Needs pip install 'narrate[dask]'.")(command)
-    return click.option("-j", "--jobs", type=click.IntRange(1, 64),
+    return click.option("-j", "--jobs", type=click.IntRange(1, 64), metavar="N",
                         help="Synthesis worker processes (default: all cores).")(command)
 
 
@@ -250,21 +250,23 @@ def _warn_above(bar, message: str) -> None:
         bar.console.print(Text.assemble(("warning: ", "yellow"), message))
 
 
-@cli.command()
+@cli.command(short_help="Build the audiobook: a file per chapter, the .m4b, subtitles.")
 @click.argument("story", type=click.Path(path_type=Path))
-@click.option("-o", "--out", "outdir", default="out", show_default=True, type=click.Path(path_type=Path),
+@click.option("-o", "--out", "outdir", metavar="DIR", default="out", show_default=True, type=click.Path(path_type=Path),
               help="Directory for the chapter files.")
-@click.option("--voices", type=click.Path(path_type=Path), help="voices.yaml to cast with "
+@click.option("--voices", metavar="FILE", type=click.Path(path_type=Path), help="voices.yaml to cast with "
               "(default: voices.yaml beside the story, else built-in voices).")
 @pool_options
-@click.option("--chapters", help="Build only these chapters, e.g. 2-4 or 1,3.")
-@click.option("--speed", type=float, default=1.0, show_default=True, help="Scale every voice's rate.")
-@click.option("--script", "script_file", type=click.Path(path_type=Path),
+@click.option("--chapters", metavar="LIST", help="Build only these chapters, e.g. 2-4 or 1,3.")
+@click.option("--speed", metavar="FACTOR", type=float, default=1.0, show_default=True, help="Scale every voice's rate.")
+@click.option("--script", "script_file", metavar="FILE", type=click.Path(path_type=Path),
               help="An edited `narrate script --format json|yaml` file whose speakers to use.")
 @click.option("--format", "formats", multiple=True, type=click.Choice(["mp3", "wav", "flac", "opus", "m4b"]),
               help="Output format; repeat for several (default: output.format in voices.yaml, else mp3 + m4b).")
-@click.option("--cover", type=click.Path(path_type=Path), help="Cover image (JPEG or PNG) for the book and MP3s.")
-@click.option("--acx", is_flag=True, help="Chapter MP3s as ACX wants them: 44.1 kHz, 192 kbps CBR.")
+@click.option("--cover", metavar="IMAGE", type=click.Path(path_type=Path),
+              help="Cover image (JPEG or PNG) for the book and MP3s.")
+@click.option("--acx", is_flag=True, help="Chapter MP3s as ACX wants them: 44.1 kHz, 192 kbps CBR, -19 LUFS, "
+              "room tone at about -75 dBFS instead of digital silence.")
 @click.option("--include-front-matter", is_flag=True, help="EPUB: also read the cover page, copyright, contents...")
 @common_options
 def build(story, outdir, voices, jobs, scheduler, cache_dir, chapters, speed, script_file, formats, cover, acx,
@@ -325,11 +327,12 @@ def _current_summary(manifest: dict, outdir: Path, seconds: float) -> str:
             f"{_clock(audio)} of audio (checked in {seconds:.2f} s)")
 
 
-@cli.command("build-many")
+@cli.command("build-many", short_help="Build every story of folders or globs on one synthesis pool.")
 @click.argument("books", nargs=-1, required=True, metavar="DIR_OR_GLOB...")
-@click.option("-o", "--out", "outroot", default="out", show_default=True, type=click.Path(path_type=Path),
+@click.option("-o", "--out", "outroot", metavar="DIR",
+              default="out", show_default=True, type=click.Path(path_type=Path),
               help="Output tree: each book goes to OUT/<Book Title>/.")
-@click.option("--voices", type=click.Path(path_type=Path), help="One voices.yaml for every book "
+@click.option("--voices", metavar="FILE", type=click.Path(path_type=Path), help="One voices.yaml for every book "
               "(default: each story's own voices.yaml beside it, else built-in voices).")
 @pool_options
 @click.option("--format", "formats", multiple=True, type=click.Choice(["mp3", "wav", "flac", "opus", "m4b"]),
@@ -392,17 +395,19 @@ def _clock(seconds: float) -> str:
     return f"{hours}:{minutes:02d}:{secs:02d}"
 
 
-@cli.command()
+@cli.command(short_help="Print the annotated script: who says what, and how sure.")
 @click.argument("story", type=click.Path(path_type=Path))
 @click.option("--format", "fmt", type=click.Choice(["text", "json", "yaml", "quotes-json"]), default="text",
-              show_default=True)
-@click.option("--voices", type=click.Path(path_type=Path), help="voices.yaml whose characters guide attribution.")
+              show_default=True, help="text: a line per segment; json/yaml: every field, to edit and give to build "
+              "--script; quotes-json: the quotes' offsets and speakers.")
+@click.option("--voices", metavar="FILE", type=click.Path(path_type=Path),
+              help="voices.yaml whose characters guide attribution.")
 @click.option("--review", is_flag=True, help="List the least certain quotes first, with their paragraph and the "
               "one before it.")
-@click.option("--limit", type=click.IntRange(min=1), default=25, show_default=True,
+@click.option("--limit", metavar="N", type=click.IntRange(min=1), default=25, show_default=True,
               help="With --review: how many quotes to list.")
 @click.option("--all", "review_all", is_flag=True, help="With --review: list every quote.")
-@click.option("--pin", "pin_file", type=click.Path(path_type=Path),
+@click.option("--pin", "pin_file", metavar="FILE", type=click.Path(path_type=Path),
               help='JSON {"quotes": [{"start", "end", "speaker"}]}: fix those speakers, decode the rest around them.')
 @click.option("--unknown-words", is_flag=True, help="List names and rare words the engine may say wrong.")
 @click.option("--include-front-matter", is_flag=True, help="EPUB: also read the cover page, copyright, contents...")
@@ -427,9 +432,9 @@ def script(story, fmt, voices, review, limit, review_all, pin_file, unknown_word
     click.echo(render_review(result, None if review_all else limit) if review else render(result, fmt))
 
 
-@cli.command()
+@cli.command(short_help="Who speaks how often, with which voice, and why.")
 @click.argument("story", type=click.Path(path_type=Path))
-@click.option("--voices", type=click.Path(path_type=Path),
+@click.option("--voices", metavar="FILE", type=click.Path(path_type=Path),
               help="voices.yaml to read and, with --write, to write (default: voices.yaml beside the story).")
 @click.option("--write", is_flag=True, help="Create or merge voices.yaml: every speaker gets an entry.")
 @click.option("--engine", type=click.Choice(["hibari", "piper"]),
@@ -468,13 +473,16 @@ def cast(story, voices, write, engine):
             click.echo(f"{target}: {'added ' + ', '.join(added) if added else 'already casts everyone'}", err=True)
 
 
-@cli.command()
-@click.option("--engine", "engine_id", default="espeak", show_default=True)
-@click.option("--lang", help="Only voices whose language starts with this, e.g. en.")
+@cli.command(short_help="List an engine's voices; --sample writes clips to hear them.")
+@click.option("--engine", "engine_id", metavar="ID", default="espeak", show_default=True,
+              help="The engine whose voices to list.")
+@click.option("--lang", metavar="PREFIX", help="Only voices whose language starts with this, e.g. en.")
 @click.option("--sample", is_flag=True, help="Write one short clip per voice (or per character with --cast).")
-@click.option("--cast", "cast_story", type=click.Path(path_type=Path), help="With --sample: one clip per speaker.")
-@click.option("--voices", "voices_file", type=click.Path(path_type=Path), help="With --cast: the voices.yaml.")
-@click.option("--out", type=click.Path(path_type=Path), default=Path("auditions"), show_default=True,
+@click.option("--cast", "cast_story", metavar="STORY", type=click.Path(path_type=Path),
+              help="With --sample: one clip per speaker.")
+@click.option("--voices", "voices_file", metavar="FILE", type=click.Path(path_type=Path),
+              help="With --cast: the voices.yaml.")
+@click.option("--out", metavar="DIR", type=click.Path(path_type=Path), default=Path("auditions"), show_default=True,
               help="With --sample: where the clips go.")
 @common_options
 def voices(engine_id, lang, sample, cast_story, voices_file, out):
@@ -520,16 +528,17 @@ def voices(engine_id, lang, sample, cast_story, voices_file, out):
         out.print(table)
 
 
-@cli.command()
+@cli.command(short_help="Hear a passage of a story, or speak a text, in seconds.")
 @click.argument("story_or_text")
-@click.option("--voices", type=click.Path(path_type=Path), help="voices.yaml to cast with.")
-@click.option("--chapter", "chapters", help="Only this chapter or range, e.g. 3 or 2-4.")
-@click.option("--lines", help="Segments A-B, numbered as `narrate script` prints them.")
-@click.option("--find", help="The paragraph holding these words.")
-@click.option("--speaker", help="The first lines of this speaker.")
-@click.option("--voice", "voice_id", help="Text only: speak it with this voice id.")
-@click.option("--as", "character", help="Text only: speak it as this character of voices.yaml.")
-@click.option("--out", type=click.Path(path_type=Path), help="Write the audio here (.wav/.mp3) instead of playing it.")
+@click.option("--voices", metavar="FILE", type=click.Path(path_type=Path), help="voices.yaml to cast with.")
+@click.option("--chapter", "chapters", metavar="N[-M]", help="Only this chapter or range, e.g. 3 or 2-4.")
+@click.option("--lines", metavar="A-B", help="Segments A-B, numbered as `narrate script` prints them.")
+@click.option("--find", metavar="WORDS", help="The paragraph holding these words.")
+@click.option("--speaker", metavar="NAME", help="The first lines of this speaker.")
+@click.option("--voice", "voice_id", metavar="ID", help="Text only: speak it with this voice id.")
+@click.option("--as", "character", metavar="NAME", help="Text only: speak it as this character of voices.yaml.")
+@click.option("--out", metavar="FILE", type=click.Path(path_type=Path),
+              help="Write the audio here (.wav/.mp3) instead of playing it.")
 @common_options
 def preview(story_or_text, voices, chapters, lines, find, speaker, voice_id, character, out):
     """Hear a passage of STORY (a file), or speak TEXT, with the real casting, in seconds."""
@@ -548,7 +557,7 @@ def preview(story_or_text, voices, chapters, lines, find, speaker, voice_id, cha
     click.echo(f"{passage.path} ({len(passage.segments)} segments, {passage.seconds:.1f} s)")
 
 
-@cli.command()
+@cli.command(short_help="The speech engines: version, voices, speed, how to install.")
 @common_options
 def engines():
     """Every speech engine: version, voices, speed, and the command that installs a missing one."""
@@ -569,10 +578,11 @@ def engines():
     console().print(table)
 
 
-@cli.command()
+@cli.command(short_help="Measure every audio file against the loudness or ACX targets.")
 @click.argument("outdir", type=click.Path(path_type=Path))
 @click.option("--acx", is_flag=True, help="Judge the MP3s against ACX's submission rules instead.")
-@click.option("--voices", type=click.Path(path_type=Path), help="voices.yaml whose output targets to use.")
+@click.option("--voices", metavar="FILE", type=click.Path(path_type=Path),
+              help="voices.yaml whose output targets to use.")
 @common_options
 def check(outdir, acx, voices):
     """Measure every audio file in OUTDIR and pass or fail it against the targets."""
@@ -628,7 +638,7 @@ def _check_row(report) -> list[str]:
 _CHECK_COLUMNS = {"loudness", "true peak", "RMS level", "noise floor", "head silence", "tail silence"}
 
 
-@cli.group()
+@cli.group(short_help="The clip cache: where it is, what it holds; clear it.")
 @common_options
 def cache():
     """The clip cache (NARRATE_CACHE_DIR, else the platform cache directory)."""
@@ -645,7 +655,7 @@ def cache_info_command():
                f"mastered chapters {info.master_bytes / 1e6:.1f} MB")
 
 
-@cache.command("clear")
+@cache.command("clear", short_help="Delete every cached clip and mastered chapter.")
 @common_options
 def cache_clear_command():
     """Delete every cached clip and mastered chapter (the next build makes everything again)."""

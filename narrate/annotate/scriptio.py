@@ -30,7 +30,13 @@ def script_to_dict(script: Script) -> dict:
 
 
 def segment_to_dict(segment: Segment) -> dict:
-    return {name: getattr(segment, name) for name in SEGMENT_FIELDS}
+    """A segment for people and other programs: `index` (its number in the script) and `paragraph` (in its
+    chapter) count from 1, as the text script, `--review`, `preview --lines` and `overrides:` do; `paragraph` is
+    null for what is no paragraph (a heading, a scene break)."""
+    fields = {name: getattr(segment, name) for name in SEGMENT_FIELDS}
+    fields["index"] = segment.index + 1
+    fields["paragraph"] = segment.paragraph + 1 if segment.paragraph >= 0 else None
+    return fields
 
 
 def quotes_dict(script: Script) -> dict:

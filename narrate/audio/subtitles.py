@@ -225,13 +225,16 @@ def _write(path: Path, text: str) -> None:
 
 
 def segment_times(plan: Sequence[Piece]) -> list[list]:
-    """[segment index, start, end] (seconds from the chapter's start, to the millisecond) of each clip of a
-    chapter plan: the per-segment timing, kept in the manifest now that a cue may be a part of a segment."""
+    """[segment number, start, end] (seconds from the chapter's start, to the millisecond) of each clip of a
+    chapter plan: the per-segment timing, kept in the manifest now that a cue may be a part of a segment. The
+    number counts from 1, as `narrate script` prints it; null for the words that are no segment of the script
+    (the chapter's title, the credits)."""
     rate = plan_sample_rate(plan)
     times, position = [], 0
     for piece in plan:
         if isinstance(piece, Clip):
-            times.append([piece.line.segment.index, round(position / rate, 3),
+            index = piece.line.segment.index
+            times.append([index + 1 if index >= 0 else None, round(position / rate, 3),
                           round((position + piece.frames) / rate, 3)])
             position += piece.frames
         else:
