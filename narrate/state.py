@@ -24,10 +24,10 @@ import struct
 import tempfile
 import threading
 import time
+from collections.abc import Iterable, Iterator
 from dataclasses import dataclass
 from functools import cache
 from pathlib import Path
-from typing import Iterator
 
 import platformdirs
 
@@ -37,12 +37,13 @@ from narrate.errors import FolderError
 ENV_VAR = "NARRATE_CACHE_DIR"
 # The layout of everything under the cache root: entries of another version are never read (a new layout lives
 # in a folder of its own; `cache clear` removes the older ones). Bump it when an entry's format changes.
-LAYOUT_VERSION = 2
+LAYOUT_VERSION = 3  # 3: clips are FLAC (2: WAV)
 OUTPUT_TEMP = ".narrate-tmp"  # an output folder's temporary files, swept by the next build (sweep_output_temp)
 log = logging.getLogger("narrate.cache")
 _PACKAGE = Path(__file__).resolve().parent
-_CLIP_NAME = re.compile(r"[0-9a-f]{64}\.wav")  # the Line.key
-_TEMP_NAME = re.compile(r"\.[0-9a-f]{40}\.[a-z0-9_]+\.wav")  # atomic_path's, left behind by a killed build
+_CLIP_NAME = re.compile(r"[0-9a-f]{64}\.(flac|wav)")  # the Line.key (.wav: clips of layouts before 3)
+# atomic_path's (and the worker's resampled take), left behind by a killed build
+_TEMP_NAME = re.compile(r"\.[0-9a-f]{40}\.[a-z0-9_]+(\.shaped)?\.(wav|flac)")
 
 
 def _current_umask() -> int:
@@ -91,72 +92,111 @@ class ClipInfo:
     digest: str  # SHA-256 of the clip's samples, as its record states and its samples confirm
 
 
-_CLIP_RECORD = b"nrtd"  # a RIFF chunk before the samples: the layout version, then the samples' SHA-256
+# A clip is a FLAC stream (lossless: the samples read back are the very samples written, at about half the bytes
+# of a WAV of espeak's speech; bench/cache_size.py) with narrate's record in an APPLICATION metadata block right
+# after STREAMINFO, which every FLAC reader skips: the layout version, the number of samples, the samples' SHA-256,
+# and the SHA-256 of the file itself (all of it but that field). The file's digest proves a clip whole without
+# decoding it (a rebuild looks up every clip of the book); the samples' digest names the clip in the units
+# built from it, and is checked whenever its samples are decoded (clip_samples).
+_CLIP_APP = b"nrtd"
+_RECORD = struct.Struct(">4sIQ32s32s")  # application id, layout, samples, samples' SHA-256, file's SHA-256
+_STREAMINFO_END = 4 + 4 + 34  # "fLaC", the block's header, STREAMINFO
+_FILE_DIGEST_AT = _STREAMINFO_END + 4 + _RECORD.size - 32
 _verified: dict[tuple, ClipInfo] = {}  # (path, inode, size, mtime): published clips never change in place
 _verified_lock = threading.Lock()
 
 
-def sealed_wav(channels: int, width: int, rate: int, pcm: bytes) -> bytes:
-    """A WAV of `pcm` with narrate's record: what the clip store holds (any WAV reader skips the record)."""
-    fmt = struct.pack("<HHIIHH", 1, channels, rate, rate * channels * width, channels * width, 8 * width)
-    record = struct.pack("<I", LAYOUT_VERSION) + hashlib.sha256(pcm).digest()
-    body = (b"WAVE" + b"fmt " + struct.pack("<I", len(fmt)) + fmt + _CLIP_RECORD + struct.pack("<I", len(record))
-            + record + b"data" + struct.pack("<I", len(pcm)) + pcm + (b"\0" if len(pcm) % 2 else b""))
-    return b"RIFF" + struct.pack("<I", len(body)) + body
+def sealed_clip(rate: int, pcm: bytes) -> bytes:
+    """The clip the store holds for mono 16-bit `pcm` at `rate`: FLAC with narrate's record (see above)."""
+    import io
+
+    import numpy
+    import soundfile
+
+    buffer = io.BytesIO()
+    soundfile.write(buffer, numpy.frombuffer(pcm, "<i2"), rate, format="FLAC", subtype="PCM_16")
+    flac = buffer.getvalue()
+    if flac[:4] != b"fLaC" or flac[4] & 0x7F != 0:
+        raise ValueError("libsndfile wrote no FLAC stream info")
+    last = flac[4] & 0x80  # the record becomes the last block if stream info was
+    record = _RECORD.pack(_CLIP_APP, LAYOUT_VERSION, len(pcm) // 2, hashlib.sha256(pcm).digest(), bytes(32))
+    data = bytearray(flac[:4] + bytes([0]) + flac[5:_STREAMINFO_END] + bytes([2 | last])
+                     + len(record).to_bytes(3, "big") + record + flac[_STREAMINFO_END:])
+    data[_FILE_DIGEST_AT:_FILE_DIGEST_AT + 32] = _file_digest(data)
+    return bytes(data)
+
+
+def _file_digest(data: bytes | bytearray) -> bytes:
+    """SHA-256 of a sealed clip, all of it but the field that states this digest."""
+    view = memoryview(data)
+    digest = hashlib.sha256(view[:_FILE_DIGEST_AT])
+    digest.update(view[_FILE_DIGEST_AT + 32:])
+    return digest.digest()
 
 
 def seal_clip(path: Path) -> None:
-    """Rewrite the WAV an engine wrote at `path` with the record the store checks (sealed_wav)."""
+    """Rewrite the WAV an engine wrote at `path` as the clip the store holds (sealed_clip)."""
     import wave
 
     with wave.open(str(path), "rb") as wav:
-        params = (wav.getnchannels(), wav.getsampwidth(), wav.getframerate())
-        pcm = wav.readframes(wav.getnframes())
-    path.write_bytes(sealed_wav(*params, pcm))
+        if (wav.getnchannels(), wav.getsampwidth()) != (1, 2):
+            raise ValueError(f"the engine wrote {wav.getnchannels()} channel(s) of {8 * wav.getsampwidth()}-bit "
+                             f"samples, not mono 16-bit")
+        rate, pcm = wav.getframerate(), wav.readframes(wav.getnframes())
+    path.write_bytes(sealed_clip(rate, pcm))
 
 
 def read_clip(path: Path) -> ClipInfo:
-    """The clip at `path`, checked whole against its record; raises CorruptEntry (FileNotFoundError if absent)."""
+    """The clip at `path`, checked whole against its record, and marked used; raises CorruptEntry
+    (FileNotFoundError if absent)."""
     stat = path.stat()
     memo = (str(path), stat.st_ino, stat.st_size, stat.st_mtime_ns)
     with _verified_lock:
         known = _verified.get(memo)
-    if known is not None:
-        return known
-    info = clip_info(path.read_bytes())
-    with _verified_lock:
-        _verified[memo] = info
-    return info
+    if known is None:
+        known = clip_info(path.read_bytes())
+        with _verified_lock:
+            _verified[memo] = known
+    mark_used(path, stat)
+    return known
 
 
 def clip_info(data: bytes) -> ClipInfo:
-    """What a sealed clip holds, checked: mono 16-bit samples whose SHA-256 its record states."""
-    return clip_samples(data)[0]
+    """What a sealed clip holds, checked whole by its file's digest (not decoded): mono 16-bit samples, how many,
+    and their SHA-256 as its record states. Raises CorruptEntry."""
+    if len(data) < _FILE_DIGEST_AT + 32 or data[:4] != b"fLaC" or data[4] != 0:
+        raise CorruptEntry("not a FLAC stream of narrate's")
+    if data[_STREAMINFO_END] & 0x7F != 2 or int.from_bytes(data[_STREAMINFO_END + 1:_STREAMINFO_END + 4], "big") \
+            != _RECORD.size:
+        raise CorruptEntry("no narrate record")
+    app, layout, frames, samples_digest, file_digest = _RECORD.unpack_from(data, _STREAMINFO_END + 4)
+    if app != _CLIP_APP or layout != LAYOUT_VERSION:
+        raise CorruptEntry("written by another layout version")
+    if _file_digest(data) != file_digest:
+        raise CorruptEntry("its content does not match its digest")
+    info = data[8:_STREAMINFO_END]
+    rate = int.from_bytes(info[10:13], "big") >> 4
+    channels, bits = (info[12] >> 1 & 7) + 1, ((info[12] & 1) << 4 | info[13] >> 4) + 1
+    if (channels, bits) != (1, 16) or ((info[13] & 15) << 32 | int.from_bytes(info[14:18], "big")) != frames:
+        raise CorruptEntry("not the mono 16-bit samples its record states")
+    return ClipInfo(frames=frames, sample_rate=rate, digest=samples_digest.hex())
 
 
 def clip_samples(data: bytes) -> tuple[ClipInfo, bytes]:
-    """A sealed clip's samples, checked against its record (raises CorruptEntry), and what it holds."""
-    if len(data) < 12 or data[:4] != b"RIFF" or data[8:12] != b"WAVE":
-        raise CorruptEntry("not a WAV file")
-    chunks, at = {}, 12
-    while at + 8 <= len(data) and b"data" not in chunks:
-        name, size = data[at:at + 4], struct.unpack("<I", data[at + 4:at + 8])[0]
-        chunks[name] = data[at + 8:at + 8 + size]
-        if name == b"data" and at + 8 + size > len(data):
-            raise CorruptEntry(f"truncated: {len(data) - at - 8} of {size} bytes of samples")
-        at += 8 + size + size % 2
-    record, fmt, pcm = chunks.get(_CLIP_RECORD), chunks.get(b"fmt "), chunks.get(b"data")
-    if record is None or len(record) != 36 or fmt is None or len(fmt) < 16 or pcm is None:
-        raise CorruptEntry("no narrate record, format or samples")
-    if struct.unpack("<I", record[:4])[0] != LAYOUT_VERSION:
-        raise CorruptEntry("written by another layout version")
-    tag, channels, rate, _rate, _align, bits = struct.unpack("<HHIIHH", fmt[:16])
-    if (tag, channels, bits) != (1, 1, 16):
-        raise CorruptEntry("not mono 16-bit PCM")
-    digest = hashlib.sha256(pcm).digest()
-    if digest != record[4:]:
+    """A sealed clip's samples (decoded, and checked against their digest; raises CorruptEntry), and what it
+    holds."""
+    import io
+
+    import soundfile
+
+    info = clip_info(data)
+    try:
+        samples = soundfile.read(io.BytesIO(data), dtype="int16")[0].astype("<i2", copy=False).tobytes()
+    except (soundfile.LibsndfileError, RuntimeError, ValueError) as err:
+        raise CorruptEntry(f"its samples cannot be decoded ({err})") from None
+    if len(samples) != 2 * info.frames or hashlib.sha256(samples).hexdigest() != info.digest:
         raise CorruptEntry("its samples do not match their digest")
-    return ClipInfo(frames=len(pcm) // 2, sample_rate=rate, digest=digest.hex()), pcm
+    return info, samples
 
 
 class ClipCache:
@@ -164,7 +204,7 @@ class ClipCache:
         self.root = store_root(root) / "clips"
 
     def path_for(self, key: str) -> Path:
-        return self.root / key[:2] / f"{key}.wav"
+        return self.root / key[:2] / f"{key}.flac"
 
     def has(self, key: str) -> bool:
         return self.path_for(key).is_file()
@@ -180,13 +220,48 @@ class ClipCache:
             cache_miss(path, str(err))
             return None
 
+    def lookup_all(self, keys: Iterable[str]) -> list[ClipInfo | None]:
+        """lookup() of each key (two clips read at a time), under the cache's shared lock: a clip found is marked
+        used before the cap's eviction, which takes the lock exclusively, could remove it (cache_lock)."""
+        from concurrent.futures import ThreadPoolExecutor
+
+        with cache_lock(self.root.parent, shared=True), ThreadPoolExecutor(max_workers=2) as readers:
+            return list(readers.map(self.lookup, keys))
+
     def files(self) -> Iterator[tuple[Path, bool]]:
         """(path, is_clip) for every file of the store: finished clips, and the temporary files that a
         killed build leaves behind (never under a clip's name). Files it did not name are not its own."""
-        for path in self.root.glob("[0-9a-f][0-9a-f]/*.wav"):
+        for path in self.root.glob("[0-9a-f][0-9a-f]/*"):
             is_clip = bool(_CLIP_NAME.fullmatch(path.name))
             if is_clip or _TEMP_NAME.fullmatch(path.name):
                 yield path, is_clip
+
+
+def mark_used(path: Path, stat: os.stat_result | None = None) -> None:
+    """Records that the entry at `path` is used now, in its access time (its modification time is kept): over
+    NARRATE_CACHE_MAX the least recently used entries go first, and never one used since a running build began
+    (cache_limit). Done explicitly, as file systems mounted noatime or relatime do not."""
+    with contextlib.suppress(OSError):  # gone, or a cache not ours to write: nothing to record
+        os.utime(path, ns=(time.time_ns(), (stat or path.stat()).st_mtime_ns))
+
+
+@contextlib.contextmanager
+def cache_lock(store: Path, shared: bool) -> Iterator[None]:
+    """The lock of the store `store` (a flock on its .lock file): held exclusively while entries are removed for
+    the cap or by age (cache_limit), and shared by a build while it finds the entries it will use and marks them
+    used, so that none is removed in between. Where nothing can be locked, use times alone protect them."""
+    try:
+        store.mkdir(parents=True, exist_ok=True)
+        fd = os.open(store / ".lock", os.O_RDWR | os.O_CREAT, _FILE_MODE)
+    except OSError:
+        yield
+        return
+    try:
+        with contextlib.suppress(OSError):
+            fcntl.flock(fd, fcntl.LOCK_SH if shared else fcntl.LOCK_EX)
+        yield
+    finally:
+        os.close(fd)  # closing releases the lock
 
 
 def masters_root(root: Path | None = None) -> Path:
@@ -333,7 +408,7 @@ def clear_cache(root: Path | None = None) -> int:
 def _clear_store(store: Path, current: bool) -> int:
     removed = 0
     clips = store / "clips"
-    for path in clips.glob("[0-9a-f][0-9a-f]/*.wav"):
+    for path in clips.glob("[0-9a-f][0-9a-f]/*"):
         is_clip = bool(_CLIP_NAME.fullmatch(path.name))
         if is_clip or _TEMP_NAME.fullmatch(path.name):
             path.unlink(missing_ok=True)
@@ -351,6 +426,9 @@ def _clear_store(store: Path, current: bool) -> int:
             for path in (store / folder).glob("*.json"):
                 if _RECORD_NAME.fullmatch(path.name):
                     path.unlink(missing_ok=True)
+    for path in (store / "books").glob("*.json"):  # what each book used: nothing, now
+        if _RECORD_NAME.fullmatch(path.name):
+            path.unlink(missing_ok=True)
     return removed
 
 
@@ -415,8 +493,8 @@ def write_record(path: Path, body: bytes, publish: str = "replace") -> None:
 
 
 def read_record(path: Path) -> bytes | None:
-    """The body of the record at `path` when it is whole and of this layout; None when there is none, and a
-    logged miss (the record removed) when it does not match its digest."""
+    """The body of the record at `path` when it is whole and of this layout (the record marked used); None when
+    there is none, and a logged miss (the record removed) when it does not match its digest."""
     try:
         data = path.read_bytes()
     except FileNotFoundError:
@@ -433,6 +511,7 @@ def read_record(path: Path) -> bytes | None:
     if not good:
         cache_miss(path, "its content does not match its digest")
         return None
+    mark_used(path)
     return body
 
 

@@ -11,6 +11,7 @@ import pytest
 from audio_tools import tone_wav
 
 from narrate.state import (
+    LAYOUT_VERSION,
     CacheInfo,
     ClipCache,
     atomic_path,
@@ -79,7 +80,8 @@ def test_clear_removes_clips_and_leftovers_but_nothing_it_did_not_write(tmp_path
     assert cache_info(tmp_path) == CacheInfo(path=cache.root, clips=0, bytes=0)
     assert foreign.read_bytes() == b"mine" and beside.read_text() == "mine too"
     assert sorted(p.relative_to(tmp_path).as_posix() for p in tmp_path.rglob("*")) == [
-        "notes.txt", "v2", "v2/clips", "v2/clips/ab", "v2/clips/ab/my-song.wav"]  # emptied shard folders are gone
+        "notes.txt", f"v{LAYOUT_VERSION}", f"v{LAYOUT_VERSION}/clips", f"v{LAYOUT_VERSION}/clips/ab",
+        f"v{LAYOUT_VERSION}/clips/ab/my-song.wav"]  # emptied shard folders are gone
     assert clear_cache(tmp_path) == 0
 
 
@@ -107,3 +109,62 @@ def test_encoded_units_and_killed_builds_scratch_are_counted_and_cleared(tmp_pat
     clear_cache(tmp_path)
     assert sorted(p.name for p in store.iterdir()) == ["notes.txt"]
     assert cache_info(tmp_path).master_bytes == 0
+
+
+# ---- clips kept as FLAC (issue 17, item 19)
+
+SENTENCE = "The lamp was lit before dark, and the gulls went quiet on the narrow harbour wall."
+
+
+def espeak_line(text: str = SENTENCE):
+    from narrate.casting.cast import clip_key
+    from narrate.engines import get_engine
+    from narrate.model import Line, Segment, Voice
+
+    voice = Voice(engine="espeak", voice="en-us")
+    segment = Segment(chapter=1, index=0, kind="narration", text=text, start=0, end=len(text), paragraph=0)
+    return Line(segment=segment, voice=voice, text_to_speak=text,
+                key=clip_key(voice, get_engine("espeak").version(), text))
+
+
+def wav_samples(path: Path) -> tuple[int, bytes]:
+    with wave.open(str(path), "rb") as wav:
+        return wav.getframerate(), wav.readframes(wav.getnframes())
+
+
+def test_a_real_clip_is_kept_as_flac_and_reads_back_sample_for_sample(tmp_path, cache_dir):
+    from narrate.engines import get_engine
+    from narrate.state import clip_samples, read_clip
+    from narrate.synthesis import synthesize
+
+    line = espeak_line()
+    spoken = tmp_path / "spoken.wav"  # what the engine writes: the samples the clip must give back
+    get_engine("espeak").synthesize(line.text_to_speak, line.voice, str(spoken))
+    rate, pcm = wav_samples(spoken)
+    [clip] = synthesize([line], ClipCache())
+    data = Path(clip.path).read_bytes()
+    assert Path(clip.path).suffix == ".flac" and data[:4] == b"fLaC"
+    assert len(data) <= 0.6 * spoken.stat().st_size  # espeak's speech: about half the bytes of a WAV
+    info, samples = clip_samples(data)
+    assert (clip.frames, clip.sample_rate, info.frames) == (len(pcm) // 2, rate, len(pcm) // 2)
+    assert samples == pcm and info == read_clip(Path(clip.path))
+    # another FLAC decoder reads the same samples: narrate's record is a metadata block readers skip
+    decoded = subprocess.run(["ffmpeg", "-v", "error", "-i", clip.path, "-f", "s16le", "-"], capture_output=True,
+                             check=True).stdout
+    assert decoded == pcm
+
+
+def test_a_clip_is_proved_whole_without_decoding_it(tmp_path):
+    from narrate.state import CorruptEntry, clip_info, sealed_clip
+
+    samples = bytes(range(256)) * 40
+    data = bytearray(sealed_clip(22050, samples))
+    assert clip_info(bytes(data)).frames == len(samples) // 2
+    for where in (20, len(data) // 2, len(data) - 1):  # stream info, the frames, the last byte
+        flipped = bytearray(data)
+        flipped[where] ^= 0x10
+        with pytest.raises(CorruptEntry):
+            clip_info(bytes(flipped))
+    tone_wav(tmp_path / "old.wav", 0.1)  # a clip of layout 2 (a WAV) is not one of this layout
+    with pytest.raises(CorruptEntry):
+        clip_info((tmp_path / "old.wav").read_bytes())

@@ -30,10 +30,13 @@ from narrate.errors import AudioError
 from narrate.model import BOOK_SAMPLE_RATE, Clip, Voice
 from narrate.state import (
     atomic_path,
+    cache_lock,
     cache_miss,
     file_digest,
+    mark_used,
     read_record,
     scratch_dir,
+    store_root,
     write_record,
 )
 
@@ -121,6 +124,7 @@ def unit_is_whole(path: Path) -> bool:
     try:
         stated = json.loads(body) if body is not None else None
         if stated is not None and stated["sha256"] == file_digest(path):
+            mark_used(path)  # as its record is: what a running build uses stays in the cache
             return True
     except (ValueError, KeyError, TypeError, OSError):
         pass
@@ -245,7 +249,8 @@ def make_parts(made: list[Made], finish: Finish, out: Path, names: Callable[[Par
     The work is in ffmpeg processes, `jobs` at a time (more only adds memory: each takes ~55 MB), fed by
     threads; a part's files are written before the next run of units is started."""
     every = {tuple(u.paths.values()): u for m in made for u in m.units}  # by path: a unit twice is encoded once
-    have = {paths for paths, unit in every.items() if unit.ready}  # checked once, against their records
+    with cache_lock(store_root(), shared=True):  # checked once, against their records, and marked used
+        have = {paths for paths, unit in every.items() if unit.ready}
     missing = [unit for paths, unit in every.items() if paths not in have]
     rate = layout.plan_sample_rate(made[0].part.plan) if made else 0
     runs = deque(_runs(missing, rate, max(1, jobs)))

@@ -1,4 +1,4 @@
-"""Synthesis: Lines -> Clips, each a WAV file in the clip store named by its line's key.
+"""Synthesis: Lines -> Clips, each a FLAC file in the clip store named by its line's key.
 
 In: the Lines of casting/. Out: one Clip per Line, in order, every clip cached (state.ClipCache), so a rebuild
 makes only what changed. Where the work runs is a Pool: local worker processes (local.py, the default), or any

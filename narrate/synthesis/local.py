@@ -20,7 +20,6 @@ import textwrap
 import time
 import wave
 from collections import Counter, deque
-from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass
 from multiprocessing.connection import Connection, wait
 from pathlib import Path
@@ -96,8 +95,7 @@ def synthesize(lines: Sequence[Line], cache: ClipCache, jobs: int | None = None,
     unique: dict[str, Line] = {}
     for line in lines:
         unique.setdefault(line.key, line)
-    with ThreadPoolExecutor(max_workers=2) as readers:  # each clip is read whole and checked: two at a time
-        found = list(readers.map(cache.lookup, unique))
+    found = cache.lookup_all(unique)  # each clip read whole and checked, and marked used
     misses = [line for line, info in zip(unique.values(), found) if info is None]  # a corrupt clip too
     cached = len(lines) - sum(copies[line.key] for line in misses)
     done, retries = cached, 0
@@ -349,7 +347,8 @@ def _render(task: Task, engines: dict[str, Engine]) -> str:
     try:
         if task.engine not in engines:
             engines[task.engine] = pkgutil.resolve_name(task.engine)()
-        with atomic_path(Path(task.out_path), publish="first") as tmp:  # a clip published is never replaced
+        # a clip published is never replaced; the engine writes a WAV, which seal_clip makes the clip (FLAC)
+        with atomic_path(Path(task.out_path), suffix=".wav", publish="first") as tmp:
             engines[task.engine].synthesize(task.text, task.voice, str(tmp))
             _shape(tmp, task.voice)
             seal_clip(tmp)

@@ -1,6 +1,6 @@
 """Synthesis on any concurrent.futures executor: a Dask cluster's (narrate.synthesis.cluster), or a local one.
 
-Each task runs `render_remote` wherever the executor puts it. The clip comes back as WAV bytes and the client
+Each task runs `render_remote` wherever the executor puts it. The clip comes back as its bytes (FLAC) and the client
 writes it into its cache under the line's key, unless the worker sees the client's cache directory itself (a
 filesystem every machine mounts): then it writes the clip there and sends back nothing. Whether it sees it is
 detected per task, from a probe file with a random token that the client writes into the cache for the run,
@@ -117,7 +117,7 @@ _guard = threading.Lock()
 
 
 def render_remote(jobs: list[RemoteTask]) -> list[bytes | None]:
-    """Runs on a worker: per job, the clip's WAV bytes, or None when it wrote the clip into the shared cache."""
+    """Runs on a worker: per job, the clip's bytes, or None when it wrote the clip into the shared cache."""
     return [_render_one(job) for job in jobs]
 
 
@@ -129,7 +129,7 @@ def _render_one(job: RemoteTask) -> bytes | None:
             _render_or_raise(job.task)
             return None
         with tempfile.TemporaryDirectory(prefix="narrate-remote-") as scratch:
-            out = Path(scratch) / "clip.wav"
+            out = Path(scratch) / "clip.flac"
             _render_or_raise(Task(job.task.engine, job.task.text, job.task.voice, str(out), job.task.seconds))
             return out.read_bytes()
 

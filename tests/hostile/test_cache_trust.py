@@ -176,7 +176,7 @@ def test_a_clip_published_is_never_replaced(tmp_path):
 
 
 def clips_of(cache: Path) -> list[Path]:
-    return sorted((store_root(cache) / "clips").rglob("*.wav"), key=lambda p: p.stat().st_size)
+    return sorted((store_root(cache) / "clips").rglob("*.flac"), key=lambda p: p.stat().st_size)
 
 
 def units_of(cache: Path, suffix: str) -> list[Path]:

@@ -28,7 +28,7 @@ def afile(tmp_path):
 
 
 def nothing_synthesized(state: Path) -> bool:
-    return not any((state / "clips").rglob("*.wav")) if (state / "clips").exists() else True
+    return not any((state / "clips").rglob("*.flac")) if (state / "clips").exists() else True
 
 
 @pytest.mark.parametrize("target", ["afile", "afile/sub", "/dev/null", "afile/sub/deeper"])
