@@ -417,6 +417,9 @@ def script(story, fmt, voices, review, limit, review_all, pin_file, unknown_word
     from narrate import pipeline
     from narrate.annotate.scriptio import read_pins, render, render_review
 
+    ctx = click.get_current_context()
+    if not review and (review_all or ctx.get_parameter_source("limit") is not click.core.ParameterSource.DEFAULT):
+        raise click.UsageError("--limit and --all choose how many quotes --review lists: add --review.")
     pins = read_pins(pin_file) if pin_file is not None else ()
     config, result = pipeline.load(story, voices, include_front_matter=include_front_matter, pins=pins)
     warn(pipeline.script_warnings(result))

@@ -170,3 +170,8 @@ def test_an_override_matching_several_quotes_stops_the_command_with_exit_2(capsy
                    "voices.yaml")
     code, err = run(capsys, "script", story(tmp_path, TALK + "\n\u201cYou again.\u201d\n"), "--voices", voices)
     assert code == 2 and f"{voices}:3: overrides: quote 'you' is in 2 quotes" in err and "Traceback" not in err
+
+
+def test_limit_without_review_is_a_usage_error(capsys, tmp_path):
+    code, err = run(capsys, "script", story(tmp_path, TALK), "--limit", "3")
+    assert code == 2 and "add --review" in err
