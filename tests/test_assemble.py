@@ -28,7 +28,7 @@ def test_pauses_follow_the_structure(tmp_path):
     segments = [seg(0, 0), seg(1, 0, "dialogue", "Mara"), seg(2, 0, "dialogue", "Mara"), seg(3, 1),
                 seg(4, -1, "skipped", evidence="skipped:scene_break"), seg(5, 2), seg(6, 2, "skipped", evidence="skipped:author_note")]
     wav = tone_wav(tmp_path / "a.wav", 0.2)
-    clips = {s.index: clip_for(s, wav, 4410) for s in segments if s.kind != "skipped"}
+    clips = {s.index: [clip_for(s, wav, 4410)] for s in segments if s.kind != "skipped"}
     plan = layout.chapter_plan(None, segments, clips, PAUSES)
     silences = [p for p in plan if not isinstance(p, Clip)]
     # head, speaker change, same speaker, new paragraph (too short to cut at), scene break, tail: each unit's
@@ -48,7 +48,7 @@ def test_units_are_whole_codec_frames_cut_in_silence(tmp_path):
     pauses = Pauses(paragraph=0.7, scene=1.5, chapter=2.5)
     for lengths in ([4410, 9999, 123], [17, 30001, 2, 8000, 50000]):
         segments = [seg(n, n // 2) for n in range(len(lengths))]
-        clips = {s.index: clip_for(s, wav, frames) for s, frames in zip(segments, lengths)}
+        clips = {s.index: [clip_for(s, wav, frames)] for s, frames in zip(segments, lengths)}
         plan = layout.chapter_plan(None, segments, clips, pauses)
         units = layout.units(plan)
         assert len(units) == 1 + (len(lengths) - 1) // 2  # one per paragraph
@@ -74,7 +74,7 @@ def long_chapter(wav, paragraphs=400, seed=7, longer=None):
             speaker = rng.choice(["narrator", "Mara", "Tomas"])
             segment = seg(len(segments), paragraph, "narration" if speaker == "narrator" else "dialogue", speaker)
             frames = int(rng.uniform(0.8, 6.0) * 22050) + (300 if segment.index == longer else 0)
-            clips[segment.index] = clip_for(segment, wav, frames)
+            clips[segment.index] = [clip_for(segment, wav, frames)]
             segments.append(segment)
     return segments, clips
 
@@ -125,7 +125,7 @@ def test_a_clip_a_little_longer_moves_the_chapter_end_a_little(tmp_path):
     segments = [seg(n, n) for n in range(12)]
     natural = None
     for extra in range(0, 400, 7):
-        clips = {s.index: clip_for(s, wav, 20000 + 997 * s.index + (extra if s.index == 5 else 0)) for s in segments}
+        clips = {s.index: [clip_for(s, wav, 20000 + 997 * s.index + (extra if s.index == 5 else 0))] for s in segments}
         plan = layout.chapter_plan(None, segments, clips, Pauses())
         length = layout.plan_frames(plan)
         if natural is not None:

@@ -104,7 +104,7 @@ def test_a_loud_voice_keeps_the_true_peak_ceiling_in_the_mp3_and_the_m4b(tmp_pat
     level = loudness.measure_pcm(layout.pcm(clips), RATE).integrated_lufs
     finish = encoding.Finish(formats=("mp3", "m4b"), bitrate="64k", loudness=-20.0, true_peak=-3.0,
                              gains=((voice, -22.0 - level + 8.0),))
-    plan = layout.chapter_plan(None, [c.line.segment for c in clips], {c.line.segment.index: c for c in clips},
+    plan = layout.chapter_plan(None, [c.line.segment for c in clips], layout.by_segment(clips),
                                Pauses())
     part = encoding.PartAudio(1, "One", plan, {"title": "One"})
     out = tmp_path / "out"

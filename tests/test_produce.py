@@ -28,7 +28,7 @@ def build(tmp_path, clips, second_part=()):
     for number, chapter in enumerate([clips, second_part], 1):
         if chapter:
             plan = layout.chapter_plan(None, [c.line.segment for c in chapter],
-                                         {c.line.segment.index: c for c in chapter}, Pauses())
+                                         layout.by_segment(chapter), Pauses())
             parts.append(encoding.PartAudio(number, f"Part {number}", plan, {"title": f"Part {number}"}))
     out = tmp_path / "out"
     out.mkdir(exist_ok=True)

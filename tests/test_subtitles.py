@@ -37,7 +37,7 @@ def chapter(tmp_path):
             clip(wavs[3], 2, 1, "Then <who> & why?", "dialogue", "Clint"),
             clip(wavs[4], 3, 2, "Nobody answered.")]
     segments = [c.line.segment for c in body]
-    return layout.chapter_plan(title, segments, {c.line.segment.index: c for c in body}, PAUSES)
+    return layout.chapter_plan(title, segments, layout.by_segment(body), PAUSES)
 
 
 def test_cue_times_are_the_plans_cumulative_durations(chapter):

@@ -82,9 +82,9 @@ def test_the_segments_timing_is_kept_whole(letter, tmp_path):
     other = Clip(line=Line(segment=Segment(chapter=1, index=1, kind="narration", text="She folded it.", start=1,
                                            end=2, paragraph=1), voice=Voice(), text_to_speak="x", key="k1"),
                  path=str(tone_wav(tmp_path / "t.wav", 1.0)), frames=22050, sample_rate=22050)
-    plan = layout.chapter_plan(None, [letter.line.segment, other.line.segment], {0: letter, 1: other}, Pauses())
+    plan = layout.chapter_plan(None, [letter.line.segment, other.line.segment], {0: [letter], 1: [other]}, Pauses())
     times = subtitles.segment_times(plan)
-    assert [index for index, _, _ in times] == [0, 1]
+    assert [index for index, _, _ in times] == [1, 2]  # numbered from 1, as `narrate script` prints them
     assert times[0][1] == pytest.approx(layout.HEAD_SILENCE, abs=0.25)
     assert times[0][2] - times[0][1] == pytest.approx(letter.frames / 22050, abs=0.001)
     cues = subtitles.cues_from_plan(plan)

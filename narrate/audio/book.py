@@ -60,20 +60,22 @@ def partial_title(title: str, chapters: Sequence[int]) -> str:
     return f"{title} ({'chapter' if len(numbers) == 1 else 'chapters'} {said})"
 
 
-def write_book(out: Path, book: Book, parts: Sequence[Part], clips: Mapping[int, Clip], pauses: Pauses,
+def write_book(out: Path, book: Book, parts: Sequence[Part], clips: Sequence[Clip], pauses: Pauses,
                output: Output, formats: Sequence[str], previous: Mapping[str, encoding.Recorded],
                on_file: Callable[[Path, float], None], acx: bool = False, cover: containers.Cover | None = None,
                jobs: int = 1, chapters: Sequence[int] | None = None) -> BookFiles:
-    """Writes the parts' files (and the .m4b and .vtt) into `out`. `clips` maps Segment.index to its clip;
+    """Writes the parts' files (and the .m4b and .vtt) into `out`. `clips`: those of the parts' segments (a
+    segment's one clip, or a long segment's clips in order);
     `previous` is the files the last build's manifest recorded (encoding.previous_files), so parts whose audio
     did not change are not encoded again (when their files are the very files recorded). `on_file(path,
     seconds)` hears of each file. `chapters`: the chapter numbers of a partial build (--chapters), which the
     .m4b's and the .vtt's names and the .m4b's title say (partial_title), so that they are not taken for the book."""
-    all_clips = [p.announcement for p in parts] + list(clips.values())
-    gains = levels.voice_gains(all_clips, jobs)  # the levels measured during synthesis are kept, not redone
+    # the levels measured during synthesis are kept, not redone
+    gains = levels.voice_gains([p.announcement for p in parts] + list(clips), jobs)
+    clips_of = layout.by_segment(clips)
     finish = encoding.Finish(formats=tuple(formats), bitrate=output.bitrate, loudness=output.loudness,
                              true_peak=output.true_peak, acx=acx, cover=cover, gains=tuple(gains.items()))
-    audio = [encoding.PartAudio(p.number, p.title, layout.chapter_plan(p.announcement, p.segments, clips, pauses),
+    audio = [encoding.PartAudio(p.number, p.title, layout.chapter_plan(p.announcement, p.segments, clips_of, pauses),
                                 {"title": p.title, "album": book.title, "artist": book.author, "date": book.year,
                                  "track": f"{n}/{len(parts)}", "genre": "Audiobook"})
              for n, p in enumerate(parts, 1)]

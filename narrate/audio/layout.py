@@ -70,12 +70,21 @@ def _speaker(segment: Segment) -> str:
     return segment.speaker if segment.kind == "dialogue" else NARRATOR
 
 
-def chapter_plan(title_clip: Clip | None, segments: Sequence[Segment], clips: dict[int, Clip],
+def by_segment(clips: Iterable[Clip]) -> dict[int, list[Clip]]:
+    """Segment.index -> its clips in order: one, or a clip per sentence of a long segment (casting.lines_for)."""
+    grouped: dict[int, list[Clip]] = {}
+    for clip in clips:
+        grouped.setdefault(clip.line.segment.index, []).append(clip)
+    return grouped
+
+
+def chapter_plan(title_clip: Clip | None, segments: Sequence[Segment], clips: Mapping[int, Sequence[Clip]],
                  pauses: Pauses) -> list[Piece]:
     """The chapter as a sequence of clips and silences, pauses chosen from the script's structure.
 
     `segments` are the chapter's script segments in order (skipped ones included: a scene break is a pause);
-    `clips` maps Segment.index to its clip. Pauses of MIN_BREAK_SECONDS or more are UnitBreaks; every unit's
+    `clips` maps Segment.index to its clips (by_segment): the sentences of a long segment are a sentence pause
+    apart, as sentences of one paragraph are. Pauses of MIN_BREAK_SECONDS or more are UnitBreaks; every unit's
     pauses are adjusted so that it is a whole number of UNIT_FRAMES."""
     plan: list[Piece] = [HEAD_SILENCE]
     previous: Segment | None = None
@@ -88,23 +97,21 @@ def chapter_plan(title_clip: Clip | None, segments: Sequence[Segment], clips: di
             if segment.evidence == "skipped:scene_break":
                 pending = max(pending, pauses.scene)
             continue
-        clip = clips.get(segment.index)
-        if clip is None:
-            continue
-        gap = 0.0
-        if previous is not None:
-            if segment.paragraph != previous.paragraph:
-                gap = pauses.paragraph
-            elif _speaker(segment) != _speaker(previous):
-                gap = pauses.speaker_change
-            else:
-                gap = pauses.sentence
-        pause = max(gap, pending)
-        if pause > 0:
-            plan.append(UnitBreak(pause) if pause >= MIN_BREAK_SECONDS else pause)
-        pending = 0.0
-        plan.append(clip)
-        previous = segment
+        for clip in clips.get(segment.index, ()):
+            gap = 0.0
+            if previous is not None:
+                if segment.paragraph != previous.paragraph:
+                    gap = pauses.paragraph
+                elif _speaker(segment) != _speaker(previous):
+                    gap = pauses.speaker_change
+                else:
+                    gap = pauses.sentence
+            pause = max(gap, pending)
+            if pause > 0:
+                plan.append(UnitBreak(pause) if pause >= MIN_BREAK_SECONDS else pause)
+            pending = 0.0
+            plan.append(clip)
+            previous = segment
     plan.append(UnitBreak(pauses.chapter))
     return _aligned(plan)
 

@@ -16,6 +16,8 @@ from pathlib import Path
 from typing import Iterable, Sequence
 
 from narrate.audio.layout import Piece, pcm, plan_sample_rate
+from narrate.casting.normalize import decoded_entities
+from narrate.casting.sentences import cut, sentences
 from narrate.model import NARRATOR, UNKNOWN, Clip
 from narrate.state import atomic_path
 
@@ -25,10 +27,6 @@ _VTT_ESCAPES = str.maketrans({"&": "&amp;", "<": "&lt;", ">": "&gt;"})
 MAX_LINE = 42  # characters a subtitle line holds (the usual broadcast limit); a cue has at most two
 MAX_CUE_SECONDS = 8.0  # a cue longer than this is cut further where the text allows
 _MARKUP = re.compile(r"(\*{1,3}|_{1,3}|~~)(?=\S)(.+?)(?<=\S)\1")
-_SENTENCE_END = re.compile(r"(?:(?<=[.!?\u2026])|(?<=[.!?\u2026][\"'\u201d\u2019)\]]))\s+(?=\S)")
-_ABBREVIATION = re.compile(r"(?:^|\s)(?:mr|mrs|ms|mme|dr|st|jr|sr|prof|rev|capt|col|gen|lt|sgt|no|vol|ch|[a-z])\.$",
-                           re.IGNORECASE)
-_CLAUSE_END = re.compile(r"(?<=[,;:\u2014])\s+")
 _QUIET = 400  # a sample under this (about -38 dBFS) is quiet
 _GAP_SECONDS = 0.08  # a pause between sentences in a clip lasts at least this
 
@@ -71,48 +69,14 @@ def cues_from_plan(plan: Sequence[Piece], offset: float = 0.0) -> list[Cue]:
 
 
 def cue_texts(text: str, seconds_per_char: float = 0.07) -> list[str]:
-    """The text as cues: its markup left out, a sentence a cue, a sentence longer than two lines (or than
-    MAX_CUE_SECONDS at about `seconds_per_char`) cut at its commas, else between words, into near-equal parts."""
-    plain = _MARKUP.sub(r"\2", " ".join(text.split()))
+    """The text as cues: its markup left out and its HTML entities read (a .txt's "&lt;" shows as "<"), a
+    sentence a cue, a sentence longer than two lines (or than MAX_CUE_SECONDS at about `seconds_per_char`) cut
+    at its commas, else between words, into near-equal parts (casting/sentences.py, which cuts a long segment
+    into clips the same way)."""
+    plain = _MARKUP.sub(r"\2", " ".join(decoded_entities(text).split()))
     limit = min(2 * MAX_LINE, int(MAX_CUE_SECONDS / seconds_per_char))
-    sentences: list[str] = []
-    for piece in _SENTENCE_END.split(plain):
-        if sentences and _ABBREVIATION.search(sentences[-1]):  # "Mr. Gardiner" is one sentence
-            sentences[-1] += " " + piece
-        else:
-            sentences.append(piece)
-    cues: list[str] = []
-    for sentence in sentences:
-        cues += _cut(sentence, limit)
+    cues = [cue for sentence in sentences(plain) for cue in cut(sentence, limit)]
     return [cue for cue in cues if cue] or [plain]
-
-
-def _cut(text: str, limit: int) -> list[str]:
-    if len(text) <= limit:
-        return [text]
-    clauses = _CLAUSE_END.split(text)
-    if len(clauses) > 1:  # clauses joined while they fit, each too long one cut between words
-        out: list[str] = []
-        for clause in clauses:
-            if out and len(out[-1]) + 1 + len(clause) <= limit:
-                out[-1] += " " + clause
-            else:
-                out += _cut_words(clause, limit)
-        return out
-    return _cut_words(text, limit)
-
-
-def _cut_words(text: str, limit: int) -> list[str]:
-    words = text.split()
-    parts = -(-len(text) // limit)  # as few as fit, each about as long
-    target = len(text) / parts
-    out: list[str] = [""]
-    for word in words:
-        if out[-1] and (len(out[-1]) + 1 + len(word) > limit or len(out[-1]) >= target):
-            out.append(word)
-        else:
-            out[-1] = f"{out[-1]} {word}".strip()
-    return out
 
 
 @functools.lru_cache(maxsize=256)
@@ -228,14 +192,20 @@ def segment_times(plan: Sequence[Piece]) -> list[list]:
     """[segment number, start, end] (seconds from the chapter's start, to the millisecond) of each clip of a
     chapter plan: the per-segment timing, kept in the manifest now that a cue may be a part of a segment. The
     number counts from 1, as `narrate script` prints it; null for the words that are no segment of the script
-    (the chapter's title, the credits)."""
+    (the chapter's title, the credits). A long segment said as a clip per sentence has one row, from its first
+    clip's start to its last one's end."""
     rate = plan_sample_rate(plan)
     times, position = [], 0
+    previous = None  # the segment index of the last clip
     for piece in plan:
         if isinstance(piece, Clip):
             index = piece.line.segment.index
-            times.append([index + 1 if index >= 0 else None, round(position / rate, 3),
-                          round((position + piece.frames) / rate, 3)])
+            end = round((position + piece.frames) / rate, 3)
+            if previous is not None and index >= 0 and index == previous:
+                times[-1][2] = end
+            else:
+                times.append([index + 1 if index >= 0 else None, round(position / rate, 3), end])
+            previous = index
             position += piece.frames
         else:
             position += int(round(piece * rate))

@@ -12,6 +12,7 @@ from typing import Iterable, Iterator, Literal
 from narrate.casting import pronounce
 from narrate.casting.config import CharacterSpec, Config, VoiceSpec, where
 from narrate.casting.normalize import speakable
+from narrate.casting.sentences import clip_texts
 from narrate.engines import get_engine, variants
 from narrate.errors import ConfigError
 from narrate.model import (
@@ -194,9 +195,16 @@ def announcement(part: int, text: str, evidence: str) -> Segment:
                    evidence=evidence)
 
 
-def lines_for(segments: Iterable[Segment], casting: Casting, language: str = "en") -> list[Line]:
-    """One Line per spoken segment (skipped segments produce none), its text made speech-ready, then said the
-    way the speaker's `pronounce:` entries (over the book's) say.
+def lines_for(segments: Iterable[Segment], casting: Casting, language: str = "en",
+              whole: bool = False) -> list[Line]:
+    """The Lines of the spoken segments (skipped segments produce none), each text made speech-ready, then said
+    the way the speaker's `pronounce:` entries (over the book's) say.
+
+    A segment is one Line, unless its text is longer than sentences.MAX_CLIP_CHARS (a letter, a story told, a
+    long paragraph): then one Line per sentence (sentences.clip_texts), all in the segment's voice, each with
+    the segment as its `segment` but only its own words as the text (so a subtitle cue and the manifest's
+    timing still name the segment). `whole`: one Line per segment whatever its length (the chapter titles and
+    credits, one clip each).
 
     The script keeps the words as written; only what the engine is asked to say (and so the cache key) changes."""
     versions: dict[str, str] = {}
@@ -208,9 +216,11 @@ def lines_for(segments: Iterable[Segment], casting: Casting, language: str = "en
         voice = casting.voice_for(speaker)
         if voice.engine not in versions:
             versions[voice.engine] = get_engine(voice.engine).version()
-        text = pronounce.apply(speakable(segment.text, language), casting.pronunciations_for(speaker))
-        lines.append(Line(segment=segment, voice=voice, text_to_speak=text,
-                          key=clip_key(voice, versions[voice.engine], text)))
+        pieces = [segment.text] if whole else clip_texts(segment.text)
+        for piece in pieces:
+            text = pronounce.apply(speakable(piece, language), casting.pronunciations_for(speaker))
+            lines.append(Line(segment=segment if len(pieces) == 1 else replace(segment, text=piece), voice=voice,
+                              text_to_speak=text, key=clip_key(voice, versions[voice.engine], text)))
     return lines
 
 

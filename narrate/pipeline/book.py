@@ -204,7 +204,7 @@ def build(request: BuildRequest, on_event: OnEvent | None = None, pool: Pool | N
         emit(written[-1])
 
     audio_parts = [Part(p.number, p.title, p.segments, clip) for p, clip in zip(parts, clips)]
-    body_clips = {clip.line.segment.index: clip for clip in clips[len(parts):]}
+    body_clips = clips[len(parts):]  # a segment's clip, or a long one's clip per sentence
     try:
         files = write_book(out, book, audio_parts, body_clips, config.data.pauses, output, wanted_formats,
                            encoding.previous_files(previous), on_file, request.acx, cover_art, jobs,

@@ -112,7 +112,7 @@ def _checked_voice(voice: Voice) -> Voice:
 def _render(segments: list[Segment], config: Config, casting, out: Path) -> Passage:
     clips = synthesize(lines_for(segments, casting, config.data.language), ClipCache(), PREVIEW_JOBS)
     gains = levels.voice_gains(clips)
-    plan = layout.chapter_plan(None, segments, {c.line.segment.index: c for c in clips}, config.data.pauses)
+    plan = layout.chapter_plan(None, segments, layout.by_segment(clips), config.data.pauses)
     plan = [layout.HEAD_SILENCE / 2, *plan[1:-1], config.data.pauses.paragraph]  # short head and tail
     fmt = out.suffix.lower().lstrip(".") or "wav"
     if fmt == "wav":
