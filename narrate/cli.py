@@ -433,6 +433,26 @@ def script(story, fmt, voices, review, limit, review_all, pin_file, unknown_word
         click.echo("Add a respelling for any the engine says wrong under `pronounce:` in voices.yaml.", err=True)
         return
     click.echo(render_review(result, None if review_all else limit) if review else render(result, fmt))
+    _report_skipped(config, result)
+
+
+def _report_skipped(config, script) -> None:
+    """What `narrate script` left unread as apparatus or by a `skip:` pattern, by rule, with an example each."""
+    import textwrap
+
+    from narrate.annotate.segments import skipped_apparatus
+    from narrate.casting.config import where
+
+    found = skipped_apparatus(script.segments)
+    if run_options().quiet or not found:
+        return
+    click.echo(f"skipped, not read aloud ({sum(map(len, found.values()))} passages):", err=True)
+    for reason, segments in found.items():
+        if reason.startswith("skip ") and reason[5:] in config.data.skip:
+            reason = f"{reason} ({where(config, f'skip.{config.data.skip.index(reason[5:])}')})"
+        example = textwrap.shorten(segments[0].text, 60)
+        click.echo(f"  {len(segments):4d}  {reason}: e.g. \u201c{example}\u201d (segment {segments[0].index + 1})",
+                   err=True)
 
 
 @cli.command(short_help="Who speaks how often, with which voice, and why.")

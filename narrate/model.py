@@ -8,7 +8,7 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 from typing import Literal
 
-BlockKind = Literal["paragraph", "heading", "title", "author", "author_note", "scene_break"]
+BlockKind = Literal["paragraph", "heading", "title", "author", "author_note", "scene_break", "apparatus"]
 SegmentKind = Literal["narration", "dialogue", "skipped"]
 
 NARRATOR = "narrator"
@@ -30,6 +30,9 @@ class Block:
     # (start, end) source ranges inside the block that are markup, never spoken (`*`, `_`, link targets, ...;
     # in plain text only emphasis marks that pair up: ingest/markup.py)
     markup: tuple[tuple[int, int], ...] = ()
+    # `apparatus` blocks (an illustration, a page number, an imprint, a `skip:` pattern...): the rule that skips
+    # it, named in the skipped segment's evidence (skipped:illustration)
+    reason: str = ""
 
 
 @dataclass(frozen=True)

@@ -153,7 +153,7 @@ def test_heading_line_is_cut_from_the_paragraph_under_it_and_a_bare_heading_take
     book = load_book(write(tmp_path, "CHAPTER I\n\nTHE CROSSING\n\nThey left at dusk.\n\nChapter 2\n"
                                      "Winter\n\nSnow fell.\n\nPart Three\nChapter 3\nIt was spring.\n"))
     assert [chapter.title for chapter in book.chapters] == [
-        "Chapter 1: THE CROSSING", "Chapter 2: Winter", "Part Three. Chapter 3"]
+        "Chapter 1: THE CROSSING", "Chapter 2: Winter", "Part Three, Chapter 3"]
     assert [block.kind for block in book.chapters[2].blocks] == ["heading", "heading", "paragraph"]
 
 

@@ -123,7 +123,46 @@ def markup_mask(book: Book) -> bytearray:
 @settings(max_examples=300, deadline=None, suppress_health_check=[HealthCheck.too_slow])
 @given(stories())
 def test_segments_cover_every_word_once_in_order(story):
-    suffix, text = story
+    assert_nothing_lost(*story)
+
+
+APPARATUS = ["[Illustration: A VICARAGE HOUSE.]", "[Illustration]", "END OF VOL. I.", "THE END.", "[Pg 12]", "{37}",
+             "By the Author of “The Salt Road.”", "LONDON:\nPRINTED FOR J. HARROW.\n1821.",
+             "Printed by T. Weller, Press Row, Bath.", "[Transcriber's Note: errors\n\nwere corrected.]"]
+
+
+@st.composite
+def novels(draw) -> tuple[str, str]:
+    """(file suffix, text) of a story in volumes with a printed book's apparatus between its paragraphs and, as
+    page numbers, inside them."""
+    markdown = draw(st.booleans())
+    opener, closer, apostrophe = STYLES[draw(st.sampled_from(sorted(STYLES)))]
+    paragraph = st.one_of(
+        sentences(apostrophe, markdown),
+        dialogue_paragraph(opener, closer, apostrophe, markdown),
+        st.builds(lambda first, page, second: f"{first}\n{page}\n{second}", sentences(apostrophe, markdown),
+                  st.sampled_from(["[Pg 3]", "{4}", "5"]), sentences(apostrophe, markdown)),
+        st.sampled_from(APPARATUS),
+        st.sampled_from(["VOL. II.", "BOOK THE SECOND", "PART ONE", "CHAPTER I.", "CHAPTER II."]
+                        + (["# Volume Two", "## Chapter 3"] if markdown else [])),
+    )
+    body = draw(st.lists(paragraph, min_size=1, max_size=10))
+    return (".md" if markdown else ".txt"), "\n\n".join(["The Signal", *body]) + "\n"
+
+
+@settings(max_examples=200, deadline=None, suppress_health_check=[HealthCheck.too_slow])
+@given(novels())
+def test_a_novels_apparatus_is_skipped_and_nothing_is_lost(story):
+    script = assert_nothing_lost(*story)
+    for segment in script.segments:
+        if segment.text in APPARATUS[:7]:
+            assert segment.kind == "skipped" and segment.evidence != "skipped:paragraph", segment
+    assert [chapter.index for chapter in script.book.chapters] == list(range(1, len(script.book.chapters) + 1))
+
+
+def assert_nothing_lost(suffix: str, text: str):
+    """The segments of the story come in order without overlapping, say the words of their source span and cover
+    every word of it once; returns the script."""
     with tempfile.TemporaryDirectory() as folder:
         path = Path(folder) / f"story{suffix}"
         path.write_bytes(text.encode("utf-8"))
@@ -146,6 +185,7 @@ def test_segments_cover_every_word_once_in_order(story):
 
     uncovered = [m.group() for m in re.finditer(r"[^\W_]", unmarked) if covered[m.start()] != 1]
     assert not uncovered, f"words outside every segment: {uncovered}"
+    return script
 
 
 # --- well-formed dialogue is found exactly ---------------------------------------------------------

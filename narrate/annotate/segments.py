@@ -48,15 +48,34 @@ def book_segments(book: Book, style: QuoteStyle, author_notes: bool) -> tuple[li
     utterance_ids = itertools.count()
     for chapter in book.chapters:
         paragraph_numbers = itertools.count()
-        for is_paragraph, group in itertools.groupby(chapter.blocks, key=lambda block: block.kind == "paragraph"):
+        for in_run, group in itertools.groupby(chapter.blocks, key=lambda block: block.kind in _RUN_KINDS):
             blocks = list(group)
-            if is_paragraph:
-                found, met = _run_segments(book, chapter, blocks, style, paragraph_numbers, utterance_ids)
+            if in_run:
+                found, met = _run_segments(book, chapter, blocks, style, paragraph_numbers, utterance_ids,
+                                           author_notes)
                 segments.extend(found)
                 warnings.extend(met)
             else:
                 segments.extend(_block_segment(book, chapter, block, author_notes) for block in blocks)
     return [replace(segment, index=index) for index, segment in enumerate(segments)], warnings
+
+
+# a speech runs on over an illustration or a page number between its paragraphs
+_RUN_KINDS = frozenset({"paragraph", "apparatus"})
+
+
+_STRUCTURE = frozenset({"heading", "title", "author", "author_note", "scene_break"})
+
+
+def skipped_apparatus(segments) -> dict[str, list[Segment]]:
+    """Why passages were skipped as the printed book's apparatus or a `skip:` pattern ('illustration',
+    'skip END OF VOL.*'), each with its segments in book order; headings, titles and scene breaks aside."""
+    found: dict[str, list[Segment]] = {}
+    for segment in segments:
+        reason = segment.evidence.removeprefix("skipped:")
+        if segment.kind == "skipped" and reason not in _STRUCTURE:
+            found.setdefault(reason, []).append(segment)
+    return found
 
 
 def _block_segment(book: Book, chapter: Chapter, block: Block, author_notes: bool) -> Segment:
@@ -65,7 +84,8 @@ def _block_segment(book: Book, chapter: Chapter, block: Block, author_notes: boo
     text = spoken_text(book.source, block.start, block.end, block.markup, entities=_has_entities(book))
     if block.kind == "author_note" and author_notes:
         return Segment(chapter.index, 0, "narration", text, block.start, block.end, -1)
-    return Segment(chapter.index, 0, "skipped", text, block.start, block.end, -1, evidence=f"skipped:{block.kind}")
+    return Segment(chapter.index, 0, "skipped", text, block.start, block.end, -1,
+                   evidence=f"skipped:{block.reason or block.kind}")
 
 
 def _run_segments(
@@ -75,12 +95,20 @@ def _run_segments(
     style: QuoteStyle,
     paragraph_numbers: Iterator[int],
     utterance_ids: Iterator[int],
+    author_notes: bool,
 ) -> tuple[list[Segment], list[str]]:
-    """Segments of consecutive paragraphs (a speech may run on from one to the next)."""
-    paragraphs = [ParagraphSpan(block.start, block.end, block.markup) for block in blocks]
-    dialogue, warnings = find_dialogue(book.source, paragraphs, style, book.path, utterance_ids)
+    """Segments of consecutive paragraphs (a speech may run on from one to the next), with the apparatus
+    between them skipped in its place."""
+    texts = [block for block in blocks if block.kind == "paragraph"]
+    paragraphs = [ParagraphSpan(block.start, block.end, block.markup) for block in texts]
+    dialogue, warnings = find_dialogue(book.source, paragraphs, style, book.path, utterance_ids) if texts else ([], [])
+    found = iter(zip(paragraphs, dialogue))
     segments = []
-    for paragraph, pieces in zip(paragraphs, dialogue):
+    for block in blocks:
+        if block.kind != "paragraph":
+            segments.append(_block_segment(book, chapter, block, author_notes))
+            continue
+        paragraph, pieces = next(found)
         number = next(paragraph_numbers)
         segments.extend(_paragraph_segments(book.source, chapter.index, number, paragraph, pieces,
                                             _has_entities(book)))

@@ -151,6 +151,8 @@ class VoicesFile(_Strict):
     author_notes: bool = False
     first_person: str = "narrator"  # who speaks the narrator's own quotes ("I said"): narrator, or a character
     overrides: list[OverrideSpec] = []
+    # regular expressions: a paragraph or line of the book whose whole text matches one is not read (ingest/apparatus.py)
+    skip: list[str] = []
     pronounce: dict[str, str] = {}  # book-wide: every speaker says these words so
     credits: Credits = msgspec.field(default_factory=Credits)
     pauses: Pauses = msgspec.field(default_factory=Pauses)
@@ -193,6 +195,7 @@ def load_config(path: Path | None) -> Config:
     _check_first_person(path, lines, data)
     _check_bitrate(path, lines, data)
     _check_engines(path, lines, data)
+    _check_skip(path, lines, data)
     return _with_defaults(str(path), data, lines)
 
 
@@ -509,6 +512,21 @@ def _check_first_person(path: Path, lines: dict[str, int], data: VoicesFile) -> 
 
 
 MIN_KBPS, MAX_KBPS = 8, 320  # what every encoder narrate writes with takes (LAME's MP3 range)
+
+
+def _check_skip(path: Path, lines: dict[str, int], data: VoicesFile) -> None:
+    """Each `skip:` entry a regular expression that cannot match an empty line (`.*` would skip the whole book)."""
+    for n, pattern in enumerate(data.skip):
+        where_ = f"{_where(path, lines, ['skip', str(n)])}: skip.{n}: {pattern!r}"
+        try:
+            compiled = re.compile(pattern)
+        except re.error as err:
+            raise ConfigError(f"{where_} is not a regular expression ({err}). Fix it; to match a character such as "
+                              f". ( ) [ ] ? * + as written, put a backslash before it, e.g. 'END OF VOL\\. I\\.'"
+                              ) from None
+        if compiled.fullmatch(""):
+            raise ConfigError(f"{where_} matches an empty line, so it would skip every paragraph. Make it match "
+                              f"only the lines to skip, e.g. 'PRIDE AND PREJUDICE\\.'") from None
 
 
 def _check_bitrate(path: Path, lines: dict[str, int], data: VoicesFile) -> None:

@@ -13,6 +13,7 @@ from __future__ import annotations
 import posixpath
 import re
 import zipfile
+from collections.abc import Sequence
 from dataclasses import dataclass
 from pathlib import Path
 from urllib.parse import unquote, urlsplit
@@ -22,6 +23,7 @@ from ebooklib import epub
 from lxml import etree
 
 from narrate.errors import InputError
+from narrate.ingest.apparatus import SkipPattern
 from narrate.ingest.decode import check_story_path, decode_story_bytes
 from narrate.ingest.html import (
     MarkdownBlock,
@@ -83,28 +85,34 @@ class _Document:
         return any(block.kind == "paragraph" for block in self.blocks)
 
 
-def load_epub(path: str | Path, include_front_matter: bool = False) -> Book:
+def load_epub(path: str | Path, include_front_matter: bool = False, skip: Sequence[SkipPattern] = ()) -> Book:
     """Read an EPUB into a Book whose source is its story as Markdown. Front and back matter (cover, title page,
     copyright, contents, dedication, acknowledgements, about the author, notes) is left out unless
-    `include_front_matter`. Raises InputError for a file that is not a readable, safe EPUB."""
+    `include_front_matter`; `skip` as the text reader takes it. Raises InputError for a file that is not a
+    readable, safe EPUB.
+
+    When the table of contents lists chapters, they are the book's chapters (its sections their volumes):
+    headings in the text then start none."""
     path = Path(path)
     check_story_path(path)
     _check_archive(path)
     book = _read_package(path)
     toc = _toc_entries(book)
-    documents = _spine_documents(book, path, toc)
+    by_toc = sum(level == _TOC_CHAPTER for entries in toc.values() for _, _, level in entries) >= 2
+    documents = _spine_documents(book, path, toc, by_toc)
     matter = _matter_kinds(documents, _landmarks(book, path))
     chosen = documents if include_front_matter else [doc for doc in documents if doc.file_name not in matter]
     if not any(doc.has_text for doc in chosen):  # everything looked like front matter: better read it all
         chosen = documents
-    blocks = [block for doc in chosen for block in _chapter_blocks(doc, matter.get(doc.file_name))]
+    blocks = [block for doc in chosen for block in _chapter_blocks(doc, matter.get(doc.file_name), by_toc)]
     if not any(block.kind == "paragraph" for block in blocks):
         raise InputError(f"{path}: this EPUB holds no text to read (only images, or empty chapters). narrate "
                          f"needs a text e-book; if it is a scanned book, convert it with OCR first.")
     title, author = _first_metadata(book, "title"), _authors(book)
     cover, cover_type = _cover(book)
-    return book_from_markdown(render_markdown(blocks, title, author), path, "utf-8", source_format="epub",
-                              year=_year(book), cover=cover, cover_type=cover_type)
+    return book_from_markdown(render_markdown(blocks, title, author), path, "utf-8", skip,
+                              _TOC_CHAPTER if by_toc else 0, source_format="epub", year=_year(book), cover=cover,
+                              cover_type=cover_type)
 
 
 def parse_xhtml(data: bytes, path: Path, member: str):
@@ -208,30 +216,39 @@ def _resolve(base: str, href: str) -> tuple[str, str | None]:
 
 # --- table of contents and landmarks -----------------------------------------------------------------------------
 
-def _toc_entries(book: epub.EpubBook) -> dict[str, list[tuple[str | None, str]]]:
-    """file name → its (fragment, title) entries in the table of contents, in reading order. ebooklib resolves
-    the navigation document's hrefs against the package; the NCX's are relative to the NCX file."""
+_TOC_VOLUME, _TOC_CHAPTER = 1, 2  # the Markdown levels of a table of contents' sections and its chapters
+_Entry = tuple[str | None, str, int]  # (fragment, title, level)
+
+
+def _toc_entries(book: epub.EpubBook) -> dict[str, list[_Entry]]:
+    """file name → its (fragment, title, level) entries in the table of contents, in reading order: a section
+    that holds entries is a volume, any other entry a chapter. ebooklib resolves the navigation document's hrefs
+    against the package; the NCX's are relative to the NCX file."""
     ncx = next((item for item in book.get_items() if isinstance(item, epub.EpubNcx)), None)
     has_nav = any(isinstance(item, epub.EpubNav) for item in book.get_items())
     base = posixpath.dirname(ncx.file_name) if ncx is not None and not has_nav else ""
-    entries: dict[str, list[tuple[str | None, str]]] = {}
-    for href, title in _flatten_toc(book.toc):
+    entries: dict[str, list[_Entry]] = {}
+    for href, title, level in _flatten_toc(book.toc):
         file_name, fragment = _resolve(base, href)
         if file_name and collapse(title or ""):
-            entries.setdefault(file_name, []).append((fragment, collapse(title)))
+            entries.setdefault(file_name, []).append((fragment, collapse(title), level))
     return entries
 
 
-def _flatten_toc(toc) -> list[tuple[str, str]]:
+def _flatten_toc(toc) -> list[tuple[str, str, int]]:
+    """(href, title, level) of every entry in reading order; a section without a place of its own is placed at
+    its first entry's."""
     entries = []
     for entry in toc:
-        if isinstance(entry, tuple):  # (Section, children): a part with its chapters
+        if isinstance(entry, tuple):  # (Section, children): a volume with its chapters
             section, children = entry
-            if getattr(section, "href", None):
-                entries.append((section.href, section.title))
-            entries += _flatten_toc(children)
+            inner = _flatten_toc(children)
+            href = getattr(section, "href", None) or (inner[0][0] if inner else None)
+            if href:
+                entries.append((href, section.title, _TOC_VOLUME if inner else _TOC_CHAPTER))
+            entries += inner
         elif getattr(entry, "href", None):
-            entries.append((entry.href, entry.title))
+            entries.append((entry.href, entry.title, _TOC_CHAPTER))
     return entries
 
 
@@ -254,7 +271,10 @@ def _landmarks(book: epub.EpubBook, path: Path) -> dict[str, str]:
 
 # --- documents and chapters --------------------------------------------------------------------------------------
 
-def _spine_documents(book: epub.EpubBook, path: Path, toc: dict) -> list[_Document]:
+def _spine_documents(book: epub.EpubBook, path: Path, toc: dict[str, list[_Entry]], by_toc: bool) -> list[_Document]:
+    """The spine's documents as Markdown blocks. `by_toc`: the table of contents' entries are the chapters
+    (`##`) and volumes (`#`), every heading of the text goes below them (`###`); else an entry, or the headings
+    opening a document, start a chapter (`#`)."""
     documents = []
     for idref, linear in book.spine:
         item = book.get_item_with_id(idref)
@@ -265,40 +285,52 @@ def _spine_documents(book: epub.EpubBook, path: Path, toc: dict) -> list[_Docume
             continue
         body = next((element for element in root.iter() if local_name(element) == "body"), root)
         entries = toc.get(item.file_name, [])
-        anchors = {fragment: title for fragment, title in entries if fragment}
-        opening = [MarkdownBlock("chapter", markdown_text(title), 1) for fragment, title in entries if not fragment]
-        blocks = _settle_headings(opening + html_blocks(body, anchors))
+        anchors = {fragment: title for fragment, title, _ in entries if fragment}
+        levels = {markdown_text(title): level if by_toc else 1 for _, title, level in entries}
+        opening = [MarkdownBlock("chapter", markdown_text(title), 1) for fragment, title, _ in entries if not fragment]
+        blocks = [MarkdownBlock("chapter", block.text, levels.get(block.text, 1)) if block.kind == "chapter" else block
+                  for block in _settle_headings(opening + html_blocks(body, anchors), by_toc)]
         documents.append(_Document(item.file_name, body, tuple(blocks), linear != "no",
                                    isinstance(item, epub.EpubNav)))
     return documents
 
 
-def _settle_headings(blocks: list[MarkdownBlock]) -> list[MarkdownBlock]:
+def _settle_headings(blocks: list[MarkdownBlock], by_toc: bool) -> list[MarkdownBlock]:
     """Headings that open a document become its chapter title ('Chapter 1' + 'The Storm' → 'Chapter 1: The
     Storm'), unless the table of contents gave one: then they repeat it and are dropped. Any later heading goes
-    one level down, so it is read aloud unless it names a chapter."""
+    one level down, so it is read aloud unless it names a chapter. `by_toc`: only the table of contents starts
+    chapters, so a document's opening headings go below its levels too."""
     settled: list[MarkdownBlock] = []
     title_from_headings = False
+    below = _TOC_CHAPTER + 1 if by_toc else 2
     for block in blocks:
         opens_document = block.kind == "heading" and (not settled or settled[-1].kind == "chapter")
-        if opens_document and not settled:
+        if opens_document and not settled and by_toc:
+            settled.append(MarkdownBlock("heading", block.text, below))
+        elif opens_document and not settled:
             settled.append(MarkdownBlock("chapter", block.text, 1))
             title_from_headings = True
         elif opens_document and title_from_headings:
             settled[-1] = MarkdownBlock("chapter", f"{settled[-1].text}: {block.text}", 1)
         elif not opens_document:
-            settled.append(MarkdownBlock("heading", block.text, 2) if block.kind == "heading" else block)
+            settled.append(MarkdownBlock("heading", block.text, below) if block.kind == "heading" else block)
             title_from_headings = title_from_headings and block.kind != "chapter"
     return settled
 
 
-def _chapter_blocks(doc: _Document, matter_kind: str | None) -> list[MarkdownBlock]:
-    """The document's blocks; front matter read on request gets a title when it has none ('Copyright')."""
+def _chapter_blocks(doc: _Document, matter_kind: str | None, by_toc: bool) -> list[MarkdownBlock]:
+    """The document's blocks; front matter read on request gets a title when it has none ('Copyright'), its
+    opening heading when the table of contents leaves it out. A document without text keeps its chapter
+    titles, and with `by_toc` its headings ('VOL. II.' on a page of its own names the volume)."""
+    level = _TOC_CHAPTER if by_toc else 1
     if not doc.has_text:
-        return [] if matter_kind else [block for block in doc.blocks if block.kind == "chapter"]
+        kept = ("chapter", "heading") if by_toc else ("chapter",)
+        return [] if matter_kind else [block for block in doc.blocks if block.kind in kept]
+    if matter_kind and doc.blocks[0].kind == "heading":
+        return [MarkdownBlock("chapter", doc.blocks[0].text, level), *doc.blocks[1:]]
     if matter_kind and doc.blocks[0].kind != "chapter":
         name = _MATTER_NAMES.get(matter_kind, matter_kind.replace("-", " ").capitalize())
-        return [MarkdownBlock("chapter", name, 1), *doc.blocks]
+        return [MarkdownBlock("chapter", name, level), *doc.blocks]
     return list(doc.blocks)
 
 

@@ -14,6 +14,7 @@ import codecs
 import dataclasses
 import re
 import tempfile
+from collections.abc import Sequence
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Literal
@@ -22,6 +23,7 @@ import lxml.html
 from lxml import etree
 
 from narrate.errors import InputError
+from narrate.ingest.apparatus import SkipPattern
 from narrate.ingest.decode import read_story_text
 from narrate.ingest.text import load_book as load_text_book
 from narrate.inputs import STORY, read_input
@@ -110,14 +112,15 @@ def render_markdown(blocks: list[MarkdownBlock], title: str | None, author: str 
     return "\n\n".join(parts) + "\n"
 
 
-def book_from_markdown(markdown: str, path: Path, encoding: str, **fields) -> Book:
-    """Read generated Markdown with the text reader; the Book keeps `path` (the original file) and `fields`
-    (source_format, year, cover, ...). The text reader takes files only: going through one keeps this in step
-    with how it reads Markdown."""
+def book_from_markdown(markdown: str, path: Path, encoding: str, skip: Sequence[SkipPattern] = (),
+                       chapter_level: int = 0, **fields) -> Book:
+    """Read generated Markdown with the text reader (`skip` and `chapter_level` as it takes them); the Book keeps
+    `path` (the original file) and `fields` (source_format, year, cover, ...). The text reader takes files only:
+    going through one keeps this in step with how it reads Markdown."""
     with tempfile.TemporaryDirectory(prefix="narrate-") as folder:
         markdown_path = Path(folder) / f"{path.stem or 'story'}.md"
         markdown_path.write_text(markdown, encoding="utf-8", newline="")
-        book = load_text_book(markdown_path)
+        book = load_text_book(markdown_path, skip, chapter_level)
     return dataclasses.replace(book, path=str(path), encoding=encoding, **fields)
 
 
@@ -344,9 +347,9 @@ class _PageInfo:
     year: str | None
 
 
-def load_html(path: str | Path) -> Book:
+def load_html(path: str | Path, skip: Sequence[SkipPattern] = ()) -> Book:
     """Read a saved web page into a Book whose source is the story as Markdown; raise InputError when the page
-    holds no story text."""
+    holds no story text. `skip`: voices.yaml's patterns of what is not read."""
     path = Path(path)
     data, encoding = _page_bytes(path)
     page = _parse_page(data, path)
@@ -358,7 +361,7 @@ def load_html(path: str | Path) -> Book:
                          f"itself (for a fan-fiction site, the chapter or 'entire work' page), or copy the story "
                          f"into a .txt file.")
     markdown = render_markdown(blocks, info.title, info.author)
-    return book_from_markdown(markdown, path, encoding, source_format="html", year=info.year)
+    return book_from_markdown(markdown, path, encoding, skip, source_format="html", year=info.year)
 
 
 def _page_bytes(path: Path) -> tuple[bytes, str]:

@@ -8,29 +8,51 @@ from __future__ import annotations
 
 import html
 import re
+from collections.abc import Sequence
 from dataclasses import dataclass
 from pathlib import Path
 
+from narrate.ingest.apparatus import (
+    SkipPattern,
+    is_bare_page_number,
+    line_rule,
+    notes_block_ends,
+    opens_notes_block,
+    paragraph_rule,
+)
+from narrate.ingest.chapters import chapters, settle_headings
 from narrate.ingest.decode import MARKDOWN_SUFFIXES, read_story_text
+from narrate.ingest.headings import (
+    NUMERAL_HEADING,
+    QUOTES,
+    chapter_heading_title,
+    looks_like_title,
+)
 from narrate.ingest.markup import ATX_OPEN as _ATX_OPEN
 from narrate.ingest.markup import SETEXT_UNDERLINE as _SETEXT_UNDERLINE
 from narrate.ingest.markup import markdown_markup, plain_text_markup, separates_words
-from narrate.model import Block, BlockKind, Book, Chapter
+from narrate.model import BlockKind, Book
 
 Span = tuple[int, int]
 
 
-def load_book(path: str | Path) -> Book:
-    """Read a .txt or .md story into a Book; raise InputError when the file cannot be a story."""
+def load_book(path: str | Path, skip: Sequence[SkipPattern] = (), chapter_level: int = 0) -> Book:
+    """Read a .txt or .md story into a Book; raise InputError when the file cannot be a story.
+
+    `skip`: voices.yaml's patterns of the book's own furniture, not read (besides apparatus.py's rules).
+    `chapter_level`: only Markdown headings of this level start chapters, those above it are volumes (an e-book
+    whose table of contents lists its chapters); 0: found from the headings."""
     path = Path(path)
     decoded = read_story_text(path)
-    doc = _Document(decoded.text, markdown=path.suffix.lower() in MARKDOWN_SUFFIXES)
+    doc = _Document(decoded.text, markdown=path.suffix.lower() in MARKDOWN_SUFFIXES, skip=tuple(skip))
     pieces = [piece for paragraph in _paragraph_lines(doc.source) for piece in doc.split_paragraph(paragraph)]
+    _mark_apparatus(doc, pieces)
     pieces, title, author = _read_front_matter(doc, pieces)
-    _settle_headings(pieces)
+    settle_headings(pieces, chapter_level)
     book_title = title or _title_from_file_name(path)
     return Book(path=str(path), source=doc.source, encoding=decoded.encoding, title=book_title, author=author,
-                chapters=_chapters(pieces, book_title), source_format="markdown" if doc.markdown else "text")
+                chapters=chapters(pieces, book_title, chapter_level),
+                source_format="markdown" if doc.markdown else "text")
 
 
 def spoken_text(source: str, start: int, end: int, markup: tuple[Span, ...] | list[Span] = (),
@@ -65,6 +87,8 @@ class _Piece:
     md_level: int = 0  # Markdown heading level, 0 when not a Markdown heading
     chapter_title: str = ""  # heading pieces: the title to announce
     subtitle: bool = False  # a heading piece that names the bare chapter heading before it
+    inert: bool = False  # a heading piece that starts no chapter (chapters.settle_headings)
+    reason: str = ""  # apparatus pieces: the rule that skips it (apparatus.py)
 
     @property
     def start(self) -> int:
@@ -79,6 +103,7 @@ class _Piece:
 class _Document:
     source: str
     markdown: bool
+    skip: tuple[SkipPattern, ...] = ()
 
     def piece(self, lines: list[Span], kind: BlockKind | None = None, md_level: int = 0) -> _Piece:
         markup = tuple(markdown_markup(self.source, lines, md_level) if self.markdown
@@ -86,7 +111,7 @@ class _Document:
         text = spoken_text(self.source, lines[0][0], lines[-1][1], markup, entities=self.markdown)
         piece = _Piece(kind or _classify(text), lines, markup, text, md_level)
         if md_level and piece.kind == "paragraph":  # a non-empty Markdown heading; "#" alone is a scene break
-            piece.kind, piece.chapter_title = "heading", _chapter_heading_title(text, alone=True) or text
+            piece.kind, piece.chapter_title = "heading", chapter_heading_title(text, alone=True) or text
         return piece
 
     def line_text(self, line: Span) -> str:
@@ -99,8 +124,29 @@ class _Document:
             if md_level:
                 pieces.append(self.piece(group, md_level=md_level))
             else:
-                pieces.extend(self._split_leading_heading(group))
+                pieces.extend(piece for led in self._split_leading_heading(group)
+                              for piece in self._split_apparatus_lines(led))
         return pieces
+
+    def _split_apparatus_lines(self, piece: _Piece) -> list[_Piece]:
+        """A page number, an illustration or a `skip:` line inside a paragraph stands alone as apparatus."""
+        if piece.kind == "heading" or len(piece.lines) < 2:
+            return [piece]
+        pieces: list[_Piece] = []
+        run: list[Span] = []
+        for line in piece.lines:
+            text = self.line_text(line)
+            rule = line_rule(text, self.skip) or ("page number" if is_bare_page_number(text) else None)
+            if not rule:
+                run.append(line)
+                continue
+            if run:
+                pieces.append(self.piece(run))
+                run = []
+            pieces.append(_apparatus(self.piece([line]), rule))
+        if not pieces:
+            return [piece]
+        return pieces + ([self.piece(run)] if run else [])
 
     def _markdown_groups(self, lines: list[Span]) -> list[tuple[list[Span], int]]:
         """Runs of lines with their Markdown heading level: ATX lines alone, a two-line setext heading whole."""
@@ -125,7 +171,7 @@ class _Document:
         while first < len(lines):
             left = len(lines) - first
             heading_end = 2 if left > 1 and _SETEXT_UNDERLINE.fullmatch(self.source, *lines[first + 1]) else 1
-            title = _chapter_heading_title(self.line_text(lines[first]), alone=left == heading_end)
+            title = chapter_heading_title(self.line_text(lines[first]), alone=left == heading_end)
             if not title:
                 pieces.append(self.piece(lines[first:]))
                 break
@@ -134,6 +180,37 @@ class _Document:
             pieces.append(heading)
             first += heading_end
         return pieces
+
+
+def _apparatus(piece: _Piece, reason: str) -> _Piece:
+    piece.kind, piece.reason, piece.chapter_title = "apparatus", reason, ""
+    return piece
+
+
+def _mark_apparatus(doc: _Document, pieces: list[_Piece]) -> None:
+    """Paragraphs that are the printed book's apparatus (apparatus.py) or match a `skip:` pattern. A bare number
+    on its own is a page number once the book numbers its chapters with 'Chapter'; a transcriber's note may run
+    over paragraphs (to its closing bracket, or after a 'Transcriber's Notes' heading to the next heading)."""
+    numbered = any(piece.kind == "heading" and piece.chapter_title.startswith("Chapter ")
+                   and not NUMERAL_HEADING.fullmatch(piece.text) for piece in pieces)
+    notes = None  # the text that opened a transcriber's notes block still open
+    for piece in pieces:
+        if piece.kind == "heading" and numbered and not piece.md_level and is_bare_page_number(piece.text):
+            _apparatus(piece, "page number")
+        elif piece.kind in ("heading", "scene_break"):
+            notes = None
+        elif piece.kind == "paragraph" and notes is not None:
+            _apparatus(piece, "transcriber's note")
+            if notes_block_ends(notes, piece.text):
+                notes = None
+        elif piece.kind == "paragraph":
+            lines = [doc.line_text(line) for line in piece.lines] if len(piece.text) <= _SHORT else []
+            if rule := paragraph_rule(piece.text, lines, doc.skip):
+                _apparatus(piece, rule)
+                notes = piece.text if rule == "transcriber's note" and opens_notes_block(piece.text) else None
+
+
+_SHORT = 400  # characters: longer paragraphs are no imprint, their lines need not be read one by one
 
 
 def _paragraph_lines(source: str) -> list[list[Span]]:
@@ -164,13 +241,10 @@ def _trim(source: str, start: int, end: int) -> Span | None:
 
 # --- what a piece is ---------------------------------------------------------------------------------------------
 
-_QUOTES = "\"'“”‘’«»„‚‹›"
-_TERMINAL_PUNCTUATION = ".!?,;:…"
 _AUTHOR_NOTE = re.compile(
     r"[(\[*_~\s]*(?:a\s?/\s?n\b|a\.\s?n\b|an\s*:|author(?:['’]?s|s['’])?\s+notes?\b|disclaimer\s*[:\-–—])",
     re.IGNORECASE)
 _ORNAMENT_LETTERS = frozenset("oO0xX")  # o0o, oOo, xXx: fan-fiction scene breaks
-_MAX_TITLE_WORDS = 10
 
 
 def _classify(text: str) -> BlockKind:
@@ -184,107 +258,12 @@ def _classify(text: str) -> BlockKind:
 def _is_scene_break(text: str) -> bool:
     """Only ornament: no words (***, ~~~, #, <hr>) or o0o-like letters."""
     compact = "".join(text.split())
-    if any(char in _QUOTES for char in compact):
+    if any(char in QUOTES for char in compact):
         return False  # "..." is a silent reply, not an ornament
     letters = [char for char in compact if char.isalnum()]
     if not letters:
         return True
     return len(letters) >= 3 and set(letters) <= _ORNAMENT_LETTERS and not any(char in ".!?" for char in compact)
-
-
-def _looks_like_title(text: str) -> bool:
-    """A short line with no sentence punctuation at its end, not a line of dialogue."""
-    words = text.split()
-    return (0 < len(words) <= _MAX_TITLE_WORDS and any(char.isalpha() for char in text)
-            and text[0] not in _QUOTES + "-–—(" and text[-1] not in _TERMINAL_PUNCTUATION + _QUOTES)
-
-
-# --- chapter headings --------------------------------------------------------------------------------------------
-
-_NUMBER_WORD = (r"(?:one|two|three|four|five|six|seven|eight|nine|ten|eleven|twelve|thirteen|fourteen|fifteen"
-                r"|sixteen|seventeen|eighteen|nineteen|twenty|thirty|forty|fifty|sixty|seventy|eighty|ninety"
-                r"|hundred)")
-_NUMBER_WORDS = rf"{_NUMBER_WORD}(?:[\s-]+(?:and[\s-]+)?{_NUMBER_WORD})*"
-_ORDINAL = (r"(?:the\s+)?(?:first|second|third|fourth|fifth|sixth|seventh|eighth|ninth|tenth|eleventh|twelfth"
-            r"|last)")
-# 'Chapter 3: The Fall', 'CHAPTER I. Title', 'Part II -- Title', or a capitalised title after a space
-_TITLE_PART = r"(?:\s*[:.\-–—]+\s*(?P<title>.*)|\s+(?P<spaced_title>\S.*))?"
-_NUMBERED_HEADING = re.compile(
-    rf"(?P<keyword>chapter|chap\.|ch\.|part|book|volume|vol\.|act)\s+"
-    rf"(?P<number>\d+|[ivxlcdm]+|{_NUMBER_WORDS}|{_ORDINAL})\b{_TITLE_PART}", re.IGNORECASE)
-_NAMED_HEADING = re.compile(
-    rf"(?P<keyword>prologue|epilogue|interlude|preface|foreword|afterword|introduction)\b{_TITLE_PART}",
-    re.IGNORECASE)
-# a paragraph of only 'IV' or '12.': a chapter number (Roman numerals in capitals only: 'x' may be a letter)
-_NUMERAL_HEADING = re.compile(r"(?P<number>\d{1,3}|[IVXLCDM]+)\.?")
-_ROMAN = re.compile(r"M{0,3}(?:CM|CD|D?C{0,3})(?:XC|XL|L?X{0,3})(?:IX|IV|V?I{0,3})", re.IGNORECASE)
-_ROMAN_VALUES = {"I": 1, "V": 5, "X": 10, "L": 50, "C": 100, "D": 500, "M": 1000}
-_KEYWORD_NAMES = {"chap.": "Chapter", "ch.": "Chapter", "vol.": "Volume"}
-_MAX_HEADING_TITLE_WORDS = 12
-
-
-def _chapter_heading_title(text: str, alone: bool = False) -> str | None:
-    """'CHAPTER III - The Fall' → 'Chapter 3: The Fall'; None when `text` is not a chapter heading line.
-    A line `alone` in its paragraph may also be a bare chapter number ('IV' → 'Chapter 4')."""
-    if alone and (numeral := _NUMERAL_HEADING.fullmatch(text)):
-        number = _spoken_number(numeral["number"])
-        return f"Chapter {number}" if number else None
-    match = _NUMBERED_HEADING.fullmatch(text) or _NAMED_HEADING.fullmatch(text)
-    if not match:
-        return None
-    keyword = match["keyword"].lower()
-    heading = _KEYWORD_NAMES.get(keyword, keyword.capitalize())
-    if match.re is _NUMBERED_HEADING:
-        number = _spoken_number(match["number"])
-        if number is None:
-            return None
-        heading = f"{heading} {number}"
-    subtitle = (match["title"] or "").rstrip(".").strip()
-    if spaced := match["spaced_title"]:  # no separator: only a capitalised, unpunctuated title ('Chapter 2 of.')
-        if not spaced[0].isupper() or spaced[-1] in _TERMINAL_PUNCTUATION:
-            return None
-        subtitle = spaced
-    if len(subtitle.split()) > _MAX_HEADING_TITLE_WORDS:
-        return None
-    return f"{heading}: {subtitle}" if subtitle else heading
-
-
-def _spoken_number(number: str) -> str | None:
-    """Digits and Roman numerals become digits ('III' → '3'); number words are capitalised; None if invalid."""
-    if number.isdigit():
-        return str(int(number))
-    if _ROMAN.fullmatch(number):
-        values = [_ROMAN_VALUES[char] for char in number.upper()]
-        return str(sum(-value if value < following else value for value, following in zip(values, values[1:] + [0])))
-    if re.fullmatch(f"{_NUMBER_WORDS}|{_ORDINAL}", number, re.IGNORECASE):
-        return re.sub(r"[a-z]+", lambda word: word[0] if word[0] in ("and", "the") else word[0].capitalize(),
-                      number.lower())
-    return None
-
-
-def _settle_headings(pieces: list[_Piece]) -> None:
-    """Markdown headings below the chapter level are read aloud unless they name a chapter. After a heading,
-    a bare chapter number ('CHAPTER I' then 'I') adds nothing to the title, and a short title-like line after
-    a bare 'Chapter 3' is its subtitle."""
-    chapter_level = min((piece.md_level for piece in pieces if piece.kind == "heading" and piece.md_level), default=0)
-    for piece in pieces:
-        if piece.kind == "heading" and piece.md_level > chapter_level and not _chapter_heading_title(piece.text, True):
-            piece.kind = "paragraph"
-    for previous, piece in zip(pieces, pieces[1:]):
-        if previous.kind != "heading":
-            continue
-        if (piece.kind == "heading" and _NUMERAL_HEADING.fullmatch(piece.text)
-                and previous.chapter_title.startswith("Chapter")):
-            piece.chapter_title = ""
-        elif (piece.kind == "paragraph" and _is_bare_heading(previous) and len(piece.lines) == 1
-              and _looks_like_title(piece.text)):
-            piece.kind, piece.chapter_title, piece.subtitle = "heading", piece.text, True
-
-
-def _is_bare_heading(piece: _Piece) -> bool:
-    """'Chapter 3' or 'Prologue' with no title of its own."""
-    return (not piece.subtitle and bool(piece.chapter_title) and ":" not in piece.chapter_title
-            and _chapter_heading_title(piece.text, alone=True) is not None)
 
 
 # --- title, author and notes at the top --------------------------------------------------------------------------
@@ -313,7 +292,7 @@ def _read_front_matter(doc: _Document, pieces: list[_Piece]) -> tuple[list[_Piec
             front += entries
             title = title or next((_header_value(entry.text) for entry in entries if entry.kind == "title"), None)
             author = author or next((_header_value(entry.text) for entry in entries if entry.kind == "author"), None)
-        elif piece.kind == "author_note":
+        elif piece.kind in ("author_note", "apparatus"):
             front.append(piece)
         elif piece is markdown_title and title is None:
             piece.kind, title = "title", piece.text
@@ -323,7 +302,7 @@ def _read_front_matter(doc: _Document, pieces: list[_Piece]) -> tuple[list[_Piec
             front.append(piece)
         elif title is None and _has_body_after(pieces, index) and (split := _title_pieces(doc, piece)):
             front += split
-            title = split[0].text
+            title = _without_printed_stop(split[0].text)
             author = next((_byline_name(extra, True) for extra in split[1:]), author)
         else:
             return front + pieces[index:], title, author
@@ -333,7 +312,7 @@ def _read_front_matter(doc: _Document, pieces: list[_Piece]) -> tuple[list[_Piec
 def _markdown_title_piece(pieces: list[_Piece]) -> _Piece | None:
     """The only `# heading` of the file, unless it names a chapter: it may be the book title."""
     top_level = [piece for piece in pieces if piece.md_level == 1 and piece.kind == "heading"]
-    if len(top_level) == 1 and not _chapter_heading_title(top_level[0].text, alone=True):
+    if len(top_level) == 1 and not chapter_heading_title(top_level[0].text, alone=True):
         return top_level[0]
     return None
 
@@ -388,12 +367,17 @@ def _title_pieces(doc: _Document, piece: _Piece) -> list[_Piece]:
     if piece.kind != "paragraph" or len(piece.lines) > 2:
         return []
     title = doc.piece(piece.lines[:1], kind="title")
-    if not _looks_like_title(title.text):
+    if not looks_like_title(_without_printed_stop(title.text)):
         return []
     if len(piece.lines) == 1:
         return [title]
     author = doc.piece(piece.lines[1:], kind="author")
     return [title, author] if _byline_name(author, after_title=True) else []
+
+
+def _without_printed_stop(text: str) -> str:
+    """'PRIDE AND PREJUDICE.' → 'PRIDE AND PREJUDICE': old title pages end a title in capitals with a stop."""
+    return text[:-1].rstrip() if text.endswith(".") and text.isupper() else text
 
 
 def _has_body_after(pieces: list[_Piece], index: int) -> bool:
@@ -405,29 +389,3 @@ def _title_from_file_name(path: Path) -> str:
     words = re.sub(r"[_\-.]+", " ", path.stem).split()
     title = " ".join(words) or path.stem
     return " ".join(word.capitalize() for word in words) if title.islower() else title
-
-
-# --- chapters ----------------------------------------------------------------------------------------------------
-
-def _chapters(pieces: list[_Piece], book_title: str) -> tuple[Chapter, ...]:
-    """A chapter starts at each run of heading pieces. What comes before the first heading joins the first
-    chapter, unless it holds prose: then it is a chapter of its own, named after the book."""
-    sections: list[list[_Piece]] = []
-    for index, piece in enumerate(pieces):
-        starts_chapter = piece.kind == "heading" and (index == 0 or pieces[index - 1].kind != "heading")
-        if starts_chapter or not sections:
-            sections.append([])
-        sections[-1].append(piece)
-    if len(sections) > 1 and not any(piece.kind in ("paragraph", "heading") for piece in sections[0]):
-        sections[0:2] = [sections[0] + sections[1]]
-    return tuple(_chapter(number, section, book_title) for number, section in enumerate(sections, start=1))
-
-
-def _chapter(number: int, pieces: list[_Piece], book_title: str) -> Chapter:
-    headings = [piece for piece in pieces if piece.kind == "heading"]
-    title = headings[0].chapter_title if headings else book_title
-    for heading in headings[1:]:  # 'Part 2' then 'Chapter 5', or a bare 'Chapter 5' then its subtitle
-        if heading.chapter_title:
-            title += (": " if heading.subtitle else ". ") + heading.chapter_title
-    blocks = tuple(Block(piece.kind, piece.start, piece.end, piece.markup) for piece in pieces)
-    return Chapter(index=number, title=title, start=blocks[0].start, end=blocks[-1].end, blocks=blocks)

@@ -22,6 +22,7 @@ from narrate.casting.config import Config, load_config, where
 from narrate.casting.credits import CLOSING_TITLE, OPENING_TITLE, credit_texts
 from narrate.errors import EngineError, InputError
 from narrate.ingest import load_book
+from narrate.ingest.apparatus import SkipPattern
 from narrate.model import NARRATOR, Clip, Line, Script, Segment
 from narrate.request import (
     MANIFEST_NAME,
@@ -88,7 +89,8 @@ def load(story: str | Path, voices: str | Path | None = None, script_file: str |
     built-in defaults."""
     new_file = voices_may_be_new and voices is not None and not Path(voices).exists()  # `cast --write` makes it
     config = load_config(None if new_file else find_voices_file(story, voices))
-    book = load_book(story, include_front_matter=include_front_matter)
+    book = load_book(story, include_front_matter=include_front_matter,
+                     skip=[SkipPattern(pattern) for pattern in config.data.skip])
     data = config.data
     rules = [Override(speaker=o.speaker, quote=o.quote, chapter=o.chapter, paragraph=o.paragraph, every=o.every,
                       where=where(config, f"overrides.{n}")) for n, o in enumerate(data.overrides)]
