@@ -117,3 +117,41 @@ def test_an_epub_table_of_contents_that_lists_chapters_decides_them(tmp_path, to
         assert texts(book, number, "paragraph")[-1] == "It fell again by evening."
         assert texts(book, number, "apparatus")[-1] == "[Illustration: A VICARAGE HOUSE.]"
     assert texts(book, 3, "apparatus")[0].startswith("LONDON: PRINTED FOR")  # the volume page opens chapter 3
+
+
+# --- the parts a listener gets -----------------------------------------------------------------------------------
+
+def test_a_volumes_chapter_is_built_under_its_own_number_and_title(tmp_path, capsys):
+    """The real engine and ffmpeg: `--chapters 3` is the second volume's first chapter, its file and its .m4b
+    mark say so, and it opens with the volume's page skipped (the announcement names the volume instead)."""
+    import json
+    import subprocess
+
+    from cli_tools import run
+
+    story = tmp_path / "novel.txt"
+    story.write_bytes(NOVEL.read_bytes())
+    code, err = run(capsys, "build", story, "-o", tmp_path / "out", "--chapters", "3", "--format", "mp3",
+                    "--format", "m4b", "-q")
+    assert code == 0, err
+    assert sorted(path.name for path in (tmp_path / "out").glob("0[1-9]*.mp3")) == ["03 - Volume 2, Chapter 1.mp3"]
+    book = next((tmp_path / "out").glob("*.m4b"))
+    marks = json.loads(subprocess.run(["ffprobe", "-v", "error", "-show_chapters", "-of", "json", str(book)],
+                                      capture_output=True, text=True, check=True).stdout)["chapters"]
+    assert [mark["tags"]["title"] for mark in marks if "Credits" not in mark["tags"]["title"]] == [
+        "Volume 2, Chapter 1"]
+
+
+def test_overrides_and_the_script_number_chapters_as_the_files_do(tmp_path):
+    from narrate import pipeline
+    from narrate.annotate.scriptio import render_text
+
+    story = tmp_path / "novel.txt"
+    story.write_bytes(NOVEL.read_bytes())
+    (tmp_path / "voices.yaml").write_text("overrides:\n  - {chapter: 3, paragraph: 2, speaker: Lydia}\n",
+                                          encoding="utf-8")
+    _, script = pipeline.load(story)
+    busy = next(segment for segment in script.segments if segment.text.startswith("“Busy,”")
+                or segment.text.startswith("Busy,"))
+    assert (busy.chapter, busy.speaker) == (3, "Lydia")
+    assert "== 3. Volume 2, Chapter 1" in render_text(script)
