@@ -664,29 +664,69 @@ _CHECK_COLUMNS = {"loudness", "true peak", "RMS level", "noise floor", "head sil
 @cli.group(short_help="The clip cache: where it is, what it holds; clear it.")
 @common_options
 def cache():
-    """The clip cache (NARRATE_CACHE_DIR, else the platform cache directory)."""
+    """The clip cache (NARRATE_CACHE_DIR, else the platform cache directory), kept under NARRATE_CACHE_MAX
+    (default 5G): over it, a build ends by removing what was used least recently, never what a running build
+    uses."""
 
 
-@cache.command("info")
+@cache.command("info", short_help="What the cache holds, per book and in all, and its cap.")
 @common_options
 def cache_info_command():
-    """Where the cache is, how many clips it holds and their size."""
-    from narrate.state import cache_info
+    """Where the cache is, what each book built with it takes (its clips and encoded units), what else it holds,
+    and the total against NARRATE_CACHE_MAX."""
+    import datetime
 
-    info = cache_info()
-    click.echo(f"{info.path}: {info.clips} clips, {info.bytes / 1e6:.1f} MB; "
-               f"mastered chapters {info.master_bytes / 1e6:.1f} MB")
+    from narrate.cache_limit import DEFAULT_MAX, MAX_VAR, human_size, usage
+
+    found = usage()
+    click.echo(f"{found.path}: {found.clips} clips, {human_size(found.total)} in all")
+    for book in found.books:
+        built = datetime.datetime.fromtimestamp(book.built).strftime("%Y-%m-%d %H:%M")
+        click.echo(f"{human_size(book.bytes):>8}  {book.title} ({book.clips} clips; built {built}): {book.story} "
+                   f"-> {book.out}")
+    click.echo(f"{human_size(found.other):>8}  other entries: previews, auditions, what no recorded book uses now")
+    if found.older:
+        click.echo(f"{human_size(found.older):>8}  earlier layouts, never read again: removed first when over the "
+                   f"cap, or by `narrate cache clear`")
+    cap = "no cap" if found.cap is None else f"cap {human_size(found.cap)}"
+    setting = os.environ.get(MAX_VAR, "").strip() or f"{DEFAULT_MAX}, the default"
+    running = f"; {found.builds_running} build(s) running" if found.builds_running else ""
+    click.echo(f"total {human_size(found.total)}, {cap} ({MAX_VAR}={setting}){running}")
 
 
-@cache.command("clear", short_help="Delete every cached clip and mastered chapter.")
+def _age(_ctx, _param, value: str | None) -> str | None:
+    from narrate.cache_limit import parse_age
+
+    if value is None:
+        return None
+    try:
+        parse_age(value)
+        return value
+    except ValueError:
+        raise click.BadParameter(f"{value!r} is not an age: write a number and a unit, such as 12h, 30d or 2w "
+                                 f"(s, m, h, d, w).") from None
+
+
+@cache.command("clear", short_help="Delete every cached clip and mastered chapter, or what is unused for AGE.")
+@click.option("--older-than", "older_than", metavar="AGE", callback=_age,
+              help="Only what no build has used for AGE, such as 12h, 30d or 2w; never what a running build uses.")
 @common_options
-def cache_clear_command():
-    """Delete every cached clip and mastered chapter (the next build makes everything again)."""
-    from narrate.state import clear_cache
+def cache_clear_command(older_than: str | None):
+    """Delete every cached clip and mastered chapter (the next build makes everything again), or with
+    --older-than only the entries no build has used for that long."""
+    if older_than is None:
+        from narrate.state import clear_cache
 
-    removed = clear_cache()
+        removed = clear_cache()
+        if not run_options().quiet:
+            click.echo(f"removed {removed} clips")
+        return
+    from narrate.cache_limit import clear_older, human_size, parse_age
+
+    gone = clear_older(parse_age(older_than))
     if not run_options().quiet:
-        click.echo(f"removed {removed} clips")
+        click.echo(f"removed {gone.entries} entries ({human_size(gone.bytes)}) unused for {older_than}; the cache "
+                   f"holds {human_size(gone.left)}")
 
 
 def _unwind_on_signals(options: RunOptions) -> dict:

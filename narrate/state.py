@@ -397,10 +397,11 @@ def clear_cache(root: Path | None = None) -> int:
 
     Only files the store names itself are touched, so a NARRATE_CACHE_DIR pointed at a folder that holds
     anything else loses nothing else."""
-    removed = _clear_store(store_root(root), current=True)
-    for older in _older_layouts(root):
-        removed += _clear_store(older, current=False)
-    removed += _clear_store(root or cache_root(), current=False)  # layout 1 kept its stores at the root
+    with cache_lock(store_root(root), shared=False):  # never while a build finds the entries it will use
+        removed = _clear_store(store_root(root), current=True)
+        for older in _older_layouts(root):
+            removed += _clear_store(older, current=False)
+        removed += _clear_store(root or cache_root(), current=False)  # layout 1 kept its stores at the root
     sweep_scratch(root, min_age=1.0)
     return removed
 

@@ -80,8 +80,8 @@ def test_clear_removes_clips_and_leftovers_but_nothing_it_did_not_write(tmp_path
     assert cache_info(tmp_path) == CacheInfo(path=cache.root, clips=0, bytes=0)
     assert foreign.read_bytes() == b"mine" and beside.read_text() == "mine too"
     assert sorted(p.relative_to(tmp_path).as_posix() for p in tmp_path.rglob("*")) == [
-        "notes.txt", f"v{LAYOUT_VERSION}", f"v{LAYOUT_VERSION}/clips", f"v{LAYOUT_VERSION}/clips/ab",
-        f"v{LAYOUT_VERSION}/clips/ab/my-song.wav"]  # emptied shard folders are gone
+        "notes.txt", *(f"v{LAYOUT_VERSION}{rest}" for rest in ("", "/.lock", "/clips", "/clips/ab",
+                                                               "/clips/ab/my-song.wav"))]  # emptied shards gone
     assert clear_cache(tmp_path) == 0
 
 

@@ -9,7 +9,7 @@ from dataclasses import dataclass, field, replace
 from pathlib import Path
 from typing import Callable, Sequence
 
-from narrate import __version__
+from narrate import __version__, cache_limit
 from narrate.annotate.kept import annotate_kept
 from narrate.annotate.overrides import Override, apply_overrides, with_speakers
 from narrate.annotate.scriptio import read_script_speakers
@@ -153,7 +153,14 @@ class _PartText:
 
 def build(request: BuildRequest, on_event: OnEvent | None = None, pool: Pool | None = None) -> BuildReport:
     """Story -> chapter files (+ credits), the .m4b book, subtitles and a manifest in `request.outdir`. The clips
-    not yet cached are made on `pool` (e.g. a Dask cluster's, or one shared by several books), else locally."""
+    not yet cached are made on `pool` (e.g. a Dask cluster's, or one shared by several books), else locally.
+    Nothing the build uses leaves the cache while it runs; after it, the cache is kept under its cap."""
+    with cache_limit.build_lease() as lease:
+        return _build(request, on_event, pool, lease)
+
+
+def _build(request: BuildRequest, on_event: OnEvent | None, pool: Pool | None,
+           lease: cache_limit.Lease) -> BuildReport:
     emit = on_event or (lambda _event: None)
     started = time.monotonic()
     if not 0.5 <= request.speed <= 3.0:
@@ -217,6 +224,9 @@ def build(request: BuildRequest, on_event: OnEvent | None = None, pool: Pool | N
         write_manifest(manifest, book, config, parts, files,
                        {"inputs": request.inputs, "engines": engines, "outputs": file_stamps(files.files),
                         "digests": files.digests})
+        cache_limit.record_book(lease, out, book.title, str(request.story), (line.key for line in lines),
+                                (path for m in files.made for unit in m.units for path in unit.paths.values()),
+                                partial=request.chapters is not None)
     finally:
         drop_output_temp(out, temp)  # empty unless the build was killed: then the next one sweeps it
     book_order = {path: n for n, path in enumerate(files.files)}  # written in the order encoding finished
