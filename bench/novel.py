@@ -2,7 +2,8 @@
 """A long book built end to end, as a listener gets it: LitBank excerpts joined into volumes and chapters,
 with an illustration line and a long letter, built by `narrate build` and checked by `narrate check`.
 
-Prints the parts and their titles, the subtitles (cues, longest, share of cues up to 8 s), the check's verdicts,
+Prints the parts and their titles (files and .m4b chapter marks: unique and in order, volume pages folded into
+the chapter after them), what `narrate script` skipped as apparatus, the subtitles (cues, longest, share of cues up to 8 s), the check's verdicts,
 the cache size, the wall time and the peak memory of the build.
 
 usage: bench/novel.py [--works N] [--chapters-per-volume K] [--keep DIR]
@@ -31,12 +32,16 @@ LETTER = ("\u201cMy dear Sister, I write in haste, for the coach leaves at noon 
 
 
 def novel(works: list[Path], per_volume: int) -> str:
-    """The works' excerpts as chapters of numbered volumes; an illustration and a letter in the second."""
+    """The works' excerpts as chapters of numbered volumes, each volume's page with a printer's imprint and its
+    end marked; an illustration and a letter in the second."""
     roman = ["I", "II", "III", "IV", "V", "VI", "VII", "VIII", "IX", "X"]
     lines = ["# The Long Novel", "", "By Several Hands", ""]
     for n, work in enumerate(works):
+        volume = roman[min(n // per_volume, 9)]
         if n % per_volume == 0:
-            lines += [f"VOLUME {roman[min(n // per_volume, 9)]}.", ""]
+            if n:
+                lines += [f"END OF VOL. {roman[min(n // per_volume - 1, 9)]}.", ""]
+            lines += [f"VOLUME {volume}.", "", "LONDON:", "PRINTED FOR THE PROPRIETORS.", "1821.", ""]
         lines += [f"CHAPTER {n % per_volume + 1}.", ""]
         text = work.read_text(encoding="utf-8").strip()
         if n == 1:
@@ -48,6 +53,12 @@ def novel(works: list[Path], per_volume: int) -> str:
 def duration(path: Path) -> float:
     return float(subprocess.run(["ffprobe", "-v", "error", "-show_entries", "format=duration", "-of", "csv=p=0",
                                  str(path)], capture_output=True, text=True, check=True).stdout)
+
+
+def chapter_marks(book: Path) -> list[str]:
+    out = subprocess.run(["ffprobe", "-v", "error", "-show_entries", "chapter_tags=title", "-of", "csv=p=0",
+                          str(book)], capture_output=True, text=True, check=True).stdout
+    return [line.strip().strip('"') for line in out.splitlines() if line.strip()]
 
 
 def cue_lengths(vtt: Path) -> list[float]:
@@ -86,6 +97,13 @@ def main() -> int:
         print(f"{len(works)} works, {words} words: {len(mp3s)} parts, {audio / 3600:.2f} h of audio")
         for p in mp3s:
             print(f"  {p.name}")
+        books = sorted(out.glob("*.m4b"))
+        marks = chapter_marks(books[0]) if books else []
+        print(f".m4b chapter marks: {len(marks)}, {len(set(marks))} distinct; first {marks[:3]}")
+        script = subprocess.run([str(NARRATE), "script", str(story)], capture_output=True, text=True, env=env,
+                                check=True)
+        skipped = script.stderr[script.stderr.find("skipped, not read aloud"):].strip()
+        print(skipped or "skipped: nothing")
         cues = [length for vtt in out.glob("*.vtt") for length in cue_lengths(vtt)]
         if cues:
             short = sum(1 for c in cues if c <= 8.0) / len(cues)
