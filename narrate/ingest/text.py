@@ -135,8 +135,10 @@ class _Document:
         pieces: list[_Piece] = []
         run: list[Span] = []
         for line in piece.lines:
-            text = self.line_text(line)
-            rule = line_rule(text, self.skip) or ("page number" if is_bare_page_number(text) else None)
+            rule = None
+            if self.skip or _may_be_apparatus_line(self.source[line[0]:line[1]]):
+                text = self.line_text(line)
+                rule = line_rule(text, self.skip) or ("page number" if is_bare_page_number(text) else None)
             if not rule:
                 run.append(line)
                 continue
@@ -204,13 +206,19 @@ def _mark_apparatus(doc: _Document, pieces: list[_Piece]) -> None:
             if notes_block_ends(notes, piece.text):
                 notes = None
         elif piece.kind == "paragraph":
-            lines = [doc.line_text(line) for line in piece.lines] if len(piece.text) <= _SHORT else []
+            lines = [doc.source[start:end] for start, end in piece.lines]
             if rule := paragraph_rule(piece.text, lines, doc.skip):
                 _apparatus(piece, rule)
                 notes = piece.text if rule == "transcriber's note" and opens_notes_block(piece.text) else None
 
 
-_SHORT = 400  # characters: longer paragraphs are no imprint, their lines need not be read one by one
+_APPARATUS_LINE_MAX = 60  # characters: a page number or an illustration on a line of its own is shorter
+
+
+def _may_be_apparatus_line(raw: str) -> bool:
+    """Whether a line as written could be a page number or an illustration: what apparatus.line_rule looks at
+    (a cheap test first: most lines of a book are prose)."""
+    return len(raw) <= _APPARATUS_LINE_MAX and raw.lstrip("*_> ")[:1] in tuple("[{0123456789")
 
 
 def _paragraph_lines(source: str) -> list[list[Span]]:
