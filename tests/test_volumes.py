@@ -74,10 +74,11 @@ def test_markdown_heading_levels_group_chapters(tmp_path, text, titles):
 VOLUMES = ["I", "II", "III"]
 
 
-def volumes_epub(path: Path, toc: str) -> Path:
+def volumes_epub(path: Path, toc: str, nav: bool = True) -> Path:
     """Three volumes of two chapters. Each volume opens with a page of its own (heading and imprint); each chapter
     document opens with 'CHAPTER I.' and has a second 'CHAPTER ...' heading inside it (a running head) that a
-    heading reader would take for a chapter. toc: 'flat' (the chapters), 'nested' (volumes holding chapters)."""
+    heading reader would take for a chapter. toc: 'flat' (the chapters), 'nested' (volumes holding chapters);
+    without `nav`, an EPUB 2 (the NCX only)."""
     book = epub.EpubBook()
     book.set_identifier("urn:uuid:narrate-volumes")
     book.set_title("The Tidewater Sisters")
@@ -103,15 +104,16 @@ def volumes_epub(path: Path, toc: str) -> Path:
         book.toc = [(epub.Section(f"Volume {volume}", href=page.file_name), chapters)
                     for (page, chapters), volume in zip(volumes, VOLUMES)]
     book.add_item(epub.EpubNcx())
-    book.add_item(epub.EpubNav())
-    book.spine = ["nav", *items]
+    if nav:
+        book.add_item(epub.EpubNav())
+    book.spine = (["nav"] if nav else []) + items
     epub.write_epub(str(path), book)
     return path
 
 
-@pytest.mark.parametrize("toc", ["flat", "nested"])
-def test_an_epub_table_of_contents_that_lists_chapters_decides_them(tmp_path, toc):
-    book = load_book(volumes_epub(tmp_path / "volumes.epub", toc))
+@pytest.mark.parametrize("toc, nav", [("flat", True), ("nested", True), ("flat", False), ("nested", False)])
+def test_an_epub_table_of_contents_that_lists_chapters_decides_them(tmp_path, toc, nav):
+    book = load_book(volumes_epub(tmp_path / "volumes.epub", toc, nav))
     assert [chapter.title for chapter in book.chapters] == NOVEL_TITLES
     for number in range(1, 7):  # the heading inside a chapter starts none: its text stays in its chapter
         assert texts(book, number, "paragraph")[-1] == "It fell again by evening."
