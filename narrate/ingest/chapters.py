@@ -192,7 +192,7 @@ def _heads_deeper(pieces: list, index: int) -> bool:
     piece = pieces[index]
     if chapter_heading_title(piece.text, True) and not division_rank(piece.text):
         return False
-    for other in pieces[index + 1:]:
+    for other in itertools.islice(pieces, index + 1, None):  # no copy: a file may hold thousands of headings
         if other.kind == "paragraph":
             return False
         if other.kind == "heading" and other.md_level:
