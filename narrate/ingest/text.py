@@ -136,8 +136,10 @@ class _Document:
         run: list[Span] = []
         for line in piece.lines:
             rule = None
-            if self.skip or _may_be_apparatus_line(self.source[line[0]:line[1]]):
-                text = self.line_text(line)
+            raw = self.source[line[0]:line[1]]
+            if self.skip or _may_be_apparatus_line(raw):
+                # its spoken words; a line with no character of markup or entities says what it shows
+                text = self.line_text(line) if _MARKUP_CHARS.search(raw) else " ".join(raw.split())
                 rule = line_rule(text, self.skip) or ("page number" if is_bare_page_number(text) else None)
             if not rule:
                 run.append(line)
@@ -212,6 +214,7 @@ def _mark_apparatus(doc: _Document, pieces: list[_Piece]) -> None:
                 notes = piece.text if rule == "transcriber's note" and opens_notes_block(piece.text) else None
 
 
+_MARKUP_CHARS = re.compile(r"[*_~`<>&\[\]\\#]")
 _APPARATUS_LINE_MAX = 60  # characters: a page number or an illustration on a line of its own is shorter
 
 
