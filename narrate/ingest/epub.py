@@ -18,7 +18,6 @@ from dataclasses import dataclass
 from pathlib import Path
 from urllib.parse import unquote, urlsplit
 
-import lxml.html
 from ebooklib import epub
 from lxml import etree
 
@@ -33,6 +32,7 @@ from narrate.ingest.html import (
     html_blocks,
     local_name,
     markdown_text,
+    parse_html,
     render_markdown,
 )
 from narrate.model import Book
@@ -118,7 +118,8 @@ def load_epub(path: str | Path, include_front_matter: bool = False, skip: Sequen
 def parse_xhtml(data: bytes, path: Path, member: str):
     """The tree of `member`, a content document of the EPUB at `path`. XML first, with entities left unexpanded,
     no DTD, no network and no huge-tree allowance; what is not well-formed XML (or uses HTML entities like
-    &nbsp;) is read by the HTML parser, which never expands DTD entities either. None for an empty document."""
+    &nbsp;, or nests deeper than 256 elements) is read by html.parse_html, which never expands DTD entities
+    either. None for an empty document."""
     parser = etree.XMLParser(resolve_entities=False, no_network=True, load_dtd=False, huge_tree=False,
                              remove_comments=True, remove_pis=True)
     try:
@@ -129,11 +130,7 @@ def parse_xhtml(data: bytes, path: Path, member: str):
         except InputError as err:
             raise InputError(f"{path}: {member} is not text: the e-book is DRM-protected or damaged. narrate reads "
                              f"EPUBs without DRM; {_FIX_REEXPORT}") from err
-        html_parser = lxml.html.HTMLParser(encoding="utf-8", remove_comments=True, remove_pis=True, no_network=True)
-        try:
-            return lxml.html.document_fromstring(text.encode("utf-8"), parser=html_parser)
-        except etree.ParserError:  # no elements at all
-            return None
+        return parse_html(text)
 
 
 # --- the archive -------------------------------------------------------------------------------------------------

@@ -6,7 +6,10 @@ most paragraph text, together with its look-alikes (a whole-work page has one pe
 becomes Markdown: headings as `#`, paragraphs separated by blank lines, italics as `*`, bold as `**`, links and
 footnote markers dropped. `Book.source` is that Markdown, so every offset points into it.
 
-The element → Markdown conversion (`html_blocks`, `render_markdown`) and `book_from_markdown` serve epub.py too.
+The element → Markdown conversion (`html_blocks`, `render_markdown`) and `book_from_markdown` serve epub.py too,
+as does `parse_html`, which reads hostile markup safely: entity declarations are removed unread, nothing is
+fetched, and a page nested deeper than libxml2 holds is read whole. Every pass over the tree is iterative and
+linear in its size.
 """
 from __future__ import annotations
 
@@ -16,6 +19,7 @@ import re
 import tempfile
 from collections.abc import Sequence
 from dataclasses import dataclass
+from html.entities import html5 as _HTML_ENTITIES
 from pathlib import Path
 from typing import Literal
 
@@ -28,6 +32,91 @@ from narrate.ingest.decode import read_story_text
 from narrate.ingest.text import load_book as load_text_book
 from narrate.inputs import STORY, read_input
 from narrate.model import Book
+
+# --- parsing (shared with epub.py) ------------------------------------------------------------------------------
+
+MAX_DEPTH = 2048  # elements nested deeper than this are read as siblings (libxml2's limit with huge_tree)
+# a document type's internal subset, `<!DOCTYPE x [ <!ENTITY ...> ]>`: its quoted strings may hold "]>"
+_INTERNAL_SUBSET = re.compile(r"""<!DOCTYPE\b[^>\[]*\[(?:"[^"]*"|'[^']*'|[^\]"']|\](?!\s*>))*\]\s*>""", re.IGNORECASE)
+_NAMED_REFERENCE = re.compile(r"&([A-Za-z][A-Za-z0-9]{0,31});")
+
+
+def parse_html(text: str):
+    """The element tree of an HTML document, None when it holds no element. Safe on hostile markup: a document
+    type's entity declarations are removed unread (the parser would show their end, `]>`, as text), a named
+    reference HTML does not define (`&xxe;`) is dropped, never looked up, never spoken; nothing is fetched.
+    libxml2 with huge_tree reads paragraphs of any size; a document nested deeper than it holds (MAX_DEPTH,
+    where it silently drops everything after) is parsed again, built here no deeper than that."""
+    data = _without_declared_entities(text).encode("utf-8")
+    parser = lxml.html.HTMLParser(encoding="utf-8", remove_comments=True, remove_pis=True, no_network=True,
+                                  huge_tree=True)
+    try:
+        root = etree.fromstring(data, parser)
+    except etree.XMLSyntaxError:  # nothing at all to parse
+        return None
+    if any(error.type_name == "ERR_RESOURCE_LIMIT" for error in parser.error_log):
+        target = _ShallowTree()
+        root = etree.fromstring(data, lxml.html.HTMLParser(encoding="utf-8", no_network=True, huge_tree=True,
+                                                           target=target))
+    return root
+
+
+def _without_declared_entities(text: str) -> str:
+    """`text` with document types' internal subsets removed and named references resolved: those HTML defines
+    as numeric references (libxml2 knows HTML 4's names, not HTML 5's), any other dropped."""
+    return _NAMED_REFERENCE.sub(_numeric_reference, _INTERNAL_SUBSET.sub("", text))
+
+
+def _numeric_reference(match: re.Match) -> str:
+    characters = _HTML_ENTITIES.get(match[1] + ";", "")
+    return "".join(f"&#{ord(character)};" for character in characters)
+
+
+# inline elements: nested deeper than the limit, they are left out and their words join the element holding them
+_PHRASING = frozenset({
+    "a", "abbr", "b", "bdi", "bdo", "big", "br", "cite", "code", "data", "del", "dfn", "em", "font", "i", "img",
+    "ins", "kbd", "mark", "q", "rp", "rt", "ruby", "s", "samp", "small", "span", "strike", "strong", "sub", "sup",
+    "time", "tt", "u", "var", "wbr"})
+_INLINE_ROOM = 64  # levels below the deepest block left for the inline elements inside it
+
+
+class _ShallowTree:
+    """A parser target that builds an lxml.html tree no deeper than MAX_DEPTH, so that every word stays, in order,
+    and every paragraph stays a paragraph; only the nesting beyond the limit is lost. Blocks go no deeper than
+    MAX_DEPTH - _INLINE_ROOM: one that would open deeper closes the deepest open elements and takes their place.
+    Inline elements go down to MAX_DEPTH; one deeper is left out, its words kept."""
+
+    def __init__(self) -> None:
+        self._builder = etree.TreeBuilder(parser=lxml.html.HTMLParser())  # lxml.html's element classes
+        self._built: list[list] = []  # the built elements open now, outermost first, as [tag, open]
+        self._parsed: list[list] = []  # the same record for every element the parser has open
+
+    def start(self, tag, attrib) -> None:
+        record = [tag, True]
+        if tag not in _PHRASING:
+            while len(self._built) >= MAX_DEPTH - _INLINE_ROOM:
+                deepest = self._built.pop()
+                self._builder.end(deepest[0])
+                deepest[1] = False  # its end, when the parser comes to it, closes nothing
+        elif len(self._built) >= MAX_DEPTH:
+            record[1] = False
+        if record[1]:
+            self._builder.start(tag, attrib)
+            self._built.append(record)
+        self._parsed.append(record)
+
+    def end(self, tag) -> None:
+        record = self._parsed.pop()
+        if record[1]:  # built and still open, so the deepest: the parser opens and closes in order
+            self._built.pop()
+            self._builder.end(record[0])
+
+    def data(self, text) -> None:
+        self._builder.data(text)
+
+    def close(self):
+        return self._builder.close()
+
 
 # --- element → Markdown blocks (shared with epub.py) -------------------------------------------------------------
 
@@ -75,8 +164,10 @@ def local_name(element) -> str | None:
 
 
 def epub_types(element) -> set[str]:
-    """The element's epub:type tokens, whether the XML parser (namespaced) or the HTML parser read it."""
-    return set((element.get(_EPUB_TYPE) or element.get("epub:type") or "").split())
+    """The element's epub:type tokens, whether the XML parser (namespaced) or the HTML parser read it. Looked for
+    among its attributes: asking the HTML parser's tree for a namespaced one takes time with the depth."""
+    return next((set(value.split()) for name, value in element.items() if name in (_EPUB_TYPE, "epub:type")),
+                set())
 
 
 def collapse(text: str) -> str:
@@ -145,9 +236,13 @@ _LINE_BREAK = _Gap("\n")
 _SPACE = _Gap(" ")
 
 
+_ENTER, _LEAVE, _TAIL = range(3)  # the steps of the block writer's walk
+
+
 class _BlockWriter:
     """Walks an element tree, collecting the inline content of the current paragraph as tokens (text, line
-    breaks, emphasis opening and closing) and emitting a block at every block-level boundary."""
+    breaks, emphasis opening and closing) and emitting a block at every block-level boundary. The walk keeps its
+    own stack instead of recursing: a page may nest elements thousands deep."""
 
     def __init__(self, anchors: dict[str, str]) -> None:
         self.anchors = anchors
@@ -155,31 +250,44 @@ class _BlockWriter:
         self._tokens: list = []
         self._open_marks: list[str] = []  # emphasis open across a paragraph boundary is closed and reopened
 
-    def walk(self, element) -> None:
-        self.element(element)
-        self._text(element.tail)
-
-    def element(self, element) -> None:
-        tag = local_name(element)
-        if tag is not None and not _is_skipped(element, tag):
-            self._start_chapter_at_anchor(element, tag)
-            if tag in HEADING_TAGS or tag == "hgroup":
-                self._heading(element, tag)
-            elif tag == "br":
-                self._line_break()
-            elif tag == "hr":
-                self.flush()
-                self.blocks.append(MarkdownBlock("scene_break"))
-            else:
-                self._content(element, tag)
+    def element(self, root) -> None:
+        todo: list = [(_ENTER, root, None)]  # the next step last
+        while todo:
+            step, element, opened = todo.pop()
+            if step == _TAIL:
+                self._text(element.tail)
+            elif step == _LEAVE:
+                self._leave(*opened)
+            elif (opened := self._enter(element)) is not None:
+                todo.append((_LEAVE, element, opened))
+                for child in reversed(element):
+                    todo += [(_TAIL, child, None), (_ENTER, child, None)]
 
     def flush(self) -> None:
+        if not self._tokens:  # nothing since the last block (open emphasis leaves its reopening marks here)
+            return
         tokens = self._tokens + [_Close(mark) for mark in reversed(self._open_marks)]
         if text := _render_inline(tokens):
             self.blocks.append(MarkdownBlock("paragraph", text))
         self._tokens = [_Open(mark) for mark in self._open_marks]
 
-    def _content(self, element, tag: str) -> None:
+    def _enter(self, element) -> tuple[bool, str | None] | None:
+        """Read what comes before the element's children; (is it a block, its emphasis mark) when they are to be
+        read next, None when the element is done (a heading, a line break, a rule) or skipped."""
+        tag = local_name(element)
+        if tag is None or _is_skipped(element, tag):
+            return None
+        self._start_chapter_at_anchor(element, tag)
+        if tag in HEADING_TAGS or tag == "hgroup":
+            self._heading(element, tag)
+            return None
+        if tag == "br":
+            self._line_break()
+            return None
+        if tag == "hr":
+            self.flush()
+            self.blocks.append(MarkdownBlock("scene_break"))
+            return None
         block = tag in _BLOCK_TAGS
         mark = "*" if _is_italic(element, tag) else "**" if tag in _BOLD_TAGS else None
         if self._open_marks:  # emphasis inside emphasis: the outer marks suffice (nested runs misparse easily)
@@ -190,8 +298,9 @@ class _BlockWriter:
             self._tokens.append(_Open(mark))
             self._open_marks.append(mark)
         self._text(element.text)
-        for child in element:
-            self.walk(child)
+        return block, mark
+
+    def _leave(self, block: bool, mark: str | None) -> None:
         if mark:
             self._tokens.append(_Close(mark))
             self._open_marks.pop()
@@ -217,11 +326,13 @@ class _BlockWriter:
                 return
 
     def _line_break(self) -> None:
-        """<br><br> (with only spaces between) ends a paragraph, as on pages that have no <p>."""
-        meaningful = [index for index, token in enumerate(self._tokens)
-                      if not (isinstance(token, str) and not token.strip())]
-        if meaningful and self._tokens[meaningful[-1]] is _LINE_BREAK:
-            del self._tokens[meaningful[-1]:]
+        """<br><br> (with only spaces between) ends a paragraph, as on pages that have no <p>. Only the spaces
+        since the last token that is not one are looked at: a cell of ten thousand lines is read in linear time."""
+        last = len(self._tokens) - 1
+        while last >= 0 and isinstance(self._tokens[last], str) and not self._tokens[last].strip():
+            last -= 1
+        if last >= 0 and self._tokens[last] is _LINE_BREAK:
+            del self._tokens[last:]
             self.flush()
         else:
             self._tokens.append(_LINE_BREAK)
@@ -232,19 +343,21 @@ class _BlockWriter:
 
 
 def heading_text(element) -> str:
-    """A heading's words as escaped Markdown on one line (no emphasis: the title is announced, not read)."""
-    texts = [element.text or ""] + [text for child in element for text in _inline_texts(child)]
+    """A heading's words as escaped Markdown on one line (no emphasis: the title is announced, not read), footnote
+    markers and the like left out."""
+    texts = [element.text or ""]
+    todo: list = list(reversed(element))  # elements to read, and (as strings) the tails that follow them
+    while todo:
+        node = todo.pop()
+        if isinstance(node, str):
+            texts.append(node)
+            continue
+        todo.append(node.tail or "")
+        tag = local_name(node)
+        if tag is not None and not _is_skipped(node, tag):
+            texts.append(" " if tag == "br" else node.text or "")
+            todo.extend(reversed(node))
     return markdown_text("".join(texts))
-
-
-def _inline_texts(element):
-    """The words of `element` and of its tail, footnote markers and the like left out."""
-    tag = local_name(element)
-    if tag is not None and not _is_skipped(element, tag):
-        yield " " if tag == "br" else element.text or ""
-        for child in element:
-            yield from _inline_texts(child)
-    yield element.tail or ""
 
 
 def _is_skipped(element, tag: str) -> bool:
@@ -256,8 +369,20 @@ def _is_skipped(element, tag: str) -> bool:
         return True
     if tag in ("a", "sup"):  # a footnote marker: a short number or sign, linked to the note
         linked = tag == "sup" or "#" in (element.get("href") or "")
-        return linked and _NOTE_MARKER.fullmatch(collapse("".join(element.itertext()))) is not None
+        return linked and _NOTE_MARKER.fullmatch(collapse(_text_up_to(element, 64))) is not None
     return False
+
+
+def _text_up_to(element, limit: int) -> str:
+    """The element's text, read only until it is longer than `limit` (a marker is short; a link may hold a
+    chapter)."""
+    texts, size = [], 0
+    for text in element.itertext():
+        texts.append(text)
+        size += len(text)
+        if size > limit:
+            break
+    return "".join(texts)
 
 
 def _is_italic(element, tag: str) -> bool:
@@ -303,20 +428,35 @@ def _is_gap(piece) -> bool:
 
 
 def _tidy_emphasis(pieces: list) -> list:
-    changed = True
-    while changed:
-        changed = False
-        for index in range(len(pieces) - 1):
-            first, second = pieces[index], pieces[index + 1]
-            if (isinstance(first, _Open) and _is_gap(second)) or (_is_gap(first) and isinstance(second, _Close)):
-                pieces[index], pieces[index + 1] = second, first  # the space goes outside the emphasis
-                changed = True
-            elif ((isinstance(first, _Open) and isinstance(second, _Close))
-                  or (isinstance(first, _Close) and isinstance(second, _Open))) and first.mark == second.mark:
-                del pieces[index:index + 2]  # an emphasis of nothing, or two runs that touch: one run
-                changed = True
-                break
-    return pieces
+    """Spaces moved outside the emphasis they touch, an emphasis of nothing dropped, two runs that touch made one;
+    in one pass over the pieces, each checked against the tidied ones before it."""
+    tidied: list = []
+    for piece in pieces:
+        if _is_gap(piece):  # the space goes before the marks that open just before it
+            opening = _pop_trailing(tidied, lambda last: isinstance(last, _Open))
+            tidied += [piece, *opening]
+        elif isinstance(piece, _Close):  # ... and after the spaces that end just before a close
+            spaces = _pop_trailing(tidied, _is_gap)
+            if tidied and isinstance(tidied[-1], _Open) and tidied[-1].mark == piece.mark:
+                tidied.pop()  # an emphasis of nothing
+            else:
+                tidied.append(piece)
+            tidied += spaces
+        elif isinstance(piece, _Open) and tidied and isinstance(tidied[-1], _Close) and tidied[-1].mark == piece.mark:
+            tidied.pop()  # two runs that touch: one run
+        else:
+            tidied.append(piece)
+    return tidied
+
+
+def _pop_trailing(pieces: list, wanted) -> list:
+    """Remove and return the pieces at the end of `pieces` that are `wanted`, in their order."""
+    start = len(pieces)
+    while start and wanted(pieces[start - 1]):
+        start -= 1
+    trailing = pieces[start:]
+    del pieces[start:]
+    return trailing
 
 
 # --- web pages ---------------------------------------------------------------------------------------------------
@@ -351,8 +491,11 @@ def load_html(path: str | Path, skip: Sequence[SkipPattern] = ()) -> Book:
     """Read a saved web page into a Book whose source is the story as Markdown; raise InputError when the page
     holds no story text. `skip`: voices.yaml's patterns of what is not read."""
     path = Path(path)
-    data, encoding = _page_bytes(path)
-    page = _parse_page(data, path)
+    text, encoding = _page_text(path)
+    page = parse_html(text)
+    if page is None:
+        raise InputError(f"{path}: cannot be read as a web page: it holds no HTML elements. Open it in a browser "
+                         f"and save it again (\"Web page, HTML only\"), or copy the story into a .txt file.")
     info = _page_info(page)
     _remove_chrome(page)
     blocks = _story_blocks(_story_root(page), info.title)
@@ -364,9 +507,9 @@ def load_html(path: str | Path, skip: Sequence[SkipPattern] = ()) -> Book:
     return book_from_markdown(markdown, path, encoding, skip, source_format="html", year=info.year)
 
 
-def _page_bytes(path: Path) -> tuple[bytes, str]:
-    """The page as UTF-8 and the encoding it was read as: UTF-8 or a BOM first, then the charset the page
-    declares, then cp1252."""
+def _page_text(path: Path) -> tuple[str, str]:
+    """The page's text and the encoding it was read as: UTF-8 or a BOM first, then the charset the page declares,
+    then cp1252."""
     decoded = read_story_text(path)
     text, encoding = decoded.text, decoded.encoding
     if encoding == "cp1252":  # a guess: a declared charset knows better
@@ -375,7 +518,7 @@ def _page_bytes(path: Path) -> tuple[bytes, str]:
         if declared and _codec_name(declared[1].decode("ascii")) not in (None, "utf-8"):  # not UTF-8: it failed
             encoding = declared[1].decode("ascii").lower()
             text = raw.decode(encoding, errors="replace")
-    return text.encode("utf-8"), encoding
+    return text, encoding
 
 
 def _codec_name(name: str) -> str | None:
@@ -383,15 +526,6 @@ def _codec_name(name: str) -> str | None:
         return codecs.lookup(name).name
     except LookupError:
         return None
-
-
-def _parse_page(data: bytes, path: Path):
-    parser = lxml.html.HTMLParser(encoding="utf-8", remove_comments=True, remove_pis=True, no_network=True)
-    try:
-        return lxml.html.document_fromstring(data, parser=parser)
-    except (etree.ParserError, etree.XMLSyntaxError) as err:
-        raise InputError(f"{path}: cannot be read as a web page ({err}). Open it in a browser and save it again "
-                         f"(\"Web page, HTML only\").") from err
 
 
 def _page_info(page) -> _PageInfo:
@@ -429,33 +563,56 @@ def _page_author(page) -> str | None:
 def _page_year(page) -> str | None:
     dates = [_meta(page, "article:published_time", "date", "dc.date", "dcterms.date", "citation_publication_date")]
     dates += [element.get("datetime") for element in page.iter("time")]
-    dates += [element.text_content() for element in page.xpath("//*[contains(@class, 'published')]")]
+    dates += [_text_up_to(element, 200) for element in page.xpath("//*[contains(@class, 'published')]")]
     return next((match[1] for date in dates if date and (match := _YEAR.search(date))), None)
 
 
 def _remove_chrome(page) -> None:
     """Drop menus, headers and footers, comments, kudos, share buttons, tag lists, sidebars, and blocks that are
-    only links ('Next chapter'). The page's main element and anything holding half its paragraph text stay."""
+    only links ('Next chapter'). The page's main element and anything holding half its paragraph text stay.
+
+    What each test needs of an element's ancestors or descendants is counted once for the whole page (a page may
+    nest thousands deep: asking each element would take the square of that)."""
     held = _paragraph_chars_within(page)
+    keep = _with_ancestors(_MAIN_PATH(page))
+    in_article = {page: False}
+    gone: set = set()  # dropped, with all inside them (lxml still counts a dropped element in the document)
     for element in list(page.iter()):
-        if element.getparent() is None or local_name(element) in ("body", None) or _is_detached(element, page):
+        parent = element.getparent()
+        if parent is None:
             continue
-        if _is_chrome(element) and not _MAIN_PATH(element) and held[element] * 2 < max(held[page], 1):
+        in_article[element] = in_article[parent] or local_name(parent) == "article"
+        if parent in gone:
+            gone.add(element)
+        elif (local_name(element) not in ("body", None) and _is_chrome(element, in_article[element])
+              and element not in keep and held[element] * 2 < max(held[page], 1)):
             element.drop_tree()
-    for element in list(page.iter("p", "li", "dd", "dt", "div")):
-        if not _is_detached(element, page) and _only_links(element):
+            gone.add(element)
+    links_only = _links_only(page)
+    gone.clear()
+    for element in list(page.iter()):
+        if element.getparent() in gone:
+            gone.add(element)
+        elif element in links_only and local_name(element) in ("p", "li", "dd", "dt", "div"):
             element.drop_tree()
+            gone.add(element)
 
 
-def _is_detached(element, page) -> bool:
-    return element.getroottree().getroot() is not page
+def _with_ancestors(elements) -> set:
+    """`elements` and every element holding one of them."""
+    found: set = set()
+    for element in elements:
+        while element is not None and element not in found:
+            found.add(element)
+            element = element.getparent()
+    return found
 
 
-def _is_chrome(element) -> bool:
+def _is_chrome(element, in_article: bool) -> bool:
     tag = local_name(element)
     if tag in _CHROME_TAGS or element.get("role") in _CHROME_ROLES:
         return True
-    if tag in ("header", "footer") and not any(local_name(up) == "article" for up in element.iterancestors()):
+    if tag in ("header", "footer") and not in_article:
         return True  # the site's header and footer; an article's own header holds its title
     if element.get("hidden") is not None or element.get("aria-hidden") == "true":
         return True
@@ -465,10 +622,22 @@ def _is_chrome(element) -> bool:
     return bool(_CHROME_NAME_PART.search(names) or _CHROME_NAME_WORD.search(names))
 
 
-def _only_links(element) -> bool:
-    text = "".join(element.text_content().split())
-    links = "".join("".join(link.text_content().split()) for link in element.iter("a") if link.get("href"))
-    return bool(text) and len(links) >= len(text)
+def _links_only(page) -> set:
+    """The elements whose words are all link text: visible characters, and those inside links, counted for every
+    element from its children's counts (children before parents)."""
+    chars: dict = {}
+    links: dict = {}
+    for element in reversed(list(page.iter())):
+        if local_name(element) is None:
+            continue
+        chars[element] = _visible(element.text) + sum(chars.get(child, 0) + _visible(child.tail) for child in element)
+        is_link = local_name(element) == "a" and element.get("href")
+        links[element] = chars[element] if is_link else sum(links.get(child, 0) for child in element)
+    return {element for element, count in chars.items() if count and links[element] >= count}
+
+
+def _visible(text: str | None) -> int:
+    return len("".join(text.split())) if text else 0
 
 
 def _paragraph_chars_within(page) -> dict:
@@ -496,23 +665,24 @@ def _story_root(page):
     best, best_chars = max(scored, key=lambda pair: pair[1])
     if not best_chars:
         return page.find("body") if page.find("body") is not None else page
-    signature = _signature(best)
-    peers = [element for element, chars in scored if chars and _signature(element) == signature]
-    return _common_ancestor(peers)
+    depths = {page: 0}
+    for element in page.iter():
+        if element is not page:
+            depths[element] = depths[element.getparent()] + 1
+    signature = _signature(best, depths)
+    peers = [element for element, chars in scored if chars and _signature(element, depths) == signature]
+    return _common_ancestor(peers[0], peers[-1])  # in document order: theirs is that of all between
 
 
-def _signature(element) -> tuple:
-    return local_name(element), element.get("class"), sum(1 for _ in element.iterancestors())
+def _signature(element, depths: dict) -> tuple:
+    return local_name(element), element.get("class"), depths[element]
 
 
-def _common_ancestor(elements: list):
-    common = _path_from_top(elements[0])
-    for other in elements[1:]:
-        path = _path_from_top(other)
-        shared = next((i for i, (a, b) in enumerate(zip(common, path, strict=False)) if a is not b),
-                      min(len(common), len(path)))
-        common = common[:shared]
-    return common[-1]
+def _common_ancestor(first, last):
+    path, other = _path_from_top(first), _path_from_top(last)
+    shared = next((i for i, (a, b) in enumerate(zip(path, other, strict=False)) if a is not b),
+                  min(len(path), len(other)))
+    return path[shared - 1]
 
 
 def _path_from_top(element) -> list:

@@ -3,9 +3,17 @@ names files outside the archive, a chapter nested 100,000 elements deep, a table
 cells. Each is read (never expanded, fetched or dropped) in time linear in its size."""
 from __future__ import annotations
 
-from test_ingest_epub import CONTAINER, package, paragraphs, xhtml, zip_epub
+import sys
+from pathlib import Path
 
+import pytest
+from test_ingest import assert_every_character_in_one_block
+from test_ingest_epub import CONTAINER, hand_built, package, paragraphs, xhtml, zip_epub
+from test_ingest_html import spoken
+
+from narrate.ingest import html as html_module
 from narrate.ingest import load_book
+from narrate.ingest.html import MAX_DEPTH, parse_html
 
 # --- an EPUB manifest naming files outside the archive -------------------------------------------------------------
 
@@ -32,3 +40,116 @@ def test_a_remote_spine_document_is_left_out(tmp_path):
     path = zip_epub(tmp_path / "far.epub", {"META-INF/container.xml": CONTAINER, "content.opf": opf,
                                             "chapter.xhtml": xhtml("<p>Only this is here.</p>")})
     assert paragraphs(load_book(path)) == ["Only this is here."]
+
+
+# --- a doctype declaring entities ----------------------------------------------------------------------------------
+
+PASSWD = Path("/etc/passwd")
+XXE_PAGE = """<!DOCTYPE html [
+  <!ENTITY xxe SYSTEM "file:///etc/passwd">
+  <!ENTITY inner "words the page's own doctype declares">
+  <!ENTITY tricky "a quoted ]> inside">
+]>
+<html><head><title>The Ferry</title></head>
+<body><h1>The Ferry</h1>
+<p>Mara waited &xxe;on the quay &inner;until dusk&hellip; &NewLine;then she left&nbsp;&bigstar;.</p>
+<p>Nobody came.</p></body></html>
+"""
+
+
+def test_a_doctype_declaring_entities_is_never_expanded_nor_shown(tmp_path):
+    page = tmp_path / "xxe.html"
+    page.write_text(XXE_PAGE, encoding="utf-8")
+    book = load_book(page)
+    # before: "Mara waited &xxe;on the quay &inner;until dusk…" was spoken and "]>" was a skipped line
+    assert spoken(book) == ["Mara waited on the quay until dusk\u2026 then she left \u2605.", "Nobody came."]
+    assert "]>" not in book.source and "ENTITY" not in book.source and "&" not in book.source
+    assert "declares" not in book.source  # an internal entity is not expanded either
+    if PASSWD.exists():
+        assert PASSWD.read_text(errors="replace").splitlines()[0] not in book.source
+    assert [c.title for c in book.chapters] == ["The Ferry"]
+    assert_every_character_in_one_block(book)
+
+
+def test_an_undefined_reference_in_an_epub_chapter_read_as_html_is_not_spoken(tmp_path):
+    path = hand_built(tmp_path / "refs.epub", xhtml("<p>Dawn&nbsp;came &madeup; at last&hellip;</p>"))
+    assert paragraphs(load_book(path)) == ["Dawn came at last\u2026"]  # not XML (&nbsp;): read as HTML
+
+
+# --- nested deeper than the parser holds ----------------------------------------------------------------------------
+
+def nested(depth: int, inner: str) -> str:
+    return "<div>" * depth + inner + "</div>" * depth
+
+
+def test_a_page_nested_100000_deep_is_read_whole(tmp_path):
+    page = tmp_path / "deep.html"
+    first, last = "First words, at the top of the long way down.", "Back up again, after all of that, in daylight."
+    page.write_text(f"<html><body><h1>Down</h1><div><p>{first}</p>"
+                    + nested(100_000, "<p>The <em>deepest</em> words.</p><p>Still down there.</p>")
+                    + f"<p>{last}</p></div></body></html>", encoding="utf-8")
+    book = load_book(page)  # before: libxml2 stopped at 256 levels, dropped the rest: "no story text found"
+    assert spoken(book) == [first, "The deepest words.", "Still down there.", last]
+    assert "*deepest*" in book.source
+    assert_every_character_in_one_block(book)
+
+
+def test_an_epub_chapter_nested_deeper_than_the_parser_holds_is_read(tmp_path):
+    body = "<p>Above.</p>" + nested(5_000, "<p>Below <i>all</i> of it.</p>") + "<p>After.</p>"
+    book = load_book(hand_built(tmp_path / "deep.epub", xhtml("<h1>Down</h1>" + body)))
+    # before: "this EPUB holds no text to read" (XML stops at 256 levels, the HTML parser dropped what was deeper)
+    assert paragraphs(book) == ["Above.", "Below all of it.", "After."]
+
+
+@pytest.mark.parametrize("tag", ["div", "span", "p"])
+def test_the_shallow_tree_keeps_every_word_in_order(tag):
+    words = [f"w{n}" for n in range(3 * MAX_DEPTH)]
+    text = "".join(f"<{tag}>{word} " for word in words) + f"</{tag}>" * len(words)
+    root = parse_html(f"<html><body>{text}</body></html>")
+    depths = {root: 0}
+    for element in root.iter():
+        depths.setdefault(element, depths[element.getparent()] + 1 if element is not root else 0)
+    assert max(depths.values()) <= MAX_DEPTH
+    assert root.text_content().split() == words
+
+
+# --- large tables: linear time ------------------------------------------------------------------------------------
+
+def html_steps(page: Path) -> int:
+    """Lines of narrate/ingest/html.py executed while reading `page`: the cost of the markup reader, counted."""
+    target = html_module.__file__
+
+    def local(frame, event, arg):
+        steps[0] += event == "line"
+        return local
+
+    def calls(frame, event, arg):
+        return local if frame.f_code.co_filename == target else None
+
+    steps = [0]
+    sys.settrace(calls)
+    try:
+        load_book(page)
+    finally:
+        sys.settrace(None)
+    return steps[0]
+
+
+TABLES = {
+    "rows": lambda n: "".join(f"<tr><td>Row {i} has words.</td><td>And {i} more.</td></tr>" for i in range(n)),
+    "lines in a cell": lambda n: "<tr><td>" + "".join(f"Line {i} of the cell.<br>\n" for i in range(n)) + "</td></tr>",
+    "touching emphasis": lambda n: "<tr><td>" + "".join(f"<b>Bold {i}</b><b> and on</b> " for i in range(n))
+                                   + "</td></tr>",
+}
+
+
+@pytest.mark.parametrize("shape", TABLES)
+def test_a_table_costs_in_proportion_to_its_size(tmp_path, shape):
+    costs = []
+    for rows in (300, 1200):
+        page = tmp_path / f"table{rows}.html"
+        page.write_text(f"<html><body><h1>Ledger</h1><p>Words.</p><table>{TABLES[shape](rows)}</table></body></html>",
+                        encoding="utf-8")
+        costs.append(html_steps(page))
+    # four times the rows: four times the steps (before: 15 times, for lines in a cell and for touching emphasis)
+    assert costs[1] / costs[0] < 4.6, costs
