@@ -153,3 +153,9 @@ def test_a_table_costs_in_proportion_to_its_size(tmp_path, shape):
         costs.append(html_steps(page))
     # four times the rows: four times the steps (before: 15 times, for lines in a cell and for touching emphasis)
     assert costs[1] / costs[0] < 4.6, costs
+
+
+def test_a_paragraph_over_10_mb_is_parsed_not_dropped():
+    words = "The tide came in. " * 620_000  # 11 MB: libxml2 without huge_tree dropped the whole page, silently
+    root = parse_html(f"<html><body><p>{words}</p><p>Then it went out.</p></body></html>")
+    assert [len(p.text_content()) for p in root.iter("p")] == [len(words), len("Then it went out.")]
