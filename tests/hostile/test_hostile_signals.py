@@ -1,39 +1,24 @@
-"""SIGTERM (issue 16, item 11, the command line's half): met as Ctrl-C is. The build unwinds, its synthesis workers
-are stopped and its temporary files removed, and narrate says "terminated" and exits 143."""
+"""Signals (issue 16, item 11). SIGTERM is met as Ctrl-C is: the build unwinds, its synthesis workers are stopped and
+its temporary files removed, and narrate says "terminated" and exits 143. Ctrl-C stops the running ffmpeg
+encoders instead of waiting for them. A SIGKILLed narrate, which cleans nothing up, leaves no process behind:
+workers and ffmpeg die with it. Every narrate here carries a marker in its environment that its children
+inherit (process_tools), so a child that outlived it is found even after it was handed to another parent."""
+import shutil
 import signal
 import subprocess
 import sys
 import time
+import uuid
 from pathlib import Path
 
 import pytest
+from long_story import write_long_story
+from process_tools import HAS_PROC, cpu_seconds, marked, marked_env
+
+from narrate.state import store_root
 
 ROOT = Path(__file__).resolve().parents[2]
-
-
-def descendants(pid: int) -> set[int]:
-    """Every process below `pid` now (children, theirs, ...), from /proc."""
-    parents: dict[int, int] = {}
-    for entry in Path("/proc").iterdir():
-        if entry.name.isdigit():
-            try:
-                stat = (entry / "stat").read_text()
-            except OSError:
-                continue
-            parents[int(entry.name)] = int(stat.rsplit(")", 1)[1].split()[1])
-    found, frontier = set(), {pid}
-    while frontier:
-        frontier = {child for child, parent in parents.items() if parent in frontier} - found
-        found |= frontier
-    return found
-
-
-def alive(pid: int) -> bool:
-    try:
-        state = Path(f"/proc/{pid}/stat").read_text().rsplit(")", 1)[1].split()[0]
-    except OSError:
-        return False
-    return state != "Z"
+pytestmark = pytest.mark.skipif(not HAS_PROC, reason="reads the processes from /proc")
 
 
 def wait_for(condition, what: str, limit: float = 120.0) -> None:
@@ -45,26 +30,108 @@ def wait_for(condition, what: str, limit: float = 120.0) -> None:
         time.sleep(0.05)
 
 
-@pytest.mark.skipif(not Path("/proc/self/stat").exists(), reason="reads the process tree from /proc")
+def a_clip_in(cache: Path) -> bool:
+    """Whether the clip store holds a finished clip (whatever its format: a temporary file starts with a dot)."""
+    return any(not path.name.startswith(".") for path in cache.glob("v*/clips/*/*"))
+
+
+def start_build(story: Path, out: Path, mark: str, *options: str) -> subprocess.Popen:
+    return subprocess.Popen([sys.executable, "-m", "narrate", "build", str(story), "-o", str(out), *options],
+                            cwd=ROOT, env=marked_env(mark), stdout=subprocess.PIPE, stderr=subprocess.PIPE,
+                            text=True)
+
+
+def stopped(build: subprocess.Popen, signum: int) -> tuple[int, str]:
+    """Sends `signum` to the build alone (as `kill` does) and returns its exit code and stderr."""
+    try:
+        build.send_signal(signum)
+        _, err = build.communicate(timeout=120)
+    finally:
+        if build.poll() is None:
+            build.kill()
+    return build.returncode, err
+
+
 def test_sigterm_during_synthesis_stops_the_workers_and_exits_143(tmp_path, cache_dir):
     story = tmp_path / "story.txt"
     story.write_text("The Long Night\n\n" + "\n\n".join(
         f"Paragraph {n} says that the night was long and the wind was cold over the water." for n in range(400)),
         encoding="utf-8")
-    out = tmp_path / "out"
-    build = subprocess.Popen([sys.executable, "-m", "narrate", "build", str(story), "-o", str(out), "-j", "2"],
-                             cwd=ROOT, stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True)
+    out, mark = tmp_path / "out", uuid.uuid4().hex
+    build = start_build(story, out, mark, "-j", "2")
+    wait_for(lambda: a_clip_in(cache_dir) or build.poll() is not None, "the first clip")
+    assert build.poll() is None, build.communicate()
+    assert len(marked(mark)) > 1  # narrate and its synthesis workers
+    code, err = stopped(build, signal.SIGTERM)
+    assert code == 143, err
+    assert err.rstrip().endswith("terminated") and "Traceback" not in err
+    wait_for(lambda: not marked(mark), "the workers to end")
+    assert not out.exists() or not [p for p in out.rglob("*") if p.is_file()]
+
+
+def test_a_sigkilled_build_leaves_no_worker_speaking_on(tmp_path):
+    """A line that keeps its worker busy for half a minute (one 150,000-letter word: a line that cannot be cut,
+    standing for any line an engine is slow on); narrate is killed in the middle of it and cleans nothing up.
+    Before children.py the orphaned worker spoke on under PID 1."""
+    story = tmp_path / "story.txt"
+    story.write_text("The Long Word\n\n" + "keeperwalkedalongtheshore" * 6000 + ".\n", encoding="utf-8")
+    mark = uuid.uuid4().hex
+    build = start_build(story, tmp_path / "out", mark, "-j", "1")
     try:
-        wait_for(lambda: any(cache_dir.rglob("*.wav")) or build.poll() is not None, "the first clip")
+        def speaking() -> bool:  # a worker well into the long line (its start-up takes a fraction of this)
+            return any(cpu_seconds(pid) > 2 for pid, command in marked(mark).items() if "spawn_main" in command)
+        wait_for(lambda: speaking() or build.poll() is not None, "a worker to speak the long line")
         assert build.poll() is None, build.communicate()
-        children = descendants(build.pid)
-        assert children  # the synthesis workers
-        build.send_signal(signal.SIGTERM)
-        _, err = build.communicate(timeout=120)
+        build.kill()
+        build.wait()
     finally:
         if build.poll() is None:
             build.kill()
-    assert build.returncode == 143, err
-    assert err.rstrip().endswith("terminated") and "Traceback" not in err
-    wait_for(lambda: not any(alive(pid) for pid in children), "the workers to end")
+    at_kill = {pid: cpu_seconds(pid) for pid in marked(mark)}
+
+    def worked_on() -> dict[int, str]:  # not a clock: an orphan that did another second of work outlived narrate
+        return {pid: command for pid, command in marked(mark).items()
+                if cpu_seconds(pid) > at_kill.get(pid, 0.0) + 1.0}
+    wait_for(lambda: not marked(mark) or worked_on(), "the workers to end or to work on")
+    assert not worked_on() and not marked(mark)
+
+
+def test_an_ffmpeg_dies_with_the_process_that_started_it(tmp_path):
+    """ffmpeg reading a source that lasts ten minutes in real time; the Python process that started it is
+    SIGKILLed, and the ffmpeg must not run on."""
+    mark = uuid.uuid4().hex
+    ten_minutes = ("from narrate import ffmpeg; ffmpeg.run(['-re', '-f', 'lavfi', '-i', 'anullsrc=r=8000', "
+                   "'-t', '600', '-f', 'null', '-'], 'ten minutes')")
+    starter = subprocess.Popen([sys.executable, "-c", ten_minutes],
+                               cwd=ROOT, env=marked_env(mark), stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
+    try:
+        wait_for(lambda: any(Path(command.split()[0]).name == "ffmpeg" for command in marked(mark).values()),
+                 "ffmpeg to start")
+        starter.kill()
+        starter.wait()
+    finally:
+        if starter.poll() is None:
+            starter.kill()
+    wait_for(lambda: not marked(mark), f"the orphaned ffmpeg {marked(mark)} to end", limit=15)
+
+
+@pytest.mark.skipif(shutil.which("ffmpeg") is None, reason="needs ffmpeg")
+def test_ctrl_c_while_encoding_stops_the_encoders_and_leaves_nothing(tmp_path, cache_dir):
+    """The clips are made first; the second build only encodes: Ctrl-C as its first run of units starts. The
+    run is abandoned, not finished (before, the build waited for its ffmpeg and published the run's units), no
+    process is left, nothing is half-written and the scratch folder is gone."""
+    story = write_long_story(tmp_path / "story.md", words=1500, chapters=2)
+    subprocess.run([sys.executable, "-m", "narrate", "build", str(story), "-o", str(tmp_path / "first"), "-q"],
+                   cwd=ROOT, check=True, capture_output=True)
+    masters = store_root(cache_dir) / "masters"
+    shutil.rmtree(masters)  # the units are encoded again; the clips and levels are kept
+    out, mark = tmp_path / "out", uuid.uuid4().hex
+    build = start_build(story, out, mark, "-j", "1")
+    wait_for(lambda: any(masters.glob(".run.*")) or build.poll() is not None, "the first run of units")
+    assert build.poll() is None, build.communicate()
+    code, err = stopped(build, signal.SIGINT)
+    assert code == 130, err
+    assert err.rstrip().endswith("interrupted") and "Traceback" not in err
+    wait_for(lambda: not marked(mark), "the encoders to end")
+    assert not [p.name for p in masters.iterdir()]  # no unit published, no scratch left
     assert not out.exists() or not [p for p in out.rglob("*") if p.is_file()]
