@@ -20,7 +20,6 @@ import fcntl
 import json
 import os
 import re
-import stat
 import tempfile
 import time
 from collections.abc import Iterable, Iterator
@@ -95,6 +94,7 @@ def human_size(size: float) -> str:
 _CLIP = re.compile(r"[0-9a-f]{64}\.(flac|wav)")  # a clip: its key (.wav: layouts before 3)
 _UNIT = re.compile(r"[0-9a-f]{64}\.(mp3|aac|wav)")  # an encoded unit in masters/; its record adds .json
 _RECORD = re.compile(r"[0-9a-f]{64}\.json")  # levels/, scripts/, books/
+_SHARD = re.compile(r"[0-9a-f]{2}")  # clips/ holds its clips in folders named by their keys' first two digits
 _LEFTOVER = re.compile(r"\.[0-9a-f]{40}\.[.\w]+")  # atomic_path's temporary files, left by killed builds
 
 
@@ -104,48 +104,56 @@ class Entry:
 
     kind: str  # "clip", "unit", "record", "leftover", "older" (an earlier layout's file)
     name: str  # a clip's or a unit's file name (what a book's record lists)
-    paths: list[Path] = field(default_factory=list)
+    paths: list[str] = field(default_factory=list)
     bytes: int = 0
     used: float = 0.0  # last use, seconds since the epoch
 
-    def add(self, path: Path, status: os.stat_result) -> None:
+    def add(self, path: str, status: os.stat_result) -> None:
         self.paths.append(path)
         self.bytes += status.st_size
         self.used = max(self.used, status.st_atime, status.st_mtime)
 
 
-def _files(folder: Path, pattern: str = "*") -> Iterator[tuple[Path, os.stat_result]]:
-    """The regular files in `folder` matching `pattern`, with their status."""
-    for path in folder.glob(pattern):
+def _files(folder: Path | str, shards: bool = False) -> Iterator[tuple[str, str, os.stat_result]]:
+    """(name, path, status) of each regular file in `folder` (in its shard folders, named by two hex digits, when
+    `shards`): os.scandir and plain strings, as a novel's cache holds tens of thousands of them."""
+    try:
+        listing = list(os.scandir(folder))
+    except OSError:
+        return
+    for item in listing:
         with contextlib.suppress(OSError):  # a running build just renamed its temporary file
-            status = path.lstat()
-            if stat.S_ISREG(status.st_mode):
-                yield path, status
+            if shards:
+                if _SHARD.fullmatch(item.name) and item.is_dir(follow_symlinks=False):
+                    yield from _files(item.path)
+            elif item.is_file(follow_symlinks=False):
+                yield item.name, item.path, item.stat(follow_symlinks=False)
 
 
 def entries(store: Path, kind: str | None = None) -> list[Entry]:
     """The entries of the store `store`: every file of it that narrate names, nothing else (a cache folder may
     hold a user's files). Each of `kind` when given (an earlier layout's: "older")."""
-    found: dict[Path, Entry] = {}
+    found: dict[str, Entry] = {}
 
-    def add(key: Path, what: str, path: Path, status: os.stat_result) -> None:
-        found.setdefault(key, Entry(kind or what, key.name)).add(path, status)
+    def add(name: str, what: str, path: str, status: os.stat_result) -> None:
+        entry = found.get(name)
+        if entry is None:
+            entry = found[name] = Entry(kind or what, name)
+        entry.add(path, status)
 
-    for path, status in _files(store / "clips", "[0-9a-f][0-9a-f]/*"):
-        if _CLIP.fullmatch(path.name):
-            add(path, "clip", path, status)
-        elif _LEFTOVER.fullmatch(path.name):
-            add(path, "leftover", path, status)
-    for path, status in _files(store / "masters"):
-        unit = path.with_name(path.name.removesuffix(".json"))
-        if _UNIT.fullmatch(unit.name):  # a unit and its record go together
+    for name, path, status in _files(store / "clips", shards=True):
+        if _CLIP.fullmatch(name) or _LEFTOVER.fullmatch(name):
+            add(name, "clip" if _CLIP.fullmatch(name) else "leftover", path, status)
+    for name, path, status in _files(store / "masters"):
+        unit = name.removesuffix(".json")
+        if _UNIT.fullmatch(unit):  # a unit and its record go together
             add(unit, "unit", path, status)
-        elif _LEFTOVER.fullmatch(path.name):
-            add(path, "leftover", path, status)
+        elif _LEFTOVER.fullmatch(name):
+            add(name, "leftover", path, status)
     for folder in ("levels", "scripts"):
-        for path, status in _files(store / folder, "*.json"):
-            if _RECORD.fullmatch(path.name) or _LEFTOVER.fullmatch(path.name):
-                add(path, "record" if _RECORD.fullmatch(path.name) else "leftover", path, status)
+        for name, path, status in _files(store / folder):
+            if _RECORD.fullmatch(name) or _LEFTOVER.fullmatch(name) and name.endswith(".json"):
+                add(f"{folder}/{name}", "record" if _RECORD.fullmatch(name) else "leftover", path, status)
     return list(found.values())
 
 
@@ -154,8 +162,8 @@ def _older_entries(root: Path) -> list[Entry]:
     older = [e for store in _older_layouts(root) for e in entries(store, "older")]
     older += entries(root, "older")  # layout 1 kept its stores at the root
     for store in _older_layouts(root):
-        for path, status in _files(store / "books", "*.json"):
-            older.append(Entry("older", path.name))
+        for name, path, status in _files(store / "books"):
+            older.append(Entry("older", name))
             older[-1].add(path, status)
     return older
 
@@ -238,9 +246,9 @@ def _read_book(path: Path) -> dict | None:
 
 def _books(store: Path) -> list[tuple[Path, dict]]:
     found = []
-    for path, _stat in _files(store / "books", "*.json"):
-        if _RECORD.fullmatch(path.name) and (book := _read_book(path)):
-            found.append((path, book))
+    for name, path, _stat in _files(store / "books"):
+        if _RECORD.fullmatch(name) and (book := _read_book(Path(path))):
+            found.append((Path(path), book))
     return found
 
 
@@ -248,7 +256,10 @@ def _running_since(store: Path) -> float | None:
     """When the oldest running build began (None when none runs); leases of dead builds are removed. Called
     under the store's exclusive lock, so no lease is being made meanwhile."""
     oldest = None
-    for path, status in _files(store / "builds", "lease-*"):
+    for name, where, status in _files(store / "builds"):
+        path = Path(where)
+        if not name.startswith("lease-"):
+            continue
         if _abandoned(path, min_age=0.0):
             path.unlink(missing_ok=True)
             continue
@@ -281,13 +292,14 @@ def _remove(chosen: Iterable[Entry]) -> tuple[int, int]:
     count = size = 0
     for entry in chosen:
         for path in entry.paths:
-            path.unlink(missing_ok=True)
+            with contextlib.suppress(FileNotFoundError):
+                os.unlink(path)
         count, size = count + 1, size + entry.bytes
     return count, size
 
 
 def _book_bytes(store: Path) -> int:
-    return sum(status.st_size for _path, status in _files(store / "books", "*.json"))
+    return sum(status.st_size for name, _path, status in _files(store / "books") if name.endswith(".json"))
 
 
 def total_bytes(root: Path | None = None) -> int:
@@ -333,9 +345,9 @@ def clear_older(age: float, root: Path | None = None) -> Removed:
         limit = _use_limit(store, before)
         chosen = [e for e in _older_entries(base) if e.used < before] + [e for e in entries(store) if e.used < limit]
         count, size = _remove(chosen)
-        for path, status in _files(store / "books", "*.json"):
-            if status.st_mtime < before and _RECORD.fullmatch(path.name):  # written by every build of its book
-                path.unlink(missing_ok=True)
+        for name, path, status in _files(store / "books"):
+            if status.st_mtime < before and _RECORD.fullmatch(name):  # written by every build of its book
+                Path(path).unlink(missing_ok=True)
         if count:
             _forget_empty_books(store)
     return Removed(count, size, total_bytes(root))
@@ -391,6 +403,7 @@ def usage(root: Path | None = None) -> Usage:
     records = _book_bytes(store)
     older = sum(e.bytes for e in _older_entries(base))
     other = sum(e.bytes for e in found if id(e) not in counted) + records
-    running = sum(1 for path, _stat in _files(store / "builds", "lease-*") if not _abandoned(path, min_age=0.0))
+    running = sum(1 for name, path, _stat in _files(store / "builds")
+                  if name.startswith("lease-") and not _abandoned(Path(path), min_age=0.0))
     return Usage(store, sorted(books, key=lambda b: -b.built), other, older,
                  sum(e.bytes for e in found) + records + older, cap, sum(e.kind == "clip" for e in found), running)

@@ -126,6 +126,12 @@ def sealed_clip(rate: int, pcm: bytes) -> bytes:
     return bytes(data)
 
 
+def load_clip_codec() -> None:
+    """Imports what sealing and decoding clips takes (libsndfile and numpy, 0.1-0.4 s): a synthesis worker does
+    it while it boots rather than on its first line, which a rebuild waits for."""
+    import soundfile  # noqa: F401
+
+
 def _file_digest(data: bytes | bytearray) -> bytes:
     """SHA-256 of a sealed clip, all of it but the field that states this digest."""
     view = memoryview(data)
@@ -225,6 +231,8 @@ class ClipCache:
         used before the cap's eviction, which takes the lock exclusively, could remove it (cache_lock)."""
         from concurrent.futures import ThreadPoolExecutor
 
+        # the clips found are decoded later (audio.layout): the codec's import meanwhile, off the critical path
+        threading.Thread(target=load_clip_codec, name="narrate-codec", daemon=True).start()
         with cache_lock(self.root.parent, shared=True), ThreadPoolExecutor(max_workers=2) as readers:
             return list(readers.map(self.lookup, keys))
 

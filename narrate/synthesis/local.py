@@ -29,7 +29,7 @@ from narrate import children, ffmpeg
 from narrate.engines import Engine, get_engine, variants
 from narrate.errors import EngineError
 from narrate.model import BOOK_SAMPLE_RATE, Clip, Line, Voice
-from narrate.state import ClipCache, CorruptEntry, atomic_path, read_clip, seal_clip
+from narrate.state import ClipCache, CorruptEntry, atomic_path, load_clip_codec, read_clip, seal_clip
 
 # Lines sent to a worker at once: they spare it a round trip to the parent per line, and shrink near the end
 # so that all workers finish together. With espeak-ng a sentence takes a worker ~18 ms and the round trip
@@ -333,6 +333,7 @@ def _serve(conn: Connection, parent_sys_path: list[str], warm_engine: str | None
             engines[warm_engine].warm_up()
         except Exception:  # the same failure comes back, and is reported with its line, on the first task
             engines.pop(warm_engine, None)
+    load_clip_codec()  # while booting, not on the first line
     try:
         conn.send("ready")
         while True:
