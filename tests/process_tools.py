@@ -6,10 +6,14 @@ outlived its narrate has another parent by then (init, or a subreaper), so the t
 from __future__ import annotations
 
 import os
+import subprocess
+import sys
+import time
 from pathlib import Path
 
 MARK = "NARRATE_PROCESS_MARK"
 HAS_PROC = Path("/proc/self/environ").exists()
+ROOT = Path(__file__).resolve().parents[1]
 
 
 def marked_env(mark: str, env: dict[str, str] | None = None) -> dict[str, str]:
@@ -49,3 +53,54 @@ def cpu_seconds(pid: int) -> float:
     except OSError:
         return 0.0
     return (int(fields[11]) + int(fields[12])) / os.sysconf("SC_CLK_TCK")
+
+
+def wait_for(condition, what: str, limit: float = 120.0) -> None:
+    """Polls `condition` until it holds; a generous limit turns a hang into a failure (not a timing assert)."""
+    deadline = time.monotonic() + limit
+    while not condition():
+        if time.monotonic() > deadline:
+            raise AssertionError(f"waited {limit:.0f} s for {what}")
+        time.sleep(0.05)
+
+
+def start_build(story: Path, out: Path, mark: str, *options: str, env: dict[str, str] | None = None,
+                ) -> subprocess.Popen:
+    """`narrate build STORY -o OUT OPTIONS` in a process of its own, marked with `mark`; text on stdout/stderr."""
+    return subprocess.Popen([sys.executable, "-m", "narrate", "build", str(story), "-o", str(out), *options],
+                            cwd=ROOT, env=marked_env(mark, env), stdout=subprocess.PIPE, stderr=subprocess.PIPE,
+                            text=True)
+
+
+def a_clip_in(cache: Path) -> bool:
+    """Whether the clip store holds a finished clip (whatever its format: a temporary file starts with a dot)."""
+    return any(not path.name.startswith(".") for path in cache.glob("v*/clips/*/*"))
+
+
+def stopped(build: subprocess.Popen, signum: int) -> tuple[int, str]:
+    """Sends `signum` to the build alone (as `kill` does) and returns its exit code and stderr."""
+    try:
+        build.send_signal(signum)
+        _, err = build.communicate(timeout=120)
+    finally:
+        if build.poll() is None:
+            build.kill()
+    return build.returncode, err
+
+
+def signalled_in_synthesis(work: Path, cache: Path, signum: int) -> tuple[int, str, str]:
+    """Builds a story of 400 paragraphs in `work` and sends `signum` once its first clip is in `cache`:
+    (exit code, stderr, the build's marker)."""
+    story = work / "story.txt"
+    story.write_text("The Long Night\n\n" + "\n\n".join(
+        f"Paragraph {n} says that the night was long and the wind was cold over the water." for n in range(400)),
+        encoding="utf-8")
+    mark = os.urandom(8).hex()
+    build = start_build(story, work / "out", mark, "-j", "2")
+    wait_for(lambda: a_clip_in(cache) or build.poll() is not None, "the first clip")
+    if build.poll() is not None:
+        raise AssertionError(f"the build ended before the signal: {build.communicate()}")
+    if len(marked(mark)) < 2:
+        raise AssertionError("no synthesis worker was running")
+    code, err = stopped(build, signum)
+    return code, err, mark

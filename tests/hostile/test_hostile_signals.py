@@ -7,65 +7,34 @@ import shutil
 import signal
 import subprocess
 import sys
-import time
 import uuid
 from pathlib import Path
 
 import pytest
 from long_story import write_long_story
-from process_tools import HAS_PROC, cpu_seconds, marked, marked_env
+from process_tools import (
+    HAS_PROC,
+    ROOT,
+    cpu_seconds,
+    marked,
+    marked_env,
+    signalled_in_synthesis,
+    start_build,
+    stopped,
+    wait_for,
+)
 
 from narrate.state import store_root
 
-ROOT = Path(__file__).resolve().parents[2]
 pytestmark = pytest.mark.skipif(not HAS_PROC, reason="reads the processes from /proc")
 
 
-def wait_for(condition, what: str, limit: float = 120.0) -> None:
-    """Polls `condition` until it holds; a generous limit turns a hang into a failure (not a timing assert)."""
-    deadline = time.monotonic() + limit
-    while not condition():
-        if time.monotonic() > deadline:
-            pytest.fail(f"waited {limit:.0f} s for {what}")
-        time.sleep(0.05)
-
-
-def a_clip_in(cache: Path) -> bool:
-    """Whether the clip store holds a finished clip (whatever its format: a temporary file starts with a dot)."""
-    return any(not path.name.startswith(".") for path in cache.glob("v*/clips/*/*"))
-
-
-def start_build(story: Path, out: Path, mark: str, *options: str) -> subprocess.Popen:
-    return subprocess.Popen([sys.executable, "-m", "narrate", "build", str(story), "-o", str(out), *options],
-                            cwd=ROOT, env=marked_env(mark), stdout=subprocess.PIPE, stderr=subprocess.PIPE,
-                            text=True)
-
-
-def stopped(build: subprocess.Popen, signum: int) -> tuple[int, str]:
-    """Sends `signum` to the build alone (as `kill` does) and returns its exit code and stderr."""
-    try:
-        build.send_signal(signum)
-        _, err = build.communicate(timeout=120)
-    finally:
-        if build.poll() is None:
-            build.kill()
-    return build.returncode, err
-
-
 def test_sigterm_during_synthesis_stops_the_workers_and_exits_143(tmp_path, cache_dir):
-    story = tmp_path / "story.txt"
-    story.write_text("The Long Night\n\n" + "\n\n".join(
-        f"Paragraph {n} says that the night was long and the wind was cold over the water." for n in range(400)),
-        encoding="utf-8")
-    out, mark = tmp_path / "out", uuid.uuid4().hex
-    build = start_build(story, out, mark, "-j", "2")
-    wait_for(lambda: a_clip_in(cache_dir) or build.poll() is not None, "the first clip")
-    assert build.poll() is None, build.communicate()
-    assert len(marked(mark)) > 1  # narrate and its synthesis workers
-    code, err = stopped(build, signal.SIGTERM)
+    code, err, mark = signalled_in_synthesis(tmp_path, cache_dir, signal.SIGTERM)
     assert code == 143, err
     assert err.rstrip().endswith("terminated") and "Traceback" not in err
     wait_for(lambda: not marked(mark), "the workers to end")
+    out = tmp_path / "out"
     assert not out.exists() or not [p for p in out.rglob("*") if p.is_file()]
 
 
