@@ -12,6 +12,7 @@ from mutagen.mp4 import MP4
 
 from narrate import ffmpeg
 from narrate.audio import containers, loudness
+from narrate.audio.cover import read_cover
 from narrate.errors import AudioError, InputError
 
 RATE = 22050
@@ -28,7 +29,7 @@ def chapter_wav(path, tone_seconds):
 
 def make_cover(path):
     ffmpeg.run(["-f", "lavfi", "-i", "color=c=teal:s=32x32", "-frames:v", "1", str(path)], path)
-    return containers.read_cover(path)
+    return read_cover(path)
 
 
 def bare(wav, out, codec):
@@ -150,15 +151,16 @@ def test_ffmetadata_escapes_its_special_characters():
     assert "[CHAPTER]\nTIMEBASE=1/1000\nSTART=0\nEND=1234\ntitle=x\\=1" in text
 
 
-def test_covers_are_recognised_by_their_signature(tmp_path):
+def test_covers_of_either_kind_are_embedded_as_a_jpeg(tmp_path):
     jpeg = make_cover(tmp_path / "c.jpg")
     png = make_cover(tmp_path / "c.png")
-    assert (jpeg.mime, png.mime) == ("image/jpeg", "image/png")
+    assert (jpeg.mime, png.mime) == ("image/jpeg", "image/jpeg")
+    assert jpeg.data.startswith(b"\xff\xd8\xff") and png.data.startswith(b"\xff\xd8\xff")
     (tmp_path / "c.gif").write_bytes(b"GIF89a....")
-    with pytest.raises(InputError, match="c.gif: not a JPEG or PNG"):
-        containers.read_cover(tmp_path / "c.gif")
+    with pytest.raises(InputError, match="c.gif: not a picture narrate can read"):
+        read_cover(tmp_path / "c.gif")
     with pytest.raises(InputError, match="nope.jpg: cannot read"):
-        containers.read_cover(tmp_path / "nope.jpg")
+        read_cover(tmp_path / "nope.jpg")
 
 
 def test_cover_embedded_in_an_mp3_keeps_its_tags(tmp_path):
@@ -169,7 +171,7 @@ def test_cover_embedded_in_an_mp3_keeps_its_tags(tmp_path):
     containers.embed_cover_mp3(mp3, cover)
     containers.embed_cover_mp3(mp3, cover)  # again: still one picture
     pictures = ID3(mp3).getall("APIC")
-    assert len(pictures) == 1 and pictures[0].data == cover.data and pictures[0].mime == "image/png"
+    assert len(pictures) == 1 and pictures[0].data == cover.data and pictures[0].mime == "image/jpeg"
     assert pictures[0].type == 3  # front cover
     assert mutagen.File(mp3, easy=True)["title"] == ["One"]
     assert sorted(p.name for p in tmp_path.iterdir()) == ["01 - One.mp3", "a.wav", "c.png"]

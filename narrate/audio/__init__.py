@@ -6,6 +6,7 @@ opus), the .m4b book with chapter marks, subtitles, and the fingerprints the man
 - levels.py: every voice brought to one level; loudness.py: EBU R128 measuring and the mastering chain
 - encoding.py: units mastered, encoded once, kept by fingerprint; files joined from their frames
 - containers.py: MP3 and .m4b containers, tags, covers, chapter marks; subtitles.py: WebVTT and SRT
+- cover.py: the cover decoded once, within its limits, and made the one JPEG (<= 3000 px) every file embeds
 - check.py: `narrate check`, every file measured against the loudness targets or ACX's rules
 
 Entry point: `book.write_book` (a build's files); preview mixes a passage from layout and containers."""

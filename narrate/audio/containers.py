@@ -13,8 +13,7 @@ from pathlib import Path
 from typing import Iterable, Iterator, Mapping, Sequence
 
 from narrate import ffmpeg
-from narrate.errors import AudioError, InputError
-from narrate.inputs import COVER, read_input
+from narrate.errors import AudioError
 from narrate.state import atomic_path, temp_dir_for
 
 _CODECS = {
@@ -24,12 +23,13 @@ _CODECS = {
     "opus": ["-c:a", "libopus", "-f", "opus"],
 }
 _LOSSY = {"mp3", "opus"}
-_IMAGE_TYPES = {b"\xff\xd8\xff": "image/jpeg", b"\x89PNG\r\n\x1a\n": "image/png"}
 _FFMETADATA_SPECIALS = str.maketrans({c: "\\" + c for c in "=;#\\\n"})
 
 
 @dataclass(frozen=True)
 class Cover:
+    """A picture to embed, as cover.py prepares it (decoded, checked, made a JPEG of a sane size)."""
+
     data: bytes
     mime: str  # image/jpeg or image/png
 
@@ -53,19 +53,6 @@ class ChapterMark:
     title: str
     start: float  # seconds from the start of the book
     end: float
-
-
-def cover_from_bytes(data: bytes, source: str | Path) -> Cover:
-    """A Cover, its type told by the image's own signature (JPEG or PNG, the two every player shows)."""
-    for magic, mime in _IMAGE_TYPES.items():
-        if data.startswith(magic):
-            return Cover(data=data, mime=mime)
-    raise InputError(f"{source}: not a JPEG or PNG image. Convert the cover to JPEG or PNG (e.g. "
-                     f"ffmpeg -i COVER cover.jpg) and pass that.")
-
-
-def read_cover(path: str | Path) -> Cover:
-    return cover_from_bytes(read_input(path, COVER), path)  # a regular file within its limit, or InputError
 
 
 def codec_args(fmt: str, bitrate: str) -> list[str]:

@@ -13,8 +13,9 @@ from narrate import __version__, cache_limit
 from narrate.annotate.kept import annotate_kept
 from narrate.annotate.overrides import Override, apply_overrides, with_speakers
 from narrate.annotate.scriptio import read_script_speakers
-from narrate.audio import containers, encoding, levels
+from narrate.audio import encoding, levels
 from narrate.audio.book import BookFiles, Part, write_book
+from narrate.audio.cover import prepare_cover, read_cover
 from narrate.audio.subtitles import segment_times
 from narrate.casting import cast_book
 from narrate.casting.cast import announcement, cast_entries, unused_characters
@@ -178,8 +179,8 @@ def _build(request: BuildRequest, on_event: OnEvent | None, pool: Pool | None,
     check_output_folder(out)  # again: a folder named after the book, or one changed since
     output = config.data.output
     wanted_formats = list(dict.fromkeys(request.formats or output.format))
-    cover_art = containers.read_cover(request.cover) if request.cover else (
-        containers.cover_from_bytes(book.cover, book.path) if book.cover else None)
+    cover_art = read_cover(request.cover) if request.cover else (  # decoded once, before any synthesis
+        prepare_cover(book.cover, f"{book.path} (the e-book's cover image)") if book.cover else None)
     wanted = parse_chapter_range(request.chapters, len(book.chapters))
     parts = _parts(book, script, config, wanted, whole_book=request.chapters is None)
 
