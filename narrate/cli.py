@@ -484,6 +484,8 @@ def cast(story, voices, write, engine):
         pitch = str(row.pitch) if row.engine == "espeak" else f"{row.semitones:+g} st, x{row.tempo:g}"
         source = row.gender_source.removeprefix("text ")  # "pronouns", "title", "name list", "voices.yaml", ...
         gender = f"{row.gender} ({source})" if row.gender and source else row.gender or "?"
+        if row.gender == "neutral" and not source:  # the story never showed it: the voice is from the neutral pool
+            gender = "unknown (voice a guess)"
         table.add_row(row.speaker, str(row.lines), str(row.words), gender, voice, pitch, row.source)
     console().print(table)
     for row in rows:  # a wrong merge ("Mr. Quill" also called "Mrs. Quill") or a split shows here

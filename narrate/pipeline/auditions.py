@@ -46,7 +46,7 @@ class Audition:
 
 def engine_auditions(language: str = "en", engine_id: str = "espeak", all_variants: bool = False) -> list[Audition]:
     """Each voice of the engine whose language starts with `language`, then each variant (the main ones,
-    or every one with `all_variants`) on the language's built-in default voice (en-us for en)."""
+    or every one with `all_variants`) on the voice the built-in pools use (`en` for en, as in en+m1)."""
     listed = get_engine(engine_id).voices()
     voices = [info.id for info in listed if info.language != "variant" and info.language.startswith(language)]
     if engine_id in PRESET_VOICES:  # one bundled neural voice: audition the variants a preset casts from it
@@ -56,7 +56,8 @@ def engine_auditions(language: str = "en", engine_id: str = "espeak", all_varian
                          f"`narrate voices` lists the voices and their languages.")
     variants = [info.id for info in listed if info.language == "variant"
                 and (all_variants or _MAIN_VARIANT.fullmatch(info.id))]
-    base = builtin_config(language.split("-")[0]).narrator_voice
+    # the variants on the voice auto-casting puts them on ("en+m1", not the narrator's "en-us"): hear what a cast gets
+    base = builtin_config(language.split("-")[0]).pools["male"][0].split("+")[0]
     return [Audition(voice_id, Voice(engine=engine_id, voice=voice_id), _introduction(voice_id, language))
             for voice_id in voices + [base + variant for variant in variants]]
 
