@@ -15,6 +15,7 @@ from __future__ import annotations
 
 import codecs
 import dataclasses
+import itertools
 import re
 import tempfile
 from collections.abc import Sequence
@@ -374,13 +375,16 @@ def _is_skipped(element, tag: str) -> bool:
 
 
 def _text_up_to(element, limit: int) -> str:
-    """The element's text, read only until it is longer than `limit` (a marker is short; a link may hold a
-    chapter)."""
+    """The start of the element's text: read until it is longer than `limit` characters, or 4 x `limit` elements
+    have been opened and closed (a marker is short; a link may hold a chapter, or nest thousands deep)."""
     texts, size = [], 0
-    for text in element.itertext():
-        texts.append(text)
-        size += len(text)
-        if size > limit:
+    for steps, (event, node) in enumerate(etree.iterwalk(element, events=("start", "end"))):
+        text = (node.text if isinstance(node.tag, str) else None) if event == "start" else (
+            node.tail if node is not element else None)
+        if text:
+            texts.append(text)
+            size += len(text)
+        if size > limit or steps > 4 * limit:
             break
     return "".join(texts)
 
@@ -561,9 +565,12 @@ def _page_author(page) -> str | None:
 
 
 def _page_year(page) -> str | None:
-    dates = [_meta(page, "article:published_time", "date", "dc.date", "dcterms.date", "citation_publication_date")]
-    dates += [element.get("datetime") for element in page.iter("time")]
-    dates += [_text_up_to(element, 200) for element in page.xpath("//*[contains(@class, 'published')]")]
+    """The first year among the page's dates: its metadata, <time datetime>, text marked 'published' (read
+    lazily: the first found is the answer)."""
+    dates = itertools.chain(
+        [_meta(page, "article:published_time", "date", "dc.date", "dcterms.date", "citation_publication_date")],
+        (element.get("datetime") for element in page.iter("time")),
+        (_text_up_to(element, 200) for element in page.xpath("//*[contains(@class, 'published')]")))
     return next((match[1] for date in dates if date and (match := _YEAR.search(date))), None)
 
 
