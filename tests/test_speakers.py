@@ -1023,3 +1023,34 @@ def test_a_description_the_answer_calls_by_name_is_the_one_called():
         '"The kettle is cold," said his sister-in-law.\n\n"Then light the fire, Maud," said Tom.'
     )
     assert speakers(text) == ["Maud", "Tom Pell"]
+
+
+# ---- issue 15: a described voice, a prologue's stranger
+
+
+def test_a_described_voice_brings_its_owner_on_stage():
+    text = (
+        'A young woman stood apart from the crowd on the pier, a bag at her feet.\n\n"Excuse me."\n\n'
+        "A man's voice behind her made her turn. He looked tired and wet.\n\n"
+        '"Yes?" she said.\n\n"Are you waiting for the ferry?" he asked.\n\n"I am."'
+    )
+    assert speakers(text)[1:] == ["a young woman", "a man", "a young woman"]
+
+
+def test_a_stranger_of_one_chapter_is_not_named_in_the_next():
+    from narrate.annotate.conversation import Utterance
+    from narrate.annotate.latenames import late_names
+
+    order = {(chapter, k): 100 * chapter + k for chapter in (1, 2) for k in range(12)}
+    stranger, named = 0, 1
+
+    def said(*paragraphs):
+        return [Utterance([k], p, k, speaker=stranger, confidence=0.8) for k, p in enumerate(paragraphs)]
+
+    gender = {stranger: "male", named: "male"}.get
+    # the prologue's stranger, handed the next chapter's first quote by turn-taking; the hero named soon after
+    prologue = said((1, 4), (1, 6), (1, 8), (2, 1))
+    assert late_names(prologue, order, {named: (2, 5)}, {stranger: "man"}, gender) == {}
+    # a stranger who speaks and is named a few paragraphs on in the same chapter is that man
+    same_chapter = said((2, 1), (2, 2))
+    assert late_names(same_chapter, order, {named: (2, 5)}, {stranger: "man"}, gender) == {stranger: named}

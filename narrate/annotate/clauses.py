@@ -262,7 +262,9 @@ def sentence_subject(sentence: list[Tok]) -> Ref | None:
     starts += commas  # "Amid this halo, as on clouds of flame, a girl was dancing"
     for i in starts:
         found = subject_at(sentence, i)
-        if found is None or found[0].voice:
+        if found is not None and found[0].voice and found[0].kind == "phrase":
+            found = _owner_of_voice(found[0]), found[1]  # "A man's voice beside her": a man comes on stage
+        if found is None or found[0] is None or found[0].voice:
             continue
         ref, j = found
         if ref.kind == "pronoun" and ref.word not in ("he", "she", "i"):
@@ -277,6 +279,15 @@ def sentence_subject(sentence: list[Tok]) -> Ref | None:
         if ref.kind == "phrase" and ref.word.split()[0] in ("a", "an") and j < len(sentence) and sentence[j].low in ("in", "with", "from"):
             return ref  # "A man in oilskins was waiting": someone new comes on stage
     return None
+
+
+def _owner_of_voice(ref: Ref) -> Ref | None:
+    """The person a described voice belongs to ("a man's voice" -> "a man"), when the owner is a person noun."""
+    words = ref.word.split()
+    owner = words[-2][:-2] if len(words) > 2 and words[-2].endswith(("'s", "’s")) else ""
+    if owner not in PERSON_NOUNS:
+        return None
+    return Ref("phrase", ref.position, word=" ".join([*words[:-2], owner]))
 
 
 def acting_subject(tokens: list[Tok], i: int) -> bool:

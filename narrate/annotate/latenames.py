@@ -42,6 +42,9 @@ def late_names(
         gender = gender_of(cid)
         if gender is None and described[cid] not in NAMEABLE_NEUTRAL:
             continue
+        # a description that spoke through a chapter before the name's is someone of that chapter (a prologue's
+        # stranger), whatever quote of the next chapter turn-taking handed it
+        paragraphs = [p for p in paragraphs if p[0] == paragraphs[0][0]]
         newcomers = sorted(
             (paragraph_order[first], named) for named, first in first_named.items()
             if named not in described and _same_gender(gender, named, gender_of, speaking)
