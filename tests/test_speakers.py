@@ -1054,3 +1054,32 @@ def test_a_stranger_of_one_chapter_is_not_named_in_the_next():
     # a stranger who speaks and is named a few paragraphs on in the same chapter is that man
     same_chapter = said((2, 1), (2, 2))
     assert late_names(same_chapter, order, {named: (2, 5)}, {stranger: "man"}, gender) == {stranger: named}
+
+
+def test_a_cast_description_alias_claims_the_description():
+    text = (
+        'Ada and Bess sat by the stove while the kettle boiled.\n\n'
+        '"It will snow tonight," said the young woman.\n\n"It always does," said the old woman.\n\n'
+        '"Not always," said the young woman.'
+    )
+    cast = (CastEntry("Ada", aliases=("the old woman",)), CastEntry("Bess", aliases=("the young woman",)))
+    assert speakers(text, cast) == ["Bess", "Ada", "Bess"]
+
+
+def test_a_cast_narrator_entry_is_the_one_who_says_i():
+    text = (
+        'I sat by the fire. Ivo came in from the rain, and I watched him shake his coat.\n\n'
+        '"Wet again," he said.\n\n"I told you so," I said. I was not sorry.\n\n'
+        'He sat down. I poured the tea.\n\n"You did," he said.'
+    )
+    book, segments = segment(text)
+    attributed, characters = attribute(book, segments, (CastEntry("Ivo"), CastEntry("narrator", aliases=("I",))))
+    assert [s.speaker for s in attributed if s.kind == "dialogue"] == ["Ivo", "narrator", "Ivo"]
+    assert [c.name for c in characters] == ["Ivo"]
+
+
+def test_a_possessive_description_in_the_cast_is_a_description():
+    from narrate.annotate.names import is_description
+
+    assert is_description("Mis'ess's niece") and is_description("Tom's aunt")
+    assert not is_description("Tom's") and not is_description("Ada Quill")

@@ -41,7 +41,7 @@ from narrate.annotate.names import (  # noqa: F401  (WORD, Mention, WordStats, s
     title_gender,
 )
 from narrate.annotate.speechverbs import DETERMINERS, PERSON_NOUNS, SPEECH_NOUNS, TITLES
-from narrate.model import CastEntry, Character
+from narrate.model import NARRATOR, CastEntry, Character
 
 # Where a character's gender came from, as `narrate cast` shows it.
 FROM_CAST, FROM_PRONOUNS, FROM_TITLE, FROM_NAMES, FROM_DESCRIPTION = (
@@ -109,18 +109,23 @@ class CharacterIndex:
         self._votes: dict[Form, Counter] = {}
         self._surnames: set[str] = set()
         for entry in cast:
+            if entry.name.lower() == NARRATOR:  # the one who says "I": the first-person narrator already
+                continue
             cid = self._new_cluster()
             self.clusters[cid].cast_name = entry.name
             self.clusters[cid].cast_gender = entry.gender
             self._by_label[entry.name.lower()] = cid
             if is_description(entry.name):  # "her aunt": the description the text will use, not a name
-                key, _, gender = describe(description_words(entry.name))
-                self._by_label[key] = cid
                 self.described.add(cid)
-                if gender:
-                    self.clusters[cid].nouns[gender] += 1
-                continue
             for name in (entry.name, *entry.aliases):
+                if is_description(name):  # "the old shepherd": the entry's, wherever a tag says it
+                    key, _, gender = describe(description_words(name))
+                    self._by_label.setdefault(key, cid)
+                    if gender:
+                        self.clusters[cid].nouns[gender] += 1
+                    continue
+                if cid in self.described:
+                    continue
                 form = parse_name(name)
                 if form[1]:
                     self.clusters[cid].cast_forms.add(form)

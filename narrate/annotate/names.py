@@ -27,7 +27,7 @@ from narrate.annotate.speechverbs import (
     TITLES,
 )
 from narrate.annotate.wordlist import is_common_word
-from narrate.model import CastEntry
+from narrate.model import NARRATOR, CastEntry
 
 WORD = re.compile(r"[A-Za-z]+(?:['’][A-Za-z]+)*")
 # Prepositions a place follows and a person rarely does.
@@ -98,7 +98,8 @@ def parse_name(name: str) -> Form:
 def is_description(name: str) -> bool:
     """A voices.yaml name that is a description ("her aunt", "the old man", "a voice"), not a name."""
     words = name.split()
-    return len(words) > 1 and (words[0].lower() in DETERMINERS or name[0].islower())
+    possessor = words[0].endswith(("'s", "’s")) and words[-1].islower()  # "Mis'ess's niece", "Tom's mother"
+    return len(words) > 1 and (words[0].lower() in DETERMINERS or name[0].islower() or possessor)
 
 
 def title_gender(title: str) -> str | None:
@@ -185,8 +186,9 @@ class WordStats:
     """How each word is used across the book: decides which capitalised words are names."""
 
     def __init__(self, cast: Sequence[CastEntry] = ()) -> None:
-        self.cast_words = {w for entry in cast if not is_description(entry.name)
-                           for name in (entry.name, *entry.aliases) for w in WORD.findall(name) if w[0].isupper()}
+        self.cast_words = {w for entry in cast if not is_description(entry.name) and entry.name.lower() != NARRATOR
+                           for name in (entry.name, *entry.aliases) if not is_description(name)
+                           for w in WORD.findall(name) if w[0].isupper() and w != "I"}
         self.lower: Counter = Counter()
         self.capital_total: Counter = Counter()
         self.capital_inside: Counter = Counter()  # capitalised, not at a sentence start

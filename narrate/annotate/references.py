@@ -152,7 +152,8 @@ class References:
                     return recent if recent is not None else titled.pop()
         if (named := self.index.named_by_word(words[-1])) is not None:
             return named
-        if (described := self.index.labelled(key)) is not None and described in self.index.described:
+        described = self.index.labelled(key)
+        if described is not None and (described in self.index.described or self.index.clusters[described].cast_name):
             return described  # "A boy ran down the slipway ... asked the boy"
         if ref.word.split()[0] in DEFINITE and words[-1] not in PLURAL_NOUNS:  # "the ladies" are no one person
             if (cid := self._described_one(key, gender, utterance, paragraph, ref.position)) is not None:
