@@ -582,6 +582,33 @@ def preview(story_or_text, voices, chapters, lines, find, speaker, voice_id, cha
     click.echo(f"{passage.path} ({len(passage.segments)} segments, {passage.seconds:.1f} s)")
 
 
+@cli.command(short_help="See, hear and fix a book's cast in the browser.")
+@click.argument("story", type=click.Path(path_type=Path))
+@click.option("--voices", metavar="FILE", type=click.Path(path_type=Path),
+              help="voices.yaml to read and write fixes to (default: voices.yaml beside the story).")
+@click.option("--port", metavar="N", type=click.IntRange(0, 65535), default=0,
+              help="Port to listen on (default: a free one).")
+@click.option("--host", metavar="ADDR", default="127.0.0.1", show_default=True,
+              help="Address to listen on; anything but this machine lets others on the network in.")
+@click.option("--no-browser", is_flag=True, help="Only print the URL; do not open a browser.")
+@common_options
+def studio(story, voices, port, host, no_browser):
+    """Open STORY in the studio: read the script, hear any quote, fix who speaks (written to voices.yaml)."""
+    from narrate.studio.app import LOCAL_HOSTS, create_app
+    from narrate.studio.server import listen, serve, url_of
+    from narrate.studio.session import Studio
+
+    if host not in LOCAL_HOSTS:
+        warn([f"--host {host}: anyone who can reach this address and learns the URL can change voices.yaml."])
+    book = Studio(story, voices)
+    warn(book.script.warnings)
+    app = create_app(book, hosts=LOCAL_HOSTS if host in LOCAL_HOSTS else (*LOCAL_HOSTS, host))
+    sock = listen(host, port)
+    click.echo(f"narrate studio: {url_of(sock, app.state.token)}  (Ctrl-C stops it)")
+    display = sys.platform in ("darwin", "win32") or os.environ.get("DISPLAY") or os.environ.get("WAYLAND_DISPLAY")
+    serve(app, sock, open_browser=bool(display) and not no_browser)
+
+
 @cli.command(short_help="The speech engines: version, voices, speed, how to install.")
 @common_options
 def engines():

@@ -1,0 +1,144 @@
+"""The JSON the page uses and the tests drive, under /api/... Every handler asks the Studio (session.py); a
+NarrateError becomes {"error": the CLI's own message} (app.py), never a stack trace."""
+from __future__ import annotations
+
+from dataclasses import asdict
+
+from starlette.background import BackgroundTask
+from starlette.concurrency import run_in_threadpool
+from starlette.requests import Request
+from starlette.responses import FileResponse, JSONResponse
+from starlette.routing import Route
+
+from narrate.casting.castfile import cast_table
+from narrate.errors import InputError
+from narrate.model import Segment
+from narrate.studio.session import LOW_CONFIDENCE, Studio, colour
+
+PAGE_LIMIT = 500  # segments per request at most: the page asks for more as the reader scrolls
+
+
+def studio_of(request: Request) -> Studio:
+    return request.app.state.studio
+
+
+def segment_json(segment: Segment) -> dict:
+    return {"id": segment.index, "chapter": segment.chapter, "paragraph": segment.paragraph + 1,
+            "kind": segment.kind, "text": segment.text, "speaker": segment.speaker, "colour": colour(segment.speaker),
+            "confidence": round(segment.confidence, 3), "evidence": segment.evidence,
+            "low": segment.kind == "dialogue" and segment.confidence < LOW_CONFIDENCE}
+
+
+def speakers_json(studio: Studio) -> list[dict]:
+    rows = cast_table(studio.script, studio.config, studio.casting)
+    return [{"name": row.speaker, "colour": colour(row.speaker), "lines": row.lines, "words": row.words,
+             "gender": row.gender, "engine": row.engine, "voice": row.voice_id, "pitch": row.pitch,
+             "source": row.source, "aliases": list(row.aliases)} for row in rows]
+
+
+def book(request: Request) -> JSONResponse:
+    studio = studio_of(request)
+    studio.reload_if_changed()
+    script = studio.script
+    counts: dict[int, int] = {}
+    for segment in script.segments:
+        counts[segment.chapter] = counts.get(segment.chapter, 0) + 1
+    return JSONResponse({
+        "title": script.book.title, "author": script.book.author, "story": str(studio.story),
+        "voices": str(studio.voices_path), "segments": len(script.segments), "low_confidence": LOW_CONFIDENCE,
+        "chapters": [{"index": c.index, "title": c.title, "segments": counts.get(c.index, 0)}
+                     for c in script.book.chapters],
+        "speakers": speakers_json(studio), "warnings": list(script.warnings)})
+
+
+def _int(request: Request, name: str, default: int | None, low: int = 0) -> int | None:
+    value = request.query_params.get(name)
+    if value in (None, ""):
+        return default
+    try:
+        number = int(value)
+    except ValueError:
+        raise InputError(f"{name}={value!r}: write a whole number.") from None
+    if number < low:
+        raise InputError(f"{name}={value!r}: write a number of at least {low}.")
+    return number
+
+
+def filtered(studio: Studio, request: Request) -> list[Segment]:
+    """The segments the filters keep: speaker, chapter, confidence below, words (case ignored)."""
+    segments = list(studio.script.segments)
+    speaker = request.query_params.get("speaker")
+    chapter = _int(request, "chapter", None, 1)
+    words = " ".join(request.query_params.get("q", "").lower().split())
+    below = request.query_params.get("below")
+    if below:
+        try:
+            level = float(below)
+        except ValueError:
+            raise InputError(f"below={below!r}: write a confidence between 0 and 1, e.g. 0.5.") from None
+        segments = [s for s in segments if s.kind == "dialogue" and s.confidence < level]
+    if speaker:
+        segments = [s for s in segments if s.speaker == speaker and s.kind != "skipped"]
+    if chapter is not None:
+        segments = [s for s in segments if s.chapter == chapter]
+    if words:
+        segments = [s for s in segments if words in " ".join(s.text.lower().split())]
+    return segments
+
+
+def segments(request: Request) -> JSONResponse:
+    studio = studio_of(request)
+    studio.reload_if_changed()  # voices.yaml edited by hand meanwhile: show what it says now
+    kept = filtered(studio, request)
+    offset = _int(request, "offset", 0)
+    limit = min(_int(request, "limit", 200, 1), PAGE_LIMIT)
+    return JSONResponse({"total": len(kept), "offset": offset,
+                         "segments": [segment_json(s) for s in kept[offset:offset + limit]]})
+
+
+def audio(request: Request) -> FileResponse:
+    path = studio_of(request).audio(request.path_params["index"])
+    return FileResponse(path, media_type="audio/wav", background=BackgroundTask(path.unlink, missing_ok=True))
+
+
+async def _body(request: Request, *names: str) -> list[str]:
+    try:
+        data = await request.json()
+    except ValueError:
+        raise InputError("the request's body is not JSON.") from None
+    values = [data.get(name) if isinstance(data, dict) else None for name in names]
+    missing = [name for name, value in zip(names, values) if not isinstance(value, str)]
+    if missing:
+        raise InputError(f"the request needs {', '.join(missing)} (text).")
+    return values
+
+
+def _changed(studio: Studio, changes, index: int | None = None) -> JSONResponse:
+    """What a fix answers: the other quotes it changed, the file it wrote, the cast now (and the fixed quote)."""
+    answer = {"changed": [asdict(c) for c in changes], "voices": str(studio.voices_path),
+              "speakers": speakers_json(studio)}
+    if index is not None:
+        answer["segment"] = segment_json(studio.segment(index))
+    return JSONResponse(answer)
+
+
+async def reassign(request: Request) -> JSONResponse:
+    (speaker,) = await _body(request, "speaker")
+    studio = studio_of(request)
+    index = request.path_params["index"]
+    return _changed(studio, await run_in_threadpool(studio.reassign, index, speaker), index)
+
+
+async def merge(request: Request) -> JSONResponse:
+    alias, into = await _body(request, "alias", "into")
+    studio = studio_of(request)
+    return _changed(studio, await run_in_threadpool(studio.merge, alias, into))
+
+
+routes = [
+    Route("/api/book", book),
+    Route("/api/segments", segments),
+    Route("/api/segments/{index:int}/audio", audio),
+    Route("/api/segments/{index:int}/speaker", reassign, methods=["POST"]),
+    Route("/api/speakers/merge", merge, methods=["POST"]),
+]

@@ -1,0 +1,156 @@
+"""One book open in the studio: the script and casting as the CLI's core functions make them, and the fixes.
+
+Nothing here is a second pipeline: the script is `pipeline.load` (annotation, voices.yaml's `overrides:` as pins,
+so the quotes around a fixed one are decoded again), the voices `build_casting`, the audio the preview's
+renderer through the clip cache. A fix is written to voices.yaml and the book loaded again from it, so the
+studio shows exactly what a later `narrate build` makes.
+"""
+from __future__ import annotations
+
+import hashlib
+import os
+import tempfile
+import threading
+from dataclasses import dataclass
+from pathlib import Path
+
+from narrate import pipeline
+from narrate.annotate.overrides import Override, matches
+from narrate.casting.cast import build_casting, check_voice_ids
+from narrate.errors import InputError
+from narrate.model import NARRATOR, UNKNOWN, Script, Segment
+from narrate.pipeline.preview import _render
+from narrate.request import DEFAULT_VOICES_FILE, story_folder
+from narrate.studio import voicesfile
+
+LOW_CONFIDENCE = 0.5  # a quote under this is marked for review (scriptio's REVIEW_BELOW starts here)
+
+
+@dataclass(frozen=True)
+class Change:
+    index: int
+    text: str
+    before: str
+    after: str
+
+
+def utterance_key(segment: Segment) -> int:
+    return segment.utterance if segment.utterance is not None else -1 - segment.index
+
+
+def colour(speaker: str) -> str:
+    """A speaker's colour, the same on every load: a hue from the name's digest."""
+    if speaker == NARRATOR:
+        return "hsl(0, 0%, 45%)"
+    if speaker == UNKNOWN:
+        return "hsl(0, 0%, 65%)"
+    hue = int(hashlib.sha256(speaker.encode("utf-8")).hexdigest()[:4], 16) % 360
+    return f"hsl({hue}, 65%, 38%)"
+
+
+class Studio:
+    def __init__(self, story: str | Path, voices: str | Path | None = None) -> None:
+        self.story = Path(story)
+        self.voices_given = voices
+        self.voices_path = Path(voices) if voices is not None else story_folder(story) / DEFAULT_VOICES_FILE
+        self.lock = threading.RLock()  # one fix at a time; reads see a whole book
+        self.reload()
+
+    def reload(self) -> None:
+        with self.lock:
+            config, script = pipeline.load(self.story, self.voices_given, voices_may_be_new=True)
+            check_voice_ids(config)
+            self.config, self.script = config, script
+            self.casting = build_casting(config, script.characters)
+            self.voices_stamp = self._stamp()
+
+    def _stamp(self) -> tuple[int, int] | None:
+        try:
+            stat = self.voices_path.stat()
+        except FileNotFoundError:
+            return None
+        return stat.st_mtime_ns, stat.st_size
+
+    def reload_if_changed(self) -> bool:
+        """voices.yaml edited on disk since we read it: read it again rather than write over the edit."""
+        with self.lock:
+            if self._stamp() == self.voices_stamp:
+                return False
+            self.reload()
+            return True
+
+    def segment(self, index: int) -> Segment:
+        if not 0 <= index < len(self.script.segments):
+            raise InputError(f"segment {index}: the book has segments 0-{len(self.script.segments) - 1}.")
+        return self.script.segments[index]
+
+    def audio(self, index: int) -> Path:
+        """The segment read as the book reads it (its voice, through the clip cache), as a WAV file."""
+        segment = self.segment(index)
+        if segment.kind == "skipped":
+            raise InputError(f"segment {index} is skipped: it is not read aloud.")
+        with self.lock:
+            config, casting = self.config, self.casting
+        handle, name = tempfile.mkstemp(prefix="narrate-studio-", suffix=".wav")  # the API removes it once sent
+        os.close(handle)
+        out = Path(name)
+        _render([segment], config, casting, out)
+        return out
+
+    def reassign(self, index: int, speaker: str) -> list[Change]:
+        """Give the quote (every piece of its utterance) to `speaker` in voices.yaml, load the book again and
+        return the other quotes whose speaker changed with it."""
+        speaker = speaker.strip()
+        if not speaker:
+            raise InputError("a speaker's name is needed: type one, or pick one of the cast.")
+        with self.lock:
+            self.reload_if_changed()
+            segment = self.segment(index)
+            if segment.kind != "dialogue":
+                raise InputError(f"segment {index} is {segment.kind}, not a quote: only quotes have a speaker to fix.")
+            pieces = [s for s in self.script.segments
+                      if s.kind == "dialogue" and utterance_key(s) == utterance_key(segment)]
+            voicesfile.write_override(self.voices_path, self._rule(segment, pieces, speaker), pieces)
+            return self._reloaded_changes(skip=utterance_key(segment))
+
+    def merge(self, alias: str, into: str) -> list[Change]:
+        """`alias` becomes another name of `into` (voices.yaml `aliases:`); returns the quotes that changed."""
+        names = {s.speaker for s in self.script.segments if s.kind == "dialogue"}
+        for name in (alias, into):
+            if name not in names or name in (NARRATOR, UNKNOWN):
+                raise InputError(f"{name!r} is not a speaker of this book: pick two of the cast.")
+        if alias == into:
+            raise InputError("pick two different speakers to merge.")
+        with self.lock:
+            self.reload_if_changed()
+            voicesfile.write_alias(self.voices_path, into, alias)
+            return self._reloaded_changes(skip=None)
+
+    def _rule(self, segment: Segment, pieces: list[Segment], speaker: str) -> Override:
+        """The override as a user would write it: the quote's words when only this quote has them, else its
+        chapter and paragraph when no other quote shares the paragraph."""
+        dialogue = [s for s in self.script.segments if s.kind == "dialogue"]
+        words = max(pieces, key=lambda s: len(s.text)).text
+        by_words = Override(speaker=speaker, quote=words)
+        if {utterance_key(s) for s in dialogue if matches(by_words, s)} == {utterance_key(segment)}:
+            return by_words
+        by_place = Override(speaker=speaker, chapter=segment.chapter, paragraph=segment.paragraph + 1)
+        if {utterance_key(s) for s in dialogue if matches(by_place, s)} == {utterance_key(segment)}:
+            return by_place
+        raise InputError(f"segment {segment.index}: its words are in other quotes too and its paragraph holds "
+                         f"another quote, so no override can name it alone. Write one in voices.yaml by hand "
+                         f"(`narrate script --review` shows chapter and paragraph).")
+
+    def _reloaded_changes(self, skip: int | None) -> list[Change]:
+        before = self.script
+        self.reload()
+        return changes(before, self.script, skip)
+
+
+def changes(before: Script, after: Script, skip: int | None) -> list[Change]:
+    """Quotes whose speaker differs between two loads of the same book (the fixed quote itself left out)."""
+    found = []
+    for old, new in zip(before.segments, after.segments):
+        if new.kind == "dialogue" and old.speaker != new.speaker and utterance_key(new) != skip:
+            found.append(Change(index=new.index, text=new.text, before=old.speaker, after=new.speaker))
+    return found

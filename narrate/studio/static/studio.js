@@ -1,0 +1,158 @@
+// narrate studio's page: reads the script from /api/segments a page at a time (a long book is never rendered
+// whole), plays a quote, and sends a fix. Written for this app; no build step, no library.
+const token = document.body.dataset.token;
+const PAGE = 200;
+const view = document.getElementById("script");
+const more = document.getElementById("more");
+const status = document.getElementById("status");
+const filters = document.getElementById("filters");
+const dialog = document.getElementById("fix");
+const fixForm = document.getElementById("fix-form");
+const player = document.getElementById("player");
+let offset = 0, total = Infinity, loading = false, lastChapter = null, generation = 0, current = null;
+
+async function api(path, options = {}) {
+  const response = await fetch(path, {...options, headers: {"X-Studio-Token": token,
+    "Content-Type": "application/json", ...(options.headers || {})}});
+  const body = await response.json().catch(() => ({error: `${response.status} ${response.statusText}`}));
+  if (!response.ok) throw new Error(body.error || response.statusText);
+  return body;
+}
+
+function query() {
+  const params = new URLSearchParams();
+  for (const [name, value] of new FormData(filters)) if (value !== "") params.set(name, value);
+  return params;
+}
+
+function segmentElement(segment) {
+  const element = document.createElement("p");
+  element.className = `seg ${segment.kind}` + (segment.low ? " low" : "");
+  element.dataset.id = segment.id;
+  fill(element, segment);
+  return element;
+}
+
+function fill(element, segment) {
+  element.replaceChildren();
+  element.classList.toggle("low", segment.low);
+  element.dataset.speaker = segment.speaker;
+  if (segment.kind === "dialogue") {
+    const who = document.createElement("span");
+    who.className = "who";
+    who.textContent = segment.speaker;
+    who.style.color = segment.colour;
+    element.style.borderLeftColor = segment.low ? "" : segment.colour;
+    element.title = `${segment.evidence} (confidence ${segment.confidence})`;
+    element.append(who);
+  }
+  element.append(document.createTextNode(segment.text));
+}
+
+async function loadMore() {
+  if (loading || offset >= total) return;
+  loading = true;
+  const mine = generation;
+  try {
+    const params = query();
+    params.set("offset", offset);
+    params.set("limit", PAGE);
+    const page = await api(`/api/segments?${params}`);
+    if (mine !== generation) return;  // the filters changed while this page was on its way
+    total = page.total;
+    for (const segment of page.segments) {
+      if (segment.chapter !== lastChapter) {
+        const heading = document.createElement("h2");
+        heading.textContent = `Chapter ${segment.chapter}`;
+        view.append(heading);
+        lastChapter = segment.chapter;
+      }
+      view.append(segmentElement(segment));
+    }
+    offset += page.segments.length;
+    status.textContent = `${total} segments` + (offset < total ? `, ${offset} shown` : "");
+  } catch (error) {
+    status.textContent = error.message;
+  } finally {
+    loading = false;
+  }
+  if (mine === generation && offset < total && more.getBoundingClientRect().top < innerHeight) loadMore();
+}
+
+function restart() {
+  generation += 1;
+  offset = 0; total = Infinity; lastChapter = null; loading = false;
+  view.replaceChildren();
+  loadMore();
+}
+
+function select(element) {
+  if (current) current.classList.remove("current");
+  current = element;
+  current.classList.add("current");
+  current.scrollIntoView({block: "nearest"});
+}
+
+function play(element) {
+  player.src = `/api/segments/${element.dataset.id}/audio?token=${encodeURIComponent(token)}`;
+  player.play().catch((error) => { status.textContent = `cannot play: ${error.message}`; });
+}
+
+function openFix(element) {
+  select(element);
+  document.getElementById("fix-quote").textContent = element.lastChild.textContent;
+  fixForm.elements.speaker.value = element.dataset.speaker;
+  dialog.showModal();
+  fixForm.elements.speaker.select();
+}
+
+async function assign(element, speaker) {
+  status.textContent = "saving...";
+  try {
+    const answer = await api(`/api/segments/${element.dataset.id}/speaker`,
+                             {method: "POST", body: JSON.stringify({speaker})});
+    for (const old of view.querySelectorAll(".changed")) old.classList.remove("changed");
+    fill(element, answer.segment);
+    for (const change of answer.changed) {
+      const other = view.querySelector(`[data-id="${change.index}"]`);
+      if (other) { other.classList.add("changed"); fill(other, {...change, kind: "dialogue", id: change.index,
+        speaker: change.after, colour: colourOf(answer.speakers, change.after), low: false, evidence: "decoded",
+        confidence: ""}); }
+    }
+    status.textContent = `${element.dataset.speaker} now speaks it (written to ${answer.voices}); ` +
+      `${answer.changed.length} other quote(s) changed with it`;
+  } catch (error) {
+    status.textContent = error.message;
+  }
+}
+
+function colourOf(speakers, name) {
+  return (speakers.find((row) => row.name === name) || {}).colour || "";
+}
+
+view.addEventListener("click", (event) => {
+  const element = event.target.closest(".seg.dialogue");
+  if (element) openFix(element);
+});
+
+fixForm.addEventListener("submit", (event) => {
+  const action = event.submitter ? event.submitter.value : "assign";
+  if (action === "play") { event.preventDefault(); play(current); return; }
+  if (action === "assign") assign(current, fixForm.elements.speaker.value.trim());
+});
+
+filters.addEventListener("input", () => { clearTimeout(filters.timer); filters.timer = setTimeout(restart, 150); });
+filters.addEventListener("submit", (event) => { event.preventDefault(); restart(); });
+
+document.addEventListener("keydown", (event) => {
+  if (dialog.open || event.target.closest("input, select")) return;
+  const quotes = [...view.querySelectorAll(".seg.dialogue")];
+  const at = quotes.indexOf(current);
+  if (event.key === "j" && quotes[at + 1]) select(quotes[at + 1]);
+  else if (event.key === "k" && at > 0) select(quotes[at - 1]);
+  else if (event.key === " " && current) { event.preventDefault(); player.paused ? play(current) : player.pause(); }
+  else if (event.key === "Enter" && current) openFix(current);
+});
+
+new IntersectionObserver((entries) => { if (entries.some((e) => e.isIntersecting)) loadMore(); }).observe(more);
+restart();
