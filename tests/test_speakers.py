@@ -1083,3 +1083,15 @@ def test_a_possessive_description_in_the_cast_is_a_description():
 
     assert is_description("Mis'ess's niece") and is_description("Tom's aunt")
     assert not is_description("Tom's") and not is_description("Ada Quill")
+
+
+def test_a_name_in_someones_hand_is_no_place_and_two_who_meet_are_subjects():
+    text = (
+        "Captain Rook walked the deck at dawn with John Marrow. The lamp shook in Marrow's hand as the boat came in."
+        "\n\nRook watched the crew. On the quay, in the crowd that met the boat, Marrow and I met again.\n\n"
+        'He held out his hand and said, "Good evening."'
+    )
+    assert speakers(text) == ["Marrow"]
+    stats = WordStats()
+    stats.add("The lamp shook in Marrow's hand.")
+    assert stats.after_where["Marrow"] == 0

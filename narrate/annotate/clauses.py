@@ -276,9 +276,19 @@ def sentence_subject(sentence: list[Tok]) -> Ref | None:
             continue  # "A woman should some day write ...": anyone of the kind, not someone on stage
         if j < len(sentence) and sentence[j].is_word and sentence[j].text[0].islower() and sentence[j].low not in SUBJECT_STOPS:
             return ref
+        if ref.kind == "name" and _joint_subject(sentence, j):
+            return ref  # "Herncastle and I met again": the first of two who act together
         if ref.kind == "phrase" and ref.word.split()[0] in ("a", "an") and j < len(sentence) and sentence[j].low in ("in", "with", "from"):
             return ref  # "A man in oilskins was waiting": someone new comes on stage
     return None
+
+
+def _joint_subject(sentence: list[Tok], j: int) -> bool:
+    """"and" and a second name or pronoun, then a verb: the name before is a subject too."""
+    if j + 2 >= len(sentence) or sentence[j].low != "and":
+        return False
+    second = sentence[j + 1]
+    return (second.kind == "name" or second.low in ("i", "he", "she")) and looks_like_verb(sentence[j + 2])
 
 
 def _owner_of_voice(ref: Ref) -> Ref | None:

@@ -216,7 +216,7 @@ class WordStats:
             self.capital_total[word] += 1
             if i > 0 and words[i - 1].group().lower() == "the":
                 self.after_the[word] += 1
-            if i > 0 and words[i - 1].group().lower() in WHERE_PREPOSITIONS:
+            if i > 0 and words[i - 1].group().lower() in WHERE_PREPOSITIONS and not possessive:  # not "in Tom's hand"
                 self.after_where[word] += 1
                 if words[i - 1].group().lower() in PLACE_PREPOSITIONS:
                     self.after_place[word] += 1
