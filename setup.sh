@@ -23,6 +23,18 @@ need_system() {
   DEBIAN_FRONTEND=noninteractive apt-get install -y -qq --no-install-recommends "${missing[@]}" >/dev/null
 }
 
+need_browser() {
+  # the studio's browser test drives Debian's chromium (tests/test_studio_browser.py); only `test` needs it
+  command -v chromium >/dev/null && return 0
+  if [ "$(id -u)" -ne 0 ]; then
+    echo "the studio's browser test needs Debian's chromium: sudo apt-get install -y chromium" >&2
+    return 0
+  fi
+  echo "installing chromium (the studio's browser test) ..." >&2
+  apt-get update -qq
+  DEBIAN_FRONTEND=noninteractive apt-get install -y -qq chromium >/dev/null  # with its recommends (fonts), as tested
+}
+
 need_venv() {
   local stamp=.venv/.narrate-installed want
   want=$(cat pyproject.toml | sha256sum | cut -c1-16)
@@ -43,7 +55,7 @@ need_venv
 need_bytecode
 case "${1:-}" in
   demo) exec .venv/bin/narrate build stories/the-signal-keepers.md --voices voices.yaml -o out ;;
-  test) shift; exec .venv/bin/python -m pytest -q "$@" ;;
+  test) shift; need_browser; exec .venv/bin/python -m pytest -q "$@" ;;
   "") echo "ready: .venv/bin/narrate" ;;
   *) echo "usage: ./setup.sh [demo|test]" >&2; exit 2 ;;
 esac

@@ -1,0 +1,104 @@
+"""narrate studio in a real browser: Playwright driving Debian's chromium (never a browser downloaded at run time)
+against `narrate studio` as a user starts it. Open the page on a story of our own, click a quote, reassign it,
+and find the fix in voices.yaml on disk and the quote that followed it marked on the page.
+
+Skipped, with the reason, only where chromium or Playwright is missing and this is not CI; in CI (CI=true) a
+missing browser fails the test, since setup.sh installs it there."""
+import os
+import re
+import signal
+import subprocess
+import sys
+from pathlib import Path
+
+import pytest
+import yaml
+from studio_story import NEXT_AFTER_SMALL_ONES, SMALL_ONES, harbour
+
+CHROMIUM = Path("/usr/bin/chromium")
+pytestmark = pytest.mark.browser
+
+
+def _missing() -> str | None:
+    if not CHROMIUM.is_file():
+        return f"Debian's chromium is not installed ({CHROMIUM}): apt-get install chromium, or ./setup.sh test"
+    try:
+        import playwright.sync_api  # noqa: F401
+    except ImportError:
+        return "Playwright is not installed: pip install -e '.[test]'"
+    return None
+
+
+@pytest.fixture
+def browser():
+    missing = _missing()
+    if missing and os.environ.get("CI") == "true":
+        pytest.fail(f"CI runs the browser test: {missing}")
+    if missing:
+        pytest.skip(missing)
+    from playwright.sync_api import sync_playwright
+
+    with sync_playwright() as playwright:
+        launched = playwright.chromium.launch(executable_path=str(CHROMIUM), headless=True)
+        yield launched
+        launched.close()
+
+
+@pytest.fixture
+def studio_url(tmp_path, narrate_env, cache_dir):
+    """`narrate studio` on the harbour story, as a user starts it; its URL (with the token)."""
+    story = harbour(tmp_path)
+    process = subprocess.Popen([sys.executable, "-m", "narrate", "studio", str(story), "--no-browser"],
+                               stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True, env=narrate_env(cache_dir))
+    try:
+        line = process.stdout.readline()
+        found = re.search(r"http://\S+", line)
+        assert found, f"no URL printed: {line!r} {process.stderr.read() if process.poll() is not None else ''}"
+        yield found[0]
+    finally:
+        process.send_signal(signal.SIGINT)
+        try:
+            process.wait(timeout=30)
+        except subprocess.TimeoutExpired:
+            process.kill()
+            process.wait()
+
+
+def test_click_a_quote_reassign_it_and_find_it_in_voices_yaml(browser, studio_url, tmp_path):
+    page = browser.new_page()
+    try:
+        page.goto(studio_url)
+        quote = page.locator(f'.seg[data-id="{SMALL_ONES}"]')
+        quote.wait_for()
+        assert quote.locator(".who").inner_text() == "Ann"
+        quote.click()
+        page.locator("#fix").wait_for()
+        page.fill("#fix-form input[name=speaker]", "Ben")
+        page.click("#assign")
+        page.wait_for_function("document.getElementById('status').textContent.includes('written to')")
+        assert quote.locator(".who").inner_text() == "Ben"
+        followed = page.locator(f'.seg[data-id="{NEXT_AFTER_SMALL_ONES}"]')
+        assert "changed" in followed.get_attribute("class") and followed.locator(".who").inner_text() == "Ben"
+        overrides = yaml.safe_load((tmp_path / "voices.yaml").read_text(encoding="utf-8"))["overrides"]
+        assert overrides == [{"quote": "Small ones.", "speaker": "Ben"}]
+    except Exception:
+        shot = tmp_path / "studio-failure.png"
+        page.screenshot(path=str(shot), full_page=True)
+        print(f"screenshot of the page when it failed: {shot}")
+        raise
+
+
+def test_a_page_without_the_token_is_refused(browser, studio_url):
+    page = browser.new_page()
+    answer = page.goto(studio_url.split("?")[0])
+    assert answer.status == 403 and "needs the token" in page.content()
+
+
+def test_play_a_quote_to_its_end(browser, studio_url):
+    """The quote's audio (espeak, through the clip cache) plays in the page's audio element to its end."""
+    page = browser.new_page()
+    page.goto(studio_url)
+    page.locator(f'.seg[data-id="{SMALL_ONES}"]').click()
+    page.click("#play")
+    page.wait_for_function("document.getElementById('player').ended", timeout=30_000)
+    assert page.evaluate("document.getElementById('player').duration") > 0.3
