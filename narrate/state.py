@@ -24,7 +24,7 @@ import struct
 import tempfile
 import threading
 import time
-from collections.abc import Iterable, Iterator
+from collections.abc import Callable, Iterable, Iterator
 from dataclasses import dataclass
 from functools import cache
 from pathlib import Path
@@ -37,7 +37,7 @@ from narrate.errors import FolderError
 ENV_VAR = "NARRATE_CACHE_DIR"
 # The layout of everything under the cache root: entries of another version are never read (a new layout lives
 # in a folder of its own; `cache clear` removes the older ones). Bump it when an entry's format changes.
-LAYOUT_VERSION = 3  # 3: clips are FLAC (2: WAV)
+LAYOUT_VERSION = 4  # 4: a clip's record holds its inner pauses; 3: clips are FLAC; 2: WAV
 OUTPUT_TEMP = ".narrate-tmp"  # an output folder's temporary files, swept by the next build (sweep_output_temp)
 log = logging.getLogger("narrate.cache")
 _PACKAGE = Path(__file__).resolve().parent
@@ -90,24 +90,30 @@ class ClipInfo:
     frames: int
     sample_rate: int
     digest: str  # SHA-256 of the clip's samples, as its record states and its samples confirm
+    pauses: tuple[float, ...] | None = None  # its inner pauses (audio.pauses), when its record holds them
+    pause_params: tuple[int, int] = (0, 0)  # what they were found with (audio.pauses.PARAMS)
 
 
 # A clip is a FLAC stream (lossless: the samples read back are the very samples written, at about half the bytes
 # of a WAV of espeak's speech; bench/cache_size.py) with narrate's record in an APPLICATION metadata block right
 # after STREAMINFO, which every FLAC reader skips: the layout version, the number of samples, the samples' SHA-256,
-# and the SHA-256 of the file itself (all of it but that field). The file's digest proves a clip whole without
-# decoding it (a rebuild looks up every clip of the book); the samples' digest names the clip in the units
-# built from it, and is checked whenever its samples are decoded (clip_samples).
+# the SHA-256 of the file itself (all of it but that field), then the clip's inner pauses (audio.pauses: where
+# subtitles cut its cues) with what they were found with. The file's digest proves a clip whole without decoding
+# it (a rebuild looks up every clip of the book, and times its cues from the pauses); the samples' digest names
+# the clip in the units built from it, and is checked whenever its samples are decoded (clip_samples).
 _CLIP_APP = b"nrtd"
 _RECORD = struct.Struct(">4sIQ32s32s")  # application id, layout, samples, samples' SHA-256, file's SHA-256
 _STREAMINFO_END = 4 + 4 + 34  # "fLaC", the block's header, STREAMINFO
 _FILE_DIGEST_AT = _STREAMINFO_END + 4 + _RECORD.size - 32
+_PAUSES = struct.Struct(">HHI")  # quiet threshold, shortest pause (ms), how many (NO_PAUSES: none found), then each
+_NO_PAUSES = 0xFFFFFFFF  # a clip sealed without looking for its pauses
 _verified: dict[tuple, ClipInfo] = {}  # (path, inode, size, mtime): published clips never change in place
 _verified_lock = threading.Lock()
 
 
-def sealed_clip(rate: int, pcm: bytes) -> bytes:
-    """The clip the store holds for mono 16-bit `pcm` at `rate`: FLAC with narrate's record (see above)."""
+def sealed_clip(rate: int, pcm: bytes, pauses: tuple[tuple[int, int], list[float]] | None = None) -> bytes:
+    """The clip the store holds for mono 16-bit `pcm` at `rate`: FLAC with narrate's record (see above), which
+    holds `pauses` (what they were found with, and where they are) when given."""
     import io
 
     import numpy
@@ -120,6 +126,9 @@ def sealed_clip(rate: int, pcm: bytes) -> bytes:
         raise ValueError("libsndfile wrote no FLAC stream info")
     last = flac[4] & 0x80  # the record becomes the last block if stream info was
     record = _RECORD.pack(_CLIP_APP, LAYOUT_VERSION, len(pcm) // 2, hashlib.sha256(pcm).digest(), bytes(32))
+    params, middles = pauses or ((0, 0), [])
+    record += _PAUSES.pack(*params, len(middles) if pauses else _NO_PAUSES)
+    record += struct.pack(f">{len(middles)}d", *middles)
     data = bytearray(flac[:4] + bytes([0]) + flac[5:_STREAMINFO_END] + bytes([2 | last])
                      + len(record).to_bytes(3, "big") + record + flac[_STREAMINFO_END:])
     data[_FILE_DIGEST_AT:_FILE_DIGEST_AT + 32] = _file_digest(data)
@@ -140,8 +149,10 @@ def _file_digest(data: bytes | bytearray) -> bytes:
     return digest.digest()
 
 
-def seal_clip(path: Path) -> None:
-    """Rewrite the WAV an engine wrote at `path` as the clip the store holds (sealed_clip)."""
+def seal_clip(path: Path, find_pauses: Callable[[bytes, int], tuple[tuple[int, int], list[float]]] | None = None
+              ) -> None:
+    """Rewrite the WAV an engine wrote at `path` as the clip the store holds (sealed_clip), with the pauses
+    `find_pauses(samples, rate)` finds (the synthesis worker passes audio.pauses')."""
     import wave
 
     with wave.open(str(path), "rb") as wav:
@@ -149,7 +160,7 @@ def seal_clip(path: Path) -> None:
             raise ValueError(f"the engine wrote {wav.getnchannels()} channel(s) of {8 * wav.getsampwidth()}-bit "
                              f"samples, not mono 16-bit")
         rate, pcm = wav.getframerate(), wav.readframes(wav.getnframes())
-    path.write_bytes(sealed_clip(rate, pcm))
+    path.write_bytes(sealed_clip(rate, pcm, find_pauses(pcm, rate) if find_pauses else None))
 
 
 def read_clip(path: Path) -> ClipInfo:
@@ -172,11 +183,11 @@ def clip_info(data: bytes) -> ClipInfo:
     and their SHA-256 as its record states. Raises CorruptEntry."""
     if len(data) < _FILE_DIGEST_AT + 32 or data[:4] != b"fLaC" or data[4] != 0:
         raise CorruptEntry("not a FLAC stream of narrate's")
-    if data[_STREAMINFO_END] & 0x7F != 2 or int.from_bytes(data[_STREAMINFO_END + 1:_STREAMINFO_END + 4], "big") \
-            != _RECORD.size:
+    size = int.from_bytes(data[_STREAMINFO_END + 1:_STREAMINFO_END + 4], "big")
+    if data[_STREAMINFO_END] & 0x7F != 2 or size < _RECORD.size or data[_STREAMINFO_END + 4:][:4] != _CLIP_APP:
         raise CorruptEntry("no narrate record")
-    app, layout, frames, samples_digest, file_digest = _RECORD.unpack_from(data, _STREAMINFO_END + 4)
-    if app != _CLIP_APP or layout != LAYOUT_VERSION:
+    _app, layout, frames, samples_digest, file_digest = _RECORD.unpack_from(data, _STREAMINFO_END + 4)
+    if layout != LAYOUT_VERSION or size < _RECORD.size + _PAUSES.size:
         raise CorruptEntry("written by another layout version")
     if _file_digest(data) != file_digest:
         raise CorruptEntry("its content does not match its digest")
@@ -185,7 +196,14 @@ def clip_info(data: bytes) -> ClipInfo:
     channels, bits = (info[12] >> 1 & 7) + 1, ((info[12] & 1) << 4 | info[13] >> 4) + 1
     if (channels, bits) != (1, 16) or ((info[13] & 15) << 32 | int.from_bytes(info[14:18], "big")) != frames:
         raise CorruptEntry("not the mono 16-bit samples its record states")
-    return ClipInfo(frames=frames, sample_rate=rate, digest=samples_digest.hex())
+    at = _STREAMINFO_END + 4 + _RECORD.size
+    quiet, gap, count = _PAUSES.unpack_from(data, at)
+    found = 0 if count == _NO_PAUSES else count
+    if size != _RECORD.size + _PAUSES.size + 8 * found:
+        raise CorruptEntry("its record is not whole")
+    pauses = None if count == _NO_PAUSES else struct.unpack_from(f">{found}d", data, at + _PAUSES.size)
+    return ClipInfo(frames=frames, sample_rate=rate, digest=samples_digest.hex(), pauses=pauses,
+                    pause_params=(quiet, gap))
 
 
 def clip_samples(data: bytes) -> tuple[ClipInfo, bytes]:
@@ -193,11 +211,22 @@ def clip_samples(data: bytes) -> tuple[ClipInfo, bytes]:
     holds."""
     import io
 
+    return _decoded(io.BytesIO(data), clip_info(data))
+
+
+def read_clip_samples(path: Path | str) -> tuple[ClipInfo, bytes]:
+    """clip_samples of the clip at `path`, decoded by libsndfile from the file itself: decoding from memory calls
+    back into Python for every block read, which holds up the threads feeding the encoders (a rebuild's units)."""
+    with open(path, "rb") as handle:
+        info = clip_info(handle.read())
+    return _decoded(str(path), info)
+
+
+def _decoded(source, info: ClipInfo) -> tuple[ClipInfo, bytes]:
     import soundfile
 
-    info = clip_info(data)
     try:
-        samples = soundfile.read(io.BytesIO(data), dtype="int16")[0].astype("<i2", copy=False).tobytes()
+        samples = soundfile.read(source, dtype="int16")[0].astype("<i2", copy=False).tobytes()
     except (soundfile.LibsndfileError, RuntimeError, ValueError) as err:
         raise CorruptEntry(f"its samples cannot be decoded ({err})") from None
     if len(samples) != 2 * info.frames or hashlib.sha256(samples).hexdigest() != info.digest:

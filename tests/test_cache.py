@@ -1,9 +1,9 @@
 """The clip store: atomic writes, and what `narrate cache info|clear` see and remove."""
 import hashlib
 import os
-import time
 import subprocess
 import sys
+import time
 import wave
 from pathlib import Path
 
@@ -42,14 +42,12 @@ def leave_temporary_file(cache: ClipCache, text: str) -> None:
 
 def test_atomic_path_leaves_nothing_on_failure(tmp_path):
     final = tmp_path / "clips" / "x.wav"
-    with pytest.raises(RuntimeError):
-        with atomic_path(final) as tmp:
-            tmp.write_bytes(b"partial")
-            raise RuntimeError("killed mid-write")
+    with pytest.raises(RuntimeError), atomic_path(final) as tmp:
+        tmp.write_bytes(b"partial")
+        raise RuntimeError("killed mid-write")
     assert not final.exists() and list(final.parent.iterdir()) == []
-    with atomic_path(final) as tmp:
-        with wave.open(str(tmp), "wb") as w:
-            w.setnchannels(1), w.setsampwidth(2), w.setframerate(22050), w.writeframes(b"\0\0" * 10)
+    with atomic_path(final) as tmp, wave.open(str(tmp), "wb") as w:
+        w.setnchannels(1), w.setsampwidth(2), w.setframerate(22050), w.writeframes(b"\0\0" * 10)
     assert final.is_file() and list(final.parent.iterdir()) == [final]
 
 
@@ -168,3 +166,22 @@ def test_a_clip_is_proved_whole_without_decoding_it(tmp_path):
     tone_wav(tmp_path / "old.wav", 0.1)  # a clip of layout 2 (a WAV) is not one of this layout
     with pytest.raises(CorruptEntry):
         clip_info((tmp_path / "old.wav").read_bytes())
+
+
+def test_a_clip_carries_its_inner_pauses_so_cues_are_timed_without_decoding_it(cache_dir, monkeypatch):
+    from narrate.audio import pauses, subtitles
+    from narrate.state import read_clip, read_clip_samples
+    from narrate.synthesis import synthesize
+
+    [clip] = synthesize([espeak_line("The tide turned at noon. The boats came home. Nobody spoke of the storm.")],
+                        ClipCache())
+    info, samples = read_clip_samples(clip.path)
+    found = pauses.inner_pauses(samples, info.sample_rate)
+    assert len(found) >= 2  # between its three sentences
+    assert read_clip(Path(clip.path)).pauses == tuple(found) and info.pause_params == pauses.PARAMS
+
+    def no_decoding(*_args, **_kwargs):
+        raise AssertionError("decoded")
+
+    monkeypatch.setattr(subtitles, "pcm", no_decoding)
+    assert subtitles._pauses(clip) == found

@@ -19,7 +19,7 @@ from typing import Iterable, Iterator, Mapping, Sequence, Union
 from narrate.casting.config import Pauses
 from narrate.errors import AudioError
 from narrate.model import BOOK_SAMPLE_RATE, NARRATOR, Clip, Segment, Voice
-from narrate.state import CorruptEntry, atomic_path, clip_samples
+from narrate.state import CorruptEntry, atomic_path, read_clip_samples
 
 EDGE_FADE = 0.005  # seconds ramped in and out at each clip's edges
 HEAD_SILENCE = 0.75  # room tone before the chapter title (ACX: 0.5-1 s)
@@ -279,9 +279,7 @@ def _clip_pcm(clip: Clip, rate: int, factors: Mapping[Voice, float]) -> bytes:
 
 def _stored_samples(clip: Clip) -> bytes:
     """The samples of a clip of the store, checked against the digest its Clip was made with."""
-    with open(clip.path, "rb") as handle:
-        data = handle.read()
-    info, samples = clip_samples(data)
+    info, samples = read_clip_samples(clip.path)
     if info.digest != clip.digest or info.frames != clip.frames:
         raise CorruptEntry("it changed since the build planned the chapter around it")
     return samples

@@ -31,7 +31,7 @@ from narrate.state import (
     ClipInfo,
     CorruptEntry,
     cache_miss,
-    clip_samples,
+    read_clip_samples,
     read_record,
     store_root,
     write_record,
@@ -209,7 +209,7 @@ def _pcm(keys: Sequence[str], cache: ClipCache, synthesis_over: threading.Event,
 
 def _whole(path: Path) -> tuple[ClipInfo, bytes] | None:
     try:
-        return clip_samples(path.read_bytes())
+        return read_clip_samples(path)
     except (OSError, CorruptEntry):
         return None
 
@@ -223,7 +223,7 @@ def _sample(clips: Sequence[Clip]) -> list[Clip]:
 def _frames(clips: Iterable[Clip]) -> Iterator[bytes]:
     for clip in clips:
         if clip.digest:  # from the store: the very samples the Clip was read as
-            info, samples = clip_samples(Path(clip.path).read_bytes())
+            info, samples = read_clip_samples(clip.path)
             if info.digest != clip.digest:
                 raise CorruptEntry(f"{clip.path} changed during the build")
             yield samples

@@ -15,11 +15,12 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Iterable, Sequence
 
+from narrate.audio import pauses
 from narrate.audio.layout import Piece, pcm, plan_sample_rate
 from narrate.casting.normalize import decoded_entities
 from narrate.casting.sentences import cut, sentences
 from narrate.model import NARRATOR, UNKNOWN, Clip
-from narrate.state import atomic_path
+from narrate.state import atomic_path, read_clip
 
 NARRATOR_VOICE = "Narrator"
 UNKNOWN_VOICE = "Unknown"
@@ -27,8 +28,6 @@ _VTT_ESCAPES = str.maketrans({"&": "&amp;", "<": "&lt;", ">": "&gt;"})
 MAX_LINE = 42  # characters a subtitle line holds (the usual broadcast limit); a cue has at most two
 MAX_CUE_SECONDS = 8.0  # a cue longer than this is cut further where the text allows
 _MARKUP = re.compile(r"(\*{1,3}|_{1,3}|~~)(?=\S)(.+?)(?<=\S)\1")
-_QUIET = 400  # a sample under this (about -38 dBFS) is quiet
-_GAP_SECONDS = 0.08  # a pause between sentences in a clip lasts at least this
 
 
 @dataclass(frozen=True)
@@ -103,23 +102,13 @@ def _cut_times(clip: Clip, pieces: tuple[str, ...]) -> list[float]:
 
 
 def _pauses(clip: Clip) -> list[float]:
-    """The middles (seconds) of the clip's inner pauses: runs of quiet samples of _GAP_SECONDS or more."""
-    import numpy as np
-
-    samples = np.abs(np.frombuffer(b"".join(pcm([clip])), "<i2").astype(np.int32))
-    rate = clip.sample_rate
-    window = max(1, rate // 100)  # 10 ms
-    whole = len(samples) // window * window
-    quiet = list(samples[:whole].reshape(-1, window).max(axis=1) < _QUIET) if whole else []
-    middles, run = [], 0
-    for n, still in enumerate(quiet + [False]):
-        if still:
-            run += 1
-            continue
-        if run * window >= _GAP_SECONDS * rate and n - run > 0 and n < len(quiet):  # inside, not at an edge
-            middles.append((n - run / 2) * window / rate)
-        run = 0
-    return middles
+    """The middles (seconds) of the clip's inner pauses (audio.pauses): as the record of a clip of the store says
+    (found when it was made: no decoding), else found in its samples."""
+    if clip.digest:
+        info = read_clip(Path(clip.path))
+        if info.pauses is not None and info.pause_params == pauses.PARAMS:
+            return list(info.pauses)
+    return pauses.inner_pauses(b"".join(pcm([clip])), clip.sample_rate)
 
 
 def _timestamp(seconds: float, separator: str) -> str:

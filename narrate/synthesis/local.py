@@ -26,10 +26,18 @@ from pathlib import Path
 from typing import Callable, Iterator, Protocol, Sequence
 
 from narrate import children, ffmpeg
+from narrate.audio import pauses
 from narrate.engines import Engine, get_engine, variants
 from narrate.errors import EngineError
 from narrate.model import BOOK_SAMPLE_RATE, Clip, Line, Voice
-from narrate.state import ClipCache, CorruptEntry, atomic_path, load_clip_codec, read_clip, seal_clip
+from narrate.state import (
+    ClipCache,
+    CorruptEntry,
+    atomic_path,
+    load_clip_codec,
+    read_clip,
+    seal_clip,
+)
 
 # Lines sent to a worker at once: they spare it a round trip to the parent per line, and shrink near the end
 # so that all workers finish together. With espeak-ng a sentence takes a worker ~18 ms and the round trip
@@ -352,13 +360,17 @@ def _render(task: Task, engines: dict[str, Engine]) -> str:
         with atomic_path(Path(task.out_path), suffix=".wav", publish="first") as tmp:
             engines[task.engine].synthesize(task.text, task.voice, str(tmp))
             _shape(tmp, task.voice)
-            seal_clip(tmp)
+            seal_clip(tmp, _pauses_found)  # with its inner pauses, where subtitles cut its cues
     except EngineError as err:
         return str(err)
     except Exception as err:  # an engine's bug: name the line so the user can work around it
         return (f"speech engine {task.voice.engine!r} failed on {textwrap.shorten(task.text, 60)!r} "
                 f"(voice {task.voice.voice}): {type(err).__name__}: {err}")
     return "done"
+
+
+def _pauses_found(samples: bytes, rate: int) -> tuple[tuple[int, int], list[float]]:
+    return pauses.PARAMS, pauses.inner_pauses(samples, rate)
 
 
 def _shape(path: Path, voice: Voice) -> None:
