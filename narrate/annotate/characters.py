@@ -303,6 +303,12 @@ class CharacterIndex:
         into.names.update(moved.names)
         self.clusters[source] = _Cluster()
 
+    def join(self, form: Form, into: Form) -> None:
+        """The character `form` denotes is the one `into` does ("Barton" is "Clint": samename.py)."""
+        source, target = self._by_form.get(form, ()), self._by_form.get(into, ())
+        if len(source) == 1 and len(target) == 1 and source != target:
+            self._merge(source[0], target[0])
+
     def _assign(self, form: Form, candidates: tuple[int, ...]) -> None:
         self._by_form[form] = candidates
         if len(candidates) == 1:

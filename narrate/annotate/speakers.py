@@ -46,7 +46,7 @@ from narrate.annotate.turns import (  # noqa: F401  (the rules' constants, impor
 )
 
 from narrate.annotate import choose, features
-from narrate.annotate.characters import CharacterIndex, Mention, WordStats, scan_names
+from narrate.annotate.characters import CharacterIndex, Form, Mention, WordStats, scan_names
 from narrate.annotate.clauses import (
     Tok,
     lex,
@@ -66,6 +66,7 @@ from narrate.annotate.conversation import (
 )
 from narrate.annotate.gender import gender_votes
 from narrate.annotate.overrides import Override
+from narrate.annotate.samename import same_person
 from narrate.annotate.speechverbs import SUBJECT_PRONOUNS
 from narrate.annotate.tags import (
     Finding,
@@ -108,6 +109,9 @@ def attribute(
     `notes`. Without `decoded`, the rules' own picks are kept (what the decoder's features are made from)."""
     attributor = _Attributor(book, segments, cast, first_person)
     attributor.read()
+    if joins := attributor.same_person():  # a given name and a surname found to be one person: read again
+        attributor = _Attributor(book, segments, cast, first_person, joins)
+        attributor.read()
     if decoded:
         changed = choose.decide(attributor, choose.pinned_speakers(attributor, pins))
         if notes is not None and pins:
@@ -117,8 +121,10 @@ def attribute(
 
 
 class _Attributor(References, Turns):
-    def __init__(self, book: Book, segments: list[Segment], cast: Sequence[CastEntry], first_person: str) -> None:
+    def __init__(self, book: Book, segments: list[Segment], cast: Sequence[CastEntry], first_person: str,
+                 joins: Sequence[tuple[Form, Form]] = ()) -> None:
         self.first_person = first_person
+        self.joins = joins  # (name form, the form of the same person's other name): samename.py
         self.source = book.source
         self.segments = segments
         self.cast = cast
@@ -186,6 +192,8 @@ class _Attributor(References, Turns):
                 for _, _, form, _ in found[pos]:
                     forms[form] += weight
         self.index.build(forms, self._gender_votes(found), stats)
+        for form, into in self.joins:
+            self.index.join(form, into)
         for paragraph in self.paragraphs:
             for pos in paragraph.positions:
                 mentions = [Mention(s, e, form, poss, self.index.candidates(form)) for s, e, form, poss in found[pos]]
@@ -196,6 +204,13 @@ class _Attributor(References, Turns):
                 self.tokens[pos] = lex(self.source, self.segments[pos], mentions)
                 subjects = (sentence_subject(sentence) for sentence in split_sentences(self.tokens[pos]))
                 paragraph.subjects.extend(ref for ref in subjects if ref is not None)
+
+    def same_person(self) -> list[tuple[Form, Form]]:
+        """Pairs of name forms the first reading shows to be one person (samename.py); none when voices.yaml says
+        who is whom."""
+        if self.cast:
+            return []
+        return same_person(self.index, self.utterances, self.paragraphs, self.dialogue_mentions, self.lines)
 
     def _gender_votes(self, found: dict[int, list]) -> dict:
         """Gender evidence for each name form, from the narration sentences of each paragraph."""
