@@ -194,3 +194,18 @@ def test_a_port_in_use_is_a_clear_error(story, narrate_env, cache_dir):
                                  str(port)], check=False, capture_output=True, text=True, env=narrate_env(cache_dir),
                                 timeout=60)
     assert result.returncode == 2 and f"--port {port}: cannot listen" in result.stderr, result.stderr
+
+
+def test_rename_keeps_the_old_name_as_an_alias(client, story):
+    voices = story.parent / "voices.yaml"
+    client.post(f"/api/segments/{SMALL_ONES}/speaker", json={"speaker": "Ben"})
+    answer = client.post("/api/speakers/rename", json={"name": "Ben", "to": "Benjamin"})
+    assert answer.status_code == 200, answer.text
+    data = yaml.safe_load(voices.read_text())
+    assert data["characters"]["Benjamin"]["aliases"] == ["Ben"]
+    assert data["overrides"] == [{"quote": "Small ones.", "speaker": "Benjamin"}]
+    found = speakers(story)
+    assert "Ben" not in found.values() and found[SMALL_ONES] == "Benjamin"
+    assert {c["before"] for c in answer.json()["changed"]} == {"Ben"}
+    taken = client.post("/api/speakers/rename", json={"name": "Benjamin", "to": "Ann"})
+    assert taken.status_code == 400 and "merge Benjamin into Ann instead" in taken.json()["error"]

@@ -53,7 +53,9 @@ def studio_url(tmp_path, narrate_env, cache_dir):
     try:
         line = process.stdout.readline()
         found = re.search(r"http://\S+", line)
-        assert found, f"no URL printed: {line!r} {process.stderr.read() if process.poll() is not None else ''}"
+        if not found:  # it stopped: say how
+            process.wait(timeout=30)
+            pytest.fail(f"narrate studio printed no URL ({line!r}); exit {process.returncode}: {process.stderr.read()}")
         yield found[0]
     finally:
         process.send_signal(signal.SIGINT)
@@ -102,3 +104,19 @@ def test_play_a_quote_to_its_end(browser, studio_url):
     page.click("#play")
     page.wait_for_function("document.getElementById('player').ended", timeout=30_000)
     assert page.evaluate("document.getElementById('player').duration") > 0.3
+
+
+def test_merge_two_speakers_from_the_cast_table(browser, studio_url, tmp_path):
+    page = browser.new_page()
+    page.goto(studio_url)
+    page.click("#cast-panel summary")
+    row = page.locator('#cast-table tr[data-speaker="Cole"]')
+    row.locator("select").select_option("Ben")
+    row.locator("button.merge").click()
+    page.wait_for_function("document.getElementById('status').textContent.includes('written to')")
+    assert yaml.safe_load((tmp_path / "voices.yaml").read_text())["characters"]["Ben"]["aliases"] == ["Cole"]
+    page.locator('#cast-table tr[data-speaker="Ben"]').wait_for()
+    assert page.locator('#cast-table tr[data-speaker="Cole"]').count() == 0
+    page.locator(".seg.dialogue").first.wait_for()
+    shown = set(page.locator("#script .who").all_inner_texts())
+    assert "Ben" in shown and "Cole" not in shown

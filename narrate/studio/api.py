@@ -135,10 +135,17 @@ async def merge(request: Request) -> JSONResponse:
     return _changed(studio, await run_in_threadpool(studio.merge, alias, into))
 
 
+async def rename(request: Request) -> JSONResponse:
+    name, to = await _body(request, "name", "to")
+    studio = studio_of(request)
+    return _changed(studio, await run_in_threadpool(studio.rename, name, to))
+
+
 routes = [
     Route("/api/book", book),
     Route("/api/segments", segments),
     Route("/api/segments/{index:int}/audio", audio),
     Route("/api/segments/{index:int}/speaker", reassign, methods=["POST"]),
     Route("/api/speakers/merge", merge, methods=["POST"]),
+    Route("/api/speakers/rename", rename, methods=["POST"]),
 ]

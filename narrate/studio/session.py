@@ -115,16 +115,34 @@ class Studio:
 
     def merge(self, alias: str, into: str) -> list[Change]:
         """`alias` becomes another name of `into` (voices.yaml `aliases:`); returns the quotes that changed."""
-        names = {s.speaker for s in self.script.segments if s.kind == "dialogue"}
-        for name in (alias, into):
-            if name not in names or name in (NARRATOR, UNKNOWN):
-                raise InputError(f"{name!r} is not a speaker of this book: pick two of the cast.")
+        self._check_speaker(alias)
+        self._check_speaker(into)
         if alias == into:
             raise InputError("pick two different speakers to merge.")
         with self.lock:
             self.reload_if_changed()
             voicesfile.write_alias(self.voices_path, into, alias)
             return self._reloaded_changes(skip=None)
+
+    def rename(self, name: str, new: str) -> list[Change]:
+        """Call `name` `new` from now on: the old name stays as an alias, so the story's own uses still find it."""
+        self._check_speaker(name)
+        new = " ".join(new.split())
+        if not new or new.lower() in (NARRATOR, UNKNOWN):
+            raise InputError(f"{new!r}: give the speaker a name of its own.")
+        if new in self._speakers():
+            raise InputError(f"{new!r} already speaks in this book: merge {name} into {new} instead.")
+        with self.lock:
+            self.reload_if_changed()
+            voicesfile.write_alias(self.voices_path, new, name)
+            return self._reloaded_changes(skip=None)
+
+    def _speakers(self) -> set[str]:
+        return {s.speaker for s in self.script.segments if s.kind == "dialogue"} - {NARRATOR, UNKNOWN}
+
+    def _check_speaker(self, name: str) -> None:
+        if name not in self._speakers():
+            raise InputError(f"{name!r} is not a speaker of this book: pick one of the cast.")
 
     def _rule(self, segment: Segment, pieces: list[Segment], speaker: str) -> Override:
         """The override as a user would write it: the quote's words when only this quote has them, else its

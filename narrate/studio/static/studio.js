@@ -5,10 +5,13 @@ const PAGE = 200;
 const view = document.getElementById("script");
 const more = document.getElementById("more");
 const status = document.getElementById("status");
+const count = document.getElementById("count");
 const filters = document.getElementById("filters");
 const dialog = document.getElementById("fix");
 const fixForm = document.getElementById("fix-form");
 const player = document.getElementById("player");
+const titles = Object.fromEntries([...filters.elements.chapter.options].filter((o) => o.value)
+  .map((o) => [o.value, o.textContent]));  // the chapters' titles, as the page was rendered with them
 let offset = 0, total = Infinity, loading = false, lastChapter = null, generation = 0, current = null;
 
 async function api(path, options = {}) {
@@ -63,14 +66,14 @@ async function loadMore() {
     for (const segment of page.segments) {
       if (segment.chapter !== lastChapter) {
         const heading = document.createElement("h2");
-        heading.textContent = `Chapter ${segment.chapter}`;
+        heading.textContent = titles[segment.chapter] || `Chapter ${segment.chapter}`;
         view.append(heading);
         lastChapter = segment.chapter;
       }
       view.append(segmentElement(segment));
     }
     offset += page.segments.length;
-    status.textContent = `${total} segments` + (offset < total ? `, ${offset} shown` : "");
+    count.textContent = `${total} segments` + (offset < total ? `, ${offset} shown` : "") + ".";
   } catch (error) {
     status.textContent = error.message;
   } finally {
@@ -126,6 +129,50 @@ async function assign(element, speaker) {
   }
 }
 
+function renderCast(speakers) {
+  const body = document.querySelector("#cast-table tbody");
+  const names = speakers.map((row) => row.name).filter((name) => name !== "narrator" && name !== "unknown");
+  body.replaceChildren();
+  for (const row of speakers) {
+    const tr = document.createElement("tr");
+    tr.dataset.speaker = row.name;
+    const cells = [row.name, row.lines, row.engine === "espeak" ? row.voice : `${row.engine}:${row.voice}`];
+    for (const text of cells) { const td = document.createElement("td"); td.textContent = text; tr.append(td); }
+    tr.firstChild.style.color = row.colour;
+    if (names.includes(row.name)) {
+      const rename = document.createElement("td");
+      rename.innerHTML = '<input name="to" aria-label="new name"> <button class="rename">Rename</button>';
+      const merge = document.createElement("td");
+      merge.innerHTML = '<select name="into" aria-label="merge into"></select> <button class="merge">Merge</button>';
+      for (const other of names.filter((name) => name !== row.name)) merge.firstChild.add(new Option(other, other));
+      tr.append(rename, merge);
+    }
+    body.append(tr);
+  }
+}
+
+async function castFix(path, request) {
+  status.textContent = "saving...";
+  try {
+    const answer = await api(path, {method: "POST", body: JSON.stringify(request)});
+    renderCast(answer.speakers);
+    restart();
+api("/api/book").then((book) => renderCast(book.speakers)).catch((error) => { status.textContent = error.message; });
+    status.textContent = `written to ${answer.voices}; ${answer.changed.length} quote(s) changed`;
+  } catch (error) {
+    status.textContent = error.message;
+  }
+}
+
+document.getElementById("cast-table").addEventListener("click", (event) => {
+  const row = event.target.closest("tr");
+  if (event.target.matches("button.rename")) {
+    castFix("/api/speakers/rename", {name: row.dataset.speaker, to: row.querySelector("input").value.trim()});
+  } else if (event.target.matches("button.merge")) {
+    castFix("/api/speakers/merge", {alias: row.dataset.speaker, into: row.querySelector("select").value});
+  }
+});
+
 function colourOf(speakers, name) {
   return (speakers.find((row) => row.name === name) || {}).colour || "";
 }
@@ -156,3 +203,4 @@ document.addEventListener("keydown", (event) => {
 
 new IntersectionObserver((entries) => { if (entries.some((e) => e.isIntersecting)) loadMore(); }).observe(more);
 restart();
+api("/api/book").then((book) => renderCast(book.speakers)).catch((error) => { status.textContent = error.message; });
