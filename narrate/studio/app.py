@@ -53,6 +53,7 @@ async def page(request: Request):
     speakers = sorted({s.speaker for s in script.segments if s.kind == "dialogue"})
     return templates.TemplateResponse(request, "index.html", {
         "title": script.book.title, "token": request.app.state.token, "voices": str(studio.voices_path),
+        "voices_name": studio.voices_path.name,
         "chapters": script.book.chapters, "speakers": [(name, colour(name)) for name in speakers],
         "low": api.LOW_CONFIDENCE})
 
