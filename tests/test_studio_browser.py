@@ -9,10 +9,12 @@ import re
 import signal
 import subprocess
 import sys
+from contextlib import contextmanager
 from pathlib import Path
 
 import pytest
 import yaml
+from long_story import write_long_story
 from studio_story import NEXT_AFTER_SMALL_ONES, SMALL_ONES, harbour
 
 CHROMIUM = Path("/usr/bin/chromium")
@@ -44,12 +46,11 @@ def browser():
         launched.close()
 
 
-@pytest.fixture
-def studio_url(tmp_path, narrate_env, cache_dir):
-    """`narrate studio` on the harbour story, as a user starts it; its URL (with the token)."""
-    story = harbour(tmp_path)
+@contextmanager
+def running_studio(story: Path, env: dict):
+    """`narrate studio` on `story`, as a user starts it; its URL (with the token)."""
     process = subprocess.Popen([sys.executable, "-m", "narrate", "studio", str(story), "--no-browser"],
-                               stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True, env=narrate_env(cache_dir))
+                               stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True, env=env)
     try:
         line = process.stdout.readline()
         found = re.search(r"http://\S+", line)
@@ -64,6 +65,12 @@ def studio_url(tmp_path, narrate_env, cache_dir):
         except subprocess.TimeoutExpired:
             process.kill()
             process.wait()
+
+
+@pytest.fixture
+def studio_url(tmp_path, narrate_env, cache_dir):
+    with running_studio(harbour(tmp_path), narrate_env(cache_dir)) as url:
+        yield url
 
 
 def test_click_a_quote_reassign_it_and_find_it_in_voices_yaml(browser, studio_url, tmp_path):
@@ -120,3 +127,17 @@ def test_merge_two_speakers_from_the_cast_table(browser, studio_url, tmp_path):
     page.locator(".seg.dialogue").first.wait_for()
     shown = set(page.locator("#script .who").all_inner_texts())
     assert "Ben" in shown and "Cole" not in shown
+
+
+def test_a_long_book_is_drawn_a_page_at_a_time(browser, tmp_path, narrate_env, cache_dir):
+    """A 100,000-word book (over 5,000 segments): the page draws the first 200, and more as it is scrolled."""
+    story = write_long_story(tmp_path / "long.md", 100_000, chapters=12)
+    with running_studio(story, narrate_env(cache_dir)) as url:
+        page = browser.new_page()
+        page.goto(url)
+        page.wait_for_function("document.getElementById('count').textContent.includes('shown')", timeout=60_000)
+        total = int(page.inner_text("#count").split()[0])
+        assert total > 5000 and page.locator(".seg").count() == 200
+        page.locator("#more").scroll_into_view_if_needed()
+        page.wait_for_function("document.querySelectorAll('.seg').length >= 400")
+        assert page.locator(".seg").count() < total
