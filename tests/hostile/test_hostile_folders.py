@@ -12,6 +12,7 @@ import pytest
 from cli_tools import run
 
 from narrate.errors import NarrateError
+from narrate.state import store_root
 
 ROOT = Path(__file__).resolve().parents[2]
 
@@ -27,8 +28,16 @@ def afile(tmp_path):
     return path
 
 
-def nothing_synthesized(state: Path) -> bool:
-    return not any((state / "clips").rglob("*.flac")) if (state / "clips").exists() else True
+def nothing_synthesized(cache: Path) -> bool:
+    clips = store_root(cache) / "clips"  # the current layout's clips (a layout bump must not make this vacuous)
+    return not any(clips.rglob("*.flac"))
+
+
+def test_the_check_for_synthesis_sees_a_build_that_synthesized(capsys, tmp_path, story, cache_dir):
+    assert nothing_synthesized(cache_dir)
+    code, err = run(capsys, "build", story, "-o", tmp_path / "out")
+    assert code == 0, err
+    assert not nothing_synthesized(cache_dir)
 
 
 @pytest.mark.parametrize("target", ["afile", "afile/sub", "/dev/null", "afile/sub/deeper"])
