@@ -264,7 +264,7 @@ def _warn_above(bar, message: str) -> None:
 @click.option("--format", "formats", multiple=True, type=click.Choice(["mp3", "wav", "flac", "opus", "m4b"]),
               help="Output format; repeat for several (default: output.format in voices.yaml, else mp3 + m4b).")
 @click.option("--cover", metavar="IMAGE", type=click.Path(path_type=Path),
-              help="Cover image (JPEG or PNG) for the book and MP3s.")
+              help="Cover image (JPEG, PNG, WebP, GIF or BMP; made a JPEG of at most 3000 px) for the book and MP3s.")
 @click.option("--acx", is_flag=True, help="Chapter MP3s as ACX wants them: 44.1 kHz, 192 kbps CBR, -19 LUFS, "
               "room tone at about -75 dBFS instead of digital silence.")
 @click.option("--include-front-matter", is_flag=True, help="EPUB: also read the cover page, copyright, contents...")
