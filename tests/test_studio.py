@@ -209,3 +209,31 @@ def test_rename_keeps_the_old_name_as_an_alias(client, story):
     assert {c["before"] for c in answer.json()["changed"]} == {"Ben"}
     taken = client.post("/api/speakers/rename", json={"name": "Benjamin", "to": "Ann"})
     assert taken.status_code == 400 and "merge Benjamin into Ann instead" in taken.json()["error"]
+
+
+def test_undo_and_redo_put_voices_yaml_back_and_refuse_over_a_hand_edit(client, story):
+    voices = story.parent / "voices.yaml"
+    original = voices.read_text()
+    client.post(f"/api/segments/{SMALL_ONES}/speaker", json={"speaker": "Ben"})
+    fixed = voices.read_text()
+    client.post("/api/speakers/merge", json={"alias": "Cole", "into": "Ben"})
+    client.post("/api/undo")
+    assert voices.read_text() == fixed and "Cole" in speakers(story).values()
+    answer = client.post("/api/undo").json()
+    assert voices.read_text() == original and speakers(story)[SMALL_ONES] == "Ann"
+    assert {c["index"]: c["after"] for c in answer["changed"]}[SMALL_ONES] == "Ann"
+    assert "nothing to undo" in client.post("/api/undo").json()["error"]
+    client.post("/api/redo")
+    assert voices.read_text() == fixed
+    voices.write_text(fixed + "# a note by hand\n")
+    refused = client.post("/api/undo")
+    assert refused.status_code == 400 and "changed outside the studio" in refused.json()["error"]
+    assert voices.read_text().endswith("# a note by hand\n")
+
+
+def test_undoing_the_fix_that_made_voices_yaml_removes_it(tmp_path):
+    story = harbour(tmp_path, voices=None)
+    client = client_for(story)
+    client.post(f"/api/segments/{SMALL_ONES}/speaker", json={"speaker": "Ben"})
+    client.post("/api/undo")
+    assert not (tmp_path / "voices.yaml").exists()

@@ -141,3 +141,34 @@ def test_a_long_book_is_drawn_a_page_at_a_time(browser, tmp_path, narrate_env, c
         page.locator("#more").scroll_into_view_if_needed()
         page.wait_for_function("document.querySelectorAll('.seg').length >= 400")
         assert page.locator(".seg").count() < total
+
+
+def test_a_digit_key_reassigns_and_undo_puts_it_back(browser, studio_url, tmp_path):
+    voices = tmp_path / "voices.yaml"
+    original = voices.read_text(encoding="utf-8")
+    page = browser.new_page()
+    page.goto(studio_url)
+    page.locator("#cast-table tr input").first.wait_for(state="attached")
+    busiest = page.eval_on_selector_all("#cast-table tr:has(input)", "rows => rows.map(r => r.dataset.speaker)")
+    digit = next(n for n, name in enumerate(busiest[:9], 1) if name != "Ann")
+    page.locator(f'.seg[data-id="{SMALL_ONES}"]').click()
+    page.keyboard.press("Escape")
+    page.keyboard.press(str(digit))
+    page.wait_for_function("document.getElementById('status').textContent.includes('written to')")
+    assert yaml.safe_load(voices.read_text())["overrides"] == [{"quote": "Small ones.",
+                                                                 "speaker": busiest[digit - 1]}]
+    page.evaluate("document.getElementById('status').textContent = ''")
+    page.click("#undo")
+    page.wait_for_function("document.getElementById('status').textContent.includes('written to')")
+    assert voices.read_text(encoding="utf-8") == original
+    page.locator(f'.seg[data-id="{SMALL_ONES}"] .who').wait_for()
+    assert page.locator(f'.seg[data-id="{SMALL_ONES}"] .who').inner_text() == "Ann"
+
+
+def test_play_from_here_goes_on_to_the_next_segment(browser, studio_url):
+    page = browser.new_page()
+    page.goto(studio_url)
+    page.locator(f'.seg[data-id="{SMALL_ONES}"]').click()
+    page.click("#play-on")
+    page.wait_for_function(f"Number(document.querySelector('.seg.current').dataset.id) > {SMALL_ONES}",
+                           timeout=30_000)

@@ -141,6 +141,16 @@ async def rename(request: Request) -> JSONResponse:
     return _changed(studio, await run_in_threadpool(studio.rename, name, to))
 
 
+async def undo(request: Request) -> JSONResponse:
+    studio = studio_of(request)
+    return _changed(studio, await run_in_threadpool(studio.undo))
+
+
+async def redo(request: Request) -> JSONResponse:
+    studio = studio_of(request)
+    return _changed(studio, await run_in_threadpool(studio.redo))
+
+
 routes = [
     Route("/api/book", book),
     Route("/api/segments", segments),
@@ -148,4 +158,6 @@ routes = [
     Route("/api/segments/{index:int}/speaker", reassign, methods=["POST"]),
     Route("/api/speakers/merge", merge, methods=["POST"]),
     Route("/api/speakers/rename", rename, methods=["POST"]),
+    Route("/api/undo", undo, methods=["POST"]),
+    Route("/api/redo", redo, methods=["POST"]),
 ]

@@ -54,6 +54,8 @@ class Studio:
         self.voices_given = voices
         self.voices_path = Path(voices) if voices is not None else story_folder(story) / DEFAULT_VOICES_FILE
         self.lock = threading.RLock()  # one fix at a time; reads see a whole book
+        self.undone: list[tuple[str | None, str]] = []  # per fix: voices.yaml before it (None: none) and after
+        self.redone: list[tuple[str | None, str]] = []
         self.reload()
 
     def reload(self) -> None:
@@ -110,8 +112,9 @@ class Studio:
                 raise InputError(f"segment {index} is {segment.kind}, not a quote: only quotes have a speaker to fix.")
             pieces = [s for s in self.script.segments
                       if s.kind == "dialogue" and utterance_key(s) == utterance_key(segment)]
-            voicesfile.write_override(self.voices_path, self._rule(segment, pieces, speaker), pieces)
-            return self._reloaded_changes(skip=utterance_key(segment))
+            rule = self._rule(segment, pieces, speaker)
+            return self._fix(lambda: voicesfile.write_override(self.voices_path, rule, pieces),
+                             skip=utterance_key(segment))
 
     def merge(self, alias: str, into: str) -> list[Change]:
         """`alias` becomes another name of `into` (voices.yaml `aliases:`); returns the quotes that changed."""
@@ -121,8 +124,7 @@ class Studio:
             raise InputError("pick two different speakers to merge.")
         with self.lock:
             self.reload_if_changed()
-            voicesfile.write_alias(self.voices_path, into, alias)
-            return self._reloaded_changes(skip=None)
+            return self._fix(lambda: voicesfile.write_alias(self.voices_path, into, alias))
 
     def rename(self, name: str, new: str) -> list[Change]:
         """Call `name` `new` from now on: the old name stays as an alias, so the story's own uses still find it."""
@@ -134,8 +136,7 @@ class Studio:
             raise InputError(f"{new!r} already speaks in this book: merge {name} into {new} instead.")
         with self.lock:
             self.reload_if_changed()
-            voicesfile.write_alias(self.voices_path, new, name)
-            return self._reloaded_changes(skip=None)
+            return self._fix(lambda: voicesfile.write_alias(self.voices_path, new, name))
 
     def _speakers(self) -> set[str]:
         return {s.speaker for s in self.script.segments if s.kind == "dialogue"} - {NARRATOR, UNKNOWN}
@@ -158,6 +159,39 @@ class Studio:
         raise InputError(f"segment {segment.index}: its words are in other quotes too and its paragraph holds "
                          f"another quote, so no override can name it alone. Write one in voices.yaml by hand "
                          f"(`narrate script --review` shows chapter and paragraph).")
+
+    def undo(self) -> list[Change]:
+        """Put voices.yaml back as it was before the last fix (refused if it was edited since)."""
+        return self._step(self.undone, self.redone, "undo")
+
+    def redo(self) -> list[Change]:
+        return self._step(self.redone, self.undone, "redo")
+
+    def _step(self, source: list, target: list, what: str) -> list[Change]:
+        with self.lock:
+            if not source:
+                raise InputError(f"nothing to {what}.")
+            before, after = source[-1]
+            if self._text() != after:
+                raise InputError(f"{self.voices_path} was changed outside the studio since that fix; {what} would "
+                                 f"lose that change, so it was not done. Edit the file by hand instead.")
+            voicesfile.write_text(self.voices_path, before)
+            source.pop()
+            target.append((after, before))
+            return self._reloaded_changes(skip=None)
+
+    def _fix(self, write, skip: int | None = None) -> list[Change]:
+        before = self._text()
+        write()
+        self.undone.append((before, self._text()))
+        self.redone.clear()
+        return self._reloaded_changes(skip)
+
+    def _text(self) -> str | None:
+        try:
+            return self.voices_path.read_text(encoding="utf-8")
+        except FileNotFoundError:
+            return None
 
     def _reloaded_changes(self, skip: int | None) -> list[Change]:
         before = self.script

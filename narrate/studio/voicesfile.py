@@ -95,3 +95,12 @@ def write_alias(path: str | Path, name: str, alias: str) -> None:
         if str(override.get("speaker", "")).lower() == alias.lower():
             override["speaker"] = name
     _save(path, yaml, document)
+
+
+def write_text(path: Path, text: str | None) -> None:
+    """voices.yaml put back as `text` (an undo), or removed when there was none."""
+    if text is None:
+        path.unlink(missing_ok=True)
+        return
+    with atomic_path(path) as tmp:
+        tmp.write_text(text, encoding="utf-8")

@@ -12,6 +12,8 @@ const fixForm = document.getElementById("fix-form");
 const player = document.getElementById("player");
 const titles = Object.fromEntries([...filters.elements.chapter.options].filter((o) => o.value)
   .map((o) => [o.value, o.textContent]));  // the chapters' titles, as the page was rendered with them
+let busiest = [];  // the ten speakers with the most lines: the digit keys give a quote to them
+let playingOn = false;  // "play from here": each segment's end starts the next
 let offset = 0, total = Infinity, loading = false, lastChapter = null, generation = 0, current = null;
 
 async function api(path, options = {}) {
@@ -132,6 +134,7 @@ async function assign(element, speaker) {
 function renderCast(speakers) {
   const body = document.querySelector("#cast-table tbody");
   const names = speakers.map((row) => row.name).filter((name) => name !== "narrator" && name !== "unknown");
+  busiest = names.slice(0, 10);  // the API lists the busiest first
   body.replaceChildren();
   for (const row of speakers) {
     const tr = document.createElement("tr");
@@ -182,9 +185,22 @@ view.addEventListener("click", (event) => {
   if (element) openFix(element);
 });
 
+function playNext() {
+  const spoken = [...view.querySelectorAll(".seg:not(.skipped)")];
+  const next = spoken[spoken.indexOf(current) + 1];
+  if (next) { select(next); play(next); } else if (offset < total) { loadMore().then(playNext); } else playingOn = false;
+}
+
+player.addEventListener("ended", () => { if (playingOn) playNext(); });
+
+for (const [id, path] of [["undo", "/api/undo"], ["redo", "/api/redo"]]) {
+  document.getElementById(id).addEventListener("click", () => castFix(path, {}));
+}
+
 fixForm.addEventListener("submit", (event) => {
   const action = event.submitter ? event.submitter.value : "assign";
-  if (action === "play") { event.preventDefault(); play(current); return; }
+  playingOn = action === "play-on";
+  if (action === "play" || action === "play-on") { event.preventDefault(); play(current); return; }
   if (action === "assign") assign(current, fixForm.elements.speaker.value.trim());
 });
 
@@ -199,6 +215,10 @@ document.addEventListener("keydown", (event) => {
   else if (event.key === "k" && at > 0) select(quotes[at - 1]);
   else if (event.key === " " && current) { event.preventDefault(); player.paused ? play(current) : player.pause(); }
   else if (event.key === "Enter" && current) openFix(current);
+  else if (/^[0-9]$/.test(event.key) && current && current.classList.contains("dialogue")) {
+    const speaker = busiest[(Number(event.key) + 9) % 10];
+    if (speaker) assign(current, speaker);
+  }
 });
 
 new IntersectionObserver((entries) => { if (entries.some((e) => e.isIntersecting)) loadMore(); }).observe(more);
