@@ -4,17 +4,22 @@ A SIGKILLed narrate runs no clean-up, so its synthesis workers and ffmpeg proces
 Linux each sets the parent-death signal (prctl PR_SET_PDEATHSIG, SIGKILL) as it starts. The kernel sends it when
 the *thread* that started the child ends, not the whole process, so a child is tied only when it is started by a
 thread that outlives it: every ffmpeg is waited for by the thread that started it, and pool workers are tied
-only when the main thread starts them. Elsewhere (no prctl) nothing is set: workers still end when their pipe to
-narrate closes, ffmpeg when its input does.
+only when the main thread starts them. A worker sets it itself as it starts; an ffmpeg is started through
+util-linux's `setpriv --pdeathsig KILL`, which sets it and then runs ffmpeg, because setting it in a
+subprocess `preexec_fn` makes Python fork() instead of vfork(): a fork while another thread is inside numpy's
+OpenBLAS left `narrate check`'s threads spinning for minutes. Elsewhere (no prctl, no setpriv) nothing is set:
+workers still end when their pipe to narrate closes, ffmpeg when its input does.
 """
 from __future__ import annotations
 
 import ctypes
+import functools
 import os
+import shutil
 import signal
+import subprocess
 import sys
 import threading
-from collections.abc import Callable
 
 _PR_SET_PDEATHSIG = 1
 
@@ -40,12 +45,24 @@ def die_with_parent(parent_pid: int) -> None:
         os._exit(1)
 
 
-def tie_to_this_process() -> Callable[[], None] | None:
-    """A subprocess `preexec_fn` that ties the child to this process, or None where there is nothing to set."""
-    if _prctl is None:
+def tied(argv: list[str]) -> list[str]:
+    """`argv` run so that the kernel kills it when the thread starting it ends (see above): through setpriv
+    where it can set the parent-death signal, else `argv` as it is."""
+    setpriv = _setpriv()
+    return [setpriv, "--pdeathsig", "KILL", "--", *argv] if setpriv else argv
+
+
+@functools.cache
+def _setpriv() -> str | None:
+    """setpriv, if it is there and knows --pdeathsig (util-linux 2.33, 2018, and later)."""
+    found = shutil.which("setpriv") if _prctl is not None else None
+    if found is None:
         return None
-    parent = os.getpid()
-    return lambda: die_with_parent(parent)
+    try:
+        usage = subprocess.run([found, "--help"], capture_output=True, text=True, timeout=10, check=False).stdout
+    except (OSError, subprocess.SubprocessError):
+        return None
+    return found if "--pdeathsig" in usage else None
 
 
 def tied_from_here() -> bool:

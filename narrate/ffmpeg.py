@@ -14,7 +14,7 @@ import threading
 from pathlib import Path
 from typing import Sequence
 
-from narrate.children import tie_to_this_process
+from narrate.children import tied
 from narrate.errors import AudioError
 
 
@@ -51,8 +51,7 @@ def resume() -> None:
 def _start(argv: list[str], **streams) -> subprocess.Popen:
     if _stopping.is_set():
         raise Stopped()
-    # the preexec_fn only calls prctl, resolved beforehand: nothing in it takes a lock another thread may hold
-    process = subprocess.Popen(argv, preexec_fn=tie_to_this_process(), **streams)  # noqa: PLW1509
+    process = subprocess.Popen(tied(argv), **streams)
     with _running_lock:
         _running.add(process)
     if _stopping.is_set():  # stop_all ran between the check and the registration
