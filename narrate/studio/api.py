@@ -98,7 +98,8 @@ def segments(request: Request) -> JSONResponse:
 
 def audio(request: Request) -> FileResponse:
     path = studio_of(request).audio(request.path_params["index"])
-    return FileResponse(path, media_type="audio/wav", background=BackgroundTask(path.unlink, missing_ok=True))
+    return FileResponse(path, media_type="audio/wav", headers={"Cache-Control": "no-store"},  # a fix may recast it
+                        background=BackgroundTask(path.unlink, missing_ok=True))
 
 
 async def _body(request: Request, *names: str) -> list[str]:

@@ -1,0 +1,124 @@
+#!/usr/bin/env python3
+"""narrate studio measured in the browser (Debian's chromium through Playwright) on a generated novel.
+
+The novel (~150,000 words by default) is bench/annotate_speed.py's, written from its own templates. The studio
+is started as a user starts it (`narrate studio NOVEL --no-browser`, a fresh cache), and the book annotated once
+before the clock runs for the page. Measured from the browser: page load to first segments on screen, a filter
+by speaker, a reassign to the updated view, and a click to sound on an uncached and then a cached espeak line.
+Baseline in the same run: espeak-ng saying the same line to a file (the least an uncached line can cost).
+Issue 18's targets: first segments <= 1 s, filter <= 0.3 s, reassign <= 0.5 s, cached <= 0.3 s, uncached <= 1 s.
+
+usage: bench/studio.py [--words N]
+"""
+from __future__ import annotations
+
+import argparse
+import os
+import re
+import signal
+import subprocess
+import sys
+import tempfile
+import time
+from pathlib import Path
+
+sys.path.insert(0, str(Path(__file__).parent))
+from annotate_speed import novel
+
+ROOT = Path(__file__).resolve().parents[1]
+UNIQUE = "The ferry to Saltmarsh leaves at nine sharp, whatever the weather says."
+TARGETS = {"first segments": 1.0, "filter by speaker": 0.3, "reassign to view": 0.5,
+           "uncached line to sound": 1.0, "cached line to sound": 0.3}
+
+
+def timed(action) -> float:
+    start = time.perf_counter()
+    action()
+    return time.perf_counter() - start
+
+
+def play_seconds(page, index: int) -> float:
+    """From setting the audio element's source to its `playing` event, as a click does."""
+    return page.evaluate("""async (index) => {
+        const player = document.getElementById('player');
+        const token = document.body.dataset.token;
+        const start = performance.now();
+        const playing = new Promise((resolve) => player.addEventListener('playing', resolve, {once: true}));
+        player.src = `/api/segments/${index}/audio?token=${token}&t=${start}`;  // never the browser's copy
+        await player.play();
+        await playing;
+        const seconds = (performance.now() - start) / 1000;
+        player.pause();
+        return seconds;
+    }""", index)
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--words", type=int, default=150_000)
+    args = parser.parse_args()
+    from playwright.sync_api import sync_playwright
+
+    with tempfile.TemporaryDirectory() as work:
+        story = Path(work) / "novel.txt"
+        text = novel(args.words, 7)  # its lines repeat: one quote of its own words, for an override to name alone
+        text = text.replace("Chapter 1\n\n", f"Chapter 1\n\n\"{UNIQUE}\" said the stranger.\n\n", 1)
+        story.write_text(text, encoding="utf-8")
+        env = {**os.environ, "NARRATE_CACHE_DIR": str(Path(work) / "cache")}
+        narrate = [sys.executable, "-m", "narrate"]
+        annotate = timed(lambda: subprocess.run([*narrate, "script", str(story)], env=env, check=True,
+                                                stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL))
+        studio = subprocess.Popen([*narrate, "studio", str(story), "--no-browser"], env=env, stdout=subprocess.PIPE,
+                                  text=True)
+        start = time.perf_counter()
+        url = re.search(r"http://\S+", studio.stdout.readline())[0]
+        started = time.perf_counter() - start
+        results = {}
+        try:
+            with sync_playwright() as playwright:
+                browser = playwright.chromium.launch(executable_path="/usr/bin/chromium")
+                page = browser.new_page()
+                results["first segments"] = timed(lambda: (page.goto(url), page.locator(".seg").first.wait_for()))
+                total = page.inner_text("#count")
+                speaker = page.eval_on_selector_all('select[name=speaker] option',
+                                                    "options => options.map(o => o.value).filter(v => v)")[0]
+
+                def filter_by_speaker():
+                    page.select_option("select[name=speaker]", speaker)
+                    page.wait_for_function("(name) => { const who = document.querySelectorAll('#script .who'); "
+                                           "return who.length && [...who].every(w => w.textContent === name); }",
+                                           arg=speaker)
+                results["filter by speaker"] = timed(filter_by_speaker)
+                page.select_option("select[name=speaker]", "")
+                page.locator(".seg.dialogue").first.wait_for()
+                quote = page.locator(".seg.dialogue", has_text=UNIQUE)
+                index = int(quote.get_attribute("data-id"))
+                quote.click()
+                page.fill("#fix-form input[name=speaker]", "Somebody Else")
+
+                def reassign():
+                    page.click("#assign")
+                    page.wait_for_function("!document.getElementById('status').textContent.startsWith('saving')",
+                                           timeout=120_000)
+                results["reassign to view"] = timed(reassign)
+                said = page.inner_text("#status")
+                if "written to" not in said:
+                    raise SystemExit(f"the reassign failed: {said}")
+                results["uncached line to sound"] = play_seconds(page, index)
+                results["cached line to sound"] = play_seconds(page, index)
+                text = page.locator(f'.seg[data-id="{index}"]').inner_text()
+                browser.close()
+        finally:
+            studio.send_signal(signal.SIGINT)
+            studio.wait(timeout=60)
+        espeak = timed(lambda: subprocess.run(["espeak-ng", "-w", str(Path(work) / "raw.wav"), text], check=True))
+    print(f"novel: {args.words} words, {total}; `narrate script` (annotating, cold) {annotate:.2f} s; "
+          f"studio start (kept annotation) to URL {started:.2f} s")
+    for name, seconds in results.items():
+        print(f"{name:24s} {seconds:6.3f} s   target {TARGETS[name]:.1f} s   ({seconds / TARGETS[name]:.2f}x target)")
+    print(f"baseline: espeak-ng alone says that line to a file in {espeak:.3f} s; the uncached line took "
+          f"{results['uncached line to sound'] / espeak:.1f}x that")
+
+
+if __name__ == "__main__":
+    main()
