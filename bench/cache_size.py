@@ -11,7 +11,7 @@ medians compared. Last, the cost of the clip format itself over NEW's clips: sea
 lookup's check (a digest of the file) and decoding, per hour of speech, beside what WAV clips cost (a digest
 of the samples, as the lookup did; reading them).
 
-usage: bench/cache_size.py [--base DIR] [--new DIR] [--works N] [--repeat N] [-j N]
+usage: bench/cache_size.py [--base DIR] [--new DIR] [--works N (8)] [--repeat N (6)] [-j N]
 """
 from __future__ import annotations
 
@@ -128,8 +128,8 @@ def main() -> int:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--base", type=Path, default=Path("/tmp/wt-base"), help="narrate with WAV clips")
     parser.add_argument("--new", type=Path, default=ROOT, help="narrate with FLAC clips")
-    parser.add_argument("--works", type=int, default=4, help="LitBank excerpts, one per chapter")
-    parser.add_argument("--repeat", type=int, default=5, help="incremental rebuilds of each")
+    parser.add_argument("--works", type=int, default=8, help="LitBank excerpts, one per chapter")
+    parser.add_argument("--repeat", type=int, default=6, help="incremental rebuilds of each")
     parser.add_argument("-j", "--jobs", type=int, default=2)
     args = parser.parse_args()
     works = sorted(LITBANK.glob("*.txt"))[:args.works]
