@@ -25,7 +25,7 @@ def test_every_english_voice_then_the_main_variants_on_en_us():
     assert labels[:len(english)] == english
     # the variants on the voice the default pools cast (en+m1), not on the narrator's en-us
     assert labels[len(english):] == [f"en+{g}{n}" for g, count in (("f", 5), ("m", 8)) for n in range(1, count + 1)]
-    assert all(voice in labels for pool in builtin_config("en").pools.values() for voice in pool)
+    assert builtin_config("en").pools["male"][0] in labels and builtin_config("en").pools["female"][0] in labels
     f3 = auditions[labels.index("en+f3")]
     assert f3.voice == Voice(voice="en+f3") and f3.text == "This is en plus f3."
     assert len(engine_auditions("en", all_variants=True)) > len(auditions) + 50

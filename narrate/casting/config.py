@@ -20,8 +20,9 @@ from narrate.inputs import VOICES, read_input
 
 # Voices the built-in defaults use per language; a language missing here falls back to "<lang>" + variants.
 _LANGUAGE_DEFAULTS = {
-    # +m4 and +f4 are left out: bench/intelligibility.py finds them half as easy to follow as en-us
-    "en": {"narrator": "en-us", "male": ["en+m1", "en+m2", "en+m6"],
+    # +m2, +m3, +m4, +m7, +m8 and +f4 are left out: bench/intelligibility.py finds them 0.3-0.6x as easy to
+    # follow as en-us (three takes each); en-gb-x-rp+m1 scores 0.83x
+    "en": {"narrator": "en-us", "male": ["en+m1", "en+m6", "en-gb-x-rp+m1"],
            "female": ["en+f1", "en+f3", "en+f2"], "neutral": ["en+m5", "en+f5"],
            "unattributed": "en+m7"},
 }
