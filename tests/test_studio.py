@@ -237,3 +237,19 @@ def test_undoing_the_fix_that_made_voices_yaml_removes_it(tmp_path):
     client.post(f"/api/segments/{SMALL_ONES}/speaker", json={"speaker": "Ben"})
     client.post("/api/undo")
     assert not (tmp_path / "voices.yaml").exists()
+
+
+def test_recast_writes_the_voice_and_the_quote_sounds_of_it(client, story):
+    from narrate.casting.cast import build_casting
+
+    ben = next(s["id"] for s in client.get("/api/segments?speaker=Ben").json()["segments"])
+    before = client.get(f"/api/segments/{ben}/audio").content
+    assert "en-gb-x-rp" in client.get("/api/voices").json()["voices"]
+    answer = client.post("/api/speakers/voice", json={"name": "Ben", "voice": "en-gb-x-rp+m3"})
+    assert answer.status_code == 200, answer.text
+    assert yaml.safe_load((story.parent / "voices.yaml").read_text())["characters"]["Ben"]["voice"] == "en-gb-x-rp+m3"
+    config, script = pipeline.load(story)
+    assert build_casting(config, script.characters).voice_for("Ben").voice == "en-gb-x-rp+m3"  # what build uses
+    assert client.get(f"/api/segments/{ben}/audio").content != before
+    wrong = client.post("/api/speakers/voice", json={"name": "Ben", "voice": "en-gb-x-rq"})
+    assert wrong.status_code == 400 and "Nearest: en-gb-x-rp" in wrong.json()["error"]

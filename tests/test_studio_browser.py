@@ -73,6 +73,16 @@ def studio_url(tmp_path, narrate_env, cache_dir):
         yield url
 
 
+SAVED = "document.getElementById('status').textContent.includes('written to')"
+
+
+def cast_row(page, url: str, speaker: str):
+    """The page opened at `url` with its Cast panel open; the speaker's row of it."""
+    page.goto(url)
+    page.click("#cast-panel summary")
+    return page.locator(f'#cast-table tr[data-speaker="{speaker}"]')
+
+
 def test_click_a_quote_reassign_it_and_find_it_in_voices_yaml(browser, studio_url, tmp_path):
     page = browser.new_page()
     try:
@@ -84,7 +94,7 @@ def test_click_a_quote_reassign_it_and_find_it_in_voices_yaml(browser, studio_ur
         page.locator("#fix").wait_for()
         page.fill("#fix-form input[name=speaker]", "Ben")
         page.click("#assign")
-        page.wait_for_function("document.getElementById('status').textContent.includes('written to')")
+        page.wait_for_function(SAVED)
         assert quote.locator(".who").inner_text() == "Ben"
         followed = page.locator(f'.seg[data-id="{NEXT_AFTER_SMALL_ONES}"]')
         assert "changed" in followed.get_attribute("class") and followed.locator(".who").inner_text() == "Ben"
@@ -113,22 +123,6 @@ def test_play_a_quote_to_its_end(browser, studio_url):
     assert page.evaluate("document.getElementById('player').duration") > 0.3
 
 
-def test_merge_two_speakers_from_the_cast_table(browser, studio_url, tmp_path):
-    page = browser.new_page()
-    page.goto(studio_url)
-    page.click("#cast-panel summary")
-    row = page.locator('#cast-table tr[data-speaker="Cole"]')
-    row.locator("select").select_option("Ben")
-    row.locator("button.merge").click()
-    page.wait_for_function("document.getElementById('status').textContent.includes('written to')")
-    assert yaml.safe_load((tmp_path / "voices.yaml").read_text())["characters"]["Ben"]["aliases"] == ["Cole"]
-    page.locator('#cast-table tr[data-speaker="Ben"]').wait_for()
-    assert page.locator('#cast-table tr[data-speaker="Cole"]').count() == 0
-    page.locator(".seg.dialogue").first.wait_for()
-    shown = set(page.locator("#script .who").all_inner_texts())
-    assert "Ben" in shown and "Cole" not in shown
-
-
 def test_a_long_book_is_drawn_a_page_at_a_time(browser, tmp_path, narrate_env, cache_dir):
     """A 100,000-word book (over 5,000 segments): the page draws the first 200, and more as it is scrolled."""
     story = write_long_story(tmp_path / "long.md", 100_000, chapters=12)
@@ -149,17 +143,17 @@ def test_a_digit_key_reassigns_and_undo_puts_it_back(browser, studio_url, tmp_pa
     page = browser.new_page()
     page.goto(studio_url)
     page.locator("#cast-table tr input").first.wait_for(state="attached")
-    busiest = page.eval_on_selector_all("#cast-table tr:has(input)", "rows => rows.map(r => r.dataset.speaker)")
+    busiest = page.eval_on_selector_all("#cast-table tr:has(button.rename)", "rows => rows.map(r => r.dataset.speaker)")
     digit = next(n for n, name in enumerate(busiest[:9], 1) if name != "Ann")
     page.locator(f'.seg[data-id="{SMALL_ONES}"]').click()
     page.keyboard.press("Escape")
     page.keyboard.press(str(digit))
-    page.wait_for_function("document.getElementById('status').textContent.includes('written to')")
+    page.wait_for_function(SAVED)
     assert yaml.safe_load(voices.read_text())["overrides"] == [{"quote": "Small ones.",
                                                                  "speaker": busiest[digit - 1]}]
     page.evaluate("document.getElementById('status').textContent = ''")
     page.click("#undo")
-    page.wait_for_function("document.getElementById('status').textContent.includes('written to')")
+    page.wait_for_function(SAVED)
     assert voices.read_text(encoding="utf-8") == original
     page.locator(f'.seg[data-id="{SMALL_ONES}"] .who').wait_for()
     assert page.locator(f'.seg[data-id="{SMALL_ONES}"] .who').inner_text() == "Ann"
@@ -172,3 +166,26 @@ def test_play_from_here_goes_on_to_the_next_segment(browser, studio_url):
     page.click("#play-on")
     page.wait_for_function(f"Number(document.querySelector('.seg.current').dataset.id) > {SMALL_ONES}",
                            timeout=30_000)
+
+
+def test_recast_and_merge_from_the_cast_table(browser, studio_url, tmp_path):
+    page = browser.new_page()
+    row = cast_row(page, studio_url, "Ben")
+    row.locator("input[name=voice]").fill("en-gb-x-rp+m3")
+    row.locator("button.recast").click()
+    page.wait_for_function(SAVED)
+    assert yaml.safe_load((tmp_path / "voices.yaml").read_text())["characters"]["Ben"]["voice"] == "en-gb-x-rp+m3"
+    page.wait_for_function("document.getElementById('player').ended", timeout=30_000)  # Ben's first line, heard
+    assert page.evaluate("document.getElementById('player').duration") > 0.3
+
+    row = cast_row(page, studio_url, "Cole")
+    row.locator("select").select_option("Ben")
+    row.locator("button.merge").click()
+    page.wait_for_function(SAVED)
+    ben = yaml.safe_load((tmp_path / "voices.yaml").read_text())["characters"]["Ben"]
+    assert ben == {"voice": "en-gb-x-rp+m3", "aliases": ["Cole"]}
+    page.locator('#cast-table tr[data-speaker="Ben"]').wait_for()
+    assert page.locator('#cast-table tr[data-speaker="Cole"]').count() == 0
+    page.locator(".seg.dialogue").first.wait_for()
+    shown = set(page.locator("#script .who").all_inner_texts())
+    assert "Ben" in shown and "Cole" not in shown

@@ -142,6 +142,16 @@ async def rename(request: Request) -> JSONResponse:
     return _changed(studio, await run_in_threadpool(studio.rename, name, to))
 
 
+async def recast(request: Request) -> JSONResponse:
+    name, voice = await _body(request, "name", "voice")
+    studio = studio_of(request)
+    return _changed(studio, await run_in_threadpool(studio.recast, name, voice))
+
+
+def voices(request: Request) -> JSONResponse:
+    return JSONResponse({"voices": studio_of(request).voice_ids()})
+
+
 async def undo(request: Request) -> JSONResponse:
     studio = studio_of(request)
     return _changed(studio, await run_in_threadpool(studio.undo))
@@ -159,6 +169,8 @@ routes = [
     Route("/api/segments/{index:int}/speaker", reassign, methods=["POST"]),
     Route("/api/speakers/merge", merge, methods=["POST"]),
     Route("/api/speakers/rename", rename, methods=["POST"]),
+    Route("/api/speakers/voice", recast, methods=["POST"]),
+    Route("/api/voices", voices),
     Route("/api/undo", undo, methods=["POST"]),
     Route("/api/redo", redo, methods=["POST"]),
 ]

@@ -138,6 +138,28 @@ class Studio:
             self.reload_if_changed()
             return self._fix(lambda: voicesfile.write_alias(self.voices_path, new, name))
 
+    def recast(self, name: str, voice: str) -> list[Change]:
+        """Give a speaker (or the narrator) another voice of its engine, checked before voices.yaml is written."""
+        from narrate.engines import get_engine
+
+        if name != NARRATOR:
+            self._check_speaker(name)
+        voice = voice.strip()
+        engine = self.casting.voice_for(name).engine if name != NARRATOR else self.casting.narrator.engine
+        nearest = get_engine(engine).suggest_voices(voice)
+        if not voice or nearest is not None:
+            raise InputError(f"voice {voice!r}: {engine} has no such voice. Nearest: {', '.join(nearest or []) or 'none'}; "
+                             f"`narrate voices` lists them all.")
+        with self.lock:
+            self.reload_if_changed()
+            return self._fix(lambda: voicesfile.write_voice(self.voices_path, name, voice))
+
+    def voice_ids(self) -> list[str]:
+        """The voices the narrator's engine offers, for the page's picker."""
+        from narrate.engines import get_engine
+
+        return sorted(info.id for info in get_engine(self.casting.narrator.engine).voices())
+
     def _speakers(self) -> set[str]:
         return {s.speaker for s in self.script.segments if s.kind == "dialogue"} - {NARRATOR, UNKNOWN}
 

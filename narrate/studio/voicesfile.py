@@ -15,7 +15,7 @@ from narrate.annotate.overrides import Override, matches
 from narrate.casting.castfile import _round_trip_yaml
 from narrate.casting.config import load_config
 from narrate.errors import ConfigError
-from narrate.model import Segment
+from narrate.model import NARRATOR, Segment
 from narrate.state import atomic_path
 
 
@@ -104,3 +104,25 @@ def write_text(path: Path, text: str | None) -> None:
         return
     with atomic_path(path) as tmp:
         tmp.write_text(text, encoding="utf-8")
+
+
+def write_voice(path: str | Path, name: str, voice: str) -> None:
+    """Give `name` (a character, or `narrator`) the voice id `voice`, keeping the rest of its entry."""
+    path = Path(path)
+    yaml, document = _load(path)
+    if name == NARRATOR:
+        entry = document.get("narrator")
+        if entry is None:
+            entry = document["narrator"] = CommentedMap()
+            entry.fa.set_flow_style()
+    else:
+        characters = document.get("characters")
+        if characters is None:
+            characters = document["characters"] = CommentedMap()
+        characters.fa.set_block_style()
+        entry = characters.get(name)
+        if entry is None:
+            entry = characters[name] = CommentedMap()
+            entry.fa.set_flow_style()
+    entry["voice"] = voice
+    _save(path, yaml, document)

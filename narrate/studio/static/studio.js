@@ -139,9 +139,18 @@ function renderCast(speakers) {
   for (const row of speakers) {
     const tr = document.createElement("tr");
     tr.dataset.speaker = row.name;
-    const cells = [row.name, row.lines, row.engine === "espeak" ? row.voice : `${row.engine}:${row.voice}`];
-    for (const text of cells) { const td = document.createElement("td"); td.textContent = text; tr.append(td); }
+    for (const text of [row.name, row.lines]) {
+      const td = document.createElement("td"); td.textContent = text; tr.append(td);
+    }
     tr.firstChild.style.color = row.colour;
+    const voice = document.createElement("td");
+    if (row.name === "unknown") voice.textContent = row.voice;
+    else {
+      voice.innerHTML = '<input name="voice" list="voice-ids" aria-label="voice"> <button class="recast">Set</button> ' +
+        '<button class="hear">Hear</button>';
+      voice.firstChild.value = row.voice;
+    }
+    tr.append(voice);
     if (names.includes(row.name)) {
       const rename = document.createElement("td");
       rename.innerHTML = '<input name="to" aria-label="new name"> <button class="rename">Rename</button>';
@@ -160,6 +169,10 @@ async function castFix(path, request) {
     const answer = await api(path, {method: "POST", body: JSON.stringify(request)});
     renderCast(answer.speakers);
     restart();
+api("/api/voices").then((answer) => {
+  const list = document.getElementById("voice-ids");
+  for (const id of answer.voices) list.append(new Option(id));
+}).catch(() => {});
 api("/api/book").then((book) => renderCast(book.speakers)).catch((error) => { status.textContent = error.message; });
     status.textContent = `written to ${answer.voices}; ${answer.changed.length} quote(s) changed`;
   } catch (error) {
@@ -171,10 +184,23 @@ document.getElementById("cast-table").addEventListener("click", (event) => {
   const row = event.target.closest("tr");
   if (event.target.matches("button.rename")) {
     castFix("/api/speakers/rename", {name: row.dataset.speaker, to: row.querySelector("input").value.trim()});
+  } else if (event.target.matches("button.recast")) {
+    castFix("/api/speakers/voice", {name: row.dataset.speaker, voice: row.querySelector("input[name=voice]").value.trim()})
+      .then(() => hear(row.dataset.speaker));
+  } else if (event.target.matches("button.hear")) {
+    hear(row.dataset.speaker);
   } else if (event.target.matches("button.merge")) {
     castFix("/api/speakers/merge", {alias: row.dataset.speaker, into: row.querySelector("select").value});
   }
 });
+
+async function hear(speaker) {
+  // the speaker's first line (the narrator's first narration), in the voice it has now
+  const page = await api(`/api/segments?${new URLSearchParams({speaker, limit: 1})}`);
+  if (!page.segments.length) return;
+  player.src = `/api/segments/${page.segments[0].id}/audio?token=${encodeURIComponent(token)}`;
+  player.play().catch((error) => { status.textContent = `cannot play: ${error.message}`; });
+}
 
 function colourOf(speakers, name) {
   return (speakers.find((row) => row.name === name) || {}).colour || "";
@@ -223,4 +249,8 @@ document.addEventListener("keydown", (event) => {
 
 new IntersectionObserver((entries) => { if (entries.some((e) => e.isIntersecting)) loadMore(); }).observe(more);
 restart();
+api("/api/voices").then((answer) => {
+  const list = document.getElementById("voice-ids");
+  for (const id of answer.voices) list.append(new Option(id));
+}).catch(() => {});
 api("/api/book").then((book) => renderCast(book.speakers)).catch((error) => { status.textContent = error.message; });
