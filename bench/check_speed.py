@@ -1,18 +1,27 @@
 #!/usr/bin/env python3
 """How long `narrate check` takes to measure every file of a built book, against plainly decoding the same
-files in the same run.
+files in the same run; and whether it still measures what it measured before.
 
-Baseline: `ffmpeg -i FILE -f null -` for each file, one after another (decoding and nothing else). Measured:
-`narrate check FOLDER`, start-up included, as a user runs it (it measures files side by side, one per core).
-Rounds alternate the two; medians are compared. Also printed, for what the files cost whatever the cores: the
-CPU seconds of each (all processes), and the baseline decoding the files side by side as check does.
+Baselines: `ffmpeg -i FILE -f null -` for each file (decoding and nothing else), run two ways: one file after
+another, and side by side with as many at a time as check runs (one per core) in the order check takes them
+(the largest first). Measured: `narrate check FOLDER`, start-up included, as a user runs it. Each round runs
+the three in a different order (the VM is shared: whatever else runs falls on all three alike); medians of the
+rounds are compared, in wall time and in CPU time (all processes). The load average is printed with each round.
 
-usage: bench/check_speed.py [FOLDER] [--rounds 3]
+The fair comparison is against the plain decode side by side (the same parallelism); against the decode one
+file after another is what a user who checks a book with ffmpeg by hand would wait.
+
+Then the figures: each file is measured by this checkout's check and by check.py as it was at --against (a git
+revision; default the last one before the meter was rewritten for speed), and the largest difference of each
+figure is printed, against 0.1 (LU, dB, s).
+
+usage: bench/check_speed.py [FOLDER] [--rounds 5] [--against REV]
 Without FOLDER, the sample story is built (into a temporary folder, its own cache) and checked.
 """
 from __future__ import annotations
 
 import argparse
+import importlib.util
 import os
 import resource
 import statistics
@@ -24,8 +33,21 @@ from concurrent.futures import ThreadPoolExecutor
 from pathlib import Path
 
 ROOT = Path(__file__).resolve().parents[1]
+sys.path.insert(0, str(ROOT))
 NARRATE = ROOT / ".venv" / "bin" / "narrate"
 AUDIO = (".mp3", ".m4b", ".wav", ".flac", ".opus")
+BEFORE = "d52450b"  # check.py before its meter read whole columns, bigger chunks and the largest file first
+FIGURES = {  # name: (how to read it from Measurements, unit)
+    "loudness": (lambda m: m.loudness.integrated_lufs, "LU"),
+    "loudness range": (lambda m: m.loudness.lra, "LU"),
+    "true peak": (lambda m: m.loudness.true_peak_dbtp, "dB"),
+    "sample peak": (lambda m: m.peak_db, "dB"),
+    "RMS level": (lambda m: m.rms_db, "dB"),
+    "noise floor": (lambda m: m.noise_floor_db, "dB"),
+    "head silence": (lambda m: m.head_silence, "s"),
+    "tail silence": (lambda m: m.tail_silence, "s"),
+    "duration": (lambda m: m.duration, "s"),
+}
 
 
 def timed(run) -> tuple[float, float]:
@@ -42,10 +64,82 @@ def decode(path: Path) -> None:
     subprocess.run(["ffmpeg", "-v", "error", "-nostdin", "-i", str(path), "-f", "null", "-"], check=True)
 
 
+def decode_side_by_side(files: list[Path]) -> None:
+    order = sorted(files, key=lambda p: p.stat().st_size, reverse=True)  # as check_dir takes them
+    with ThreadPoolExecutor(max_workers=os.cpu_count() or 1) as pool:
+        list(pool.map(decode, order))
+
+
+def speed(folder: Path, files: list[Path], rounds: int) -> None:
+    runs = {
+        "decode": lambda: [decode(p) for p in files],
+        "decode side by side": lambda: decode_side_by_side(files),
+        "check": lambda: subprocess.run([str(NARRATE), "check", str(folder)], stdout=subprocess.DEVNULL,
+                                        check=False),
+    }
+    names = list(runs)
+    results: dict[str, list[tuple[float, float]]] = {name: [] for name in names}
+    loads = []
+    for n in range(rounds):
+        order = names[n % 3:] + names[:n % 3]  # each takes each place in turn
+        loads.append(os.getloadavg()[0])
+        for name in order:
+            results[name].append(timed(runs[name]))
+        print(f"round {n + 1}: load {loads[-1]:.1f}; " + ", ".join(
+            f"{name} {results[name][-1][0]:.2f} s" for name in names), flush=True)
+    wall = {name: statistics.median(w for w, _ in runs) for name, runs in results.items()}
+    cpu = {name: statistics.median(c for _, c in runs) for name, runs in results.items()}
+    print(f"median of {rounds} rounds, {os.cpu_count()} cores, load average {statistics.median(loads):.1f} "
+          f"(min {min(loads):.1f}, max {max(loads):.1f})")
+    print(f"{'what':38} {'wall s':>7} {'CPU s':>7}")
+    labels = {"decode": "ffmpeg -i FILE -f null -, one by one", "decode side by side":
+              f"the same, {os.cpu_count()} side by side", "check": "narrate check"}
+    for name in names:
+        print(f"{labels[name]:38} {wall[name]:7.2f} {cpu[name]:7.2f}")
+    print(f"check / decode side by side (same parallelism): wall {wall['check'] / wall['decode side by side']:.2f}x, "
+          f"CPU {cpu['check'] / cpu['decode side by side']:.2f}x")
+    print(f"check / decode one by one:                      wall {wall['check'] / wall['decode']:.2f}x, "
+          f"CPU {cpu['check'] / cpu['decode']:.2f}x")
+
+
+def module_at(revision: str, work: Path):
+    """check.py as it was at `revision`, imported beside this checkout's."""
+    source = subprocess.run(["git", "-C", str(ROOT), "show", f"{revision}:narrate/audio/check.py"],
+                            capture_output=True, text=True, check=True).stdout
+    path = work / "check_before.py"
+    path.write_text(source, encoding="utf-8")
+    spec = importlib.util.spec_from_file_location("check_before", path)
+    module = importlib.util.module_from_spec(spec)
+    sys.modules["check_before"] = module
+    spec.loader.exec_module(module)
+    return module
+
+
+def figures(folder: Path, files: list[Path], revision: str, work: Path) -> None:
+    from narrate.audio import check
+
+    before = module_at(revision, work)
+    now = {r.path.name: r.measurements for r in check.check_dir(folder)}
+    then = {p.name: before.measure_file(p) for p in files}
+    print(f"figures against check.py at {revision} (largest difference over the {len(files)} files):")
+    worst = 0.0
+    for name, (read, unit) in FIGURES.items():
+        differences = []
+        for file, measured in now.items():
+            a, b = read(measured), read(then[file])
+            differences.append(0.0 if a == b else abs(a - b))  # both -inf (digital silence) is no difference
+        largest = max(differences)
+        worst = max(worst, largest if unit != "s" else 0.0)
+        print(f"  {name:14} {largest:.4f} {unit}{'' if largest <= 0.1 else '  OVER 0.1'}")
+    print("same figures (within 0.1 LU / dB)" if worst <= 0.1 else "DIFFERENT figures")
+
+
 def main() -> int:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("folder", nargs="?", type=Path)
-    parser.add_argument("--rounds", type=int, default=3)
+    parser.add_argument("--rounds", type=int, default=5)
+    parser.add_argument("--against", default=BEFORE, help=f"git revision whose check.py to compare figures with "
+                                                          f"(default {BEFORE}); 'none' to skip")
     args = parser.parse_args()
     with tempfile.TemporaryDirectory() as work:
         folder = args.folder
@@ -58,21 +152,10 @@ def main() -> int:
         audio = sum(float(subprocess.run(["ffprobe", "-v", "error", "-show_entries", "format=duration", "-of",
                                           "csv=p=0", str(p)], capture_output=True, text=True, check=True).stdout)
                     for p in files)
-        results: dict[str, list[tuple[float, float]]] = {"decode": [], "decode side by side": [], "check": []}
-        for _ in range(args.rounds):
-            results["decode"].append(timed(lambda: [decode(p) for p in files]))
-            results["check"].append(timed(lambda: subprocess.run([str(NARRATE), "check", str(folder)],
-                                                                 stdout=subprocess.DEVNULL, check=False)))
-            with ThreadPoolExecutor(max_workers=os.cpu_count() or 1) as pool:
-                results["decode side by side"].append(timed(lambda: list(pool.map(decode, files))))
-    wall = {name: statistics.median(w for w, _ in runs) for name, runs in results.items()}
-    cpu = {name: statistics.median(c for _, c in runs) for name, runs in results.items()}
-    print(f"{len(files)} files, {audio / 60:.1f} min of audio, {os.cpu_count()} cores, median of {args.rounds}")
-    print(f"{'what':34} {'wall s':>7} {'ratio':>6} {'CPU s':>7} {'ratio':>6}")
-    for name in ("decode", "decode side by side", "check"):
-        label = {"decode": "ffmpeg -i FILE -f null - (baseline)", "check": "narrate check"}.get(name, name)
-        print(f"{label:34} {wall[name]:7.2f} {wall[name] / wall['decode']:6.2f} {cpu[name]:7.2f} "
-              f"{cpu[name] / cpu['decode']:6.2f}")
+        print(f"{folder}: {len(files)} files, {audio / 60:.1f} min of audio", flush=True)
+        speed(folder, files, args.rounds)
+        if args.against != "none":
+            figures(folder, files, args.against, Path(work))
     return 0
 
 

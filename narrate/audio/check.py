@@ -17,6 +17,7 @@ from pathlib import Path
 import mutagen
 import numpy as np
 from mutagen.mp3 import BitrateMode
+from numpy.lib.stride_tricks import sliding_window_view
 
 from narrate import ffmpeg
 from narrate.audio.loudness import SILENT_LUFS, Loudness
@@ -106,8 +107,11 @@ def check_dir(outdir: str | Path, targets: Targets | None = None) -> list[FileRe
     if not files:
         raise InputError(f"{folder}: no {', '.join(targets.formats)} files to check. "
                          f"Build the book there first (narrate build STORY -o {folder}).")
-    with ThreadPoolExecutor(max_workers=os.cpu_count() or 1) as pool:  # the work is in ffmpeg processes
-        return list(pool.map(lambda path: check_file(path, targets), files))
+    # the largest first, so that no long file is left measuring alone at the end
+    order = sorted(files, key=lambda path: path.stat().st_size, reverse=True)
+    with ThreadPoolExecutor(max_workers=os.cpu_count() or 1) as pool:  # numpy and ffmpeg let go of the GIL
+        reports = dict(zip(order, pool.map(lambda path: check_file(path, targets), order)))
+    return [reports[path] for path in files]
 
 
 def check_file(path: str | Path, targets: Targets | None = None) -> FileReport:
@@ -218,18 +222,21 @@ def _interpolator(phases: int = 4, reach: int = 32, beta: float = 9.0, cutoff: f
 _TAPS = _interpolator()
 _REACH = _TAPS.shape[1] // 2
 _NEAR = 10 ** (-3 / 20)  # a peak between samples lies beside a sample within 3 dB of it
-_BESIDE = np.arange(-1, 1)  # the intervals [p, p+1] looked at around such a sample: either side of it
+_CHUNK_BLOCKS = 50  # 5 s read at a time: numpy's cost per call is then nothing beside its cost per sample
 
 
 class _Meter:
     """Loudness (BS.1770: gated 400-ms blocks of the K-weighted signal, every 100 ms), loudness range (EBU
     Tech 3342), true peak (4x oversampled, beside the samples that could reach it), sample peak, RMS, the
-    quietest 0.5-s window and the silence at either end, from the decoded stream as it arrives."""
+    quietest 0.5-s window and the silence at either end, from the decoded stream as it arrives.
+
+    Each column of a chunk is copied out once and read whole by numpy (a pass over contiguous floats is several
+    times quicker than one striding across the interleaved stream); what is kept is a few numbers per block."""
 
     def __init__(self, rate: int, channels: int):
         self.rate, self.channels = rate, channels
         self.block = max(1, round(rate / 10))  # 100 ms
-        self.chunk_bytes = self.block * 10 * 2 * channels * 4  # 1 s of both copies
+        self.chunk_bytes = self.block * _CHUNK_BLOCKS * 2 * channels * 4  # both copies
         self.frames = 0
         self._energy: list[np.ndarray] = []  # per 100-ms block: sum of squares, all channels
         self._weighted: list[np.ndarray] = []  # the same, K-weighted
@@ -237,7 +244,8 @@ class _Meter:
         self._true_peak = 0.0
         self._first_loud: int | None = None
         self._last_loud: int | None = None
-        self._tail = np.zeros((2 * _REACH, channels), np.float32)  # the samples before the chunk, for true peak
+        # each channel's samples before the chunk, for the true peak between them and the chunk's
+        self._tails = [np.zeros(2 * _REACH, np.float32) for _ in range(channels)]
         self._partial = np.zeros((0, 2 * channels), np.float32)
 
     def add(self, chunk: bytes) -> None:
@@ -252,50 +260,55 @@ class _Meter:
         if len(self._partial):
             self._blocks(self._partial, last=True)
             self._partial = self._partial[:0]
-        self._true_peaks(np.zeros((2 * _REACH, self.channels), np.float32))
+        for channel in range(self.channels):  # the last intervals, against silence after the end
+            self._true_peaks(channel, np.concatenate([self._tails[channel], np.zeros(2 * _REACH, np.float32)]))
 
     def _blocks(self, data: np.ndarray, last: bool = False) -> None:
         if not len(data):
             return
-        audio = np.ascontiguousarray(data[:, :self.channels])
-        weighted = np.ascontiguousarray(data[:, self.channels:])
         size = len(data) if last else self.block
         count = len(data) // size
-        self._energy.append(np.einsum("ij,ij->i", audio, audio).reshape(count, size).sum(axis=1, dtype=np.float64))
-        self._weighted.append(np.einsum("ij,ij->i", weighted, weighted).reshape(count, size).sum(
-            axis=1, dtype=np.float64))
-        loudest = np.abs(audio).max(axis=1)
-        peaks = loudest.reshape(count, size).max(axis=1)
+        energy, weighted, peaks = np.zeros(count), np.zeros(count), np.zeros(count, np.float32)
+        for channel in range(self.channels):
+            samples = np.empty(2 * _REACH + len(data), np.float32)  # the channel's samples before, then these
+            samples[:2 * _REACH] = self._tails[channel]
+            samples[2 * _REACH:] = data[:, channel]
+            blocks = samples[2 * _REACH:].reshape(count, size)
+            energy += np.einsum("ij,ij->i", blocks, blocks)
+            np.maximum(peaks, np.maximum(blocks.max(axis=1), -blocks.min(axis=1)), out=peaks)
+            self._true_peaks(channel, samples)
+        for column in range(self.channels, 2 * self.channels):
+            blocks = np.ascontiguousarray(data[:, column]).reshape(count, size)
+            weighted += np.einsum("ij,ij->i", blocks, blocks)
+        self._energy.append(energy)
+        self._weighted.append(weighted)
         self._peak = max(self._peak, float(peaks.max()))
         loud = np.flatnonzero(peaks >= SILENCE_AMPLITUDE)
         if len(loud):
-            first, final = loud[0] * size, loud[-1] * size
             if self._first_loud is None:
-                starts = loudest[first:first + size] >= SILENCE_AMPLITUDE
+                first = loud[0] * size
+                starts = np.abs(data[first:first + size, :self.channels]).max(axis=1) >= SILENCE_AMPLITUDE
                 self._first_loud = self.frames + first + int(np.argmax(starts))
-            ends = loudest[final:final + size] >= SILENCE_AMPLITUDE
+            final = loud[-1] * size
+            ends = np.abs(data[final:final + size, :self.channels]).max(axis=1) >= SILENCE_AMPLITUDE
             self._last_loud = self.frames + final + len(ends) - 1 - int(np.argmax(ends[::-1]))
         self.frames += len(data)
-        self._true_peaks(audio)
 
-    def _true_peaks(self, audio: np.ndarray) -> None:
-        """The largest value between samples that this chunk completes (each needs _REACH samples either
-        side), looked for beside the samples within 3 dB of the loudest value so far."""
-        samples = np.concatenate([self._tail, audio])
-        self._tail = samples[-2 * _REACH:]
-        last = len(samples) - _REACH - 1  # intervals [p, p+1] for p in _REACH .. last have their taps
-        if last < _REACH:
+    def _true_peaks(self, channel: int, samples: np.ndarray) -> None:
+        """The largest value between samples (the channel's last 2 * _REACH before the chunk, then the chunk's)
+        on the intervals [p, p+1] that have their taps (_REACH samples either side), looked for beside the
+        samples within 3 dB of the loudest value so far. The next chunk starts with the samples it needs."""
+        self._tails[channel] = samples[-2 * _REACH:]
+        first, last = _REACH, len(samples) - _REACH - 1
+        if last < first:
             return
-        offsets = np.arange(-_REACH + 1, _REACH + 1)
-        for channel in samples.T:
-            size = np.abs(channel)
-            self._true_peak = max(self._true_peak, float(size[_REACH:last + 1].max()))
-            near = np.flatnonzero(size >= self._true_peak * _NEAR)
-            starts = (near[:, None] + _BESIDE[None, :]).ravel()
-            starts = starts[(starts >= _REACH) & (starts <= last)]
-            if len(starts):
-                between = channel[starts[:, None] + offsets[None, :]] @ _TAPS.T
-                self._true_peak = max(self._true_peak, float(np.abs(between).max()))
+        size = np.abs(samples[first:last + 2])  # every sample those intervals touch
+        self._true_peak = max(self._true_peak, float(size.max()))
+        near = size >= self._true_peak * _NEAR
+        starts = np.flatnonzero(near[:-1] | near[1:]) + first  # the intervals beside a sample near the peak
+        if len(starts):
+            windows = sliding_window_view(samples, 2 * _REACH)[starts - _REACH + 1]  # views, copied once here
+            self._true_peak = max(self._true_peak, float(np.abs(windows @ _TAPS.T).max()))
 
     def _blocks_of(self, sums: list[np.ndarray]) -> np.ndarray:
         return np.concatenate(sums) if sums else np.zeros(0)
