@@ -304,11 +304,14 @@ class _Meter:
             return
         size = np.abs(samples[first:last + 2])  # every sample those intervals touch
         self._true_peak = max(self._true_peak, float(size.max()))
+        if not self._true_peak:  # digital silence so far: nothing between its samples either
+            return
         near = size >= self._true_peak * _NEAR
         starts = np.flatnonzero(near[:-1] | near[1:]) + first  # the intervals beside a sample near the peak
         if len(starts):
             windows = sliding_window_view(samples, 2 * _REACH)[starts - _REACH + 1]  # views, copied once here
-            self._true_peak = max(self._true_peak, float(np.abs(windows @ _TAPS.T).max()))
+            # einsum rather than @: no OpenBLAS thread pool spinning beside check's own threads
+            self._true_peak = max(self._true_peak, float(np.abs(np.einsum("ij,kj->ik", windows, _TAPS)).max()))
 
     def _blocks_of(self, sums: list[np.ndarray]) -> np.ndarray:
         return np.concatenate(sums) if sums else np.zeros(0)
