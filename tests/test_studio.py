@@ -253,3 +253,22 @@ def test_recast_writes_the_voice_and_the_quote_sounds_of_it(client, story):
     assert client.get(f"/api/segments/{ben}/audio").content != before
     wrong = client.post("/api/speakers/voice", json={"name": "Ben", "voice": "en-gb-x-rq"})
     assert wrong.status_code == 400 and "Nearest: en-gb-x-rp" in wrong.json()["error"]
+
+
+def test_split_an_alias_off_into_its_own_character(client, story):
+    client.post("/api/speakers/merge", json={"alias": "Cole", "into": "Ben"})
+    assert "Cole" not in speakers(story).values()
+    answer = client.post("/api/speakers/split", json={"name": "Ben", "alias": "Cole"})
+    assert answer.status_code == 200, answer.text
+    characters = yaml.safe_load((story.parent / "voices.yaml").read_text())["characters"]
+    assert "aliases" not in (characters["Ben"] or {}) and "Cole" in characters
+    assert "Cole" in speakers(story).values()
+    assert {c["after"] for c in answer.json()["changed"]} == {"Cole"}
+    refused = client.post("/api/speakers/split", json={"name": "Ben", "alias": "Ann"})
+    assert refused.status_code == 400 and "is not another name of Ben" in refused.json()["error"]
+
+
+def test_recast_the_narrator_keeps_its_line_and_comment(client, story):
+    assert client.post("/api/speakers/voice", json={"name": "narrator", "voice": "en-gb-x-rp"}).status_code == 200
+    text = (story.parent / "voices.yaml").read_text()
+    assert re.search(r"^narrator: \{voice: en-gb-x-rp\} +# the narrator stays plain$", text, re.M), text

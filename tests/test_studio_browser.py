@@ -179,7 +179,7 @@ def test_recast_and_merge_from_the_cast_table(browser, studio_url, tmp_path):
     assert page.evaluate("document.getElementById('player').duration") > 0.3
 
     row = cast_row(page, studio_url, "Cole")
-    row.locator("select").select_option("Ben")
+    row.locator("select[name=into]").select_option("Ben")
     row.locator("button.merge").click()
     page.wait_for_function(SAVED)
     ben = yaml.safe_load((tmp_path / "voices.yaml").read_text())["characters"]["Ben"]
@@ -189,3 +189,11 @@ def test_recast_and_merge_from_the_cast_table(browser, studio_url, tmp_path):
     page.locator(".seg.dialogue").first.wait_for()
     shown = set(page.locator("#script .who").all_inner_texts())
     assert "Ben" in shown and "Cole" not in shown
+
+    row = page.locator('#cast-table tr[data-speaker="Ben"]')
+    row.locator("select[name=alias]").select_option("Cole")
+    page.evaluate("document.getElementById('status').textContent = ''")
+    row.locator("button.split").click()
+    page.wait_for_function(SAVED)
+    assert "Cole" in yaml.safe_load((tmp_path / "voices.yaml").read_text())["characters"]
+    page.locator('#cast-table tr[data-speaker="Cole"]').wait_for()

@@ -142,6 +142,12 @@ async def rename(request: Request) -> JSONResponse:
     return _changed(studio, await run_in_threadpool(studio.rename, name, to))
 
 
+async def split(request: Request) -> JSONResponse:
+    name, alias = await _body(request, "name", "alias")
+    studio = studio_of(request)
+    return _changed(studio, await run_in_threadpool(studio.split, name, alias))
+
+
 async def recast(request: Request) -> JSONResponse:
     name, voice = await _body(request, "name", "voice")
     studio = studio_of(request)
@@ -170,6 +176,7 @@ routes = [
     Route("/api/speakers/merge", merge, methods=["POST"]),
     Route("/api/speakers/rename", rename, methods=["POST"]),
     Route("/api/speakers/voice", recast, methods=["POST"]),
+    Route("/api/speakers/split", split, methods=["POST"]),
     Route("/api/voices", voices),
     Route("/api/undo", undo, methods=["POST"]),
     Route("/api/redo", redo, methods=["POST"]),

@@ -138,6 +138,17 @@ class Studio:
             self.reload_if_changed()
             return self._fix(lambda: voicesfile.write_alias(self.voices_path, new, name))
 
+    def split(self, name: str, alias: str) -> list[Change]:
+        """The other name `alias` becomes a character of its own again; returns the quotes that changed."""
+        self._check_speaker(name)
+        known = {a.lower() for c in self.script.characters if c.name == name for a in c.aliases}
+        if alias.lower() not in known:
+            raise InputError(f"{alias!r} is not another name of {name}: split off one of its aliases "
+                             f"({', '.join(sorted(known)) or 'it has none'}).")
+        with self.lock:
+            self.reload_if_changed()
+            return self._fix(lambda: voicesfile.write_split(self.voices_path, name, alias))
+
     def recast(self, name: str, voice: str) -> list[Change]:
         """Give a speaker (or the narrator) another voice of its engine, checked before voices.yaml is written."""
         from narrate.engines import get_engine

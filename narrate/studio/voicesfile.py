@@ -40,6 +40,24 @@ def _save(path: Path, yaml, document: CommentedMap) -> None:
         load_config(tmp)  # what we wrote must load, or the user's file stays as it was
 
 
+def _characters(document: CommentedMap) -> CommentedMap:
+    """The file's `characters:`, made when it has none; one line per character."""
+    characters = document.get("characters")
+    if characters is None:
+        characters = document["characters"] = CommentedMap()
+    characters.fa.set_block_style()
+    return characters
+
+
+def _entry(mapping: CommentedMap, key: str) -> CommentedMap:
+    """mapping[key], made as a one-line `{...}` entry when it is missing."""
+    entry = mapping.get(key)
+    if entry is None:
+        entry = mapping[key] = CommentedMap()
+        entry.fa.set_flow_style()
+    return entry
+
+
 def write_override(path: str | Path, rule: Override, utterance: list[Segment]) -> None:
     """Give `rule.speaker` the quote `utterance` (its pieces): an entry of `overrides:` that already names it
     gets the new speaker, else `rule` is added in its own form (quote:, or chapter: and paragraph:)."""
@@ -72,15 +90,9 @@ def write_alias(path: str | Path, name: str, alias: str) -> None:
     be a second claim on the name), and overrides that named `alias` name `name`."""
     path = Path(path)
     yaml, document = _load(path)
-    characters = document.get("characters")
-    if characters is None:
-        characters = document["characters"] = CommentedMap()
-    characters.fa.set_block_style()
+    characters = _characters(document)
     own = characters.pop(alias, None)
-    entry = characters.get(name)
-    if entry is None:
-        entry = characters[name] = CommentedMap()
-        entry.fa.set_flow_style()
+    entry = _entry(characters, name)
     aliases = entry.get("aliases")
     if isinstance(aliases, str):
         aliases = [aliases]
@@ -110,19 +122,26 @@ def write_voice(path: str | Path, name: str, voice: str) -> None:
     """Give `name` (a character, or `narrator`) the voice id `voice`, keeping the rest of its entry."""
     path = Path(path)
     yaml, document = _load(path)
-    if name == NARRATOR:
-        entry = document.get("narrator")
-        if entry is None:
-            entry = document["narrator"] = CommentedMap()
-            entry.fa.set_flow_style()
-    else:
-        characters = document.get("characters")
-        if characters is None:
-            characters = document["characters"] = CommentedMap()
-        characters.fa.set_block_style()
-        entry = characters.get(name)
-        if entry is None:
-            entry = characters[name] = CommentedMap()
-            entry.fa.set_flow_style()
+    entry = _entry(document, "narrator") if name == NARRATOR else _entry(_characters(document), name)
     entry["voice"] = voice
+    _save(path, yaml, document)
+
+
+def write_split(path: str | Path, name: str, alias: str) -> None:
+    """`alias` is no longer `name`: out of its `aliases:`, and a `characters:` entry of its own, which keeps the
+    story's own linking of the two names apart too."""
+    path = Path(path)
+    yaml, document = _load(path)
+    characters = _characters(document)
+    entry = characters.get(name)
+    aliases = (entry or {}).get("aliases")
+    if isinstance(aliases, str):
+        entry["aliases"] = aliases = CommentedSeq([aliases])
+    if aliases:
+        kept = [a for a in aliases if a.lower() != alias.lower()]
+        if kept:
+            aliases[:] = kept
+        else:
+            del entry["aliases"]
+    _entry(characters, alias)
     _save(path, yaml, document)

@@ -157,7 +157,12 @@ function renderCast(speakers) {
       const merge = document.createElement("td");
       merge.innerHTML = '<select name="into" aria-label="merge into"></select> <button class="merge">Merge</button>';
       for (const other of names.filter((name) => name !== row.name)) merge.firstChild.add(new Option(other, other));
-      tr.append(rename, merge);
+      const split = document.createElement("td");
+      if (row.aliases.length) {
+        split.innerHTML = '<select name="alias" aria-label="other name"></select> <button class="split">Split off</button>';
+        for (const alias of row.aliases) split.firstChild.add(new Option(alias, alias));
+      }
+      tr.append(rename, merge, split);
     }
     body.append(tr);
   }
@@ -189,8 +194,10 @@ document.getElementById("cast-table").addEventListener("click", (event) => {
       .then(() => hear(row.dataset.speaker));
   } else if (event.target.matches("button.hear")) {
     hear(row.dataset.speaker);
+  } else if (event.target.matches("button.split")) {
+    castFix("/api/speakers/split", {name: row.dataset.speaker, alias: row.querySelector("select[name=alias]").value});
   } else if (event.target.matches("button.merge")) {
-    castFix("/api/speakers/merge", {alias: row.dataset.speaker, into: row.querySelector("select").value});
+    castFix("/api/speakers/merge", {alias: row.dataset.speaker, into: row.querySelector("select[name=into]").value});
   }
 });
 
