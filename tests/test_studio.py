@@ -271,4 +271,4 @@ def test_split_an_alias_off_into_its_own_character(client, story):
 def test_recast_the_narrator_keeps_its_line_and_comment(client, story):
     assert client.post("/api/speakers/voice", json={"name": "narrator", "voice": "en-gb-x-rp"}).status_code == 200
     text = (story.parent / "voices.yaml").read_text()
-    assert re.search(r"^narrator: \{voice: en-gb-x-rp\} +# the narrator stays plain$", text, re.M), text
+    assert re.search(r"^narrator: \{voice: en-gb-x-rp\} +# the narrator stays plain$", text, re.MULTILINE), text
