@@ -7,6 +7,7 @@ another, and side by side with as many at a time as check runs (one per core) in
 (the largest first). Measured: `narrate check FOLDER`, start-up included, as a user runs it. Each round runs
 the three in a different order (the VM is shared: whatever else runs falls on all three alike); medians of the
 rounds are compared, in wall time and in CPU time (all processes). The load average is printed with each round.
+With --against, the meter alone (check_dir in this process) is also timed as it is and as it was then.
 
 The fair comparison is against the plain decode side by side (the same parallelism); against the decode one
 file after another is what a user who checks a book with ffmpeg by hand would wait.
@@ -50,14 +51,18 @@ FIGURES = {  # name: (how to read it from Measurements, unit)
 }
 
 
+def cpu_seconds() -> float:
+    """CPU seconds of this process and its finished children."""
+    return sum(r.ru_utime + r.ru_stime for r in (resource.getrusage(resource.RUSAGE_SELF),
+                                                  resource.getrusage(resource.RUSAGE_CHILDREN)))
+
+
 def timed(run) -> tuple[float, float]:
-    """Wall and CPU seconds (children included) of run()."""
-    before = resource.getrusage(resource.RUSAGE_CHILDREN)
+    """Wall and CPU seconds (this process and its children) of run()."""
+    cpu = cpu_seconds()
     started = time.perf_counter()
     run()
-    wall = time.perf_counter() - started
-    after = resource.getrusage(resource.RUSAGE_CHILDREN)
-    return wall, (after.ru_utime - before.ru_utime) + (after.ru_stime - before.ru_stime)
+    return time.perf_counter() - started, cpu_seconds() - cpu
 
 
 def decode(path: Path) -> None:
@@ -70,18 +75,23 @@ def decode_side_by_side(files: list[Path]) -> None:
         list(pool.map(decode, order))
 
 
-def speed(folder: Path, files: list[Path], rounds: int) -> None:
+def speed(folder: Path, files: list[Path], rounds: int, before) -> None:
+    from narrate.audio import check
+
     runs = {
         "decode": lambda: [decode(p) for p in files],
         "decode side by side": lambda: decode_side_by_side(files),
         "check": lambda: subprocess.run([str(NARRATE), "check", str(folder)], stdout=subprocess.DEVNULL,
                                         check=False),
     }
+    if before is not None:  # the meter alone, in this process: no start-up either side
+        runs["meter now"] = lambda: check.check_dir(folder)
+        runs["meter before"] = lambda: before.check_dir(folder)
     names = list(runs)
     results: dict[str, list[tuple[float, float]]] = {name: [] for name in names}
     loads = []
     for n in range(rounds):
-        order = names[n % 3:] + names[:n % 3]  # each takes each place in turn
+        order = names[n % len(names):] + names[:n % len(names)]  # each takes each place in turn
         loads.append(os.getloadavg()[0])
         for name in order:
             results[name].append(timed(runs[name]))
@@ -93,13 +103,17 @@ def speed(folder: Path, files: list[Path], rounds: int) -> None:
           f"(min {min(loads):.1f}, max {max(loads):.1f})")
     print(f"{'what':38} {'wall s':>7} {'CPU s':>7}")
     labels = {"decode": "ffmpeg -i FILE -f null -, one by one", "decode side by side":
-              f"the same, {os.cpu_count()} side by side", "check": "narrate check"}
+              f"the same, {os.cpu_count()} side by side", "check": "narrate check",
+              "meter now": "check_dir() in-process, this checkout", "meter before": "check_dir() in-process, before"}
     for name in names:
         print(f"{labels[name]:38} {wall[name]:7.2f} {cpu[name]:7.2f}")
     print(f"check / decode side by side (same parallelism): wall {wall['check'] / wall['decode side by side']:.2f}x, "
           f"CPU {cpu['check'] / cpu['decode side by side']:.2f}x")
     print(f"check / decode one by one:                      wall {wall['check'] / wall['decode']:.2f}x, "
           f"CPU {cpu['check'] / cpu['decode']:.2f}x")
+    if before is not None:
+        print(f"meter now / before:                             wall {wall['meter now'] / wall['meter before']:.2f}x, "
+              f"CPU {cpu['meter now'] / cpu['meter before']:.2f}x")
 
 
 def module_at(revision: str, work: Path):
@@ -115,10 +129,9 @@ def module_at(revision: str, work: Path):
     return module
 
 
-def figures(folder: Path, files: list[Path], revision: str, work: Path) -> None:
+def figures(folder: Path, files: list[Path], before, revision: str) -> None:
     from narrate.audio import check
 
-    before = module_at(revision, work)
     now = {r.path.name: r.measurements for r in check.check_dir(folder)}
     then = {p.name: before.measure_file(p) for p in files}
     print(f"figures against check.py at {revision} (largest difference over the {len(files)} files):")
@@ -153,9 +166,10 @@ def main() -> int:
                                           "csv=p=0", str(p)], capture_output=True, text=True, check=True).stdout)
                     for p in files)
         print(f"{folder}: {len(files)} files, {audio / 60:.1f} min of audio", flush=True)
-        speed(folder, files, args.rounds)
-        if args.against != "none":
-            figures(folder, files, args.against, Path(work))
+        before = module_at(args.against, Path(work)) if args.against != "none" else None
+        speed(folder, files, args.rounds, before)
+        if before is not None:
+            figures(folder, files, before, args.against)
     return 0
 
 
