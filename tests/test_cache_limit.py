@@ -297,3 +297,20 @@ def test_build_lease_records_the_book_and_trims_at_its_end(cache_dir, monkeypatc
     assert present([stale, mine]) == [False, True]
     [book] = usage(cache_dir).books
     assert (book.title, book.clips, book.bytes) == ("Mine", 1, 1000)
+
+
+def test_a_build_sweeps_the_half_written_files_of_killed_builds_but_not_a_running_builds(cache_dir):
+    clips = store_root() / "clips" / "ab"
+    clips.mkdir(parents=True)
+    key = "ab" + "0" * 38
+    killed = clips / f".{key}.k1ll3d.wav"  # what atomic_path leaves when a worker dies mid-line
+    writing = clips / f".{key}.wr1t1n.wav"  # another build's, still being written
+    for path in (killed, writing):
+        path.write_bytes(b"RIFF")
+    hour_ago = time.time() - 3600
+    os.utime(killed, (hour_ago, hour_ago))
+    with cache_limit.build_lease() as running:  # a build that began before `writing` was last written
+        os.utime(writing, (running.began + 1, running.began + 1))
+        with cache_limit.build_lease() as lease:
+            assert cache_limit.sweep_temp_files(lease) == 1
+    assert not killed.exists() and writing.exists()

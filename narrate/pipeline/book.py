@@ -170,6 +170,7 @@ def _build(request: BuildRequest, on_event: OnEvent | None, pool: Pool | None,
     if not callable(request.outdir):
         check_output_folder(Path(request.outdir))
     sweep_scratch()  # what builds killed while encoding left in the cache
+    cache_limit.sweep_temp_files(lease)  # and the half-written clips of workers killed mid-line
     emit(Stage("annotate"))
     config, script = load(request.story, request.voices, request.script_file, request.include_front_matter)
     if script_warnings(script):
