@@ -353,17 +353,16 @@ def clear_older(age: float, root: Path | None = None) -> Removed:
     return Removed(count, size, total_bytes(root))
 
 
-TEMP_SWEEP_AGE = 60.0  # seconds: a temporary file younger than this is left whatever the leases say
 
 
 def sweep_temp_files(lease: Lease) -> int:
     """Removes the temporary files that killed builds left among the entries (a worker killed mid-line leaves
-    its half-written clip); returns how many. Called by a build holding `lease`: a file written before the
-    oldest running build began (that build's own lease included) belongs to no running build, since every
+    its half-written clip); returns how many. Called by a build holding `lease`: a file last written before the
+    oldest running build began (this build's own lease included) belongs to no running build, since every
     running build's writes come after its start."""
     removed = 0
     with cache_lock(lease.store, shared=False):  # _running_since wants no lease made meanwhile
-        limit = min(_running_since(lease.store) or lease.began, time.time() - TEMP_SWEEP_AGE)
+        limit = (_running_since(lease.store) or lease.began) - USE_SLACK
         for folder in _temp_folders(lease.store):
             with contextlib.suppress(OSError), os.scandir(folder) as listing:
                 for item in listing:  # names first: a novel's cache holds tens of thousands of files
