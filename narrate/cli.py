@@ -591,8 +591,10 @@ def preview(story_or_text, voices, chapters, lines, find, speaker, voice_id, cha
 @click.option("--host", metavar="ADDR", default="127.0.0.1", show_default=True,
               help="Address to listen on; anything but this machine lets others on the network in.")
 @click.option("--no-browser", is_flag=True, help="Only print the URL; do not open a browser.")
+@click.option("-o", "--out", "outdir", metavar="DIR", default="out", show_default=True, type=click.Path(path_type=Path),
+              help="Directory the Build button writes the book to (as `narrate build -o`).")
 @common_options
-def studio(story, voices, port, host, no_browser):
+def studio(story, voices, port, host, no_browser, outdir):
     """Open STORY in the studio: read the script, hear any quote, fix who speaks (written to voices.yaml)."""
     from narrate.studio.app import LOCAL_HOSTS, create_app
     from narrate.studio.server import listen, serve, url_of
@@ -602,7 +604,7 @@ def studio(story, voices, port, host, no_browser):
         warn([f"--host {host}: anyone who can reach this address and learns the URL can change voices.yaml."])
     book = Studio(story, voices)
     warn(book.script.warnings)
-    app = create_app(book, hosts=LOCAL_HOSTS if host in LOCAL_HOSTS else (*LOCAL_HOSTS, host))
+    app = create_app(book, hosts=LOCAL_HOSTS if host in LOCAL_HOSTS else (*LOCAL_HOSTS, host), out=outdir)
     sock = listen(host, port)
     click.echo(f"narrate studio: {url_of(sock, app.state.token)}  (Ctrl-C stops it)")
     display = sys.platform in ("darwin", "win32") or os.environ.get("DISPLAY") or os.environ.get("WAYLAND_DISPLAY")

@@ -47,9 +47,9 @@ def browser():
 
 
 @contextmanager
-def running_studio(story: Path, env: dict):
+def running_studio(story: Path, env: dict, *options: str):
     """`narrate studio` on `story`, as a user starts it; its URL (with the token)."""
-    process = subprocess.Popen([sys.executable, "-m", "narrate", "studio", str(story), "--no-browser"],
+    process = subprocess.Popen([sys.executable, "-m", "narrate", "studio", str(story), "--no-browser", *options],
                                stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True, env=env)
     try:
         line = process.stdout.readline()
@@ -69,7 +69,7 @@ def running_studio(story: Path, env: dict):
 
 @pytest.fixture
 def studio_url(tmp_path, narrate_env, cache_dir):
-    with running_studio(harbour(tmp_path), narrate_env(cache_dir)) as url:
+    with running_studio(harbour(tmp_path), narrate_env(cache_dir), "--out", str(tmp_path / "out")) as url:
         yield url
 
 
@@ -197,3 +197,28 @@ def test_recast_and_merge_from_the_cast_table(browser, studio_url, tmp_path):
     page.wait_for_function(SAVED)
     assert "Cole" in yaml.safe_load((tmp_path / "voices.yaml").read_text())["characters"]
     page.locator('#cast-table tr[data-speaker="Cole"]').wait_for()
+
+
+def test_build_from_the_page_then_download_the_m4b(browser, studio_url, tmp_path):
+    """Build (espeak, the CLI's pipeline): a second click while it runs is refused in words, the page still
+    reads and plays meanwhile, then the .m4b downloads and ffprobe finds the book's length in it."""
+    from audio_tools import duration
+
+    page = browser.new_page()
+    page.goto(studio_url)
+    page.click("#build-panel summary")
+    page.click("#build")
+    page.click("#build")
+    page.wait_for_function("document.getElementById('status').textContent.includes('already running')")
+    page.select_option("#filters select[name=speaker]", "Ben")  # the page stays usable while it builds
+    page.wait_for_function("(w => w.length && w.every(n => n.textContent === 'Ben'))"
+                           "([...document.querySelectorAll('#script .who')])")
+    m4b = page.locator("#build-files li a[download$='.m4b']")
+    m4b.wait_for(timeout=300_000)
+    assert "parts encoded" in page.inner_text("#build-status")
+    with page.expect_download() as download:
+        m4b.click()
+    saved = tmp_path / "downloaded.m4b"
+    download.value.save_as(saved)
+    assert saved.read_bytes() == next((tmp_path / "out").glob("*.m4b")).read_bytes()
+    assert duration(saved) > 5

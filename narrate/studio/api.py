@@ -7,12 +7,13 @@ from dataclasses import asdict
 from starlette.background import BackgroundTask
 from starlette.concurrency import run_in_threadpool
 from starlette.requests import Request
-from starlette.responses import FileResponse, JSONResponse
+from starlette.responses import FileResponse, JSONResponse, PlainTextResponse
 from starlette.routing import Route
 
 from narrate.casting.castfile import cast_table
 from narrate.errors import InputError
 from narrate.model import Segment
+from narrate.studio.builder import AUDIO_TYPES, Builder, BuildRunning
 from narrate.studio.session import LOW_CONFIDENCE, Studio, colour
 
 PAGE_LIMIT = 500  # segments per request at most: the page asks for more as the reader scrolls
@@ -168,6 +169,32 @@ async def redo(request: Request) -> JSONResponse:
     return _changed(studio, await run_in_threadpool(studio.redo))
 
 
+def builder_of(request: Request) -> Builder:
+    return request.app.state.builder
+
+
+def build_status(request: Request) -> JSONResponse:
+    return JSONResponse(builder_of(request).status())
+
+
+def build_start(request: Request) -> JSONResponse:
+    """Start building the book, as `narrate build` would; a second click while it runs is refused (409)."""
+    try:
+        return JSONResponse(builder_of(request).start(), status_code=202)
+    except BuildRunning as busy:
+        return JSONResponse({"error": str(busy), **builder_of(request).status()}, status_code=409)
+
+
+def build_file(request: Request):
+    name = request.path_params["name"]
+    try:
+        path = builder_of(request).file(name)
+    except FileNotFoundError:
+        return PlainTextResponse(f"{name}: not a file of the last build.", status_code=404)
+    return FileResponse(path, media_type=AUDIO_TYPES.get(path.suffix), filename=name,
+                        content_disposition_type="inline")  # the page's link says download; the player plays it
+
+
 routes = [
     Route("/api/book", book),
     Route("/api/segments", segments),
@@ -180,4 +207,7 @@ routes = [
     Route("/api/voices", voices),
     Route("/api/undo", undo, methods=["POST"]),
     Route("/api/redo", redo, methods=["POST"]),
+    Route("/api/build", build_status),
+    Route("/api/build", build_start, methods=["POST"]),
+    Route("/api/build/files/{name}", build_file),
 ]

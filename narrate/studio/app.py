@@ -21,6 +21,7 @@ from starlette.templating import Jinja2Templates
 
 from narrate.errors import NarrateError
 from narrate.studio import api
+from narrate.studio.builder import Builder
 from narrate.studio.session import Studio, colour
 
 HERE = Path(__file__).parent
@@ -55,15 +56,17 @@ async def page(request: Request):
         "title": script.book.title, "token": request.app.state.token, "voices": str(studio.voices_path),
         "voices_name": studio.voices_path.name,
         "chapters": script.book.chapters, "speakers": [(name, colour(name)) for name in speakers],
-        "low": api.LOW_CONFIDENCE})
+        "low": api.LOW_CONFIDENCE, "out": str(request.app.state.builder.out)})
 
 
 async def narrate_error(_request: Request, err: NarrateError) -> JSONResponse:
     return JSONResponse({"error": str(err), "exit_code": err.exit_code}, status_code=400)
 
 
-def create_app(studio: Studio, token: str | None = None, hosts: tuple[str, ...] = LOCAL_HOSTS) -> Starlette:
-    """The app for one book. `hosts`: the Host header values accepted (this machine's names by default)."""
+def create_app(studio: Studio, token: str | None = None, hosts: tuple[str, ...] = LOCAL_HOSTS,
+               out: str | Path = "out") -> Starlette:
+    """The app for one book. `hosts`: the Host header values accepted (this machine's names by default); `out`:
+    where the Build button writes the book (`narrate build`'s default folder unless --out says otherwise)."""
     token = token or secrets.token_urlsafe(24)
     app = Starlette(
         routes=[Route("/", page), *api.routes, Mount("/static", StaticFiles(directory=str(HERE / "static")),
@@ -71,4 +74,5 @@ def create_app(studio: Studio, token: str | None = None, hosts: tuple[str, ...] 
         middleware=[Middleware(TrustedHostMiddleware, allowed_hosts=list(hosts)), Middleware(TokenGuard, token=token)],
         exception_handlers={NarrateError: narrate_error})
     app.state.studio, app.state.token = studio, token
+    app.state.builder = Builder(studio.story, studio.voices_given, Path(out))
     return app

@@ -174,11 +174,6 @@ async function castFix(path, request) {
     const answer = await api(path, {method: "POST", body: JSON.stringify(request)});
     renderCast(answer.speakers);
     restart();
-api("/api/voices").then((answer) => {
-  const list = document.getElementById("voice-ids");
-  for (const id of answer.voices) list.append(new Option(id));
-}).catch(() => {});
-api("/api/book").then((book) => renderCast(book.speakers)).catch((error) => { status.textContent = error.message; });
     status.textContent = `written to ${answer.voices}; ${answer.changed.length} quote(s) changed`;
   } catch (error) {
     status.textContent = error.message;
@@ -261,3 +256,70 @@ api("/api/voices").then((answer) => {
   for (const id of answer.voices) list.append(new Option(id));
 }).catch(() => {});
 api("/api/book").then((book) => renderCast(book.speakers)).catch((error) => { status.textContent = error.message; });
+
+// Build: the server runs `narrate build`'s pipeline in the background; the page asks how far it is twice a second
+// and stays usable meanwhile. When it is done, each file of the book can be played here or downloaded.
+const buildButton = document.getElementById("build");
+const buildStatus = document.getElementById("build-status");
+const buildProgress = document.getElementById("build-progress");
+const buildFiles = document.getElementById("build-files");
+
+function fileUrl(name) {
+  return `/api/build/files/${encodeURIComponent(name)}?token=${encodeURIComponent(token)}`;
+}
+
+function showBuild(state) {
+  const running = state.state === "running";
+  buildProgress.hidden = !running;
+  if (running && state.total) { buildProgress.max = state.total; buildProgress.value = state.done; }
+  else buildProgress.removeAttribute("value");
+  if (running) {
+    buildStatus.textContent = state.stage === "synthesize" && state.total
+      ? `synthesizing ${state.done}/${state.total} lines (${state.cached} cached)` : `${state.stage}...`;
+  } else if (state.state === "failed") buildStatus.textContent = `error: ${state.error}`;
+  else if (state.state === "done") buildStatus.textContent = state.summary;
+  buildFiles.replaceChildren();
+  for (const file of state.files || []) {
+    const item = document.createElement("li");
+    item.dataset.name = file.name;
+    const download = document.createElement("a");
+    download.href = fileUrl(file.name);
+    download.download = file.name;
+    download.textContent = file.name;
+    item.append(download, ` ${file.title} (${file.duration.toFixed(1)} s) `);
+    if (file.audio) {
+      const listen = document.createElement("button");
+      listen.type = "button";
+      listen.className = "listen";
+      listen.textContent = "Play";
+      listen.addEventListener("click", () => { player.src = fileUrl(file.name); player.play(); });
+      item.append(listen);
+    }
+    buildFiles.append(item);
+  }
+  return running;
+}
+
+let following = false;  // one poll at a time, however often Build is clicked
+
+async function followBuild() {
+  if (following) return;
+  following = true;
+  try {
+    while (showBuild(await api("/api/build"))) await new Promise((done) => setTimeout(done, 500));
+  } catch (error) {
+    buildStatus.textContent = error.message;
+  } finally {
+    following = false;
+  }
+}
+
+buildButton.addEventListener("click", async () => {
+  try {
+    showBuild(await api("/api/build", {method: "POST"}));
+  } catch (error) {
+    status.textContent = error.message;  // a build already running: said here; its progress goes on beside Build
+  }
+  followBuild();
+});
+followBuild();  // a build started before this page was opened (or reloaded) shows where it is
