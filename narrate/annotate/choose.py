@@ -25,6 +25,7 @@ from narrate.model import UNKNOWN
 # 0.2 surer 979.
 WEAK_RULES = frozenset(("turn-taking", "focus", "fallback", None))
 STRONG_MARGIN = 1.0  # a posterior gap no other speaker can have: the rules' pick stands
+MEMO_CHAINS = 4096  # chains decoded for some pins kept per reading of the book (a few MB on a novel)
 # Ids of speakers named only by a pin (no character of the book has that name): below every real id.
 PINNED_BASE = -10
 # The evidence word for each feature that can win a quote over the rules' pick.
@@ -94,28 +95,49 @@ def decide(att, pins: dict[int, int], weights: Weights | None = None) -> list[st
 
 
 def _decoded(att, pins: dict[int, int], weights: Weights) -> list[tuple[int, float, str]]:
-    """(speaker, confidence, evidence or "" to keep the rules') per utterance."""
+    """(speaker, confidence, evidence or "" to keep the rules') per utterance. A chain whose candidates and pins
+    are those of a chain decoded before on this reading (`att.chains_decoded`) is not decoded again: its features
+    are the same, so is its decoding (annotate.redecode: a new pin re-decodes its own chain only)."""
+    if getattr(att, "layout", None) is None:
+        att.layout = F.ChainLayout(att)
+    if getattr(att, "decoded_with", None) is not weights:  # decoded with other weights: none of it holds
+        att.decoded_with, att.chains_decoded = weights, {}
     out: list[tuple[int, float, str]] = [(UNKNOWN_ID, 0.0, "")] * len(att.utterances)
-    for chain, members in F.build_chains(att, pins):
+    for n, members in enumerate(att.layout.members):
         local = {t: pins[k] for t, k in enumerate(members) if k in pins}
-        # where the rules read a tag or a beat their pick stands; elsewhere the decoder's best assignment (around
-        # the pins, in a chain a person pinned) replaces it when more probable (on the LitBank tuning works, with a
-        # pin re-decoded after each fix, keeping the strong picks in pinned chains too repairs slightly more: 0.912
-        # voice after 20 % reviewed against 0.910 when the decoder alone decides a pinned chain)
-        prior = [u.speaker if u.speaker != UNKNOWN_ID else None for u in (att.utterances[k] for k in members)]
-        rules = [(u.speaker, u.strength) for u in (att.utterances[k] for k in members)]
-        decisions = decode(chain, weights, local, prior, margins(rules), rules)
-        for t, (k, decision) in enumerate(zip(members, decisions)):
-            ruled = att.utterances[k].speaker
-            if decision.pinned:
-                why = "override"
-            elif decision.speaker == UNKNOWN_ID:
-                why = "none"
-            elif decision.speaker != ruled:
-                why = _why(chain, t, decision.speaker, ruled, weights)
-            else:
-                why = ""
-            out[k] = (decision.speaker, decision.confidence, why)
+        cands = att.layout.candidates(members, pins)
+        key = (n, tuple(local.items()), tuple(map(tuple, cands)))
+        if key not in att.chains_decoded:
+            if len(att.chains_decoded) > MEMO_CHAINS:
+                att.chains_decoded.clear()  # a long review session: only costs decoding the unpinned chains again
+            att.chains_decoded[key] = _decoded_chain(att, att.layout.chain(members, pins, cands), members, local,
+                                                     weights)
+        for k, decided in zip(members, att.chains_decoded[key]):
+            out[k] = decided
+    return out
+
+
+def _decoded_chain(att, chain, members: list[int], local: dict[int, int],
+                   weights: Weights) -> list[tuple[int, float, str]]:
+    # where the rules read a tag or a beat their pick stands; elsewhere the decoder's best assignment (around
+    # the pins, in a chain a person pinned) replaces it when more probable (on the LitBank tuning works, with a
+    # pin re-decoded after each fix, keeping the strong picks in pinned chains too repairs slightly more: 0.912
+    # voice after 20 % reviewed against 0.910 when the decoder alone decides a pinned chain)
+    prior = [u.speaker if u.speaker != UNKNOWN_ID else None for u in (att.utterances[k] for k in members)]
+    rules = [(u.speaker, u.strength) for u in (att.utterances[k] for k in members)]
+    decisions = decode(chain, weights, local, prior, margins(rules), rules)
+    out = []
+    for t, (k, decision) in enumerate(zip(members, decisions)):
+        ruled = att.utterances[k].speaker
+        if decision.pinned:
+            why = "override"
+        elif decision.speaker == UNKNOWN_ID:
+            why = "none"
+        elif decision.speaker != ruled:
+            why = _why(chain, t, decision.speaker, ruled, weights)
+        else:
+            why = ""
+        out.append((decision.speaker, decision.confidence, why))
     return out
 
 

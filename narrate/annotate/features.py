@@ -298,28 +298,51 @@ def second_features(first, middle, u, a: list[int], b: list[int], c: list[int]) 
 
 def build_chains(att, pins: dict[int, int] | None = None) -> list[tuple[Chain, list[int]]]:
     """The book's utterances as chains, with (for each) the utterance indexes it covers."""
-    pins = pins or {}
-    utterances, scenes = att.utterances, att.scenes
-    rule_speaker = [u.speaker for u in utterances]
-    strengths = [getattr(u, "strength", None) for u in utterances]
-    confident = [u.speaker if s in CONFIDENT and u.speaker >= 0 else None for u, s in zip(utterances, strengths)]
-    style = StyleModel([" ".join(att.segments[p].text for p in u.positions) for u in utterances], confident)
-    chains: list[tuple[Chain, list[int]]] = []
-    cands = [candidates_for(k, att, rule_speaker, pins) for k in range(len(utterances))]
-    facts = _Facts(att)
-    for k, u in enumerate(utterances):
-        prev = utterances[k - 1] if k > 0 else None
-        gap = narration_between(att, prev, u) if prev is not None else 0
-        new = prev is None or gap > CHAIN_GAP_WORDS
-        if new:
-            chains.append((Chain(), []))
-        chain, members = chains[-1]
-        feats = np.array([emission_features(k, c, utterances, scenes, strengths, rule_speaker, facts, style)
-                          for c in cands[k]])
-        chain.candidates.append(cands[k])
-        chain.emissions.append(feats)
-        chain.transitions.append(None if new else transition_features(prev, u, cands[k - 1], cands[k]))
-        chain.seconds.append(None if len(members) < 2 else second_features(
-            utterances[k - 2], prev, u, cands[k - 2], cands[k - 1], cands[k]))
-        members.append(k)
-    return chains
+    layout = ChainLayout(att)
+    return [(layout.chain(members, pins or {}), members) for members in layout.members]
+
+
+class ChainLayout:
+    """What the chains are made of that no pin changes, worked out once per reading of the book: which
+    utterances each chain covers, the candidates of each quote without pins, and the features of each
+    (quote, candidate). A pin changes the candidates of its own quote and of the two on either side only."""
+
+    def __init__(self, att) -> None:
+        self.att = att
+        utterances = att.utterances
+        self.rule_speaker = [u.speaker for u in utterances]
+        self.strengths = [getattr(u, "strength", None) for u in utterances]
+        confident = [u.speaker if s in CONFIDENT and u.speaker >= 0 else None
+                     for u, s in zip(utterances, self.strengths)]
+        self.style = StyleModel([" ".join(att.segments[p].text for p in u.positions) for u in utterances], confident)
+        self.facts = _Facts(att)
+        self.unpinned = [candidates_for(k, att, self.rule_speaker, {}) for k in range(len(utterances))]
+        self.emitted: dict[tuple[int, int], list[float]] = {}
+        self.members: list[list[int]] = []  # per chain, its utterance indexes
+        for k, u in enumerate(utterances):
+            if k == 0 or narration_between(att, utterances[k - 1], u) > CHAIN_GAP_WORDS:
+                self.members.append([])
+            self.members[-1].append(k)
+
+    def candidates(self, members: list[int], pins: dict[int, int]) -> list[list[int]]:
+        near = {j for k in pins for j in range(k - 2, k + 3)}
+        return [candidates_for(k, self.att, self.rule_speaker, pins) if k in near else self.unpinned[k]
+                for k in members]
+
+    def chain(self, members: list[int], pins: dict[int, int], cands: list[list[int]] | None = None) -> Chain:
+        cands = cands if cands is not None else self.candidates(members, pins)
+        utterances, chain = self.att.utterances, Chain()
+        for t, k in enumerate(members):
+            chain.candidates.append(cands[t])
+            chain.emissions.append(np.array([self._emission(k, c) for c in cands[t]]))
+            chain.transitions.append(None if t == 0 else transition_features(
+                utterances[k - 1], utterances[k], cands[t - 1], cands[t]))
+            chain.seconds.append(None if t < 2 else second_features(
+                utterances[k - 2], utterances[k - 1], utterances[k], cands[t - 2], cands[t - 1], cands[t]))
+        return chain
+
+    def _emission(self, k: int, cid: int) -> list[float]:
+        if (k, cid) not in self.emitted:
+            self.emitted[k, cid] = emission_features(k, cid, self.att.utterances, self.att.scenes, self.strengths,
+                                                     self.rule_speaker, self.facts, self.style)
+        return self.emitted[k, cid]

@@ -13,10 +13,10 @@ from __future__ import annotations
 import hashlib
 import json
 import re
+from collections.abc import Sequence
 from dataclasses import asdict, replace
 from importlib import metadata
 from pathlib import Path
-from typing import Sequence
 
 from narrate.annotate.overrides import Override
 from narrate.model import Book, CastEntry, Character, Script, Segment
@@ -29,20 +29,56 @@ def annotate_kept(book: Book, cast: Sequence[CastEntry], author_notes: bool, fir
                   pins: Sequence[Override] = ()) -> Script:
     """annotate(book, ...), from the cache when this very annotation was made before; the entries of `cast`
     that only repeat a speaker found without them are left out (see above). `pins` as annotate takes them."""
-    def may_repeat(entry: CastEntry) -> bool:
-        return not entry.aliases
-
-    telling = [entry for entry in cast if not may_repeat(entry)]
+    telling = _telling(cast)
     script = _kept_or_made(book, telling, author_notes, first_person, pins)
-    found = {character.name: character.gender for character in script.characters}
-
-    def repeats(entry: CastEntry) -> bool:
-        return entry.name in found and entry.gender in (None, found[entry.name])
-
-    if all(repeats(entry) for entry in cast if may_repeat(entry)):
+    told = cast_told(cast, script)
+    if told == telling:
         return script
-    return _kept_or_made(book, [entry for entry in cast if not may_repeat(entry) or not repeats(entry)],
-                         author_notes, first_person, pins)
+    return _kept_or_made(book, told, author_notes, first_person, pins)
+
+
+def _telling(cast: Sequence[CastEntry]) -> list[CastEntry]:
+    return [entry for entry in cast if entry.aliases]  # an entry without aliases may only repeat a speaker found
+
+
+def cast_told(cast: Sequence[CastEntry], script: Script) -> list[CastEntry]:
+    """The entries of `cast` that tell annotation something, `script` being the book annotated with those that
+    give aliases: an entry without aliases for a speaker found (of its gender, if it gives one) tells nothing."""
+    found = {character.name: character.gender for character in script.characters}
+    return [entry for entry in cast
+            if entry.aliases or entry.name not in found or entry.gender not in (None, found[entry.name])]
+
+
+class Redecoder:
+    """annotate_kept for a book whose pins change (a reviewer's fixes): called as annotate_kept is, it gives
+    what annotate_kept gives, and while the book, cast and settings stay those of the call before, it keeps
+    their reading and re-decodes only the conversations the new pins change (annotate.redecode) instead of
+    annotating again. Not thread-safe: one caller at a time."""
+
+    def __init__(self) -> None:
+        self.settings: tuple | None = None
+        self.readings: dict[tuple[CastEntry, ...], object] = {}  # per cast told: an annotate.Annotation
+
+    def __call__(self, book: Book, cast: Sequence[CastEntry], author_notes: bool, first_person: str,
+                 pins: Sequence[Override] = ()) -> Script:
+        settings = (book, tuple(cast), author_notes, first_person)
+        if settings != self.settings:
+            self.settings, self.readings = settings, {}
+        telling = _telling(cast)
+        script = self._annotated(telling, pins)
+        told = cast_told(cast, script)
+        return script if told == telling else self._annotated(told, pins)
+
+    def _annotated(self, cast: list[CastEntry], pins: Sequence[Override]) -> Script:
+        from narrate.annotate import annotation, redecode
+
+        book, _, author_notes, first_person = self.settings
+        key = tuple(cast)
+        if key in self.readings:
+            self.readings[key], _ = redecode(self.readings[key], pins)
+        else:
+            self.readings[key] = annotation(book, cast, author_notes, first_person, pins)
+        return self.readings[key].script
 
 
 def _kept_or_made(book: Book, cast: Sequence[CastEntry], author_notes: bool, first_person: str,

@@ -11,6 +11,7 @@ from __future__ import annotations
 from collections import Counter
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass, replace
+from functools import lru_cache
 
 from narrate.errors import ConfigError
 from narrate.model import NARRATOR, UNKNOWN, Character, Script, Segment
@@ -28,6 +29,7 @@ class Override:
     every: bool = False  # voices.yaml `all: true`: the quote's words may match several quotes, all meant
 
 
+@lru_cache(maxsize=1 << 16)  # a book's quotes, matched again against every rule at each fix in the studio
 def _words(text: str) -> str:
     return " ".join("".join(ch.lower() if ch.isalnum() or ch.isspace() else " " for ch in text).split())
 

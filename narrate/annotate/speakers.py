@@ -107,17 +107,33 @@ def attribute(
     any other value is used as it is (a character's name from voices.yaml, say). `pins` fix the speakers of the
     quotes they match, and the rest is decoded around them; a line per other quote that changed is added to
     `notes`. Without `decoded`, the rules' own picks are kept (what the decoder's features are made from)."""
+    attributor = read_book(book, segments, cast, first_person)
+    if decoded:
+        decide(attributor, pins, notes)
+    return attributor.results()
+
+
+def read_book(book: Book, segments: list[Segment], cast: Sequence[CastEntry] = (),
+              first_person: str = NARRATOR) -> _Attributor:
+    """The rules' reading of the book, which no pin changes: decide() gives it speakers for a set of pins, as
+    often as asked (annotate.redecode)."""
     attributor = _Attributor(book, segments, cast, first_person)
     attributor.read()
     if joins := attributor.same_person():  # a given name and a surname found to be one person: read again
         attributor = _Attributor(book, segments, cast, first_person, joins)
         attributor.read()
-    if decoded:
-        changed = choose.decide(attributor, choose.pinned_speakers(attributor, pins))
-        if notes is not None and pins:
-            notes.append(f"{len(pins)} pin(s); {len(changed)} other quote(s) changed speaker with them"
-                         + "".join(f"\n  {line}" for line in changed))
-    return attributor.results()
+    attributor.keep()
+    return attributor
+
+
+def decide(attributor: _Attributor, pins: Sequence[Override] = (), notes: list[str] | None = None) -> None:
+    """Give the read book's utterances their decoded speakers around `pins` (what an earlier decide() gave them
+    is forgotten first); a line per quote the pins changed goes to `notes`."""
+    attributor.restore()
+    changed = choose.decide(attributor, choose.pinned_speakers(attributor, pins))
+    if notes is not None and pins:
+        notes.append(f"{len(pins)} pin(s); {len(changed)} other quote(s) changed speaker with them"
+                     + "".join(f"\n  {line}" for line in changed))
 
 
 class _Attributor(References, Turns):
@@ -153,6 +169,10 @@ class _Attributor(References, Turns):
         self.scenes = [features.Scene() for _ in self.utterances]  # the scene as each utterance was reached
         self.pinned_names: dict[int, str] = {}  # speakers named only by a pin (choose.py)
         self.never_speaking: dict[int, bool] = {}  # _never_speaks, asked once per character (features.py)
+        self.layout = None  # features.ChainLayout, made once per reading (choose.py)
+        self.chains_decoded: dict = {}  # chains decoded for some pins, kept for the next decide() (choose.py)
+        self.kept: tuple = ()  # the rules' picks, as keep() found them
+        self.made: dict[int, Segment] = {}  # segment position -> the segment results() made of it last
 
     def read(self) -> None:
         """Read the book and make the rules' pick for every utterance (before the narrator is named)."""
@@ -174,6 +194,18 @@ class _Attributor(References, Turns):
         self._fill_backwards()
         self._fill_two_back()
         self._fill_from_what_follows()
+
+    def keep(self) -> None:
+        """Note the rules' picks: decoding and naming the narrator overwrite them, restore() puts them back."""
+        self.kept = ([(u.speaker, u.evidence, u.strength, u.confidence) for u in self.utterances], Counter(self.lines))
+
+    def restore(self) -> None:
+        picks, lines = self.kept
+        for utterance, (speaker, evidence, strength, confidence) in zip(self.utterances, picks):
+            utterance.speaker, utterance.evidence, utterance.strength, utterance.confidence = (
+                speaker, evidence, strength, confidence)
+        self.lines = Counter(lines)
+        self.pinned_names = {}
 
     # ---- characters and names
 
@@ -397,12 +429,16 @@ class _Attributor(References, Turns):
         if self.first_person == NARRATOR:
             self._name_the_narrator()
         out = list(self.segments)
+        names: dict[int, str] = {}
         for utterance in self.utterances:
-            name = self.speaker_name(utterance.speaker)
+            if utterance.speaker not in names:
+                names[utterance.speaker] = self.speaker_name(utterance.speaker)
+            said = (names[utterance.speaker], utterance.evidence, round(utterance.confidence, 2))
             for pos in utterance.positions:
-                out[pos] = replace(
-                    out[pos], speaker=name, evidence=utterance.evidence, confidence=round(utterance.confidence, 2)
-                )
+                made = self.made.get(pos)  # the same as the last results() made: that segment again (redecode)
+                if made is None or (made.speaker, made.evidence, made.confidence) != said:
+                    made = self.made[pos] = replace(out[pos], speaker=said[0], evidence=said[1], confidence=said[2])
+                out[pos] = made
         cast_ids = [cid for cid, cluster in enumerate(self.index.clusters) if cluster.cast_name]
         speaking = sorted((c for c in self.lines if c >= 0 and c not in cast_ids), key=lambda c: -self.lines[c])
         characters = [

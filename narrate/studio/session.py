@@ -3,7 +3,9 @@
 Nothing here is a second pipeline: the script is `pipeline.load` (annotation, voices.yaml's `overrides:` as pins,
 so the quotes around a fixed one are decoded again), the voices `build_casting`, the audio the preview's
 renderer through the clip cache. A fix is written to voices.yaml and the book loaded again from it, so the
-studio shows exactly what a later `narrate build` makes.
+studio shows exactly what a later `narrate build` makes. When a fix changed only `overrides:` (a reassign, its
+undo), the book is not annotated again: the rules' reading of it, made in the background once the studio has
+loaded it, re-decodes the conversations the new pins change (annotate.kept.Redecoder), which gives the same script.
 """
 from __future__ import annotations
 
@@ -11,19 +13,39 @@ import hashlib
 import os
 import tempfile
 import threading
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from pathlib import Path
 
+import msgspec
+
 from narrate import pipeline
-from narrate.annotate.overrides import Override, matches
-from narrate.casting.cast import build_casting, check_voice_ids
+from narrate.annotate.kept import Redecoder
+from narrate.annotate.overrides import Override, apply_overrides, matches
+from narrate.casting.cast import (
+    build_casting,
+    cast_entries,
+    check_voice_ids,
+    unused_characters,
+)
+from narrate.casting.config import Config, load_config, where
 from narrate.errors import InputError
-from narrate.model import NARRATOR, UNKNOWN, Script, Segment
+from narrate.ingest import load_book
+from narrate.ingest.apparatus import SkipPattern
+from narrate.model import NARRATOR, UNKNOWN, Book, Script, Segment
 from narrate.pipeline.preview import _render
-from narrate.request import DEFAULT_VOICES_FILE, story_folder
+from narrate.request import DEFAULT_VOICES_FILE, find_voices_file, story_folder
 from narrate.studio import voicesfile
 
 LOW_CONFIDENCE = 0.5  # a quote under this is marked for review (scriptio's REVIEW_BELOW starts here)
+
+
+@dataclass(frozen=True)
+class Reading:
+    """The book as the Redecoder read it: the voices.yaml it was read with, and the story file's stamp then."""
+
+    config: Config
+    book: Book
+    story_stamp: tuple[int, int]
 
 
 @dataclass(frozen=True)
@@ -56,15 +78,56 @@ class Studio:
         self.lock = threading.RLock()  # one fix at a time; reads see a whole book
         self.undone: list[tuple[str | None, str]] = []  # per fix: voices.yaml before it (None: none) and after
         self.redone: list[tuple[str | None, str]] = []
+        self.redecoder = Redecoder()
+        self.reading: Reading | None = None
+        self.reading_lock = threading.Lock()  # held while the reading is made (in the background) or used
         self.reload()
 
     def reload(self) -> None:
         with self.lock:
             config, script = pipeline.load(self.story, self.voices_given, voices_may_be_new=True)
             check_voice_ids(config)
-            self.config, self.script = config, script
-            self.casting = build_casting(config, script.characters)
-            self.voices_stamp = self._stamp()
+            self._use(config, script)
+            self.reading_lock.acquire()  # released by _read once the reading is made
+            threading.Thread(target=self._read, args=(config,), daemon=True, name="studio-reading").start()
+
+    def _use(self, config: Config, script: Script) -> None:
+        self.config, self.script = config, script
+        self.casting = build_casting(config, script.characters)
+        self.voices_stamp = self._stamp()
+
+    def _read(self, config: Config) -> None:
+        """Make the Redecoder's reading of the book (seconds on a novel) while the page is read, for the fixes."""
+        try:
+            stamp = _file_stamp(self.story)
+            book = load_book(self.story, skip=[SkipPattern(pattern) for pattern in config.data.skip])
+            self.redecoder(book, cast_entries(config), config.data.author_notes, config.data.first_person,
+                           override_rules(config))
+            self.reading = Reading(config, book, stamp)
+        except Exception:  # noqa: BLE001 (the fixes load the book the full way, which reports what went wrong)
+            self.reading = None
+        finally:
+            self.reading_lock.release()
+
+    def _redecoded(self) -> bool:
+        """voices.yaml changed only in `overrides:` since the reading (and the story not at all): take the new
+        script from the reading (the same script pipeline.load gives), and say so; else False."""
+        voices = None if self.voices_given is not None and not Path(self.voices_given).exists() else \
+            find_voices_file(self.story, self.voices_given)
+        config = load_config(voices)
+        with self.reading_lock:
+            reading = self.reading
+            if reading is None or _file_stamp(self.story) != reading.story_stamp or \
+                    msgspec.structs.replace(config.data, overrides=[]) != \
+                    msgspec.structs.replace(reading.config.data, overrides=[]):
+                return False
+            rules = override_rules(config)
+            data = config.data
+            script = self.redecoder(reading.book, cast_entries(config), data.author_notes, data.first_person, rules)
+        script = apply_overrides(script, rules)  # as pipeline.load: says which rule matches nothing
+        check_voice_ids(config)
+        self._use(config, replace(script, warnings=(*script.warnings, *unused_characters(script, config))))
+        return True
 
     def _stamp(self) -> tuple[int, int] | None:
         try:
@@ -228,8 +291,20 @@ class Studio:
 
     def _reloaded_changes(self, skip: int | None) -> list[Change]:
         before = self.script
-        self.reload()
+        if not self._redecoded():
+            self.reload()
         return changes(before, self.script, skip)
+
+
+def override_rules(config: Config) -> list[Override]:
+    """voices.yaml's `overrides:` as annotation's pins, as pipeline.load makes them."""
+    return [Override(speaker=o.speaker, quote=o.quote, chapter=o.chapter, paragraph=o.paragraph, every=o.every,
+                     where=where(config, f"overrides.{n}")) for n, o in enumerate(config.data.overrides)]
+
+
+def _file_stamp(path: Path) -> tuple[int, int]:
+    stat = path.stat()
+    return stat.st_mtime_ns, stat.st_size
 
 
 def changes(before: Script, after: Script, skip: int | None) -> list[Change]:
