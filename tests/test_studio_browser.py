@@ -15,7 +15,7 @@ from pathlib import Path
 import pytest
 import yaml
 from long_story import write_long_story
-from studio_story import NEXT_AFTER_SMALL_ONES, SMALL_ONES, harbour
+from studio_story import ALL_NIGHT, NEXT_AFTER_SMALL_ONES, SMALL_ONES, harbour
 
 CHROMIUM = Path("/usr/bin/chromium")
 pytestmark = pytest.mark.browser
@@ -222,3 +222,39 @@ def test_build_from_the_page_then_download_the_m4b(browser, studio_url, tmp_path
     download.value.save_as(saved)
     assert saved.read_bytes() == next((tmp_path / "out").glob("*.m4b")).read_bytes()
     assert duration(saved) > 5
+
+
+def test_ctrl_click_two_quotes_and_give_both_to_one_speaker(browser, studio_url, tmp_path):
+    page = browser.new_page()
+    page.goto(studio_url)
+    for index in (ALL_NIGHT, SMALL_ONES):
+        page.locator(f'.seg[data-id="{index}"]').click(modifiers=["Control"])
+    assert not page.locator("#fix").is_visible()  # selecting opens no dialog
+    assert page.inner_text("#selection-count") == "2 quote(s) selected"
+    page.fill("#selection input[name=speaker]", "Cole")
+    page.click("#assign-selection")
+    page.wait_for_function(SAVED)
+    for index in (ALL_NIGHT, SMALL_ONES):
+        assert page.locator(f'.seg[data-id="{index}"] .who').inner_text() == "Cole"
+    overrides = yaml.safe_load((tmp_path / "voices.yaml").read_text(encoding="utf-8"))["overrides"]
+    assert len(overrides) == 2 and {o["speaker"] for o in overrides} == {"Cole"}
+
+
+def test_shift_click_selects_a_range_and_play_selection_plays_each(browser, studio_url):
+    page = browser.new_page()
+    page.goto(studio_url)
+    page.locator(f'.seg[data-id="{ALL_NIGHT}"]').click(modifiers=["Control"])
+    page.locator(f'.seg[data-id="{ALL_NIGHT + 4}"]').click(modifiers=["Shift"])
+    chosen = page.eval_on_selector_all(".seg.selected", "quotes => quotes.map(q => Number(q.dataset.id))")
+    between = page.eval_on_selector_all(".seg.dialogue", f"quotes => quotes.map(q => Number(q.dataset.id))"
+                                        f".filter(i => i >= {ALL_NIGHT} && i <= {ALL_NIGHT + 4})")
+    assert chosen == between and len(chosen) >= 3
+    page.evaluate("const player = document.getElementById('player'); window.heard = []; window.ends = 0;"
+                  "player.addEventListener('playing', () => window.heard.push("
+                  "Number(player.currentSrc.match(/segments\\/(\\d+)\\/audio/)[1])));"
+                  "player.addEventListener('ended', () => { window.ends += 1; })")
+    page.click("#play-selection")
+    page.wait_for_function(f"window.ends >= {len(chosen)}", timeout=60_000)
+    assert page.evaluate("window.heard") == chosen  # each selected quote, in the book's order, to its end
+    page.click("#clear-selection")
+    assert page.locator(".seg.selected").count() == 0 and not page.locator("#selection").is_visible()

@@ -14,6 +14,7 @@ from narrate.casting.castfile import cast_table
 from narrate.errors import InputError
 from narrate.model import Segment
 from narrate.studio.builder import AUDIO_TYPES, Builder, BuildRunning
+from narrate.studio.selection import reassign_all as reassign_all_of
 from narrate.studio.session import LOW_CONFIDENCE, Studio, colour
 
 PAGE_LIMIT = 500  # segments per request at most: the page asks for more as the reader scrolls
@@ -115,12 +116,14 @@ async def _body(request: Request, *names: str) -> list[str]:
     return values
 
 
-def _changed(studio: Studio, changes, index: int | None = None) -> JSONResponse:
-    """What a fix answers: the other quotes it changed, the file it wrote, the cast now (and the fixed quote)."""
+def _changed(studio: Studio, changes, index: int | None = None, indices: list[int] = ()) -> JSONResponse:
+    """What a fix answers: the other quotes it changed, the file it wrote, the cast now (and the fixed quotes)."""
     answer = {"changed": [asdict(c) for c in changes], "voices": str(studio.voices_path),
               "speakers": speakers_json(studio)}
     if index is not None:
         answer["segment"] = segment_json(studio.segment(index))
+    if indices:
+        answer["segments"] = [segment_json(studio.segment(i)) for i in dict.fromkeys(indices)]
     return JSONResponse(answer)
 
 
@@ -129,6 +132,19 @@ async def reassign(request: Request) -> JSONResponse:
     studio = studio_of(request)
     index = request.path_params["index"]
     return _changed(studio, await run_in_threadpool(studio.reassign, index, speaker), index)
+
+
+async def reassign_all(request: Request) -> JSONResponse:
+    """{"ids": [segment, ...], "speaker": name}: every selected quote to one speaker, one undo step."""
+    try:
+        data = await request.json()
+    except ValueError:
+        raise InputError("the request's body is not JSON.") from None
+    ids, speaker = (data.get("ids"), data.get("speaker")) if isinstance(data, dict) else (None, None)
+    if not isinstance(ids, list) or not all(type(i) is int for i in ids) or not isinstance(speaker, str):
+        raise InputError("the request needs ids (a list of segment numbers) and speaker (text).")
+    studio = studio_of(request)
+    return _changed(studio, await run_in_threadpool(reassign_all_of, studio, ids, speaker), indices=ids)
 
 
 async def merge(request: Request) -> JSONResponse:
@@ -200,6 +216,7 @@ routes = [
     Route("/api/segments", segments),
     Route("/api/segments/{index:int}/audio", audio),
     Route("/api/segments/{index:int}/speaker", reassign, methods=["POST"]),
+    Route("/api/segments/speaker", reassign_all, methods=["POST"]),
     Route("/api/speakers/merge", merge, methods=["POST"]),
     Route("/api/speakers/rename", rename, methods=["POST"]),
     Route("/api/speakers/voice", recast, methods=["POST"]),

@@ -111,19 +111,24 @@ function openFix(element) {
   fixForm.elements.speaker.select();
 }
 
-async function assign(element, speaker) {
-  status.textContent = "saving...";
-  try {
-    const answer = await api(`/api/segments/${element.dataset.id}/speaker`,
-                             {method: "POST", body: JSON.stringify({speaker})});
-    for (const old of view.querySelectorAll(".changed")) old.classList.remove("changed");
-    fill(element, answer.segment);
+function markChanged(answer) {
+  // the other quotes a fix changed (its conversation decoded again): shown with their new speaker, marked
+  for (const old of view.querySelectorAll(".changed")) old.classList.remove("changed");
     for (const change of answer.changed) {
       const other = view.querySelector(`[data-id="${change.index}"]`);
       if (other) { other.classList.add("changed"); fill(other, {...change, kind: "dialogue", id: change.index,
         speaker: change.after, colour: colourOf(answer.speakers, change.after), low: false, evidence: "decoded",
         confidence: ""}); }
     }
+}
+
+async function assign(element, speaker) {
+  status.textContent = "saving...";
+  try {
+    const answer = await api(`/api/segments/${element.dataset.id}/speaker`,
+                             {method: "POST", body: JSON.stringify({speaker})});
+    fill(element, answer.segment);
+    markChanged(answer);
     status.textContent = `${element.dataset.speaker} now speaks it (written to ${answer.voices}); ` +
       `${answer.changed.length} other quote(s) changed with it`;
   } catch (error) {
@@ -208,9 +213,75 @@ function colourOf(speakers, name) {
   return (speakers.find((row) => row.name === name) || {}).colour || "";
 }
 
+// Several quotes: ctrl- (cmd-) click adds or removes one, shift-click adds the quotes between the last one
+// clicked and this; the bar above the script gives them all to one speaker, or plays them in turn.
+const selectionBar = document.getElementById("selection");
+let anchor = null;  // the quote last ctrl- or shift-clicked: where a shift-click's range starts
+let queue = [];  // "Play selection": the quotes still to play
+
+function selected() {
+  return [...view.querySelectorAll(".seg.selected")];
+}
+
+function showSelection() {
+  const chosen = selected();
+  selectionBar.hidden = chosen.length === 0;
+  document.getElementById("selection-count").textContent = `${chosen.length} quote(s) selected`;
+}
+
+function clearSelection() {
+  for (const element of selected()) element.classList.remove("selected");
+  anchor = null;
+  showSelection();
+}
+
 view.addEventListener("click", (event) => {
   const element = event.target.closest(".seg.dialogue");
-  if (element) openFix(element);
+  if (!element) return;
+  if (event.shiftKey && anchor) {
+    const quotes = [...view.querySelectorAll(".seg.dialogue")];
+    const [from, to] = [quotes.indexOf(anchor), quotes.indexOf(element)].sort((a, b) => a - b);
+    for (const quote of quotes.slice(from, to + 1)) quote.classList.add("selected");
+    select(element);
+  } else if (event.shiftKey || event.ctrlKey || event.metaKey) {
+    element.classList.toggle("selected");
+    anchor = element;
+    select(element);
+  } else {
+    clearSelection();
+    openFix(element);
+  }
+  showSelection();
+});
+
+async function assignSelection(speaker) {
+  const chosen = selected();
+  status.textContent = "saving...";
+  try {
+    const answer = await api("/api/segments/speaker", {method: "POST",
+      body: JSON.stringify({ids: chosen.map((element) => Number(element.dataset.id)), speaker})});
+    for (const segment of answer.segments) {
+      const element = view.querySelector(`[data-id="${segment.id}"]`);
+      if (element) fill(element, segment);
+    }
+    markChanged(answer);
+    renderCast(answer.speakers);
+    status.textContent = `${chosen.length} quote(s) now spoken by ${speaker} (written to ${answer.voices}); ` +
+      `${answer.changed.length} other quote(s) changed with them`;
+  } catch (error) {
+    status.textContent = error.message;
+  }
+}
+
+document.getElementById("selection-form").addEventListener("submit", (event) => {
+  event.preventDefault();
+  const action = event.submitter ? event.submitter.value : "assign";
+  if (action === "assign") assignSelection(event.target.elements.speaker.value.trim());
+  else if (action === "play") {
+    queue = selected();
+    playingOn = false;
+    if (queue.length) { const first = queue.shift(); select(first); play(first); }
+  } else clearSelection();
 });
 
 function playNext() {
@@ -219,7 +290,9 @@ function playNext() {
   if (next) { select(next); play(next); } else if (offset < total) { loadMore().then(playNext); } else playingOn = false;
 }
 
-player.addEventListener("ended", () => { if (playingOn) playNext(); });
+player.addEventListener("ended", () => {
+  if (queue.length) { const next = queue.shift(); select(next); play(next); } else if (playingOn) playNext();
+});
 
 for (const [id, path] of [["undo", "/api/undo"], ["redo", "/api/redo"]]) {
   document.getElementById(id).addEventListener("click", () => castFix(path, {}));
