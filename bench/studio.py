@@ -4,7 +4,9 @@
 The novel (~150,000 words by default) is bench/annotate_speed.py's, written from its own templates. The studio
 is started as a user starts it (`narrate studio NOVEL --no-browser`, a fresh cache), and the book annotated once
 before the clock runs for the page. Measured from the browser: page load to first segments on screen, a filter
-by speaker, a reassign to the updated view, and a click to sound on an uncached and then a cached espeak line.
+by speaker, a reassign to the updated view (the first waits for the studio's reading of the book if it is not made
+yet, seconds after start on a novel; the second is a fix as a reviewer makes them), and a click to sound on an
+uncached and then a cached espeak line.
 Baseline in the same run: espeak-ng saying the same line to a file (the least an uncached line can cost).
 Issue 18's targets: first segments <= 1 s, filter <= 0.3 s, reassign <= 0.5 s, cached <= 0.3 s, uncached <= 1 s.
 
@@ -27,7 +29,7 @@ from annotate_speed import novel
 
 ROOT = Path(__file__).resolve().parents[1]
 UNIQUE = "The ferry to Saltmarsh leaves at nine sharp, whatever the weather says."
-TARGETS = {"first segments": 1.0, "filter by speaker": 0.3, "reassign to view": 0.5,
+TARGETS = {"first segments": 1.0, "filter by speaker": 0.3, "reassign to view": 0.5, "reassign again": 0.5,
            "uncached line to sound": 1.0, "cached line to sound": 0.3}
 
 
@@ -59,6 +61,7 @@ def main() -> None:
     args = parser.parse_args()
     from playwright.sync_api import sync_playwright
 
+    load_before = Path("/proc/loadavg").read_text().strip()  # 2 cores shared: the figures move with the load
     with tempfile.TemporaryDirectory() as work:
         story = Path(work) / "novel.txt"
         text = novel(args.words, 7)  # its lines repeat: one quote of its own words, for an override to name alone
@@ -100,10 +103,14 @@ def main() -> None:
                     page.click("#assign")
                     page.wait_for_function("!document.getElementById('status').textContent.startsWith('saving')",
                                            timeout=120_000)
-                results["reassign to view"] = timed(reassign)
+                results["reassign to view"] = timed(reassign)  # may wait for the studio's reading of the book
                 said = page.inner_text("#status")
                 if "written to" not in said:
                     raise SystemExit(f"the reassign failed: {said}")
+                page.fill("#fix-form input[name=speaker]", "Another Person")  # a new pin: decoded again
+                results["reassign again"] = timed(reassign)
+                if "written to" not in page.inner_text("#status"):
+                    raise SystemExit(f"the second reassign failed: {page.inner_text('#status')}")
                 results["uncached line to sound"] = play_seconds(page, index)
                 results["cached line to sound"] = play_seconds(page, index)
                 text = page.locator(f'.seg[data-id="{index}"]').inner_text()
@@ -112,6 +119,7 @@ def main() -> None:
             studio.send_signal(signal.SIGINT)
             studio.wait(timeout=60)
         espeak = timed(lambda: subprocess.run(["espeak-ng", "-w", str(Path(work) / "raw.wav"), text], check=True))
+    print(f"load average before and after: {load_before} / {Path('/proc/loadavg').read_text().strip()}")
     print(f"novel: {args.words} words, {total}; `narrate script` (annotating, cold) {annotate:.2f} s; "
           f"studio start (kept annotation) to URL {started:.2f} s")
     for name, seconds in results.items():

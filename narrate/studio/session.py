@@ -13,7 +13,7 @@ import hashlib
 import os
 import tempfile
 import threading
-from dataclasses import dataclass, replace
+from dataclasses import dataclass, fields, replace
 from pathlib import Path
 
 import msgspec
@@ -29,13 +29,12 @@ from narrate.casting.cast import (
 )
 from narrate.casting.config import Config, load_config, where
 from narrate.errors import InputError
-from narrate.ingest import load_book
-from narrate.ingest.apparatus import SkipPattern
 from narrate.model import NARRATOR, UNKNOWN, Book, Script, Segment
 from narrate.pipeline.preview import _render
 from narrate.request import DEFAULT_VOICES_FILE, find_voices_file, story_folder
 from narrate.studio import voicesfile
 
+LOADED_QUOTE_STYLE = fields(Book)[[f.name for f in fields(Book)].index("quote_style")].default  # annotate sets it
 LOW_CONFIDENCE = 0.5  # a quote under this is marked for review (scriptio's REVIEW_BELOW starts here)
 
 
@@ -85,22 +84,23 @@ class Studio:
 
     def reload(self) -> None:
         with self.lock:
+            stamp = _file_stamp(self.story)  # before reading it: a story changed meanwhile is not taken for this
             config, script = pipeline.load(self.story, self.voices_given, voices_may_be_new=True)
             check_voice_ids(config)
             self._use(config, script)
             self.reading_lock.acquire()  # released by _read once the reading is made
-            threading.Thread(target=self._read, args=(config,), daemon=True, name="studio-reading").start()
+            book = replace(script.book, quote_style=LOADED_QUOTE_STYLE)  # the book load_book gave pipeline.load
+            threading.Thread(target=self._read, args=(config, book, stamp), daemon=True,
+                             name="studio-reading").start()
 
     def _use(self, config: Config, script: Script) -> None:
         self.config, self.script = config, script
         self.casting = build_casting(config, script.characters)
         self.voices_stamp = self._stamp()
 
-    def _read(self, config: Config) -> None:
+    def _read(self, config: Config, book: Book, stamp: tuple[int, int]) -> None:
         """Make the Redecoder's reading of the book (seconds on a novel) while the page is read, for the fixes."""
         try:
-            stamp = _file_stamp(self.story)
-            book = load_book(self.story, skip=[SkipPattern(pattern) for pattern in config.data.skip])
             self.redecoder(book, cast_entries(config), config.data.author_notes, config.data.first_person,
                            override_rules(config))
             self.reading = Reading(config, book, stamp)
