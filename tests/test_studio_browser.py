@@ -258,3 +258,29 @@ def test_shift_click_selects_a_range_and_play_selection_plays_each(browser, stud
     assert page.evaluate("window.heard") == chosen  # each selected quote, in the book's order, to its end
     page.click("#clear-selection")
     assert page.locator(".seg.selected").count() == 0 and not page.locator("#selection").is_visible()
+
+
+def test_gender_rate_and_pitch_from_the_cast_table_replay_the_first_line(browser, studio_url, tmp_path):
+    page = browser.new_page()
+    row = cast_row(page, studio_url, "Ben")
+    first = page.eval_on_selector('.seg[data-speaker="Ben"]', "quote => Number(quote.dataset.id)")
+    page.evaluate("const player = document.getElementById('player'); window.heard = [];"
+                  "player.addEventListener('playing', () => window.heard.push("
+                  "Number(player.currentSrc.match(/segments\\/(\\d+)\\/audio/)[1])))")
+    row.locator("select[name=gender]").select_option("female")
+    page.wait_for_function(SAVED)
+    page.wait_for_function("window.heard.length === 1", timeout=30_000)
+    page.evaluate("document.getElementById('status').textContent = ''")
+    page.locator('#cast-table tr[data-speaker="Ben"] input[name=rate]').fill("230")
+    page.keyboard.press("Tab")  # the change is made when the field is left
+    page.wait_for_function(SAVED)
+    page.wait_for_function("window.heard.length === 2", timeout=30_000)
+    page.evaluate("document.getElementById('status').textContent = ''")
+    page.locator('#cast-table tr[data-speaker="Ben"] input[name=pitch]').fill("30")
+    page.keyboard.press("Tab")
+    page.wait_for_function(SAVED)
+    page.wait_for_function("window.heard.length === 3", timeout=30_000)
+    assert page.evaluate("window.heard") == [first] * 3
+    ben = yaml.safe_load((tmp_path / "voices.yaml").read_text())["characters"]["Ben"]
+    assert ben == {"gender": "female", "rate": 230, "pitch": 30}
+    assert page.locator('#cast-table tr[data-speaker="Ben"] input[name=rate]').input_value() == "230"

@@ -1,5 +1,6 @@
 """The studio's fixes of several quotes at once and of a speaker's gender, rate and pitch, through the API:
 written to voices.yaml as the CLI reads it, one step for undo."""
+import re
 from pathlib import Path
 
 import pytest
@@ -56,3 +57,39 @@ def test_a_selection_with_narration_is_refused_before_anything_is_written(client
     assert voices.read_text() == original
     bad = client.post("/api/segments/speaker", json={"ids": "all", "speaker": "Cole"})
     assert bad.status_code == 400 and "ids (a list of segment numbers)" in bad.json()["error"]
+
+
+def test_gender_rate_and_pitch_are_written_as_the_cli_reads_them(client, story):
+    from narrate.casting.cast import build_casting
+
+    ben = next(s["id"] for s in client.get("/api/segments?speaker=Ben").json()["segments"])
+    before = client.get(f"/api/segments/{ben}/audio").content
+    answer = client.post("/api/speakers/settings", json={"name": "Ben", "rate": 230, "pitch": 20, "gender": "female"})
+    assert answer.status_code == 200, answer.text
+    row = next(r for r in answer.json()["speakers"] if r["name"] == "Ben")
+    assert (row["rate"], row["pitch"], row["gender"]) == (230, 20, "female")
+    assert yaml.safe_load((story.parent / "voices.yaml").read_text())["characters"]["Ben"] == {
+        "rate": 230, "pitch": 20, "gender": "female"}
+    config, script = pipeline.load(story)
+    voice = build_casting(config, script.characters).voice_for("Ben")  # what `narrate build` reads
+    assert (voice.rate, voice.pitch) == (230, 20)
+    assert client.get(f"/api/segments/{ben}/audio").content != before
+    client.post("/api/undo")
+    assert "Ben" not in (yaml.safe_load((story.parent / "voices.yaml").read_text()).get("characters") or {})
+
+
+def test_the_narrators_rate_keeps_its_comment_and_bad_settings_are_named(client, story):
+    voices = story.parent / "voices.yaml"
+    assert client.post("/api/speakers/settings", json={"name": "narrator", "rate": 150}).status_code == 200
+    assert re.search(r"^narrator: \{voice: en-us, rate: 150\} +# the narrator stays plain$", voices.read_text(),
+                     re.MULTILINE), voices.read_text()
+    written = voices.read_text()
+    for request, said in [({"name": "Ben", "rate": 20}, "rate 20: write a whole number from 80 to 450"),
+                          ({"name": "Ben", "pitch": "high"}, "pitch 'high': write a whole number from 0 to 99"),
+                          ({"name": "Ben", "gender": "robot"}, "gender 'robot': choose male, female, neutral"),
+                          ({"name": "narrator", "gender": "male"}, "the narrator has no gender to set"),
+                          ({"name": "Ben", "volume": 1}, "the cast table sets gender, rate and pitch only"),
+                          ({"name": "Zed", "rate": 150}, "'Zed' is not a speaker of this book")]:
+        answer = client.post("/api/speakers/settings", json=request)
+        assert answer.status_code == 400 and said in answer.json()["error"], (request, answer.text)
+    assert voices.read_text() == written

@@ -16,6 +16,7 @@ from narrate.model import Segment
 from narrate.studio.builder import AUDIO_TYPES, Builder, BuildRunning
 from narrate.studio.selection import reassign_all as reassign_all_of
 from narrate.studio.session import LOW_CONFIDENCE, Studio, colour
+from narrate.studio.settings import set_settings
 
 PAGE_LIMIT = 500  # segments per request at most: the page asks for more as the reader scrolls
 
@@ -35,6 +36,7 @@ def speakers_json(studio: Studio) -> list[dict]:
     rows = cast_table(studio.script, studio.config, studio.casting)
     return [{"name": row.speaker, "colour": colour(row.speaker), "lines": row.lines, "words": row.words,
              "gender": row.gender, "engine": row.engine, "voice": row.voice_id, "pitch": row.pitch,
+             "rate": studio.casting.voice_for(row.speaker).rate,
              "source": row.source, "aliases": list(row.aliases)} for row in rows]
 
 
@@ -104,11 +106,15 @@ def audio(request: Request) -> FileResponse:
                         background=BackgroundTask(path.unlink, missing_ok=True))
 
 
-async def _body(request: Request, *names: str) -> list[str]:
+async def _json(request: Request):
     try:
-        data = await request.json()
+        return await request.json()
     except ValueError:
         raise InputError("the request's body is not JSON.") from None
+
+
+async def _body(request: Request, *names: str) -> list[str]:
+    data = await _json(request)
     values = [data.get(name) if isinstance(data, dict) else None for name in names]
     missing = [name for name, value in zip(names, values) if not isinstance(value, str)]
     if missing:
@@ -136,10 +142,7 @@ async def reassign(request: Request) -> JSONResponse:
 
 async def reassign_all(request: Request) -> JSONResponse:
     """{"ids": [segment, ...], "speaker": name}: every selected quote to one speaker, one undo step."""
-    try:
-        data = await request.json()
-    except ValueError:
-        raise InputError("the request's body is not JSON.") from None
+    data = await _json(request)
     ids, speaker = (data.get("ids"), data.get("speaker")) if isinstance(data, dict) else (None, None)
     if not isinstance(ids, list) or not all(type(i) is int for i in ids) or not isinstance(speaker, str):
         raise InputError("the request needs ids (a list of segment numbers) and speaker (text).")
@@ -169,6 +172,16 @@ async def recast(request: Request) -> JSONResponse:
     name, voice = await _body(request, "name", "voice")
     studio = studio_of(request)
     return _changed(studio, await run_in_threadpool(studio.recast, name, voice))
+
+
+async def settings(request: Request) -> JSONResponse:
+    """{"name": speaker, "gender"?: text, "rate"?: number, "pitch"?: number}, from the cast table."""
+    data = await _json(request)
+    if not isinstance(data, dict) or not isinstance(data.get("name"), str):
+        raise InputError("the request needs name (text) and the settings to change.")
+    studio = studio_of(request)
+    name = data.pop("name")
+    return _changed(studio, await run_in_threadpool(set_settings, studio, name, data))
 
 
 def voices(request: Request) -> JSONResponse:
@@ -221,6 +234,7 @@ routes = [
     Route("/api/speakers/rename", rename, methods=["POST"]),
     Route("/api/speakers/voice", recast, methods=["POST"]),
     Route("/api/speakers/split", split, methods=["POST"]),
+    Route("/api/speakers/settings", settings, methods=["POST"]),
     Route("/api/voices", voices),
     Route("/api/undo", undo, methods=["POST"]),
     Route("/api/redo", redo, methods=["POST"]),

@@ -120,10 +120,15 @@ def write_text(path: Path, text: str | None) -> None:
 
 def write_voice(path: str | Path, name: str, voice: str) -> None:
     """Give `name` (a character, or `narrator`) the voice id `voice`, keeping the rest of its entry."""
+    write_settings(path, name, {"voice": voice})
+
+
+def write_settings(path: str | Path, name: str, settings: dict) -> None:
+    """Set keys of `name`'s entry (a character, or `narrator`): voice, gender, rate, pitch; the rest stays."""
     path = Path(path)
     yaml, document = _load(path)
     entry = _entry(document, "narrator") if name == NARRATOR else _entry(_characters(document), name)
-    entry["voice"] = voice
+    entry.update(settings)
     _save(path, yaml, document)
 
 

@@ -148,6 +148,7 @@ function renderCast(speakers) {
       const td = document.createElement("td"); td.textContent = text; tr.append(td);
     }
     tr.firstChild.style.color = row.colour;
+    tr.append(...settingCells(row));
     const voice = document.createElement("td");
     if (row.name === "unknown") voice.textContent = row.voice;
     else {
@@ -173,6 +174,27 @@ function renderCast(speakers) {
   }
 }
 
+function settingCells(row) {
+  // gender (a character's), rate and pitch: a change is written at once and the speaker's first line replays
+  const [gender, rate, pitch] = [0, 1, 2].map(() => document.createElement("td"));
+  if (row.name === "unknown") return [gender, rate, pitch];
+  if (row.name !== "narrator") {
+    const choice = document.createElement("select");
+    choice.name = "gender";
+    choice.setAttribute("aria-label", "gender");
+    for (const option of ["male", "female", "neutral"]) choice.add(new Option(option, option));
+    choice.value = row.gender || "neutral";
+    gender.append(choice);
+  }
+  for (const [cell, name, low, high] of [[rate, "rate", 80, 450], [pitch, "pitch", 0, 99]]) {
+    const input = document.createElement("input");
+    Object.assign(input, {name, type: "number", min: low, max: high, value: row[name]});
+    input.setAttribute("aria-label", name);
+    cell.append(input);
+  }
+  return [gender, rate, pitch];
+}
+
 async function castFix(path, request) {
   status.textContent = "saving...";
   try {
@@ -180,10 +202,20 @@ async function castFix(path, request) {
     renderCast(answer.speakers);
     restart();
     status.textContent = `written to ${answer.voices}; ${answer.changed.length} quote(s) changed`;
+    return true;
   } catch (error) {
     status.textContent = error.message;
+    return false;
   }
 }
+
+document.getElementById("cast-table").addEventListener("change", (event) => {
+  const setting = event.target.closest("select[name=gender], input[name=rate], input[name=pitch]");
+  if (!setting) return;
+  const name = setting.closest("tr").dataset.speaker;
+  const value = setting.name === "gender" ? setting.value : Number(setting.value);
+  castFix("/api/speakers/settings", {name, [setting.name]: value}).then((ok) => ok && hear(name));
+});
 
 document.getElementById("cast-table").addEventListener("click", (event) => {
   const row = event.target.closest("tr");
@@ -191,7 +223,7 @@ document.getElementById("cast-table").addEventListener("click", (event) => {
     castFix("/api/speakers/rename", {name: row.dataset.speaker, to: row.querySelector("input").value.trim()});
   } else if (event.target.matches("button.recast")) {
     castFix("/api/speakers/voice", {name: row.dataset.speaker, voice: row.querySelector("input[name=voice]").value.trim()})
-      .then(() => hear(row.dataset.speaker));
+      .then((ok) => ok && hear(row.dataset.speaker));
   } else if (event.target.matches("button.hear")) {
     hear(row.dataset.speaker);
   } else if (event.target.matches("button.split")) {
