@@ -362,15 +362,23 @@ def sweep_temp_files(lease: Lease) -> int:
     running build's writes come after its start."""
     removed = 0
     with cache_lock(lease.store, shared=False):  # _running_since wants no lease made meanwhile
-        limit = (_running_since(lease.store) or lease.began) - USE_SLACK
+        began = _running_since(lease.store) or lease.began
         for folder in _temp_folders(lease.store):
             with contextlib.suppress(OSError), os.scandir(folder) as listing:
                 for item in listing:  # names first: a novel's cache holds tens of thousands of files
                     with contextlib.suppress(OSError):  # gone meanwhile: its build published it
-                        if _LEFTOVER.fullmatch(item.name) and item.stat(follow_symlinks=False).st_mtime < limit:
+                        status = item.stat(follow_symlinks=False)
+                        if _LEFTOVER.fullmatch(item.name) and _written_before(status, began):
                             os.unlink(item.path)
                             removed += 1
     return removed
+
+
+def _written_before(status: os.stat_result, began: float) -> bool:
+    """Last written before `began`; a time in whole seconds may be a coarse file system's rounding (FAT: 2 s),
+    so such a file must be older by the slack too (one a kill left a moment ago then waits for a later build)."""
+    coarse = status.st_mtime_ns % 1_000_000_000 == 0
+    return status.st_mtime < began - (USE_SLACK if coarse else 0.0)
 
 
 def _temp_folders(store: Path) -> list[Path]:
