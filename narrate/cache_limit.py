@@ -365,10 +365,10 @@ def sweep_temp_files(lease: Lease) -> int:
         began = _running_since(lease.store) or lease.began
         for folder in _temp_folders(lease.store):
             with contextlib.suppress(OSError), os.scandir(folder) as listing:
-                for item in listing:  # names first: a novel's cache holds tens of thousands of files
+                # names first, stat only a temporary file's: a novel's cache holds tens of thousands of files
+                for item in (item for item in listing if _LEFTOVER.fullmatch(item.name)):
                     with contextlib.suppress(OSError):  # gone meanwhile: its build published it
-                        status = item.stat(follow_symlinks=False)
-                        if _LEFTOVER.fullmatch(item.name) and _written_before(status, began):
+                        if _written_before(item.stat(follow_symlinks=False), began):
                             os.unlink(item.path)
                             removed += 1
     return removed
