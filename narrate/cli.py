@@ -608,7 +608,10 @@ def studio(story, voices, port, host, no_browser, outdir):
     sock = listen(host, port)
     click.echo(f"narrate studio: {url_of(sock, app.state.token)}  (Ctrl-C stops it)")
     display = sys.platform in ("darwin", "win32") or os.environ.get("DISPLAY") or os.environ.get("WAYLAND_DISPLAY")
-    serve(app, sock, open_browser=bool(display) and not no_browser)
+    try:
+        serve(app, sock, open_browser=bool(display) and not no_browser)
+    finally:
+        app.state.builder.stop()  # a build the page started unwinds and stops its workers before we exit
 
 
 @cli.command(short_help="The speech engines: version, voices, speed, how to install.")

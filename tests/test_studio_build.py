@@ -97,3 +97,18 @@ def test_a_real_espeak_build_from_the_studio_plays(tmp_path):
         served = tmp_path / f"served-{entry['name']}"
         served.write_bytes(client.get(f"/api/build/files/{entry['name']}").content)
         assert duration(served) > 0 and duration(served) == duration(out / entry["name"])
+
+
+def test_closing_the_studio_stops_a_running_build(tmp_path, fake_engines):
+    """Ctrl-C on `narrate studio` while the page's build runs: the build unwinds at its next line (its workers
+    stopped), rather than dying with the process mid-way."""
+    out = tmp_path / "book"
+    client = client_for(lamp(tmp_path, SLOW_FAKE.replace("slow: 0.2", "slow: 2")), out)
+    client.post("/api/build")
+    builder = client.app.state.builder
+    while builder.status()["state"] == "running" and builder.status()["stage"] != "synthesize":
+        builder.wait(0.05)
+    builder.stop()
+    stopped = builder.status()
+    assert stopped["state"] == "failed" and "stopped" in stopped["error"], stopped
+    assert not builder.thread.is_alive() and not (out / "manifest.json").exists()

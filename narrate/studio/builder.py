@@ -20,12 +20,17 @@ class BuildRunning(Exception):
     """A second build asked for while one runs: the page says so and keeps showing the first one's progress."""
 
 
+class BuildStopped(Exception):
+    """The studio is closing: the build unwinds from its next event, as `narrate build` does from Ctrl-C."""
+
+
 class Builder:
     def __init__(self, story: Path, voices: Path | None, out: Path) -> None:
         self.story, self.voices, self.out = Path(story), voices, Path(out)
         self.lock = threading.Lock()
         self.state: dict = {"state": "idle"}
         self.thread: threading.Thread | None = None
+        self.stopping = False
 
     def status(self) -> dict:
         with self.lock:
@@ -49,6 +54,11 @@ class Builder:
             thread.join(timeout)
         return self.status()
 
+    def stop(self, timeout: float = 30) -> None:
+        """Let a running build unwind (its synthesis workers stopped) before the studio's process ends."""
+        self.stopping = True
+        self.wait(timeout)
+
     def _update(self, **fields) -> None:
         with self.lock:
             self.state.update(fields)
@@ -57,6 +67,8 @@ class Builder:
         from narrate import pipeline
         from narrate.synthesis import SynthProgress
 
+        if self.stopping and threading.current_thread() is self.thread:
+            raise BuildStopped
         if isinstance(event, pipeline.Stage):
             self._update(stage=event.name)
         elif isinstance(event, SynthProgress):
@@ -85,6 +97,8 @@ class Builder:
                          summary=f"{report.parts_encoded} of {report.parts} parts encoded, {report.segments} "
                                  f"segments, {report.audio_seconds:.0f} s of audio in {report.wall_seconds:.1f} s "
                                  f"({report.cached_clips}/{report.clips} clips from cache)")
+        except BuildStopped:
+            self._update(state="failed", error="stopped: the studio was closed during the build.", exit_code=130)
         except NarrateError as err:  # the text `narrate build` prints after "error: "
             self._update(state="failed", error=str(err), exit_code=err.exit_code)
         except Exception as err:  # noqa: BLE001 - a bug: said as the CLI says it, never a stack trace on the page
