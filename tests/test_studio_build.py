@@ -68,6 +68,8 @@ def test_build_runs_once_at_a_time_the_page_stays_usable_then_its_files_are_serv
     current = client.app.state.builder.wait(60)
     assert current["stage"] == "current" and "nothing changed" in current["summary"]
     assert current["files"] == done["files"]
+    reopened = client_for(tmp_path / "lamp.txt", out).get("/api/build").json()  # the studio started again
+    assert reopened["state"] == "idle" and reopened["files"] == done["files"]
 
 
 def test_a_build_error_reads_as_the_cli_prints_it(tmp_path, fake_engines, narrate_env, cache_dir):

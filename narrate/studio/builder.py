@@ -33,8 +33,12 @@ class Builder:
         self.stopping = False
 
     def status(self) -> dict:
+        """The build's state; before any build here, the files an earlier one left in the output folder."""
         with self.lock:
-            return {**self.state, "out": str(self.out)}
+            state = {**self.state, "out": str(self.out)}
+        if state["state"] == "idle" and self.files():
+            state.update(files=self.files(), summary=f"{self.out}: the files of the last build there.")
+        return state
 
     def start(self) -> dict:
         with self.lock:

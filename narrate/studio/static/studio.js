@@ -382,7 +382,7 @@ function showBuild(state) {
     buildStatus.textContent = state.stage === "synthesize" && state.total
       ? `synthesizing ${state.done}/${state.total} lines (${state.cached} cached)` : `${state.stage}...`;
   } else if (state.state === "failed") buildStatus.textContent = `error: ${state.error}`;
-  else if (state.state === "done") buildStatus.textContent = state.summary;
+  else buildStatus.textContent = state.summary || "";
   buildFiles.replaceChildren();
   for (const file of state.files || []) {
     const item = document.createElement("li");
