@@ -20,6 +20,7 @@ import fcntl
 import json
 import os
 import re
+import shutil
 import tempfile
 import time
 from collections.abc import Iterable, Iterator
@@ -30,6 +31,7 @@ from narrate.errors import ConfigError
 from narrate.state import (
     _abandoned,
     _older_layouts,
+    _run_dirs,
     cache_lock,
     cache_root,
     log,
@@ -357,7 +359,8 @@ def clear_older(age: float, root: Path | None = None) -> Removed:
 
 def sweep_temp_files(lease: Lease) -> int:
     """Removes the temporary files that killed builds left among the entries (a worker killed mid-line leaves
-    its half-written clip); returns how many. Called by a build holding `lease`: a file last written before the
+    its half-written clip) and their scratch folders (masters/.run.*: state.sweep_scratch waits a minute for
+    those, not knowing the leases); returns how many. Called by a build holding `lease`: a file last written before the
     oldest running build began (this build's own lease included) belongs to no running build, since every
     running build's writes come after its start."""
     removed = 0
@@ -371,6 +374,11 @@ def sweep_temp_files(lease: Lease) -> int:
                         if _written_before(item.stat(follow_symlinks=False), began):
                             os.unlink(item.path)
                             removed += 1
+        for scratch in _run_dirs(lease.store):  # a killed build's scratch: unlocked, and older than any running
+            with contextlib.suppress(OSError):
+                if _written_before(scratch.stat(), began) and _abandoned(scratch, min_age=0.0):
+                    shutil.rmtree(scratch, ignore_errors=True)
+                    removed += 1
     return removed
 
 

@@ -314,3 +314,15 @@ def test_a_build_sweeps_the_half_written_files_of_killed_builds_but_not_a_runnin
         with cache_limit.build_lease() as lease:
             assert cache_limit.sweep_temp_files(lease) == 1
     assert not killed.exists() and writing.exists()
+
+
+def test_a_build_sweeps_a_killed_builds_scratch_folder_at_once(cache_dir):
+    masters = store_root() / "masters"
+    masters.mkdir(parents=True)
+    killed = masters / ".run.k1ll3d"  # unlocked: its build is gone
+    killed.mkdir()
+    (killed / "unit.mp3").write_bytes(b"\xff\xfb")
+    os.utime(killed, (time.time() - 5, time.time() - 5))
+    with cache_limit.build_lease() as lease:
+        assert cache_limit.sweep_temp_files(lease) == 1
+    assert not killed.exists()
