@@ -1,4 +1,4 @@
-"""The README's picture of narrate studio: the sample story open in Debian's chromium, one quote chosen.
+"""The README's picture of narrate studio: the sample story open in Debian's chromium, quotes selected.
 
     .venv/bin/python tools/studio_screenshot.py            # writes docs/studio.png
 
@@ -25,17 +25,20 @@ def main(out: Path = ROOT / "docs" / "studio.png") -> None:
         story = Path(work) / "the-signal-keepers.md"
         shutil.copy(ROOT / "stories" / "the-signal-keepers.md", story)
         shutil.copy(ROOT / "voices.yaml", Path(work) / "voices.yaml")
-        studio = subprocess.Popen([sys.executable, "-m", "narrate", "studio", str(story), "--no-browser"],
+        studio = subprocess.Popen([sys.executable, "-m", "narrate", "studio", str(story), "--no-browser",
+                                   "--out", str(Path(work) / "out")],
                                   stdout=subprocess.PIPE, text=True)
         try:
             url = re.search(r"http://\S+", studio.stdout.readline())[0]
             with sync_playwright() as playwright:
                 browser = playwright.chromium.launch(executable_path=CHROMIUM)
-                page = browser.new_page(viewport={"width": 1000, "height": 720})
+                page = browser.new_page(viewport={"width": 1200, "height": 760})
                 page.goto(url)
                 page.click("#cast-panel summary")
                 page.locator(".seg.dialogue").nth(4).click()
                 page.keyboard.press("Escape")
+                for n in (5, 6):  # a selection of three quotes, its bar above the script
+                    page.locator(".seg.dialogue").nth(n).click(modifiers=["Control"])
                 page.locator(".seg.current").scroll_into_view_if_needed()
                 out.parent.mkdir(parents=True, exist_ok=True)
                 page.screenshot(path=str(out))
