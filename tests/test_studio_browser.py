@@ -147,6 +147,7 @@ def test_a_digit_key_reassigns_and_undo_puts_it_back(browser, studio_url, tmp_pa
     digit = next(n for n, name in enumerate(busiest[:9], 1) if name != "Ann")
     page.locator(f'.seg[data-id="{SMALL_ONES}"]').click()
     page.keyboard.press("Escape")
+    page.wait_for_function("!document.querySelector('dialog').open")
     page.keyboard.press(str(digit))
     page.wait_for_function(SAVED)
     assert yaml.safe_load(voices.read_text())["overrides"] == [{"quote": "Small ones.",

@@ -341,7 +341,8 @@ filters.addEventListener("input", () => { clearTimeout(filters.timer); filters.t
 filters.addEventListener("submit", (event) => { event.preventDefault(); restart(); });
 
 document.addEventListener("keydown", (event) => {
-  if (dialog.open || event.target.closest("input, select")) return;
+  // typing in a field is no command; a closed dialog's field may keep the focus after Escape: not typing
+  if (dialog.open || (event.target.closest("input, select") && !event.target.closest("dialog:not([open])"))) return;
   const quotes = [...view.querySelectorAll(".seg.dialogue")];
   const at = quotes.indexOf(current);
   if (event.key === "j" && quotes[at + 1]) select(quotes[at + 1]);
