@@ -150,28 +150,20 @@ async def reassign_all(request: Request) -> JSONResponse:
     return _changed(studio, await run_in_threadpool(reassign_all_of, studio, ids, speaker), indices=ids)
 
 
-async def merge(request: Request) -> JSONResponse:
-    alias, into = await _body(request, "alias", "into")
-    studio = studio_of(request)
-    return _changed(studio, await run_in_threadpool(studio.merge, alias, into))
+def _speaker_fix(method: str, *names: str):
+    """The endpoint of a cast fix: the body's text fields `names`, in order, given to Studio.<method>."""
+    async def endpoint(request: Request) -> JSONResponse:
+        values = await _body(request, *names)
+        studio = studio_of(request)
+        return _changed(studio, await run_in_threadpool(getattr(studio, method), *values))
+
+    return endpoint
 
 
-async def rename(request: Request) -> JSONResponse:
-    name, to = await _body(request, "name", "to")
-    studio = studio_of(request)
-    return _changed(studio, await run_in_threadpool(studio.rename, name, to))
-
-
-async def split(request: Request) -> JSONResponse:
-    name, alias = await _body(request, "name", "alias")
-    studio = studio_of(request)
-    return _changed(studio, await run_in_threadpool(studio.split, name, alias))
-
-
-async def recast(request: Request) -> JSONResponse:
-    name, voice = await _body(request, "name", "voice")
-    studio = studio_of(request)
-    return _changed(studio, await run_in_threadpool(studio.recast, name, voice))
+merge = _speaker_fix("merge", "alias", "into")
+rename = _speaker_fix("rename", "name", "to")
+split = _speaker_fix("split", "name", "alias")
+recast = _speaker_fix("recast", "name", "voice")
 
 
 async def settings(request: Request) -> JSONResponse:
