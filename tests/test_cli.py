@@ -3,23 +3,10 @@ import json
 import re
 
 import pytest
+from cli_tools import run_out as run
+from cli_tools import write_story as story
 
 from narrate import __version__
-from narrate.cli import main
-
-
-def run(capsys, *args):
-    with pytest.raises(SystemExit) as exited:
-        main([str(a) for a in args])
-    out, err = capsys.readouterr()
-    return exited.value.code, out, err
-
-
-def story(tmp_path, text, name="story.txt"):
-    path = tmp_path / name
-    path.write_text(text, encoding="utf-8")
-    return path
-
 
 SHORT = "The Visit\n\nMara opened the door. \u201cYou came,\u201d she said.\n\n\u201cOf course,\u201d said Tomas.\n"
 
@@ -153,7 +140,7 @@ def test_engines_lists_each_with_its_state(capsys):
     code, out, _ = run(capsys, "engines")
     assert code == 0
     for engine in ("espeak", "piper", "hibari"):
-        assert re.search(rf"^ {engine} .*(installed|pip install)", out, re.M), out
+        assert re.search(rf"^ {engine} .*(installed|pip install)", out, re.MULTILINE), out
 
 
 def test_missing_engine_names_its_install_command(capsys, tmp_path, monkeypatch):

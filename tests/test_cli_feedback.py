@@ -2,25 +2,8 @@
 import re
 from pathlib import Path
 
-import pytest
-from cli_tools import run
-
-from narrate.cli import main
-
-
-def run_out(capsys, *args) -> tuple[int, str, str]:
-    """(exit code, stdout, stderr) of `narrate ARGS`."""
-    with pytest.raises(SystemExit) as exited:
-        main([str(a) for a in args])
-    out, err = capsys.readouterr()
-    return exited.value.code, out, err
-
-
-def story(tmp_path, text, name="story.txt"):
-    path = tmp_path / name
-    path.write_text(text, encoding="utf-8")
-    return path
-
+from cli_tools import run, run_out
+from cli_tools import write_story as story
 
 ONE_CHAPTER = "The Visit\n\nMara opened the door. \u201cYou came,\u201d she said.\n\n\u201cOf course,\u201d said Tomas.\n"
 

@@ -8,9 +8,9 @@ import sys
 from pathlib import Path
 
 import pytest
+from cli_tools import run_out
 
 from narrate.casting.config import load_config
-from narrate.cli import main
 from narrate.model import Voice
 
 ROOT = Path(__file__).resolve().parents[1]
@@ -20,10 +20,8 @@ def test_a_speaker_whose_gender_the_story_never_shows_is_cast_as_a_guess(capsys,
     path = tmp_path / "story.txt"
     path.write_text("The Dock\n\n\u201cLate again,\u201d said Quillon.\n\n\u201cNever,\u201d Mara said. She laughed.\n",
                     encoding="utf-8")
-    with pytest.raises(SystemExit) as exited:
-        main(["cast", str(path)])
-    out, err = capsys.readouterr()
-    assert exited.value.code == 0, err
+    code, out, err = run_out(capsys, "cast", path)
+    assert code == 0, err
     rows = {line.split()[0]: line for line in out.splitlines() if line.strip()}
     assert "unknown (voice a guess)" in rows["Quillon"]
     assert "female (pronouns)" in rows["Mara"]
