@@ -37,8 +37,11 @@ from narrate.model import Book
 # --- parsing (shared with epub.py) ------------------------------------------------------------------------------
 
 MAX_DEPTH = 2048  # elements nested deeper than this are read as siblings (libxml2's limit with huge_tree)
-# a document type's internal subset, `<!DOCTYPE x [ <!ENTITY ...> ]>`: its quoted strings may hold "]>"
-_INTERNAL_SUBSET = re.compile(r"""<!DOCTYPE\b[^>\[]*\[(?:"[^"]*"|'[^']*'|[^\]"']|\](?!\s*>))*\]\s*>""", re.IGNORECASE)
+# a document type's internal subset, `<!DOCTYPE x [ <!ENTITY ...> ]>`: its quoted strings, comments and
+# processing instructions may hold "]>" or a lone apostrophe; each alternative starts differently, so no backtracking
+_INTERNAL_SUBSET = re.compile(
+    r"""<!DOCTYPE\b[^>\[]*\[(?:<!--.*?-->|<\?.*?\?>|"[^"]*"|'[^']*'|[^\]"'<]|<(?!!--|\?)|\](?!\s*>))*\]\s*>""",
+    re.IGNORECASE | re.DOTALL)
 _NAMED_REFERENCE = re.compile(r"&([A-Za-z][A-Za-z0-9]{0,31});")
 
 

@@ -71,6 +71,19 @@ def test_a_doctype_declaring_entities_is_never_expanded_nor_shown(tmp_path):
     assert_every_character_in_one_block(book)
 
 
+def test_a_doctype_whose_comments_and_instructions_hold_apostrophes_and_brackets_leaks_nothing(tmp_path):
+    page = tmp_path / "commented.html"
+    page.write_text("""<!DOCTYPE html [
+  <!-- the editor's note: ]> is not the end -->
+  <!ENTITY inner "declared words">
+  <?editor it's ]> still inside ?>
+]>
+<html><body><p>The bell rang twice.</p></body></html>
+""", encoding="utf-8")
+    book = load_book(page)
+    assert spoken(book) == ["The bell rang twice."]  # before: "?> ]>" was read as text of the page
+    assert "]>" not in book.source and "editor" not in book.source
+
 def test_an_undefined_reference_in_an_epub_chapter_read_as_html_is_not_spoken(tmp_path):
     path = hand_built(tmp_path / "refs.epub", xhtml("<p>Dawn&nbsp;came &madeup; at last&hellip;</p>"))
     assert paragraphs(load_book(path)) == ["Dawn came at last\u2026"]  # not XML (&nbsp;): read as HTML
