@@ -8,14 +8,14 @@ from pathlib import Path
 
 import pytest
 from cli_tools import run
-from test_ingest import write
+from test_ingest import assert_every_character_in_one_block, write
 
 from narrate import pipeline
 from narrate.annotate import annotate
 from narrate.annotate.segments import skipped_apparatus
 from narrate.casting.config import load_config
 from narrate.errors import ConfigError
-from narrate.ingest import load_book
+from narrate.ingest import load_book, spoken_text
 from narrate.ingest.apparatus import SkipPattern, paragraph_rule
 
 NOVEL = Path(__file__).parent / "inputs" / "ingest" / "three_volumes.txt"
@@ -71,6 +71,17 @@ def test_apparatus_is_skipped_with_its_rule_and_a_speech_runs_on_over_an_illustr
     narration = [s.text for s in script.segments if s.kind == "narration"]
     assert "Nobody answered her." in narration and not any("Pg" in text for text in narration)
 
+
+
+@pytest.mark.parametrize("name", ["story.txt", "story.md"])
+def test_page_numbers_printed_inside_a_line_are_not_read(tmp_path, name):
+    story = write(tmp_path, "Chapter 1\n\nShe crossed [Pg 45] the yard and {46}knocked.\n"
+                            "Nobody came to the door [12].\n", name)
+    book = load_book(story)
+    spoken = [spoken_text(book.source, b.start, b.end, b.markup) for c in book.chapters for b in c.blocks]
+    # before: "She crossed [Pg 45] the yard and {46}knocked." was read with its page numbers
+    assert spoken[-1] == "She crossed the yard and knocked. Nobody came to the door."
+    assert_every_character_in_one_block(book)  # the marks are markup of the line: nothing lost
 
 def test_the_novels_apparatus_is_reported_by_rule():
     found = skipped_apparatus(annotate(load_book(NOVEL)).segments)

@@ -85,6 +85,20 @@ def line_rule(text: str, skip: Sequence[SkipPattern] = ()) -> str | None:
     return next((pattern.reason for pattern in skip if pattern.matches(text)), None)
 
 
+def inline_page_markers(source: str, lines: Sequence[tuple[int, int]]) -> list[tuple[int, int]]:
+    """Source ranges of page numbers printed inside a line of prose ("walked [Pg 45] to the door", "{45}"): they
+    are unspoken markup of the line. A line that is only a page number is apparatus of its own (line_rule)."""
+    ranges = []
+    for start, end in lines:
+        for match in _PAGE_NUMBER.finditer(source, start, end):
+            before, after = source[start:match.start()], source[match.end():end]
+            if before.strip() or after.strip():
+                # "her [12]." loses the space too: the words read "her." in subtitles, not "her ."
+                joins_punctuation = after[:1] and not after[:1].isspace() and not after[:1].isalnum()
+                left = match.start() - (len(before) - len(before.rstrip())) if joins_punctuation else match.start()
+                ranges.append((left, match.end()))
+    return ranges
+
 def is_bare_page_number(text: str) -> bool:
     return _BARE_PAGE_NUMBER.fullmatch(text) is not None
 

@@ -364,7 +364,7 @@ def _matter_kind(doc: _Document, landmark: str | None, before_body: bool) -> str
         return "non-linear"
     words = set(re.split(r"[\W\d_]+", posixpath.basename(doc.file_name).rsplit(".", 1)[0].lower()))
     if words & _MATTER_FILE_WORDS:
-        return sorted(words & _MATTER_FILE_WORDS)[0]
+        return min(words & _MATTER_FILE_WORDS)
     title = _title_words(doc)
     if _MATTER_TITLE.fullmatch(title):
         return title

@@ -47,7 +47,7 @@ def markdown_markup(source: str, lines: list[Span], md_level: int) -> list[Span]
         if close := _ATX_CLOSE.search(source, start, end):
             ranges.append(close.span(1))
     ranges += _inline_markup(source, lines[0][0], lines[-1][1])
-    return _merge(ranges)
+    return merge_ranges(ranges)
 
 
 @dataclass
@@ -116,7 +116,7 @@ def plain_text_markup(source: str, lines: list[Span]) -> list[Span]:
     start, end = lines[0][0], lines[-1][1]
     runs = [run for match in _PLAIN_DELIMITERS.finditer(source, start, end)
             if (run := _delimiter_run(source, match.start(), match.end(), start, end, inside_words=False))]
-    return _merge(_emphasis_markup(runs))
+    return merge_ranges(_emphasis_markup(runs))
 
 
 def _emphasis_markup(runs: list[_DelimiterRun]) -> list[Span]:
@@ -145,7 +145,7 @@ def _is_punctuation(char: str) -> bool:
     return unicodedata.category(char)[0] in "PS"
 
 
-def _merge(ranges: list[Span]) -> list[Span]:
+def merge_ranges(ranges: list[Span]) -> list[Span]:
     merged: list[Span] = []
     for start, end in sorted(ranges):
         if merged and start <= merged[-1][1]:

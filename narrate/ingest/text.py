@@ -14,6 +14,7 @@ from pathlib import Path
 
 from narrate.ingest.apparatus import (
     SkipPattern,
+    inline_page_markers,
     is_bare_page_number,
     line_rule,
     notes_block_ends,
@@ -30,7 +31,12 @@ from narrate.ingest.headings import (
 )
 from narrate.ingest.markup import ATX_OPEN as _ATX_OPEN
 from narrate.ingest.markup import SETEXT_UNDERLINE as _SETEXT_UNDERLINE
-from narrate.ingest.markup import markdown_markup, plain_text_markup, separates_words
+from narrate.ingest.markup import (
+    markdown_markup,
+    merge_ranges,
+    plain_text_markup,
+    separates_words,
+)
 from narrate.model import BlockKind, Book
 
 Span = tuple[int, int]
@@ -106,8 +112,11 @@ class _Document:
     skip: tuple[SkipPattern, ...] = ()
 
     def piece(self, lines: list[Span], kind: BlockKind | None = None, md_level: int = 0) -> _Piece:
-        markup = tuple(markdown_markup(self.source, lines, md_level) if self.markdown
-                       else plain_text_markup(self.source, lines))
+        markup = markdown_markup(self.source, lines, md_level) if self.markdown \
+            else plain_text_markup(self.source, lines)
+        if page_markers := inline_page_markers(self.source, lines):
+            markup = merge_ranges(markup + page_markers)
+        markup = tuple(markup)
         text = spoken_text(self.source, lines[0][0], lines[-1][1], markup, entities=self.markdown)
         piece = _Piece(kind or _classify(text), lines, markup, text, md_level)
         if md_level and piece.kind == "paragraph":  # a non-empty Markdown heading; "#" alone is a scene break
