@@ -110,12 +110,14 @@ def test_an_unknown_voice_is_refused_with_the_nearest(engine, tmp_path):
         speak_as(engine, tmp_path, "haert")
 
 
-def test_a_voice_that_would_need_a_download_says_how_to_get_it(engine, tmp_path, monkeypatch):
+def test_a_voice_that_needs_a_download_says_where_it_comes_from_when_offline(engine, tmp_path, monkeypatch):
     monkeypatch.setenv("HIBARI_HOME", str(tmp_path / "empty-cache"))  # where hibari keeps downloaded voices
-    assert "emma" not in {info.id for info in engine.voices()}
-    with pytest.raises(EngineError, match=r"'emma' is not downloaded.*hibari \"Hello.\" --voice emma -o hello.wav"):
+    monkeypatch.setenv("HF_ENDPOINT", "http://127.0.0.1:9")  # nothing listens there: offline
+    assert "emma" in {info.id for info in engine.voices()}
+    with pytest.raises(EngineError, match=r"hibari:emma: cannot download http://127.0.0.1:9/maureesewilliams/hibari/"
+                                          r"resolve/main/voices/bf_emma.int8.onnx .*place it at .*bf_emma.int8.onnx"):
         speak_as(engine, tmp_path, "emma")
-    assert not (tmp_path / "empty-cache").exists()  # and nothing was fetched
+    assert not (tmp_path / "empty-cache").exists()  # hibari's own downloader was not used
 
 
 def speak_as(engine: HibariEngine, tmp_path, voice_id: str) -> None:

@@ -79,8 +79,10 @@ def test_volume_scales_the_samples(engine, tmp_path):
     assert rms_db(quiet) - rms_db(full) == pytest.approx(-12.04, abs=0.05)
 
 
-def test_voices_offer_joe(engine):
-    assert [(v.id, v.language, v.gender) for v in engine.voices()] == [("joe", "en-US", "male")]
+def test_voices_offer_joe_then_the_catalogue(engine):
+    listed = [(v.id, v.language, v.gender) for v in engine.voices()]
+    assert listed[0] == ("joe", "en-US", "male")
+    assert ("en_GB-alba-medium", "en-GB", "female") in listed  # downloaded on first use (test_voicelib_*)
     assert "en_US-joe-medium" in engine.voices()[0].name
     with pytest.raises(EngineError, match=r"unknown piper voice 'jo'; nearest: joe"):
         engine.synthesize(LINE, Voice(engine="piper", voice="jo"), "unused.wav")

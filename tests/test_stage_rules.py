@@ -3,7 +3,8 @@ included), so a rule breaks here the moment someone breaks it, not when a start-
 
 - Only the faces (the CLI, later a studio) print or import click, rich or web libraries; the core imports no face.
 - annotate/ and ingest/ import no engine, synthesis or audio module.
-- engines/ import only what sits below them: model, errors, ffmpeg, state.
+- engines/ import only what sits below them: model, errors, ffmpeg, state, voicelib.
+- voicelib/ (the voices folder and downloads) imports only model, errors and state.
 - model and errors import nothing of narrate.
 """
 from __future__ import annotations
@@ -18,7 +19,8 @@ PACKAGE = Path(__file__).resolve().parents[1] / "narrate"
 FACES = ("narrate.cli", "narrate.__main__", "narrate.studio")
 FACE_LIBRARIES = ("click", "rich", "flask", "starlette", "fastapi", "uvicorn", "aiohttp", "tornado", "bottle",
                   "http.server", "websockets")
-BELOW_ENGINES = ("narrate.model", "narrate.errors", "narrate.ffmpeg", "narrate.state")
+BELOW_ENGINES = ("narrate.model", "narrate.errors", "narrate.ffmpeg", "narrate.state", "narrate.voicelib")
+BELOW_VOICELIB = ("narrate.model", "narrate.errors", "narrate.state", "narrate.voicelib")
 NOT_FOR_TEXT_STAGES = ("narrate.engines", "narrate.synthesis", "narrate.audio")
 
 
@@ -83,6 +85,9 @@ def broken_rules(sources=SOURCES) -> list[str]:
             if (_within(module, ("narrate.engines",)) and imported.startswith("narrate")
                     and not _within(imported, ("narrate.engines", *BELOW_ENGINES)) and imported != "narrate"):
                 broken.append(f"{where}:{line}: an engine imports {imported}, which sits above it")
+            if (_within(module, ("narrate.voicelib",)) and imported.startswith("narrate")
+                    and not _within(imported, BELOW_VOICELIB)):
+                broken.append(f"{where}:{line}: the voice library imports {imported}, which sits above it")
             if module in ("narrate.model", "narrate.errors") and _within(imported, ("narrate",)):
                 broken.append(f"{where}:{line}: {module} imports {imported}")
         if not face:
@@ -99,6 +104,7 @@ def test_every_stage_rule_holds():
     ("annotate/quotes.py", "def f():\n    from narrate.audio import layout\n", "a text stage imports narrate.audio"),
     ("ingest/text.py", "from narrate.synthesis.local import synthesize\n", "a text stage imports narrate.synthesis"),
     ("engines/espeak.py", "from narrate.casting import config\n", "an engine imports narrate.casting"),
+    ("voicelib/store.py", "from narrate.engines import base\n", "the voice library imports narrate.engines"),
     ("model.py", "from narrate.errors import ConfigError\n", "narrate.model imports narrate.errors"),
     ("audio/layout.py", "import click\n", "only a face imports click"),
     ("pipeline/book.py", "from narrate import cli\n", "the core imports the face narrate.cli"),

@@ -183,6 +183,7 @@ def clip_key(voice: Voice, engine_version: str, text: str) -> str:
     """Names a clip in the cache: the same engine, version, voice and words always give the same audio."""
     if voice.is_variant:  # the variant's samples also depend on ffmpeg and the method it offers
         engine_version += " / " + variants.variant_version()
+    engine_version += get_engine(voice.engine).voice_version(voice.voice)  # a downloaded voice's files
     payload = json.dumps({"engine": voice.engine, "version": engine_version, "voice": asdict(voice), "text": text,
                           "rate": BOOK_SAMPLE_RATE}, sort_keys=True, ensure_ascii=False)
     return hashlib.sha256(payload.encode("utf-8")).hexdigest()

@@ -138,6 +138,11 @@ class Engine(ABC):
             return None
         return difflib.get_close_matches(voice_id, ids, n=3, cutoff=0.5)
 
+    def voice_version(self, voice_id: str) -> str:
+        """Added to the engine's version in the clip keys of this voice: for a voice whose files are downloaded,
+        their digest, so that an updated voice is synthesized again. Nothing by default."""
+        return ""
+
     def warm_up(self) -> None:
         """Load now what the first synthesis would load (a native library, a model): a worker started ahead
         of its work calls this while it waits. Nothing by default."""

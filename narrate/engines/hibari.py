@@ -1,8 +1,9 @@
 """hibari (hibari-tts, Apache-2.0): a 7.9 MB neural model, 24 kHz, ~120x real time on one CPU core.
 
-Only the `heart` voice (US English, female) is in the package; hibari downloads its other voices on first use,
-which fails offline. This engine never downloads: it offers the bundled voice and any voice already in hibari's
-cache (put there by the user, e.g. `hibari "Hello." --voice emma -o hello.wav` once while online).
+Only the `heart` voice (US English, female) is in the package. The others (emma, fenrir, fable, kore) come from
+narrate's catalogue (narrate.voicelib: hibari's own list, with each file's size and SHA-256): fetched once into
+the voices folder on first use, checked on every load, and given to hibari as its model file. A voice already in
+hibari's own cache (HIBARI_HOME) is used from there rather than downloaded again.
 
 Pitch is not a hibari control: a different pitch comes from a voice variant (narrate/engines/variants.py).
 Noise in hibari's vocoder is seeded, so the same text and voice give the same samples every time.
@@ -14,10 +15,11 @@ import importlib.util
 import json
 from functools import cache
 from importlib import metadata, resources
+from pathlib import Path
 
+from narrate import voicelib
 from narrate.engines import neural
 from narrate.engines.base import Engine, parse_options
-from narrate.errors import EngineError
 from narrate.model import Voice, VoiceInfo
 
 SEED = 0  # fixes the vocoder's noise: repeated syntheses are bit-identical
@@ -25,7 +27,7 @@ OPTIONS = {"sentence_silence": neural.SENTENCE_SILENCE_OPTION}
 
 
 class HibariEngine(Engine):
-    """hibari's voices: `heart`, and others already downloaded into hibari's cache.
+    """hibari's voices: `heart`, and the others of its catalogue, downloaded on first use.
 
     `Voice.rate` (words per minute) sets hibari's speed (170 wpm = 1.0, from 85 to 340), `Voice.volume`
     scales the samples, `Voice.pitch` is ignored (use `semitones`). Options: sentence_silence (seconds).
@@ -51,25 +53,19 @@ class HibariEngine(Engine):
             VoiceInfo(id=name, name=f"{name.title()} ({entry['accent']}, Kokoro {entry['kokoro']})",
                       language=entry["language"], gender=entry["gender"])
             for name, entry in sorted(_registry().items())
-            if _usable_offline(name)
         ]
 
+    def voice_version(self, voice_id: str) -> str:
+        return "" if _registry().get(voice_id, {}).get("bundled") else f" voice {_local(voice_id)[1]}"
+
     def synthesize(self, text: str, voice: Voice, out_path: str) -> None:
-        self._check_voice(voice.voice)
+        neural.check_voice(self, voice.voice)
         options = parse_options(self.engine_id, voice, OPTIONS)
         speed = neural.speed(self.engine_id, voice)
         tts = _models.get(voice.voice)
         sentences = tts.stream(text, speed=speed, seed=SEED)
         samples = neural.join_sentences(sentences, tts.sample_rate, options["sentence_silence"])
         neural.write_wav(out_path, samples, tts.sample_rate, voice.volume)
-
-    def _check_voice(self, voice_id: str) -> None:
-        if voice_id in _registry() and not _usable_offline(voice_id):
-            raise EngineError(
-                f"hibari voice {voice_id!r} is not downloaded, and narrate never downloads while building; "
-                f"fetch it once while online: hibari \"Hello.\" --voice {voice_id} -o hello.wav"
-            )
-        neural.check_voice(self, voice_id)
 
 
 @cache
@@ -78,22 +74,34 @@ def _registry() -> dict[str, dict]:
     return json.loads(resources.files("hibari").joinpath("assets", "voices.json").read_text(encoding="utf-8"))
 
 
-def _usable_offline(name: str) -> bool:
-    from hibari.voices import voice_path
-
-    try:
-        voice_path(name, download_missing=False)
-    except FileNotFoundError:
-        return False
-    return True
-
-
 def _load(voice_id: str):
     from hibari import Hibari
 
-    tts = Hibari(voice=voice_id, threads=1)  # one core per worker: the pool runs one worker per core
+    # the model file from the voices folder (downloaded now if it is not here: a cluster's worker fetches its own),
+    # or hibari's own cache when the user filled it; the voice name still picks hibari's British or US G2P
+    model = None if _registry()[voice_id].get("bundled") else str(_model_path(voice_id))
+    tts = Hibari(voice=voice_id, model=model, threads=1)  # one core per worker: the pool runs one worker per core
     _ = tts.g2p  # built now rather than inside the first synthesis
     return tts
+
+
+def _model_path(voice_id: str) -> Path:
+    return _local(voice_id)[0]
+
+
+@cache
+def _local(voice_id: str) -> tuple[Path, str]:
+    """The voice's model file, checked, and its SHA-256: from hibari's own cache when the user filled it
+    (HIBARI_HOME), else from the voices folder, downloaded first if needed."""
+    from hibari.voices import voice_path
+
+    try:
+        own = Path(voice_path(voice_id, download_missing=False))
+    except FileNotFoundError:
+        local = voicelib.ensure("hibari", voice_id)
+        return local.path, local.sha256
+    entry = voicelib.lookup("hibari", voice_id)
+    return own, voicelib.trust.verify("hibari", entry.id, entry.files[0], own, str(own))
 
 
 _models = neural.PerProcess(_load)

