@@ -24,6 +24,7 @@ ENTRY_POINT_GROUP = "narrate.engines"
 BUILTIN_ENGINES = {
     "espeak": "narrate.engines.espeak:EspeakEngine",
     "hibari": "narrate.engines.hibari:HibariEngine",
+    "kokoro": "narrate.engines.kokoro:KokoroEngine",
     "piper": "narrate.engines.piper:PiperEngine",
 }
 
