@@ -13,12 +13,16 @@ worker processes), after one warm-up line. Printed per engine:
            that matches the engines is the difference
 
 usage: bench/engines.py [ENGINE ...] [-j N] [--mode threads|processes] [--text FILE] [--words N]
-Default engines: espeak, piper, hibari (those installed). The default text is our own prose below.
+Default engines: espeak, piper, hibari, kokoro (those installed). The default text is our own prose below.
+Kokoro runs on its real model when the voices folder holds it; otherwise on the stand-in that
+tools/make_tiny_kokoro.py makes (a tone, not speech), marked so in the table: then its figures are those of
+everything around the weights (phonemes, batching, trimming, the WAV), not Kokoro's speed.
 """
 from __future__ import annotations
 
 import argparse
 import array
+import contextlib
 import json
 import math
 import multiprocessing
@@ -36,11 +40,12 @@ from pathlib import Path
 ROOT = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(ROOT))
 
-from narrate.audio import loudness  # noqa: E402 - after the path set-up, so the checkout's narrate is the one used
+from narrate import voicelib  # noqa: E402 - after the path set-up, so the checkout's narrate is the one used
+from narrate.audio import loudness  # noqa: E402
 from narrate.engines import base, get_engine  # noqa: E402
 from narrate.model import Voice  # noqa: E402
 
-VOICES = {"espeak": "en-us", "piper": "joe", "hibari": "heart"}
+VOICES = {"espeak": "en-us", "piper": "joe", "hibari": "heart", "kokoro": "af_bella"}
 TEXT = (
     "The lighthouse keeper wound the clock before dawn, as he had done every morning for thirty years. "
     "Nobody thanked him for it. The gulls, at least, seemed to approve of the routine, and they said so loudly. "
@@ -128,10 +133,27 @@ def measure(engine_id: str, args: argparse.Namespace) -> dict:
     """One engine's row, measured in a subprocess of its own that reads the lines as JSON on stdin."""
     command = [sys.executable, __file__, "--worker", engine_id, "-j", str(args.jobs)]
     command += ["--mode", args.mode] if args.mode else []
-    done = subprocess.run(command, input=json.dumps(args.lines), capture_output=True, text=True)
+    with contextlib.ExitStack() as stack:
+        env = _stand_in_env(stack) if engine_id == "kokoro" and not _kokoro_here() else None
+        done = subprocess.run(command, input=json.dumps(args.lines), capture_output=True, text=True, env=env,
+                              check=False)
     if done.returncode != 0:
         return {"engine": engine_id, "error": done.stderr.strip().splitlines()[-1] if done.stderr.strip() else "failed"}
-    return json.loads(done.stdout)
+    return {**json.loads(done.stdout), "stand_in": env is not None}
+
+
+def _kokoro_here() -> bool:
+    return voicelib.is_downloaded("kokoro", VOICES["kokoro"])
+
+
+def _stand_in_env(stack: contextlib.ExitStack) -> dict[str, str]:
+    """An environment whose voices folder holds the stand-in Kokoro files (removed when `stack` closes)."""
+    sys.path.insert(0, str(ROOT / "tools"))
+    import make_tiny_kokoro
+
+    folder = Path(stack.enter_context(tempfile.TemporaryDirectory(prefix="narrate-kokoro-")))
+    make_tiny_kokoro.write(folder / "kokoro")
+    return {**os.environ, voicelib.ENV_VAR: str(folder)}
 
 
 def print_table(rows: list[dict]) -> None:
@@ -142,12 +164,16 @@ def print_table(rows: list[dict]) -> None:
             print(f"{row['engine']:8} not run: {row['error']}")
             continue
         rss = "+".join(str(mb) for mb in row["rss_mb"])
-        print(f"{row['engine']:8} {row['mode'] + ' x' + str(row['jobs']):>13} {row['rate']:>6} {row['load']:>7.2f} "
+        name = row["engine"] + ("*" if row.get("stand_in") else "")
+        print(f"{name:8} {row['mode'] + ' x' + str(row['jobs']):>13} {row['rate']:>6} {row['load']:>7.2f} "
               f"{row['audio']:>8.1f} {60 * row['words'] / row['audio']:>4.0f} {row['audio'] / row['wall']:>6.1f}x {rss:>18} {row['rms_dbfs']:>9.1f} "
               f"{row['lufs']:>6.1f}")
     for row in rows:
         if "error" not in row:
             print(f"  {row['engine']}: {row['version']}")
+    if any(row.get("stand_in") for row in rows):
+        print("  * on the stand-in model of tools/make_tiny_kokoro.py (a tone as long as the phonemes, not speech): "
+              "everything around Kokoro's weights, not their speed; the real files are not in the voices folder")
 
 
 def main() -> int:
