@@ -140,7 +140,7 @@ def _model_name(voice: BundledVoice) -> str:
 def _check_speaker(voice_id: str, speaker: int, speakers: int) -> None:
     if speakers <= 1:
         raise EngineError(f"piper voice {voice_id!r}: the model has one speaker, so it takes no "
-                          f"{voicelib.catalogue.SPEAKER_MARK}N; remove it")
+                          f"{voicelib.SPEAKER_MARK}N; remove it")
     if not 0 <= speaker < speakers:
         raise EngineError(f"piper voice {voice_id!r}: the model has speakers 0 to {speakers - 1}; choose one of them")
 

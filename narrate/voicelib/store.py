@@ -12,8 +12,8 @@ from pathlib import Path
 
 from narrate.errors import EngineError
 from narrate.voicelib import folder, trust
-from narrate.voicelib.catalogue import CatalogueEntry, entry
-from narrate.voicelib.fetch import OnProgress, fetch
+from narrate.voicelib.catalogues import CatalogueEntry, entry
+from narrate.voicelib.download import OnProgress, fetch
 
 # Where downloads report when the caller gave no reporter: the CLI (or a build) sets it around its work.
 _reporter: contextvars.ContextVar[OnProgress | None] = contextvars.ContextVar("narrate_voice_progress", default=None)
@@ -46,7 +46,7 @@ def lookup(engine: str, name: str) -> CatalogueEntry:
     if found is None:
         import difflib
 
-        from narrate.voicelib.catalogue import catalogue
+        from narrate.voicelib.catalogues import catalogue
 
         near = difflib.get_close_matches(name, [e.name for e in catalogue(engine)], n=3, cutoff=0.5)
         hint = f"nearest: {', '.join(near)}; " if near else ""

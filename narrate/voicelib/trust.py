@@ -15,7 +15,7 @@ from pathlib import Path
 from narrate.errors import EngineError
 from narrate.state import atomic_path, file_digest
 from narrate.voicelib import folder
-from narrate.voicelib.catalogue import VoiceFile
+from narrate.voicelib.catalogues import VoiceFile
 
 _hashed: dict[tuple, str] = {}
 _lock = threading.Lock()
