@@ -96,8 +96,10 @@ def segments(request: Request) -> JSONResponse:
     kept = filtered(studio, request)
     offset = _int(request, "offset", 0)
     limit = min(_int(request, "limit", 200, 1), PAGE_LIMIT)
-    return JSONResponse({"total": len(kept), "offset": offset,
-                         "segments": [segment_json(s) for s in kept[offset:offset + limit]]})
+    answer = JSONResponse({"total": len(kept), "offset": offset,
+                           "segments": [segment_json(s) for s in kept[offset:offset + limit]]})
+    studio.page_shown.set()  # a reading of the book still to make may take the CPU now
+    return answer
 
 
 def audio(request: Request) -> FileResponse:

@@ -4,8 +4,10 @@ Nothing here is a second pipeline: the script is `pipeline.load` (annotation, vo
 so the quotes around a fixed one are decoded again), the voices `build_casting`, the audio the preview's
 renderer through the clip cache. A fix is written to voices.yaml and the book loaded again from it, so the
 studio shows exactly what a later `narrate build` makes. When a fix changed only `overrides:` (a reassign, its
-undo), the book is not annotated again: the rules' reading of it, made in the background once the studio has
-loaded it, re-decodes the conversations the new pins change (annotate.kept.Redecoder), which gives the same script.
+undo), the book is not annotated again: the rules' reading of it re-decodes the conversations the new pins change
+(annotate.kept.Redecoder), which gives the same script, and keeps it in the cache as `narrate build` would, so the
+CLI finds it. The reading is kept in the cache too: read back before the URL is printed when it is there (~1 s on
+a novel), else made on a thread once the page has its first segments (seconds; a fix made meanwhile waits).
 """
 from __future__ import annotations
 
@@ -13,13 +15,14 @@ import hashlib
 import os
 import tempfile
 import threading
+from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass, fields, replace
 from pathlib import Path
 
 import msgspec
 
 from narrate import pipeline
-from narrate.annotate.kept import Redecoder
+from narrate.annotate.kept import Redecoder, reading_kept
 from narrate.annotate.overrides import Override, apply_overrides, matches
 from narrate.casting.cast import (
     build_casting,
@@ -36,6 +39,7 @@ from narrate.studio import voicesfile
 
 LOADED_QUOTE_STYLE = fields(Book)[[f.name for f in fields(Book)].index("quote_style")].default  # annotate sets it
 LOW_CONFIDENCE = 0.5  # a quote under this is marked for review (scriptio's REVIEW_BELOW starts here)
+FIRST_PAGE_WAIT = 3.0  # seconds a reading to make waits for the page's first segments (they share one GIL)
 
 
 @dataclass(frozen=True)
@@ -77,9 +81,13 @@ class Studio:
         self.lock = threading.RLock()  # one fix at a time; reads see a whole book
         self.undone: list[tuple[str | None, str]] = []  # per fix: voices.yaml before it (None: none) and after
         self.redone: list[tuple[str | None, str]] = []
-        self.redecoder = Redecoder()
+        # the scripts the Redecoder gives are kept in the cache on a thread of their own (~0.3 s each on a novel),
+        # in order; they are written before the process ends
+        self.keeper = ThreadPoolExecutor(1, thread_name_prefix="studio-keep")
+        self.redecoder = Redecoder(keep_with=self.keeper.submit)
         self.reading: Reading | None = None
         self.reading_lock = threading.Lock()  # held while the reading is made (in the background) or used
+        self.page_shown = threading.Event()  # the API's first segments are sent: a reading may take the CPU now
         self.reload()
 
     def reload(self) -> None:
@@ -90,7 +98,11 @@ class Studio:
             self._use(config, script)
             self.reading_lock.acquire()  # released by _read once the reading is made
             book = replace(script.book, quote_style=LOADED_QUOTE_STYLE)  # the book load_book gave pipeline.load
-            threading.Thread(target=self._read, args=(config, book, stamp), daemon=True,
+            data = config.data
+            if reading_kept(book, cast_entries(config), data.author_notes, data.first_person):
+                self._read(config, book, stamp)  # read back from the cache: the first fix is as quick as any
+                return
+            threading.Thread(target=self._read, args=(config, book, stamp, FIRST_PAGE_WAIT), daemon=True,
                              name="studio-reading").start()
 
     def _use(self, config: Config, script: Script) -> None:
@@ -98,8 +110,10 @@ class Studio:
         self.casting = build_casting(config, script.characters)
         self.voices_stamp = self._stamp()
 
-    def _read(self, config: Config, book: Book, stamp: tuple[int, int]) -> None:
-        """Make the Redecoder's reading of the book (seconds on a novel) while the page is read, for the fixes."""
+    def _read(self, config: Config, book: Book, stamp: tuple[int, int], wait: float = 0.0) -> None:
+        """Make the Redecoder's reading of the book (seconds on a novel) while the page is read, for the fixes;
+        after the page's first segments are sent, or `wait` seconds."""
+        self.page_shown.wait(wait)
         try:
             self.redecoder(book, cast_entries(config), config.data.author_notes, config.data.first_person,
                            override_rules(config))
@@ -115,6 +129,7 @@ class Studio:
         voices = None if self.voices_given is not None and not Path(self.voices_given).exists() else \
             find_voices_file(self.story, self.voices_given)
         config = load_config(voices)
+        self.page_shown.set()  # a fix needs the reading now: it need not wait for the page
         with self.reading_lock:
             reading = self.reading
             if reading is None or _file_stamp(self.story) != reading.story_stamp or \
@@ -128,6 +143,10 @@ class Studio:
         check_voice_ids(config)
         self._use(config, replace(script, warnings=(*script.warnings, *unused_characters(script, config))))
         return True
+
+    def settled(self) -> None:
+        """Wait until the scripts of the fixes made so far are kept in the cache (where the CLI finds them)."""
+        self.keeper.submit(lambda: None).result()
 
     def _stamp(self) -> tuple[int, int] | None:
         try:

@@ -1,0 +1,87 @@
+"""What the studio keeps in the cache: the script of each fix, where `narrate script`/`build` from the terminal
+find it (the same speakers, no annotating again), and its reading of the book, so that the studio opened again
+on the same book has it at once; a reading is loaded only when it carries this user's signature."""
+from __future__ import annotations
+
+import json
+import logging
+import os
+import pickle
+
+import pytest
+from cli_tools import run_out
+from studio_story import ALL_NIGHT, SMALL_ONES, harbour
+
+import narrate.annotate
+from narrate.annotate import kept
+from narrate.ingest import load_book
+from narrate.studio.session import Studio
+
+
+def never(*args, **kwargs):
+    raise AssertionError("the book was annotated again")
+
+
+def ready(studio: Studio) -> Studio:
+    with studio.reading_lock:  # the reading made (on its thread) or read back
+        return studio
+
+
+def test_after_a_fix_the_cli_gives_the_studios_speakers_from_the_kept_record(tmp_path, capsys, monkeypatch):
+    story = harbour(tmp_path)
+    studio = ready(Studio(story))
+    studio.reassign(SMALL_ONES, "Ben")
+    studio.reassign(ALL_NIGHT, "Cole")
+    studio.settled()
+    monkeypatch.setattr(narrate.annotate, "annotate", never)  # the CLI must find the fixed book's record
+    code, out, _ = run_out(capsys, "script", story, "--format", "json")
+    assert code == 0
+    cli = {(s["start"], s["end"]): s["speaker"] for s in json.loads(out)["segments"]}
+    assert cli == {(s.start, s.end): s.speaker for s in studio.script.segments}
+    assert cli[(studio.script.segments[SMALL_ONES].start, studio.script.segments[SMALL_ONES].end)] == "Ben"
+
+
+def test_the_studio_opened_again_reads_its_reading_back_and_fixes_without_annotating(tmp_path, monkeypatch):
+    story = harbour(tmp_path)
+    ready(Studio(story))
+    monkeypatch.setattr(narrate.annotate, "annotation", never)
+    again = Studio(story)
+    assert again.reading is not None  # read back before the studio answers anything
+    again.reassign(SMALL_ONES, "Ben")
+    monkeypatch.undo()
+    from narrate import pipeline
+
+    assert again.script == pipeline.load(story)[1]
+
+
+def kept_reading(story):
+    book = load_book(story)
+    kept.Redecoder()(book, (), False, "narrator")
+    return book, kept._reading_record(book, (), False, "narrator")
+
+
+class Boom:
+    def __reduce__(self):
+        return (os.system, ("touch pwned",))
+
+
+def test_a_reading_not_signed_by_this_user_is_never_unpickled(tmp_path, monkeypatch, caplog):
+    monkeypatch.chdir(tmp_path)
+    book, record = kept_reading(harbour(tmp_path))
+    assert kept._kept_reading(book, (), False, "narrator") is not None
+    body = pickle.dumps(Boom())
+    kept.write_record(record, b"\0" * 32 + body)  # a forged record: a whole one, signed with no key of ours
+    with caplog.at_level(logging.WARNING, logger="narrate.cache"):
+        assert kept._kept_reading(book, (), False, "narrator") is None
+    assert not (tmp_path / "pwned").exists()
+    assert "not signed by this user" in caplog.text and not record.exists()
+
+
+@pytest.mark.skipif(not hasattr(os, "getuid"), reason="file modes and owners")
+def test_a_signing_key_others_can_read_is_not_trusted(tmp_path):
+    book, record = kept_reading(harbour(tmp_path))
+    key = kept.store_root() / f"reading-key.{os.getuid()}"
+    key.chmod(0o644)
+    assert kept._signing_key() is None
+    assert kept._kept_reading(book, (), False, "narrator") is None
+    assert record.exists()  # nothing to judge it by: left alone, not loaded
