@@ -12,6 +12,7 @@ import tempfile
 import threading
 import time
 import traceback
+import contextlib
 from contextlib import contextmanager
 from dataclasses import dataclass
 from pathlib import Path
@@ -225,9 +226,14 @@ def build_event_renderer(bar, task, prefix: str = "", shown: set[str] | None = N
 
     quiet = run_options().quiet  # read here: events also come from the encoding threads, outside click's context
 
+    from narrate.voicelib import Progress
+
     def on_event(event):
         if isinstance(event, pipeline.Stage):
             bar.update(task, description=prefix + event.name)
+        elif isinstance(event, Progress):  # a voice fetched on first use, in bytes
+            bar.update(task, total=event.total, completed=event.done,
+                       description=f"{prefix}fetching {event.what} ({event.file})")
         elif isinstance(event, SynthProgress):
             bar.update(task, total=event.total, completed=event.done,
                        description=f"{prefix}synthesizing ({event.cached} cached)")
@@ -283,10 +289,13 @@ def build(story, outdir, voices, jobs, scheduler, cache_dir, chapters, speed, sc
         return
     with synthesis_pool(scheduler, cache_dir) as pool, progress_bar() as bar:
         from narrate import pipeline  # after the pool: its first worker boots meanwhile
+        from narrate.voicelib import reporting
 
         task = bar.add_task("reading", total=None)
         shown: set[str] = set()
-        report = pipeline.build(request, build_event_renderer(bar, task, shown=shown), pool=pool)
+        renderer = build_event_renderer(bar, task, shown=shown)
+        with reporting(renderer):  # a voice fetched on first use shows on the bar
+            report = pipeline.build(request, renderer, pool=pool)
         where = f"{pool.name} ({pool.slots} worker threads)" if scheduler else None
     warn(w for w in report.warnings if w not in shown)
     if not run_options().quiet:
@@ -509,10 +518,18 @@ def cast(story, voices, write, engine):
               help="With --cast: the voices.yaml.")
 @click.option("--out", metavar="DIR", type=click.Path(path_type=Path), default=Path("auditions"), show_default=True,
               help="With --sample: where the clips go.")
+@click.option("--download", is_flag=True, help="Fetch the NAMES (ENGINE:NAME, or NAME of --engine) into the voices "
+              "folder now ($NARRATE_VOICES_DIR, else voices/ in the cache folder), rather than on first use.")
+@click.argument("names", nargs=-1, metavar="[NAMES]...")
 @common_options
-def voices(engine_id, lang, sample, cast_story, voices_file, out):
-    """List the engine's voices, to copy into voices.yaml; --sample writes clips to choose them by ear."""
+def voices(engine_id, lang, sample, cast_story, voices_file, out, download, names):
+    """List the engine's voices, to copy into voices.yaml; --sample writes clips to choose them by ear. The
+    neural engines' catalogues list every voice narrate can fetch, and whether it is here."""
     from rich.table import Table
+
+    if download or names:
+        _download_voices(engine_id, names)
+        return
 
     if sample:
         from narrate.pipeline.auditions import (
@@ -536,8 +553,13 @@ def voices(engine_id, lang, sample, cast_story, voices_file, out):
         return
 
     out = console()
+    from narrate import voicelib
     from narrate.engines import get_engine
 
+    if voicelib.catalogue(engine_id):  # a row is ~105 columns wide: not folded into a narrower console's width
+        out.width = max(out.width, 120)
+        out.print(_catalogue_table(engine_id, lang))
+        return
     listed = get_engine(engine_id).voices()
     variants = [v for v in listed if v.id.startswith("+")]
     table = Table("id", "language", "gender", "name", box=None)
@@ -551,6 +573,53 @@ def voices(engine_id, lang, sample, cast_story, voices_file, out):
         for voice in variants:
             table.add_row(voice.id, voice.gender, voice.name)
         out.print(table)
+
+
+def _catalogue_table(engine_id: str, lang: str | None):
+    """The engine's catalogue: each voice with what it is, its size, and whether it is here."""
+    from rich.table import Column, Table
+
+    from narrate import voicelib
+    from narrate.cache_limit import human_size
+
+    table = Table(*(Column(name, no_wrap=True) for name in ("id", "language", "accent", "gender", "quality", "size",
+                                                            "status")), box=None,
+                  title=f"voice: {engine_id}:ID in voices.yaml (ID#N: voice N of a model of several); "
+                        f"downloaded into {voicelib.voices_root()}", title_justify="left")
+    listed = {entry.name for entry in voicelib.catalogue(engine_id)}
+    with contextlib.suppress(NarrateError):  # the engine's own bundled voices (piper's joe), when it is installed
+        from narrate.engines import get_engine
+
+        for info in get_engine(engine_id).voices():
+            if info.id not in listed and (lang is None or info.language.startswith(lang)):
+                table.add_row(info.id, info.language, "", info.gender, "", "", "bundled")
+    for entry in voicelib.catalogue(engine_id):
+        if lang is not None and not entry.language.startswith(lang):
+            continue
+        exact = all(f.size for f in entry.files)
+        size = "" if entry.size is None else ("" if exact else "~") + human_size(entry.size)
+        gender = f"{entry.speakers} voices" if entry.speakers > 1 else entry.gender  # NAME#0 to NAME#<voices - 1>
+        table.add_row(entry.name, entry.language, entry.accent, gender, entry.quality, size,
+                      voicelib.status(engine_id, entry.name))
+    return table
+
+
+def _download_voices(engine_id: str, names) -> None:
+    """`voices --download NAMES`: each voice fetched now (or found here), checked, and said where it is."""
+    from narrate import voicelib
+    from narrate.errors import ConfigError
+
+    if not names:
+        raise ConfigError("voices --download: name the voices to fetch, e.g. narrate voices --download "
+                          "piper:en_GB-alba-medium hibari:emma")
+    for name in names:
+        engine, mark, voice = name.partition(":")
+        if not mark:
+            engine, voice = engine_id, name
+        local = voicelib.ensure(engine, voicelib.split_speaker(voice)[0])
+        if not run_options().quiet:
+            state = "checked" if local.entry.verified else "recorded for later checks (no published SHA-256)"
+            click.echo(f"{engine}:{local.entry.name}: {', '.join(str(p) for p in local.paths)} ({state})", err=True)
 
 
 @cli.command(short_help="Hear a passage of a story, or speak a text, in seconds.")
@@ -800,13 +869,35 @@ def _stopped(options: RunOptions):
     sys.exit(TERMINATED_EXIT if options.terminated else INTERRUPTED_EXIT)
 
 
+class DownloadLines:
+    """Voice downloads said in plain lines on stderr (unless quiet): what is fetched from where, and when it is
+    whole; for the commands that draw no bar."""
+
+    def __init__(self, options: RunOptions):
+        self.options = options
+        self.started: set[str] = set()
+
+    def __call__(self, progress) -> None:
+        if self.options.quiet:
+            return
+        size = f" ({progress.total / 1e6:.1f} MB)" if progress.total else ""
+        if progress.file not in self.started:
+            self.started.add(progress.file)
+            click.echo(f"fetching {progress.what}: {progress.file}{size} from {progress.url}", err=True)
+        elif progress.total is not None and progress.done >= progress.total:
+            click.echo(f"fetched {progress.file}{size}", err=True)
+
+
 def main(argv=None):
     """Entry point: the one place that turns errors into exit codes."""
     args = sys.argv[1:] if argv is None else list(argv)
     options = RunOptions()
     replaced = _unwind_on_signals(options)
     try:
-        cli.main(args=args, prog_name="narrate", standalone_mode=False, obj=options)
+        from narrate.voicelib import reporting
+
+        with reporting(DownloadLines(options)):  # a command with a bar of its own reports there instead
+            cli.main(args=args, prog_name="narrate", standalone_mode=False, obj=options)
     except NarrateError as err:
         if options.debug:
             traceback.print_exc()

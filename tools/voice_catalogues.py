@@ -41,7 +41,7 @@ PIPER_ENGLISH = {
     "en_US-hfc_male-medium": (1, "male", None), "en_US-joe-medium": (1, "male", None),
     "en_US-john-medium": (1, "male", None), "en_US-kathleen-low": (1, "female", None),
     "en_US-kristin-medium": (1, "female", None), "en_US-kusal-medium": (1, "male", None),
-    "en_US-l2arctic-medium": (24, "mixed", "various (non-native)"), "en_US-lessac-high": (1, "female", None),
+    "en_US-l2arctic-medium": (24, "mixed", "non-native"), "en_US-lessac-high": (1, "female", None),
     "en_US-lessac-low": (1, "female", None), "en_US-lessac-medium": (1, "female", None),
     "en_US-libritts-high": (904, "mixed", None), "en_US-libritts_r-medium": (904, "mixed", None),
     "en_US-ljspeech-high": (1, "female", None), "en_US-ljspeech-medium": (1, "female", None),

@@ -196,6 +196,7 @@ def load_config(path: Path | None) -> Config:
     _check_aliases(path, lines, data)
     _check_first_person(path, lines, data)
     _check_bitrate(path, lines, data)
+    data = _with_engine_prefixes(path, lines, data)
     _check_engines(path, lines, data)
     _check_skip(path, lines, data)
     return _with_defaults(str(path), data, lines)
@@ -537,6 +538,25 @@ def _check_bitrate(path: Path, lines: dict[str, int], data: VoicesFile) -> None:
         raise ConfigError(f"{_where(path, lines, ['output', 'bitrate'])}: output.bitrate: must be between "
                           f"{MIN_KBPS}k and {MAX_KBPS}k, got {data.output.bitrate!r}. Fix that value (64k suits "
                           f"speech; ACX asks for 192k).")
+
+
+def _with_engine_prefixes(path: Path, lines: dict[str, int], data: VoicesFile) -> VoicesFile:
+    """`voice: piper:en_GB-alba-medium` is `engine: piper` with `voice: en_GB-alba-medium`: a voice of a
+    library names its engine in one value. The prefix must name an engine, and agree with an `engine:` given."""
+    from narrate.engines.base import is_engine
+
+    def split(keys: list[str], spec: VoiceSpec) -> VoiceSpec:
+        engine, mark, voice = (spec.voice or "").partition(":")
+        if not mark or not is_engine(engine):
+            return spec
+        if spec.engine not in ("espeak", engine):  # espeak: the default, whether written or not
+            raise ConfigError(f"{_where(path, lines, keys + ['voice'])}: {'.'.join(keys)}: voice {spec.voice!r} is "
+                              f"a voice of {engine}, but engine says {spec.engine}. Remove one of the two.")
+        return msgspec.structs.replace(spec, engine=engine, voice=voice)
+
+    characters = {name: split(["characters", name], spec) for name, spec in data.characters.items()}
+    return msgspec.structs.replace(data, narrator=split(["narrator"], data.narrator),
+                                   unattributed=split(["unattributed"], data.unattributed), characters=characters)
 
 
 def _check_engines(path: Path, lines: dict[str, int], data: VoicesFile) -> None:
