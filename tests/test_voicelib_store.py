@@ -13,7 +13,7 @@ import pytest
 from voicelib_server import HIBARI_EMMA, PIPER_ALBA, Fault, joe_files
 
 from narrate import cache_limit, state, voicelib
-from narrate.errors import EngineError
+from narrate.errors import EngineError, FolderError
 from narrate.voicelib import download
 
 pytest_plugins = ("voicelib_fixtures",)  # its fixtures: server, stand_in, emma_is_heart
@@ -84,6 +84,32 @@ def test_a_download_cut_off_midway_is_resumed_from_where_it_stopped(stand_in, em
     local = voicelib.ensure("hibari", "emma")
     assert state.file_digest(local.path) == emma_is_heart
     assert stand_in.gets[HIBARI_EMMA] == 2 and stand_in.ranges == ["bytes=3000000-"]
+
+
+def test_a_download_redirected_to_another_host_is_resumed_there(stand_in, emma_is_heart, cache_dir):
+    stand_in.redirects = True  # the hub sends every file to its CDN; the Range header must follow
+    stand_in.faults[HIBARI_EMMA] = Fault(cut_after=1_500_000)
+    local = voicelib.ensure("hibari", "emma")
+    assert state.file_digest(local.path) == emma_is_heart
+    assert stand_in.gets["/cdn" + HIBARI_EMMA] == 2 and stand_in.ranges[-1] == "bytes=1500000-"
+
+
+def test_a_file_the_host_does_not_have_is_named_with_the_fix(stand_in, cache_dir):
+    del stand_in.files[PIPER_ALBA + ".onnx.json"]
+    try:
+        with pytest.raises(voicelib.DownloadError, match=rf"piper:{ALBA}: {stand_in.url}{PIPER_ALBA}.onnx.json: the "
+                                                         r"server answered 404 .*update narrate.*place it at"):
+            voicelib.ensure("piper", ALBA)
+    finally:
+        stand_in.serve(PIPER_ALBA + ".onnx.json", joe_files()[1])
+
+
+def test_a_voices_folder_that_cannot_be_written_is_named(stand_in, tmp_path, monkeypatch):
+    blocked = tmp_path / "voices"
+    blocked.write_text("a file, not a folder")
+    monkeypatch.setenv("NARRATE_VOICES_DIR", str(blocked))
+    with pytest.raises(FolderError, match=rf"{blocked}/piper: cannot keep piper:{ALBA} there .*NARRATE_VOICES_DIR"):
+        voicelib.ensure("piper", ALBA)
 
 
 def test_a_host_that_does_not_resume_sends_the_whole_file_again(stand_in, emma_is_heart, cache_dir):

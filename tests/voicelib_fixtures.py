@@ -29,6 +29,7 @@ def stand_in(server, monkeypatch):
         server.gets.clear()
         server.ranges.clear()
         server.faults.clear()
+        server.redirects = False
     return server
 
 

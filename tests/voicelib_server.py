@@ -46,6 +46,7 @@ class StandIn:
     gets: Counter = field(default_factory=Counter)  # URL path -> GETs answered
     ranges: list[str] = field(default_factory=list)  # the Range headers received, in order
     faults: dict[str, Fault] = field(default_factory=dict)
+    redirects: bool = False  # as the hub does: a file's URL answers 302 to its copy on a CDN (/cdn/...)
     lock: threading.Lock = field(default_factory=threading.Lock)
 
     def serve(self, url_path: str, file: Path) -> str:
@@ -67,14 +68,21 @@ def start() -> tuple[StandIn, http.server.ThreadingHTTPServer]:
             path = self.path.split("?")[0]
             with state.lock:
                 state.gets[path] += 1
-                fault = state.faults.get(path)
+                fault = state.faults.get(path.removeprefix("/cdn"))
                 range_header = self.headers.get("Range")
                 if range_header:
                     state.ranges.append(range_header)
-            if path not in state.files:
+            served = path.removeprefix("/cdn")
+            if served not in state.files:
                 self.send_error(404, "Entry not found")
                 return
-            data = bytearray(state.files[path].read_bytes())
+            if state.redirects and served == path:
+                self.send_response(302)
+                self.send_header("Location", "/cdn" + path)
+                self.send_header("Content-Length", "0")
+                self.end_headers()
+                return
+            data = bytearray(state.files[served].read_bytes())
             if fault and fault.corrupt_at is not None:
                 data[fault.corrupt_at] ^= 0xFF
             start = 0

@@ -5,7 +5,8 @@
 - Bytes arrive in `<dest>.part`; an interrupted download (a dropped connection, a killed process) is resumed
   from there with an HTTP Range request, or started again when the server does not resume. Only a part whose
   size and SHA-256 match what the catalogue says is renamed to `dest`: no half file is ever used.
-- Failures are EngineErrors naming the file, the URL and the fix (exit code 3).
+- Failures are DownloadErrors (EngineError, exit code 3) naming the voice, the URL and the fix; a voices folder
+  that cannot be written is a FolderError (exit code 2).
 
 Plain HTTP (urllib) rather than huggingface_hub: the same code serves the hub's voices and any other URL (a
 release file), its progress goes to our reporter instead of tqdm on stderr, and the files land where narrate
@@ -22,7 +23,7 @@ from collections.abc import Callable, Iterator
 from dataclasses import dataclass
 from pathlib import Path
 
-from narrate.errors import EngineError
+from narrate.errors import EngineError, FolderError
 from narrate.state import file_digest
 
 CHUNK = 1 << 20
@@ -62,24 +63,38 @@ def fetch(url: str, dest: Path, sha256: str | None = None, size: int | None = No
 
     Raises DownloadError naming `what` (default: the file's name), the URL and the fix."""
     what = what or dest.name
-    dest.parent.mkdir(parents=True, exist_ok=True)
-    with _locked(dest):
-        if dest.is_file():
-            return Fetched(dest, downloaded=False)
-        part = dest.with_name(dest.name + ".part")
-        for attempt in range(ATTEMPTS):
-            try:
-                _download(url, part, size, lambda done, total: on_progress and on_progress(
-                    Progress(what, dest.name, url, done, total)))
-                break
-            except (ConnectionError, TimeoutError, http.client.IncompleteRead) as err:
-                if attempt == ATTEMPTS - 1 or not part.exists():
-                    raise DownloadError(_unreachable(what, url, dest, err)) from None
-            except urllib.error.URLError as err:
-                raise DownloadError(_unreachable(what, url, dest, err.reason)) from None
-        _check(part, url, dest, sha256, size, what)
-        os.replace(part, dest)
-        return Fetched(dest, downloaded=True)
+    try:
+        dest.parent.mkdir(parents=True, exist_ok=True)
+        with _locked(dest):
+            if dest.is_file():
+                return Fetched(dest, downloaded=False)
+            part = dest.with_name(dest.name + ".part")
+            _fetch_part(url, part, size, lambda done, total: on_progress and on_progress(
+                Progress(what, dest.name, url, done, total)), what, dest)
+            _check(part, url, dest, sha256, size, what)
+            os.replace(part, dest)
+            return Fetched(dest, downloaded=True)
+    except OSError as err:  # the voices folder's: not writable, or full (the network's are DownloadErrors by now)
+        raise FolderError(f"{dest.parent}: cannot keep {what} there ({err.strerror or err}). Free some space or make "
+                          f"the folder writable, or point NARRATE_VOICES_DIR at another folder.") from None
+
+
+def _fetch_part(url: str, part: Path, size: int | None, report: Callable[[int, int | None], None], what: str,
+                dest: Path) -> None:
+    """The file at `url` in `part`, resumed after a dropped connection (ATTEMPTS times in all)."""
+    for attempt in range(ATTEMPTS):
+        try:
+            _download(url, part, size, report)
+            return
+        except urllib.error.HTTPError as err:
+            raise DownloadError(f"{what}: {url}: the server answered {err.code} {err.reason}. If the voice has moved, "
+                                f"update narrate (its catalogue), or download the file yourself and place it at "
+                                f"{dest}") from None
+        except (ConnectionError, TimeoutError, http.client.IncompleteRead) as err:
+            if attempt == ATTEMPTS - 1 or not part.exists():
+                raise DownloadError(_unreachable(what, url, dest, err)) from None
+        except urllib.error.URLError as err:
+            raise DownloadError(_unreachable(what, url, dest, err.reason)) from None
 
 
 @contextlib.contextmanager
@@ -106,7 +121,7 @@ def _download(url: str, part: Path, size: int | None, report: Callable[[int, int
         if err.code == 416 and have:  # the part is not a prefix the server recognises: start again
             part.unlink(missing_ok=True)
             return _download(url, part, size, report)
-        raise DownloadError(f"{url}: the server answered {err.code} {err.reason}") from None
+        raise
     with response:
         resumed = have and response.status == 206
         done = have if resumed else 0
