@@ -8,11 +8,11 @@ candidate speaker is marked right when the scorer would count its name right (le
 narrator under the name the book gives them). Then narrate/annotate/fit.py fits the weights (conditional
 log-likelihood of the chains, L2) and the calibration that turns posteriors into confidences: cross-fitted, the
 tuning works cut into 5 folds of whole works, each fold decoded (as choose.py decides) with weights fitted on the
-other four, and a Platt curve with a shift per evidence group (the rules' strength when their pick stands,
-"decoder" when it was overruled) fitted on those out-of-fold posteriors; the weights written are then fitted on
-all the tuning works. The result is written beside a copy of LitBank's LICENSE-NOTICE (the weights derive from
-its CC BY 4.0 annotations). It prints the out-of-fold accuracy and ECE, the numbers to compare when changing a
-feature or choose.py's policy.
+other four, and a Platt curve with a shift per coarse evidence group (decoder.group_of: a tag naming the
+speaker, another tag, an action beat, the turns) fitted on those out-of-fold posteriors; the weights written are
+then fitted on all the tuning works. The result is written beside a copy of LitBank's LICENSE-NOTICE (the weights
+derive from its CC BY 4.0 annotations). It prints the out-of-fold accuracy and ECE, the numbers to compare when
+changing a feature or choose.py's policy.
 
 Refit after changing the features (features.py) or the rules that feed them:
     .venv/bin/python bench/fit_attribution.py            # ~1.5 min CPU; then bench/attribution_report.py --split held

@@ -158,16 +158,19 @@ def test_each_evidence_group_shifts_the_calibration_and_is_read_from_the_weights
     assert Weights.load(path, ((), (), ())).shift == {"focus": -0.5}
 
 
-def test_a_quote_is_calibrated_in_the_group_of_the_rules_strength_only_when_their_pick_stands():
+def test_a_quote_is_calibrated_in_the_coarse_group_of_the_rules_strength_only_when_their_pick_stands():
     assert group_of(7, (7, "tag-name")) == "tag-name"
-    assert group_of(8, (7, "tag-name")) == "decoder"
-    assert group_of(8, (-2, None)) == "none"
+    assert group_of(7, (7, "tag-pronoun")) == group_of(7, (7, "tag-phrase")) == "tag"
+    assert group_of(7, (7, "action")) == group_of(7, (7, "same-paragraph")) == "beat"
+    assert group_of(7, (7, "focus")) == group_of(7, (7, "turn-taking")) == "turns"
+    assert group_of(8, (7, "tag-name")) == "turns"  # the decoder overruled a tag: as sure as the turns
+    assert group_of(8, (-2, None)) == "turns"
     chain = Chain([[1, 2]], [np.array([[0.0], [1.0]])], [None], [None])
-    w = Weights(np.array([1.0]), np.zeros(0), np.zeros(0), shift={"focus": -2.0, "decoder": 2.0})
-    kept, = decode(chain, w, prior=[1], margin=1.0, ruled=[(1, "focus")])
-    switched, = decode(chain, w, prior=[1], margin=0.0, ruled=[(1, "focus")])
-    assert kept.speaker == 1 and kept.confidence == pytest.approx(w.calibrate(kept.posterior, "focus"))
-    assert switched.speaker == 2 and switched.confidence == pytest.approx(w.calibrate(switched.posterior, "decoder"))
+    w = Weights(np.array([1.0]), np.zeros(0), np.zeros(0), shift={"beat": -2.0, "turns": 2.0})
+    kept, = decode(chain, w, prior=[1], margin=1.0, ruled=[(1, "action")])
+    switched, = decode(chain, w, prior=[1], margin=0.0, ruled=[(1, "action")])
+    assert kept.speaker == 1 and kept.confidence == pytest.approx(w.calibrate(kept.posterior, "beat"))
+    assert switched.speaker == 2 and switched.confidence == pytest.approx(w.calibrate(switched.posterior, "turns"))
 
 
 def test_the_decoder_decides_where_the_rules_are_weak_and_a_tag_stands():

@@ -1095,3 +1095,13 @@ def test_a_name_in_someones_hand_is_no_place_and_two_who_meet_are_subjects():
     stats = WordStats()
     stats.add("The lamp shook in Marrow's hand.")
     assert stats.after_where["Marrow"] == 0
+
+
+def test_given_a_cast_a_description_no_entry_claims_is_the_cast_member_of_its_gender_in_the_scene():
+    text = ('Wendel Hask leaned on his gate, a man with nothing to do. Ada Pell came up the lane with her basket.\n\n'
+            '"The rain is late this year," said the old man.\n\n"It always is," said Ada.')
+    assert speakers(text)[0] == "the old man"  # without a cast, a newcomer may be described so
+    cast = (CastEntry("Wendel Hask"), CastEntry("Ada Pell", aliases=("Ada",)))
+    assert speakers(text, cast) == ["Wendel Hask", "Ada Pell"]
+    entry = (CastEntry("Wendel Hask"), CastEntry("Ada Pell"), CastEntry("the old man"))
+    assert speakers(text, entry)[0] == "the old man"  # an entry that claims the description keeps it

@@ -158,6 +158,9 @@ class References:
         if ref.word.split()[0] in DEFINITE and words[-1] not in PLURAL_NOUNS:  # "the ladies" are no one person
             if (cid := self._described_one(key, gender, utterance, paragraph, ref.position)) is not None:
                 return cid
+        unclaimed = self.cast and gender and ref.word.split()[0] in DEFINITE and self.index.labelled(key) is None
+        if unclaimed and (cid := self._cast_member_described(key, gender, utterance)) is not None:
+            return cid
         cid = self.index.label(key, shown, gender)  # None: a description of nobody ("the former")
         if cid is not None and key.split()[-1] in PLURAL_NOUNS:
             self.groups.add(cid)
@@ -198,6 +201,26 @@ class References:
             return None
         self.descriptions[key] = cid
         return cid
+
+    def _cast_member_described(self, key: str, gender: str | None, utterance: Utterance | None) -> int | None:
+        """Given a cast (voices.yaml), the speakers are in it: a definite description of a man or a woman that no
+        entry claims ("the old man", "the girl") is the named cast member of that gender whose turn it is in the
+        conversation, else the one the narration named last; never one the quote calls by name."""
+        excluded = utterance.excluded if utterance is not None else set()
+
+        def fits(cid: int | None) -> bool:
+            return (cid is not None and cid >= 0 and cid not in excluded and cid not in self.groups
+                    and self.index.clusters[cid].cast_name is not None and cid not in self.index.described
+                    and _compatible(gender, self.index.gender_of(cid)))
+
+        found = None
+        if utterance is not None and self.conversation.active():
+            found = self.conversation.next_speaker(excluded)
+        if not fits(found):
+            found = next((cid for cid, _ in reversed(self.history[-ON_STAGE_WINDOW:]) if fits(cid)), None)
+        if found is not None:
+            self.descriptions[key] = found
+        return found
 
     def _called_around(self, utterance: Utterance | None, excluded: set[int]) -> int | None:
         """The character the quote just before calls by name (this one answers it), else the one the quote just
