@@ -43,6 +43,15 @@ def test_piper_lists_joe_and_its_catalogue_and_trusts_a_download_on_first_use(st
     assert rows(run_out(capsys, "voices", "--engine", "piper")[1])["en_GB-alba-medium"].split()[-1] == "unverified"
 
 
+def test_sample_auditions_the_library_voices_that_are_here_and_downloads_none(stand_in, tmp_path, capsys):
+    assert run(capsys, "voices", "--download", "piper:en_GB-alba-medium")[0] == 0
+    assert run(capsys, "voices", "--sample", "--engine", "piper", "--out", tmp_path / "auditions")[0] == 0
+    heard = {path.stem for path in (tmp_path / "auditions").iterdir()}
+    assert "en_GB-alba-medium" in heard and any(name.startswith("joe") for name in heard)
+    assert not any(name.startswith("en_US") for name in heard)  # not here: not fetched to be heard
+    assert sum(stand_in.gets.values()) == 2  # the two files of the one voice --download asked for
+
+
 def test_download_offline_fails_with_the_url_and_the_place(stand_in, cache_dir, capsys, monkeypatch):
     monkeypatch.setenv("HF_ENDPOINT", "http://127.0.0.1:9")
     code, err = run(capsys, "voices", "--download", "hibari:emma")

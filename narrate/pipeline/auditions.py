@@ -50,7 +50,7 @@ def engine_auditions(language: str = "en", engine_id: str = "espeak", all_varian
     listed = get_engine(engine_id).voices()
     voices = [info.id for info in listed if info.language != "variant" and info.language.startswith(language)]
     if engine_id in PRESET_VOICES:  # one bundled neural voice: audition the variants a preset casts from it
-        return variant_auditions(engine_id)
+        return variant_auditions(engine_id) + library_auditions(engine_id, language)
     if not voices:
         raise InputError(f"--lang {language}: no voice of engine '{engine_id}' speaks it. "
                          f"`narrate voices` lists the voices and their languages.")
@@ -60,6 +60,17 @@ def engine_auditions(language: str = "en", engine_id: str = "espeak", all_varian
     base = builtin_config(language.split("-")[0]).pools["male"][0].split("+")[0]
     return [Audition(voice_id, Voice(engine=engine_id, voice=voice_id), _introduction(voice_id, language))
             for voice_id in voices + [base + variant for variant in variants]]
+
+
+def library_auditions(engine_id: str, language: str = "en") -> list[Audition]:
+    """The voices of the engine's library that are here already (downloaded, or placed by hand): auditions never
+    download (`narrate voices --download NAME` fetches one to hear it)."""
+    from narrate import voicelib
+
+    return [Audition(entry.name, Voice(engine=engine_id, voice=entry.name),
+                     _introduction(entry.name.split("-")[1] if entry.name.count("-") == 2 else entry.name, language))
+            for entry in voicelib.catalogue(engine_id)
+            if not entry.bundled and entry.language.startswith(language) and voicelib.is_downloaded(engine_id, entry.name)]
 
 
 def variant_auditions(engine_id: str) -> list[Audition]:
