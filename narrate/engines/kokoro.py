@@ -1,4 +1,5 @@
-"""Kokoro-82M (hexgrad, Apache-2.0 weights) through kokoro-onnx: 54 voices in nine languages, 24 kHz.
+"""Kokoro-82M (hexgrad, Apache-2.0 weights) through kokoro-onnx: 54 voices in nine languages, 24 kHz; the 41
+in English, Spanish, French, Hindi, Italian and Brazilian Portuguese are spoken here (see UNSPOKEN).
 
 Every voice is a style array in one voices file beside one model, both fetched once into the voices folder
 from kokoro-onnx's release (narrate/voicelib, catalogue data/kokoro.json; ~337 MB together) and checked on
@@ -19,8 +20,10 @@ kokoro-onnx is an optional extra: it is imported where it is used, so this class
 from __future__ import annotations
 
 import importlib.util
+import logging
 import re
 import zipfile
+from dataclasses import replace
 from importlib import metadata
 
 from narrate import voicelib
@@ -34,8 +37,11 @@ SAMPLE_RATE = 24000  # Kokoro's rate (kokoro_onnx.config.SAMPLE_RATE)
 CLAUSE_PAUSE = 0.1  # seconds after a clause where kokoro-onnx splits a sentence too long for one batch
 OPTIONS = {"sentence_silence": neural.SENTENCE_SILENCE_OPTION}
 # a voice's first letter -> the espeak-ng language kokoro-onnx phonemizes with (Kokoro's language codes)
-ESPEAK_LANGUAGES = {"a": "en-us", "b": "en-gb", "e": "es", "f": "fr-fr", "h": "hi", "i": "it", "j": "ja",
-                    "p": "pt-br", "z": "cmn"}
+ESPEAK_LANGUAGES = {"a": "en-us", "b": "en-gb", "e": "es", "f": "fr-fr", "h": "hi", "i": "it", "p": "pt-br"}
+# Voices whose phonemes espeak-ng cannot make (kokoro-onnx's README points to misaki's G2P for them): espeak-ng
+# reads Japanese kanji as "Chinese letter", and its Mandarin phonemes are not the ones Kokoro's Mandarin voices
+# learned. They are in the catalogue (facts) but refused before anything is downloaded.
+UNSPOKEN = {"j": "Japanese", "z": "Mandarin"}
 # a full stop after one of these (or after a single letter, an initial) ends no sentence
 _TITLES = {"mr", "mrs", "ms", "mx", "dr", "st", "mt", "prof", "sr", "jr", "capt", "col", "gen", "lt", "sgt", "rev",
            "hon", "messrs", "no", "vs"}
@@ -53,23 +59,26 @@ class KokoroEngine(Engine):
     options = OPTIONS
     install_hint = "pip install 'narrate[kokoro]'"
     parallel = "threads"  # one model (~300 MB of weights) serves every thread; see the module docstring
-    # Not measured here (the real weights could not be fetched on the machine this was written on): Kokoro-82M
-    # is several times piper's medium models, which run ~11x real time on one core, so below 5x is expected.
+    # The int8 export of the same release ran 0.76x real time on one thread of a loaded 2-core machine (README);
+    # the full-precision model was not run here.
     speed_class = "slow"
 
     def version(self) -> str:
         return f"kokoro-onnx {metadata.version('kokoro-onnx')}"
 
     def voice_version(self, voice_id: str) -> str:
+        _check_language(voice_id)
         return neural.voice_digest(self.engine_id, voice_id)  # the model's and voices file's, fetched if need be
 
     def available(self) -> bool:
         return importlib.util.find_spec("kokoro_onnx") is not None and importlib.util.find_spec("onnxruntime") is not None
 
     def voices(self) -> list[VoiceInfo]:
-        return neural.catalogue_voices(self.engine_id)
+        return [replace(info, name=f"{info.name}; not spoken by narrate (no {UNSPOKEN[info.id[0]]} phonemes)")
+                if info.id[0] in UNSPOKEN else info for info in neural.catalogue_voices(self.engine_id)]
 
     def synthesize(self, text: str, voice: Voice, out_path: str) -> None:
+        _check_language(voice.voice)
         neural.check_voice(self, voice.voice)
         options = parse_options(self.engine_id, voice, OPTIONS)
         speed = neural.speed(self.engine_id, voice)
@@ -98,6 +107,14 @@ def sentences(text: str) -> list[str]:
     return [piece.strip() for piece in pieces if piece.strip()]
 
 
+def _check_language(voice_id: str) -> None:
+    if voice_id[:1] in UNSPOKEN and voicelib.entry(CATALOGUE, voice_id):
+        raise EngineError(
+            f"kokoro voice {voice_id!r} speaks {UNSPOKEN[voice_id[0]]}, which narrate cannot give Kokoro: it makes "
+            f"phonemes with espeak-ng, and Kokoro's {UNSPOKEN[voice_id[0]]} voices need misaki's; choose an English, "
+            "Spanish, French, Hindi, Italian or Portuguese voice (`narrate voices --engine kokoro`)")
+
+
 def _style(key: str):
     """The voice's style array ([510, 1, 256]: a row per phoneme count) from the voices file, read once per
     process, or EngineError when the file lacks the voice."""
@@ -118,6 +135,10 @@ def _load(paths: str):
     import onnxruntime
     from kokoro_onnx import Kokoro
     from onnxruntime.capi import onnxruntime_pybind11_state as runtime
+
+    # phonemizer warns on stderr when espeak-ng's words and the text's do not pair up ("words count mismatch"),
+    # which changes nothing it returns
+    logging.getLogger("phonemizer").setLevel(logging.ERROR)
 
     model_path, voices_path = paths.split("\n")
     session_options = onnxruntime.SessionOptions()
