@@ -171,6 +171,19 @@ def test_threads_share_one_model_and_say_the_same(engine, tmp_path):
     assert together == alone
 
 
+def test_a_worker_warms_up_by_loading_the_model_it_finds_and_fetches_nothing(stand_in, tmp_path, monkeypatch):
+    from narrate.engines import kokoro
+
+    monkeypatch.setattr(kokoro, "_models", neural.PerProcess(kokoro._load))
+    monkeypatch.setenv(voicelib.ENV_VAR, str(tmp_path / "no-voices"))
+    KokoroEngine().warm_up()
+    assert not kokoro._models._values and not (tmp_path / "no-voices").exists()
+    monkeypatch.setenv(voicelib.ENV_VAR, str(stand_in))
+    KokoroEngine().warm_up()
+    [loaded] = kokoro._models._values.values()
+    assert sorted(loaded.voices.keys()) == sorted(tiny.VOICES)
+
+
 def test_nothing_to_say_is_an_empty_clip(engine, tmp_path):
     assert len(speak(engine, tmp_path / "empty.wav", " \n ")) == 0
 

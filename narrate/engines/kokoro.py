@@ -77,14 +77,19 @@ class KokoroEngine(Engine):
         return [replace(info, name=f"{info.name}; not spoken by narrate (no {UNSPOKEN[info.id[0]]} phonemes)")
                 if info.id[0] in UNSPOKEN else info for info in neural.catalogue_voices(self.engine_id)]
 
+    def warm_up(self) -> None:
+        """Loads the model when its files are here (every voice shares them); never downloads."""
+        first = voicelib.catalogue(CATALOGUE)[0].name
+        if voicelib.is_downloaded(CATALOGUE, first):
+            _models.get(_key(voicelib.ensure(CATALOGUE, first).paths))
+
     def synthesize(self, text: str, voice: Voice, out_path: str) -> None:
         _check_language(voice.voice)
         neural.check_voice(self, voice.voice)
         options = parse_options(self.engine_id, voice, OPTIONS)
         speed = neural.speed(self.engine_id, voice)
         files = voicelib.ensure(CATALOGUE, voice.voice)  # fetched if missing, checked, else a clear EngineError
-        paths = "\n".join(str(path) for path in files.paths)
-        kokoro, style = _models.get(paths), _styles.get(f"{paths}\n{voice.voice}")
+        kokoro, style = _models.get(_key(files.paths)), _styles.get(f"{_key(files.paths)}\n{voice.voice}")
         language = ESPEAK_LANGUAGES[voice.voice[0]]
         gap = options["sentence_silence"]
         phonemes = (kokoro.tokenizer.phonemize(sentence, language) for sentence in sentences(text))
@@ -105,6 +110,11 @@ def sentences(text: str) -> list[str]:
         start = end.end()
     pieces.append(text[start:])
     return [piece.strip() for piece in pieces if piece.strip()]
+
+
+def _key(paths) -> str:
+    """The model's and voices file's paths as one key of _models."""
+    return "\n".join(str(path) for path in paths)
 
 
 def _check_language(voice_id: str) -> None:
