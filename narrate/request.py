@@ -93,6 +93,14 @@ def engine_versions(engine_ids: set[str], variants: bool) -> dict[str, str]:
     return versions
 
 
+def voice_stamps(voice_ids) -> dict[str, list]:
+    """The size and mtime of each downloaded voice's files among `voice_ids` (`engine:name`): a voice fetched
+    again makes the book out of date."""
+    from narrate.voicelib import file_stamps as voice_file_stamps
+
+    return voice_file_stamps(voice_ids)
+
+
 def file_stamps(paths: list[Path]) -> dict[str, list[int]]:
     """File name -> [size, modification time in ns]: how each output was left."""
     stamps = {}
@@ -116,6 +124,9 @@ def current_build(outdir: str | Path, inputs: dict) -> dict | None:
             return None
         engines = manifest["engines"]
         used = set(engines) - {"variants"}
+        voices = manifest.get("voices", {})  # a library voice's files as the build found them (voicelib)
+        if voices and voice_stamps(voices) != voices:  # voicelib imported only for a book that used one
+            return None
     except (NarrateError, OSError, ValueError, KeyError, TypeError, AttributeError, RecursionError):
         return None  # RecursionError: JSON nested thousands deep, which no narrate wrote
     try:

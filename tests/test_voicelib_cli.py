@@ -74,6 +74,21 @@ def test_a_build_fetches_a_library_voice_named_engine_colon_name(stand_in, tmp_p
     assert stand_in.gets[PIPER_ALBA + ".onnx"] == 1
 
 
+def test_a_voice_fetched_again_makes_the_book_out_of_date(stand_in, tmp_path, capsys, cache_dir):
+    story = write_story(tmp_path, STORY)
+    (tmp_path / "voices.yaml").write_text("narrator: {voice: 'piper:en_GB-alba-medium'}\n", encoding="utf-8")
+    build = ("build", story, "-o", tmp_path / "out", "--format", "mp3", "-j", "1")
+    assert run(capsys, *build)[0] == 0
+    assert "nothing changed since the last build" in run_out(capsys, *build)[1]
+    for path in [*(cache_dir / "voices" / "piper").iterdir(), *(cache_dir / "voices" / ".records").rglob("*")]:
+        if path.is_file():
+            path.unlink()  # the user removes the voice to fetch it again
+    assert run(capsys, "voices", "--download", "piper:en_GB-alba-medium")[0] == 0
+    code, out, err = run_out(capsys, *build)
+    # built again (the same bytes: every clip from the cache), where it was current before
+    assert code == 0 and "nothing changed" not in out + err and "(8/8 clips from cache)" in out
+
+
 def test_an_engine_prefix_that_disagrees_with_engine_is_refused_with_its_line(tmp_path, capsys):
     story = write_story(tmp_path, STORY)
     (tmp_path / "voices.yaml").write_text("narrator:\n  engine: hibari\n  voice: piper:en_GB-alba-medium\n",

@@ -6,13 +6,13 @@ from __future__ import annotations
 import contextlib
 import contextvars
 import hashlib
-from collections.abc import Iterator
+from collections.abc import Iterable, Iterator
 from dataclasses import dataclass
 from pathlib import Path
 
 from narrate.errors import EngineError
 from narrate.voicelib import folder, trust
-from narrate.voicelib.catalogues import CatalogueEntry, entry
+from narrate.voicelib.catalogues import CatalogueEntry, entry, split_speaker
 from narrate.voicelib.download import OnProgress, fetch
 
 # Where downloads report when the caller gave no reporter: the CLI (or a build) sets it around its work.
@@ -70,6 +70,26 @@ def status(engine: str, name: str) -> str:
     if not is_downloaded(engine, name):
         return "not downloaded"
     return "downloaded" if voice.verified else "unverified"
+
+
+def file_stamps(voices: Iterable[str]) -> dict[str, list]:
+    """`engine:name` -> [[file, size, mtime in ns], ...] for each library voice among `voices` (`engine:name`,
+    a speaker mark allowed; bundled voices and voices of no library are left out), a file not here as
+    [file, None, None]: what a build used, so that a re-downloaded voice makes the book out of date, for a stat
+    per file (its digest, in the clip keys, decides which clips are made again)."""
+    stamps = {}
+    for voice_id in sorted(set(voices)):
+        engine, _, voice = voice_id.partition(":")
+        found = entry(engine, split_speaker(voice)[0])
+        if found is None or found.bundled:
+            continue
+        rows = []
+        for file in found.files:
+            path = folder.find(engine, file.name)
+            status = path.stat() if path else None
+            rows.append([file.name, status and status.st_size, status and status.st_mtime_ns])
+        stamps[f"{engine}:{found.name}"] = rows
+    return stamps
 
 
 def ensure(engine: str, name: str, on_progress: OnProgress | None = None) -> LocalVoice:
