@@ -94,6 +94,17 @@ def test_a_speaker_beyond_the_models_is_refused_with_the_range(stand_in, tmp_pat
         engine.synthesize(LINE, Voice(engine="piper", voice="en_GB-alba-medium#1"), str(tmp_path / "x.wav"))
 
 
+def test_a_config_that_is_not_pipers_is_named_with_the_fix(stand_in, tmp_path, monkeypatch):
+    mine = tmp_path / "voices"  # placed by hand, and wrong: a model's config must say its speakers and rate
+    mine.mkdir()
+    (mine / "en_GB-alba-medium.onnx").write_bytes(stand_in.files[PIPER_ALBA + ".onnx"].read_bytes())
+    (mine / "en_GB-alba-medium.onnx.json").write_text('{"language": {"code": "en_GB"}}')
+    monkeypatch.setenv("NARRATE_VOICES_DIR", str(mine))
+    with pytest.raises(EngineError, match=r"piper:en_GB-alba-medium: .*en_GB-alba-medium.onnx.json is not a piper "
+                                          r"voice's config \(KeyError: .*narrate voices --download"):
+        get_engine("piper").synthesize(LINE, ALBA, str(tmp_path / "x.wav"))
+
+
 def worker_env(variables: dict[str, str]) -> None:
     os.environ.update(variables)
 

@@ -151,15 +151,19 @@ def _load(name: str):
 
     if name in BUNDLED:
         model_path, _ = _paths(BUNDLED[name])
-        config = _config(BUNDLED[name])
+        config = PiperConfig.from_dict(_config(BUNDLED[name]))
     else:  # downloaded now if it is not here yet (a worker of a cluster fetches its own)
         model_path, config_path = voicelib.ensure("piper", name).paths
-        config = json.loads(config_path.read_text(encoding="utf-8"))
+        try:
+            config = PiperConfig.from_dict(json.loads(config_path.read_text(encoding="utf-8")))
+        except (ValueError, KeyError, TypeError, AttributeError) as err:
+            raise EngineError(f"piper:{name}: {config_path} is not a piper voice's config ({type(err).__name__}: "
+                              f"{err}); delete it and run `narrate voices --download piper:{name}`") from None
     session_options = onnxruntime.SessionOptions()
     session_options.intra_op_num_threads = session_options.inter_op_num_threads = 1  # see the module docstring
     session_options.log_severity_level = 3  # errors only: its warnings would land on the user's terminal
     session = onnxruntime.InferenceSession(str(model_path), session_options, providers=["CPUExecutionProvider"])
-    return PiperVoice(session=session, config=PiperConfig.from_dict(config))
+    return PiperVoice(session=session, config=config)
 
 
 _models = neural.PerProcess(_load)
