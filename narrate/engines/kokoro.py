@@ -23,7 +23,6 @@ import importlib.util
 import logging
 import re
 import zipfile
-from dataclasses import replace
 from importlib import metadata
 
 from narrate import voicelib
@@ -74,8 +73,13 @@ class KokoroEngine(Engine):
         return importlib.util.find_spec("kokoro_onnx") is not None and importlib.util.find_spec("onnxruntime") is not None
 
     def voices(self) -> list[VoiceInfo]:
-        return [replace(info, name=f"{info.name}; not spoken by narrate (no {UNSPOKEN[info.id[0]]} phonemes)")
-                if info.id[0] in UNSPOKEN else info for info in neural.catalogue_voices(self.engine_id)]
+        """The catalogue's voices narrate can speak (what casting chooses from)."""
+        return [info for info in neural.catalogue_voices(self.engine_id) if info.id[0] not in UNSPOKEN]
+
+    def suggest_voices(self, voice_id: str) -> list[str] | None:
+        if voice_id[:1] in UNSPOKEN and voicelib.entry(CATALOGUE, voice_id):
+            return None  # a real Kokoro voice: using it says why narrate cannot (_check_language), not "unknown"
+        return super().suggest_voices(voice_id)
 
     def warm_up(self) -> None:
         """Loads the model when its files are here (every voice shares them); never downloads."""
