@@ -39,7 +39,8 @@ OPTIONS = {"sentence_silence": neural.SENTENCE_SILENCE_OPTION}
 ESPEAK_LANGUAGES = {"a": "en-us", "b": "en-gb", "e": "es", "f": "fr-fr", "h": "hi", "i": "it", "p": "pt-br"}
 # Voices whose phonemes espeak-ng cannot make (kokoro-onnx's README points to misaki's G2P for them): espeak-ng
 # reads Japanese kanji as "Chinese letter", and its Mandarin phonemes are not the ones Kokoro's Mandarin voices
-# learned. They are in the catalogue (facts) but refused before anything is downloaded.
+# learned. They stay in the catalogue (facts) but not among the voices the engine offers, and a voices.yaml that
+# names one is refused with this reason before anything is downloaded.
 UNSPOKEN = {"j": "Japanese", "z": "Mandarin"}
 # a full stop after one of these (or after a single letter, an initial) ends no sentence
 _TITLES = {"mr", "mrs", "ms", "mx", "dr", "st", "mt", "prof", "sr", "jr", "capt", "col", "gen", "lt", "sgt", "rev",
