@@ -114,3 +114,32 @@ def test_a_pin_turns_the_untagged_quotes_around_it_but_a_quote_whose_tag_names_i
     after = dialogue(annotate(book, pins=(Override(speaker=wrong, start=second.start, end=second.end),)))
     assert after[0].speaker == "Teodor"  # the tag names him: the pin next to it does not move him
     assert after[1].speaker == wrong and after[2].speaker != wrong and after[3].speaker == wrong
+
+
+def _story(tmp_path, text):
+    path = tmp_path / "story.txt"
+    path.write_text(text, encoding="utf-8")
+    return load_book(path)
+
+
+# Two scenes a chapter apart: the same old man by his description each time, and once a passing voice.
+LIGHTHOUSE = ('Corin Vale and Maud rowed out to the rock.\n\n"Mind the weed," said the old man.\n\n'
+              '"I always do," said Maud.\n\n"Shout if you see the seal," cried a voice from the shore.\n\n'
+              'They climbed the steps in silence, and the lamp-room was cold. Maud lit the stove and unpacked '
+              'the bread and the tea, and for a long while nobody said anything at all while the wind rose.\n\n'
+              '"The glass is falling," said the old man.\n\n"Then we stay the night," said Maud.\n\n'
+              '"Bring the lamp," cried a voice from below.\n')
+
+
+def test_pinning_a_quote_tagged_with_a_description_names_the_description_in_its_other_quotes(tmp_path):
+    book = _story(tmp_path, LIGHTHOUSE)
+    quotes = dialogue(annotate(book))
+    assert [q.speaker for q in quotes] == ["the old man", "Maud", "a voice", "the old man", "Maud", "a voice"]
+    first = quotes[0]
+    script = annotate(book, pins=(Override(speaker="Corin Vale", start=first.start, end=first.end),))
+    after = dialogue(script)
+    assert after[3].speaker == "Corin Vale" and "after-pin" in after[3].evidence  # "the old man" is Corin Vale
+    assert [q.speaker for q in after][1:3] + [after[4].speaker, after[5].speaker] == ["Maud", "a voice", "Maud",
+                                                                                        "a voice"]
+    voice = annotate(book, pins=(Override(speaker="Corin Vale", start=quotes[2].start, end=quotes[2].end),))
+    assert dialogue(voice)[5].speaker == "a voice"  # a passing voice is not one person: the pin names its quote only

@@ -28,6 +28,8 @@ STRONG_MARGIN = 1.0  # a posterior gap no other speaker can have: the rules' pic
 MEMO_CHAINS = 4096  # chains decoded for some pins kept per reading of the book (a few MB on a novel)
 # Ids of speakers named only by a pin (no character of the book has that name): below every real id.
 PINNED_BASE = -10
+# Descriptions of a passing voice, not of one person: a pin on one of their quotes names that quote only.
+PASSING = frozenset(("voice", "voices", "one", "other", "another", "someone", "somebody", "speaker"))
 # The evidence word for each feature that can win a quote over the rules' pick.
 EVIDENCE_OF = {
     "called-before": "turn-taking:called", "called-after": "turn-taking:called-in-answer",
@@ -80,8 +82,11 @@ def decide(att, pins: dict[int, int], weights: Weights | None = None) -> list[st
     weights = weights or shipped_weights()
     unpinned = _decoded(att, {}, weights) if pins else None
     decided = _decoded(att, pins, weights)
+    renamed = described_renamed(att, pins)
     notes = []
     for k, (utterance, (cid, confidence, why)) in enumerate(zip(att.utterances, decided)):
+        if k not in pins and cid in renamed:
+            cid, why = renamed[cid], (why or utterance.evidence) + " pin-named-the-description"
         utterance.evidence = why or utterance.evidence
         if unpinned is not None and k not in pins and unpinned[k][0] != cid:
             utterance.evidence += " after-pin"
@@ -92,6 +97,23 @@ def decide(att, pins: dict[int, int], weights: Weights | None = None) -> list[st
     att.lines.clear()
     att.lines.update(u.speaker for u in att.utterances if is_known(u.speaker))
     return notes
+
+
+def described_renamed(att, pins: dict[int, int]) -> dict[int, int]:
+    """Described speaker -> the speaker the pins say it is. A pin on a quote whose tag describes its speaker
+    ("said the old man", read by the rules as the description) tells who the description is: the description's
+    other quotes go to the pinned speaker too, so one fix names "the old man" throughout. Not for a passing
+    voice ("a voice", "another"), a group, or a description pinned to more than one speaker (or to itself)."""
+    said: dict[int, set[int]] = {}
+    for k, cid in pins.items():
+        utterance = att.utterances[k]  # the rules' pick: decide() has not overwritten it yet
+        described = utterance.speaker
+        if utterance.strength != "tag-phrase" or described not in att.index.described or described in att.groups:
+            continue
+        if att.index.name(described).split()[-1].lower() not in PASSING:
+            said.setdefault(described, set()).add(cid)
+    return {described: cids.pop() for described, cids in said.items()
+            if len(cids) == 1 and described not in cids and UNKNOWN_ID not in cids}
 
 
 def _decoded(att, pins: dict[int, int], weights: Weights) -> list[tuple[int, float, str]]:
