@@ -19,7 +19,8 @@ others that denote the same person:
 - a name the text uses as a place ("at Longmere", never acting, never "he" or "she") or a thing is nobody.
 
 Gender comes from the voices.yaml entry, else the pronouns that refer to the name (gender.py), else its title,
-else the noun of its description; `gender_source` says which.
+else the noun of its description; `gender_source` says which. How two name forms relate is judged in
+nameforms.py, which descriptions name nobody in descriptions.py.
 """
 from __future__ import annotations
 
@@ -27,8 +28,20 @@ from collections import Counter, defaultdict
 from collections.abc import Sequence
 from dataclasses import dataclass, field
 
-from narrate.annotate.clauses import PLURAL_NOUNS, describe
+from narrate.annotate.clauses import describe
+from narrate.annotate.descriptions import description_words, is_junk_label
 from narrate.annotate.givennames import name_gender
+from narrate.annotate.nameforms import (
+    GIVEN_NAME_TITLES,
+    TITLE_WORDS,
+    clear_majority,
+    compatible,
+    extends,
+    is_pet_form,
+    joins,
+    majority,
+    told_apart,
+)
 from narrate.annotate.names import (  # noqa: F401  (WORD, Mention, WordStats, scan_names: imported from here too)
     WORD,
     Form,
@@ -40,48 +53,16 @@ from narrate.annotate.names import (  # noqa: F401  (WORD, Mention, WordStats, s
     scan_names,
     title_gender,
 )
-from narrate.annotate.speechverbs import DETERMINERS, PERSON_NOUNS, SPEECH_NOUNS, TITLES
+from narrate.annotate.speechverbs import TITLES
 from narrate.model import NARRATOR, CastEntry, Character
 
 # Where a character's gender came from, as `narrate cast` shows it.
 FROM_CAST, FROM_PRONOUNS, FROM_TITLE, FROM_NAMES, FROM_DESCRIPTION = (
     "voices.yaml", "text pronouns", "title", "name list", "description")
 TITLE_VOTES = 5  # a "Mr." counts this many pronouns
-# The pronouns after one form must lean this far one way before its gender keeps it from a character (a "she"
-# after "Fitzwilliam" may be anyone's).
-FORM_MARGIN = 2
-FORM_RATIO = 3
 # A name used as a place goes ("at Longmere") is a place when such uses outnumber the pronouns that seem to
 # refer to it this many times over (a "he" after a place's name is most often someone else's).
 PLACE_OVER_PRONOUNS = 2
-PARENT_TITLES = frozenset(("mrs", "lady"))
-# How often a full name's first name must stand alone before "Mrs. <surname>" is taken for someone else.
-FIRST_NAME_USES = 3
-# How often "Mr. <given name> <surname>" must be written in full before plain "Mr. <surname>" is someone else.
-TITLED_GIVEN_USES = 10
-# How often "Miss <first name>" must occur before "Miss <surname>" is taken for her elder sister.
-SISTER_FIRST_NAME_USES = 2
-TITLE_WORDS = {"dr": "doctor", "mr": "mister", "mrs": "missus", "rev": "reverend", "capt": "captain"}
-# Titles that go with a given name ("Lady Ada", "Sir John", "Miss Ada", "Uncle Tom"); the others go with a
-# surname only ("Colonel Quill", "Mr. Quill").
-GIVEN_NAME_TITLES = frozenset("""
-sir lady lord miss master uncle aunt dame don brother sister cousin prince princess king queen mother madame
-mademoiselle mlle signor signora senor senora
-""".split())
-# Head words of descriptions that describe nobody ("the former", "a time", "her the"): never a speaker.
-NOBODY_HEADS = frozenset("""
-former latter same rest whole first last next time moment while day night morning evening way place thing
-matter end part case fact world pause silence
-""".split()) | (SPEECH_NOUNS - {"voice"})
-# Endings of nouns (and verbs) that name a thing, a deed or a state, never a person ("the occasion", "her
-# attention", "a smile of recognition"), on heads longer than NOBODY_ENDING_MIN letters.
-NOBODY_ENDINGS = ("tion", "sion", "ment", "ness", "ity", "ance", "ence", "ship", "hood", "ing", "ed")
-NOBODY_ENDING_MIN = 4
-# A pet form is this much shorter than the given name, and its stem starts this near the name's start
-# ("Lizzy" -> "liz" in "Elizabeth").
-PET_SHORTER_BY = 2
-PET_STEM_REACH = 1
-PET_MIN_LETTERS = 3
 
 
 @dataclass
@@ -186,9 +167,9 @@ class CharacterIndex:
         """A form's gender: its title's, else its given name's, else its pronouns' when they agree clearly,
         else (a full name) its given name's pronouns ("Ada" ... "she")."""
         gender = title_gender(form[0]) or self._given_name_gender(form)
-        gender = gender or _clear_majority(self._votes.get(form, Counter()))
+        gender = gender or clear_majority(self._votes.get(form, Counter()))
         if gender is None and not form[0] and len(form[1]) > 1:
-            gender = _clear_majority(self._votes.get(("", form[1][:1]), Counter()))
+            gender = clear_majority(self._votes.get(("", form[1][:1]), Counter()))
         return gender
 
     def _cluster_gender(self, cid: int) -> str | None:
@@ -199,7 +180,7 @@ class CharacterIndex:
         for form in self.clusters[cid].forms:
             if not form[0] and len(form[1]) > 1:
                 given.update(self._votes.get(("", form[1][:1]), Counter()))
-        return _majority(given)
+        return majority(given)
 
     def _related_clusters(self, form: Form, gender: str | None, forms: Counter) -> tuple[int, ...]:
         """Clusters that this shorter or titled form can belong to (by shared name tokens)."""
@@ -209,9 +190,9 @@ class CharacterIndex:
             cluster = self.clusters[cid]
             known = set(cluster.forms) | cluster.cast_forms
             owns = cluster.cast_name and self._surname_agrees(form, cid)
-            joins = any(_joins(form, other, forms) or (owns and _extends(other, form)) for other in known)
-            joins = joins and not _told_apart(form, known, forms)
-            if joins and _compatible(gender, self._cluster_gender(cid)):
+            joined = any(joins(form, other, forms) or (owns and extends(other, form)) for other in known)
+            joined = joined and not told_apart(form, known, forms)
+            if joined and compatible(gender, self._cluster_gender(cid)):
                 related.append(cid)
         if not related and not title and len(tokens) == 1 and gender is not None and not self._given_name_gender(form):
             # a lone name whose few pronouns say otherwise than every character bearing it ("Fitzwilliam", "she")
@@ -269,7 +250,7 @@ class CharacterIndex:
             if len(targets) != 1:
                 continue
             target = targets.pop()
-            if not _compatible(self._cluster_gender(own), self._cluster_gender(target)):
+            if not compatible(self._cluster_gender(own), self._cluster_gender(target)):
                 continue
             if self._only_given_name(own, pet, target) and not self.clusters[own].cast_name:
                 self._merge(own, target)
@@ -344,13 +325,13 @@ class CharacterIndex:
         cluster = self.clusters[cid]
         if cluster.cast_gender in ("male", "female"):
             return cluster.cast_gender, FROM_CAST
-        gender = _majority(cluster.votes + cluster.titles + cluster.names + cluster.nouns)
+        gender = majority(cluster.votes + cluster.titles + cluster.names + cluster.nouns)
         if gender is None:
             return None, ""
         sources = ((FROM_PRONOUNS, cluster.votes), (FROM_TITLE, cluster.titles), (FROM_NAMES, cluster.names),
                    (FROM_DESCRIPTION, cluster.nouns))
         for source, votes in sources:
-            if _majority(votes) == gender:
+            if majority(votes) == gender:
                 return gender, source
         return gender, FROM_PRONOUNS
 
@@ -396,22 +377,8 @@ class CharacterIndex:
         return cid
 
     def is_junk_label(self, key: str) -> bool:
-        """A description that names nobody: "the former", "a time", "her the", "the one", or a determiner
-        before a word the book writes capitalised, a place or a party ("the Longmere")."""
-        words = key.split()
-        if not words:
-            return True
-        head = words[-1]
-        if head in NOBODY_HEADS or any(w in DETERMINERS for w in words[1:]):
-            return True
-        if head == "one" and len(words) > 1:
-            return True
-        if head not in PERSON_NOUNS and head.endswith(NOBODY_ENDINGS) and len(head) > NOBODY_ENDING_MIN:
-            return True  # "the occasion", "her attention", "a moment's recollection enabled"
-        stats = self.stats
-        if stats is None or len(words) < 2 or head in PERSON_NOUNS or head in TITLES:
-            return False
-        return stats.capital_total[head.capitalize()] > stats.lower[head]
+        """A description that names nobody (descriptions.is_junk_label)."""
+        return is_junk_label(key, self.stats)
 
     def labelled(self, key: str) -> int | None:
         """The character already called by this description, if any."""
@@ -436,118 +403,3 @@ class CharacterIndex:
         """Characters named with this title somewhere ("doctor" -> Dr. Archie)."""
         titles = {title, *(short for short, full in TITLE_WORDS.items() if full == title)}
         return [cid for cid, cluster in enumerate(self.clusters) if any(f[0] in titles for f in cluster.forms)]
-
-
-def description_words(name: str) -> str:
-    """The words of a description as a speech tag's subject has them: up to its person noun, without commas
-    ("a thin, elderly gentleman of fifty" -> "a thin elderly gentleman")."""
-    words = name.lower().replace(",", " ").split()
-    for k, word in enumerate(words):
-        if k and (word in PERSON_NOUNS or word in SPEECH_NOUNS or word in PLURAL_NOUNS):
-            return " ".join(words[: k + 1])
-    return " ".join(words)
-
-
-def is_pet_form(pet: str, given: str) -> bool:
-    """`pet` shortens the given name: "Eliza" or "Lizzy" of "Elizabeth", "Fred" of "Frederick" (not "Jane"
-    of "Janet": a pet form is clearly shorter)."""
-    pet_low, given_low = pet.lower(), given.lower()
-    if pet_low == given_low or len(pet_low) < PET_MIN_LETTERS or len(pet_low) > len(given_low) - PET_SHORTER_BY:
-        return False
-    if given_low.startswith(pet_low):
-        return True
-    for ending in ("ie", "ey", "y"):
-        if pet_low.endswith(ending):
-            stem = pet_low[: -len(ending)]
-            if len(stem) > 1 and stem[-1] == stem[-2]:
-                stem = stem[:-1]  # "Lizzy" -> "liz"
-            at = given_low.find(stem)
-            return len(stem) >= PET_MIN_LETTERS and 0 <= at <= PET_STEM_REACH
-    return False
-
-
-def _majority(votes: Counter, margin: int = 1) -> str | None:
-    male, female = votes.get("male", 0), votes.get("female", 0)
-    if male >= female + margin:
-        return "male"
-    if female >= male + margin:
-        return "female"
-    return None
-
-
-def _clear_majority(votes: Counter) -> str | None:
-    """The gender the pronouns after one form give, when they lean far enough one way (FORM_MARGIN more, and
-    FORM_RATIO times as many)."""
-    gender = _majority(votes, FORM_MARGIN)
-    other = "female" if gender == "male" else "male"
-    return gender if gender and votes[gender] >= FORM_RATIO * votes.get(other, 0) else None
-
-
-def _compatible(a: str | None, b: str | None) -> bool:
-    return a is None or b is None or a == b
-
-
-def _joins(form: Form, other: Form, forms: Counter) -> bool:
-    return _extends(form, other) and not _parent_of(form, other, forms) and not _elder_sister(form, other, forms)
-
-
-def _told_apart(titled: Form, known: set, forms: Counter) -> bool:
-    """"Mr. Quill" beside a character the text keeps calling "Mr. John Quill" in full: the author writes the given
-    name to tell him from the one plain "Mr. Quill" is (his elder brother, his uncle)."""
-    title, tokens = titled
-    return bool(title) and len(tokens) == 1 and any(
-        f[0] == title and len(f[1]) == 2 and f[1][-1] == tokens[0] and forms.get(f, 0) >= TITLED_GIVEN_USES
-        for f in known
-    )
-
-
-def _parent_of(titled: Form, full: Form, forms: Counter) -> bool:
-    """"Mrs. Lennox" (or "Lady Lennox") beside "Mary Lennox" when the text also calls her plain "Mary": a mother and her
-    daughter (the narration calls a grown-up by title and a child by first name), not one person."""
-    title, tokens = titled
-    return (
-        title in PARENT_TITLES
-        and not full[0]
-        and len(full[1]) > 1
-        and tokens == full[1][-1:]
-        and forms.get(("", full[1][:1]), 0) >= FIRST_NAME_USES
-    )
-
-
-def _elder_sister(titled: Form, full: Form, forms: Counter) -> bool:
-    """"Miss Pinkerton" beside "Miss Jemima Pinkerton" when the text also says "Miss Jemima": by convention
-    "Miss <surname>" is the eldest unmarried sister and a younger one is "Miss <first name>", so two people."""
-    title, tokens = titled
-    return (
-        title == "miss"
-        and len(full[1]) > 1
-        and tokens == full[1][-1:]
-        and forms.get(("miss", full[1][:1]), 0) >= SISTER_FIRST_NAME_USES
-    )
-
-
-def _same_honorific(one: str, other: str) -> bool:
-    """Two titles one person may bear: a man's ("Mr." and "Colonel"), not a boy's and a man's ("Master" and
-    "Mr."); a woman keeps hers ("Miss Quill" and "Mrs. Quill" are a daughter and her mother, "Lady Quill" a
-    third)."""
-    if one == other:
-        return True
-    if title_gender(one) != title_gender(other) or "master" in (one, other):
-        return False
-    return title_gender(one) == "male"
-
-
-def _extends(short: Form, full: Form) -> bool:
-    """`short` names the same person as `full`: "Darcy" or "Mr. Darcy" of "Fitzwilliam Darcy"."""
-    title, tokens = short
-    if short == full or not set(tokens) <= set(full[1]):
-        return False
-    if title and full[0] and not _same_honorific(title, full[0]):
-        return False
-    if len(tokens) > 1 and (tokens[0] != full[1][0] or tokens[-1] != full[1][-1]):
-        return False  # "Sir Walter Quill" is not "William Walter Quill": a given name and a surname both agree
-    if title:
-        # a title goes with a surname ("Mr. Darcy"), or a given name when it is one that takes it ("Lady
-        # Catherine", "Miss Jemima"; not "Colonel Fitzwilliam" of "Fitzwilliam Darcy")
-        return tokens[-1] == full[1][-1] or (tokens[0] == full[1][0] and title in GIVEN_NAME_TITLES)
-    return len(tokens) < len(full[1]) or bool(full[0])

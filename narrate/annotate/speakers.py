@@ -25,11 +25,11 @@ Names said inside a quote are never its speaker by inference (`"Barton, do we ne
 """
 from __future__ import annotations
 
-import re
 from collections import Counter
 from collections.abc import Sequence
 from dataclasses import replace
 
+from narrate.annotate.quotenames import NAME_QUESTION, QuoteNames  # noqa: F401  (importable from here as before)
 from narrate.annotate.references import (  # noqa: F401
     HISTORY_LOOKBACK,
     ON_STAGE_WINDOW,
@@ -59,7 +59,6 @@ from narrate.annotate.conversation import (
     Conversation,
     ParagraphContext,
     Utterance,
-    follows,
     group_paragraphs,
     group_utterances,
     is_known,
@@ -70,7 +69,6 @@ from narrate.annotate.samename import same_person
 from narrate.annotate.speechverbs import SUBJECT_PRONOUNS
 from narrate.annotate.tags import (
     Finding,
-    is_vocative,
     said_and_stopped,
     tag_after,
     tag_before,
@@ -90,8 +88,6 @@ CONFIDENCE = {
     "focus": 0.45,
     "fallback": 0.3,
 }
-# A quote that asks for the other's name ("What name?"): the answer opening with a name gives the speaker's own.
-NAME_QUESTION = re.compile(r"\b(?:your name|what name|who are you)\W*$", re.IGNORECASE)
 # A name said in dialogue counts this much towards how prominent a character is ("Barton, ..." is said to him).
 DIALOGUE_MENTION_WEIGHT = 0.25
 
@@ -136,7 +132,7 @@ def decide(attributor: _Attributor, pins: Sequence[Override] = (), notes: list[s
                      + "".join(f"\n  {line}" for line in changed))
 
 
-class _Attributor(References, Turns):
+class _Attributor(References, Turns, QuoteNames):
     def __init__(self, book: Book, segments: list[Segment], cast: Sequence[CastEntry], first_person: str,
                  joins: Sequence[tuple[Form, Form]] = ()) -> None:
         self.first_person = first_person
@@ -255,57 +251,6 @@ class _Attributor(References, Turns):
                     sentences += split_sentences(lex(self.source, self.segments[pos], mentions))
             paragraphs.append(sentences)
         return gender_votes(paragraphs)
-
-    def _note_quote_names(self, utterance: Utterance) -> None:
-        """Names said in a quote are not its speaker, unless the speaker gives them as their own ("My name
-        is Ada."); those said to someone are its addressees."""
-        for pos in utterance.positions:
-            seg = self.segments[pos]
-            text = self.source[seg.start: seg.end]
-            for mention in self.dialogue_mentions.get(pos, []):
-                cid = self._pick(mention.candidates)
-                if cid is None:
-                    continue
-                before = text[: mention.start - seg.start]
-                if utterance.introduced is None and not mention.possessive and self._introduces(utterance, before):
-                    utterance.introduced = cid
-                    continue
-                utterance.excluded.add(cid)
-                if self.stats.is_thing(mention.form) or self.stats.is_place(mention.form):
-                    continue  # "Kestrel, Gannet Rock": hailing a boat or a place, not someone who will answer
-                person = self.index.gender_of(cid) is not None
-                after = text[mention.end - seg.start:]
-                if is_vocative(text, mention.start - seg.start, mention.end - seg.start, person) and not self._echoes(
-                    utterance, cid, before, after
-                ):
-                    utterance.addressees.append(cid)
-            for word in KIN_VOCATIVE.finditer(text):
-                if is_vocative(text, word.start(), word.end(), True):
-                    utterance.kin_called.append(KIN_VOCATIVE_TITLES[word.group().lower()])
-
-    def _echoes(self, utterance: Utterance, cid: int, before: str, after: str) -> bool:
-        """"Dorian Gray? Is that his name?": a name the last quote said, opening this one as a question, is
-        repeated, not called."""
-        if before.strip(" \"'“‘") or not after.lstrip(" _*").startswith("?"):
-            return False
-        k = self.utterance_index[id(utterance)]
-        said = self.utterances[k - 1] if k > 0 else None
-        if said is None or not follows(said, utterance):
-            return False
-        return any(cid in m.candidates for pos in said.positions for m in self.dialogue_mentions.get(pos, []))
-
-    def _introduces(self, utterance: Utterance, before: str) -> bool:
-        """The name after `before` is the speaker's own: "my name is", "call me", "I am" before it, or it
-        opens the answer to a question asking for a name ("What name?" / "Greyson, second floor.")."""
-        before = before.lower()
-        if before.rstrip().endswith(SELF_NAMING):
-            return True
-        k = self.utterance_index[id(utterance)]
-        asked = self.utterances[k - 1] if k > 0 else None
-        if before.strip(" \"'“‘") or asked is None or not follows(asked, utterance):
-            return False
-        question = self.segments[asked.positions[-1]].text.rstrip(" \"'”’")
-        return question.endswith("?") and NAME_QUESTION.search(question[:-1]) is not None
 
     def _pick(self, candidates: tuple[int, ...], position: int | None = None, paragraph: ParagraphContext | None = None) -> int | None:
         """One character for a name: the only one, or the latest named of those it may denote."""
