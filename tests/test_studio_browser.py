@@ -4,11 +4,14 @@ and find the fix in voices.yaml on disk and the quote that followed it marked on
 
 Skipped, with the reason, only where chromium or Playwright is missing and this is not CI; in CI (CI=true) a
 missing browser fails the test, since setup.sh installs it there."""
+import functools
 import os
 import re
+import shutil
 import signal
 import subprocess
 import sys
+import tempfile
 from contextlib import contextmanager
 from pathlib import Path
 
@@ -16,6 +19,8 @@ import pytest
 import yaml
 from long_story import write_long_story
 from studio_story import ALL_NIGHT, NEXT_AFTER_SMALL_ONES, SMALL_ONES, harbour
+
+from narrate.studio.api import CLIPS_HEADER
 
 CHROMIUM = Path("/usr/bin/chromium")
 pytestmark = pytest.mark.browser
@@ -85,26 +90,20 @@ def cast_row(page, url: str, speaker: str):
 
 def test_click_a_quote_reassign_it_and_find_it_in_voices_yaml(browser, studio_url, tmp_path):
     page = browser.new_page()
-    try:
-        page.goto(studio_url)
-        quote = page.locator(f'.seg[data-id="{SMALL_ONES}"]')
-        quote.wait_for()
-        assert quote.locator(".who").inner_text() == "Ann"
-        quote.click()
-        page.locator("#fix").wait_for()
-        page.fill("#fix-form input[name=speaker]", "Ben")
-        page.click("#assign")
-        page.wait_for_function(SAVED)
-        assert quote.locator(".who").inner_text() == "Ben"
-        followed = page.locator(f'.seg[data-id="{NEXT_AFTER_SMALL_ONES}"]')
-        assert "changed" in followed.get_attribute("class") and followed.locator(".who").inner_text() == "Ben"
-        overrides = yaml.safe_load((tmp_path / "voices.yaml").read_text(encoding="utf-8"))["overrides"]
-        assert overrides == [{"quote": "Small ones.", "speaker": "Ben"}]
-    except Exception:
-        shot = tmp_path / "studio-failure.png"
-        page.screenshot(path=str(shot), full_page=True)
-        print(f"screenshot of the page when it failed: {shot}")
-        raise
+    page.goto(studio_url)
+    quote = page.locator(f'.seg[data-id="{SMALL_ONES}"]')
+    quote.wait_for()
+    assert quote.locator(".who").inner_text() == "Ann"
+    quote.click()
+    page.locator("#fix").wait_for()
+    page.fill("#fix-form input[name=speaker]", "Ben")
+    page.click("#assign")
+    page.wait_for_function(SAVED)
+    assert quote.locator(".who").inner_text() == "Ben"
+    followed = page.locator(f'.seg[data-id="{NEXT_AFTER_SMALL_ONES}"]')
+    assert "changed" in followed.get_attribute("class") and followed.locator(".who").inner_text() == "Ben"
+    overrides = yaml.safe_load((tmp_path / "voices.yaml").read_text(encoding="utf-8"))["overrides"]
+    assert overrides == [{"quote": "Small ones.", "speaker": "Ben"}]
 
 
 def test_a_page_without_the_token_is_refused(browser, studio_url):
@@ -285,3 +284,134 @@ def test_gender_rate_and_pitch_from_the_cast_table_replay_the_first_line(browser
     ben = yaml.safe_load((tmp_path / "voices.yaml").read_text())["characters"]["Ben"]
     assert ben == {"gender": "female", "rate": 230, "pitch": 30}
     assert page.locator('#cast-table tr[data-speaker="Ben"] input[name=rate]').input_value() == "230"
+
+
+# gone.txt (../shared, someone else's story: copied only into the test's own folder), with a voices.yaml that
+# keeps Barton apart from Clint (attribution joins the two names by itself)
+GONE_VOICES = "characters:\n  Barton: {aliases: [Barton]}\n  Clint: {aliases: [Clint]}\n"
+
+
+@pytest.fixture
+def gone_url(tmp_path, gone_story, narrate_env, cache_dir):
+    story = tmp_path / "gone.txt"
+    shutil.copyfile(gone_story, story)
+    (tmp_path / "voices.yaml").write_text(GONE_VOICES, encoding="utf-8")
+    with running_studio(story, narrate_env(cache_dir), "--out", str(tmp_path / "out")) as url:
+        yield url
+
+
+def clips_of(page, action) -> str:
+    """The clip keys of the line the page plays after `action` (the audio answer's header)."""
+    with page.expect_response(lambda answer: "/audio" in answer.url) as answer:
+        action()
+    page.wait_for_function("document.getElementById('player').ended", timeout=60_000)
+    assert page.evaluate("document.getElementById('player').duration") > 0.3
+    return answer.value.headers[CLIPS_HEADER.lower()]
+
+
+def test_gone_reassign_merge_play_recast_and_undo(browser, gone_url, tmp_path):
+    voices = tmp_path / "voices.yaml"
+    page = browser.new_page()
+    row = cast_row(page, gone_url, "Barton")
+    row.wait_for()
+    natasha = page.locator('#cast-table tr[data-speaker="Natasha"]')
+    assert natasha.locator("td.engine").inner_text() == "espeak" and int(natasha.locator("td").nth(2).inner_text()) > 0
+
+    quote = page.locator('.seg.dialogue[data-speaker="Natasha"]').first  # reassign: voices.yaml changes on disk
+    quote.click()
+    page.fill("#fix-form input[name=speaker]", "Steve")
+    page.click("#assign")
+    page.wait_for_function(SAVED)
+    override = yaml.safe_load(voices.read_text(encoding="utf-8"))["overrides"]
+    assert len(override) == 1 and override[0]["speaker"] == "Steve"
+
+    page.evaluate("document.getElementById('status').textContent = ''")  # merge Barton into Clint
+    row.locator("select[name=into]").select_option("Clint")
+    row.locator("button.merge").click()
+    page.wait_for_function(SAVED)
+    assert "Barton" in yaml.safe_load(voices.read_text(encoding="utf-8"))["characters"]["Clint"]["aliases"]
+    page.locator('#cast-table tr[data-speaker="Clint"]').wait_for()
+    assert page.locator('#cast-table tr[data-speaker="Barton"]').count() == 0
+
+    natasha = page.locator('#cast-table tr[data-speaker="Natasha"]')  # recast Natasha: her line sounds anew
+    before = clips_of(page, lambda: natasha.locator("button.hear").click())
+    natasha.locator("input[name=voice]").fill("en-gb-x-rp+f4")
+    page.evaluate("document.getElementById('status').textContent = ''")
+    after = clips_of(page, lambda: natasha.locator("button.recast").click())
+    assert yaml.safe_load(voices.read_text(encoding="utf-8"))["characters"]["Natasha"]["voice"] == "en-gb-x-rp+f4"
+    assert after != before
+
+    written = voices.read_text(encoding="utf-8")  # undo the recast: the file as it was before it
+    page.evaluate("document.getElementById('status').textContent = ''")
+    page.click("#undo")
+    page.wait_for_function(SAVED)
+    assert voices.read_text(encoding="utf-8") != written
+    assert "Natasha" not in yaml.safe_load(voices.read_text(encoding="utf-8"))["characters"]
+    assert clips_of(page, lambda: page.locator('#cast-table tr[data-speaker="Natasha"] button.hear').click()) == before
+
+    assert browser.new_page().goto(gone_url.split("?")[0]).status == 403  # no token: refused
+
+
+@pytest.mark.slow
+def test_gone_built_from_the_page_and_its_m4b_downloaded(browser, gone_url, tmp_path):
+    from audio_tools import duration
+
+    page = browser.new_page()
+    page.goto(gone_url)
+    page.click("#build-panel summary")
+    page.click("#build")
+    m4b = page.locator("#build-files li a[download$='.m4b']")
+    m4b.wait_for(timeout=600_000)
+    with page.expect_download() as download:
+        m4b.click()
+    saved = tmp_path / "gone.m4b"
+    download.value.save_as(saved)
+    assert duration(saved) > 60  # ffprobe: 1,500 words read aloud
+
+
+def test_keys_j_and_k_move_between_quotes_and_space_plays_and_pauses(browser, studio_url):
+    page = browser.new_page()
+    page.goto(studio_url)
+    page.locator(f'.seg[data-id="{SMALL_ONES}"]').click()
+    page.keyboard.press("Escape")
+    page.wait_for_function("!document.querySelector('dialog').open")
+    quotes = page.eval_on_selector_all(".seg.dialogue", "quotes => quotes.map(q => Number(q.dataset.id))")
+    at = quotes.index(SMALL_ONES)
+    current = "Number(document.querySelector('.seg.current').dataset.id)"
+    page.keyboard.press("j")
+    assert page.evaluate(current) == quotes[at + 1]  # the next quote, narration passed over
+    page.keyboard.press("k")
+    page.keyboard.press("k")
+    assert page.evaluate(current) == quotes[at - 1]
+    page.keyboard.press(" ")
+    page.wait_for_function("!document.getElementById('player').paused && "
+                           "document.getElementById('player').currentTime > 0", timeout=30_000)
+    assert f"/segments/{quotes[at - 1]}/audio" in page.evaluate("document.getElementById('player').currentSrc")
+    page.keyboard.press(" ")
+    page.wait_for_function("document.getElementById('player').paused")
+
+
+def _screenshot_on_failure(test):
+    """A failing browser test saves a screenshot of each page it opened and says where."""
+    @functools.wraps(test)
+    def run(*args, **kwargs):
+        try:
+            return test(*args, **kwargs)
+        except Exception:
+            folder = kwargs.get("tmp_path") or Path(tempfile.mkdtemp(prefix="studio-failure-"))
+            pages = [page for context in kwargs["browser"].contexts for page in context.pages]
+            for n, page in enumerate(pages):
+                shot = folder / f"studio-failure-{n}.png"
+                try:
+                    page.screenshot(path=str(shot), full_page=True)
+                    print(f"screenshot of the page when it failed: {shot}")
+                except Exception as err:  # noqa: BLE001 (a closed page: the test's own error matters)
+                    print(f"no screenshot of page {n}: {err}")
+            raise
+
+    return run
+
+
+for _name, _test in list(globals().items()):
+    if _name.startswith("test_") and callable(_test):
+        globals()[_name] = _screenshot_on_failure(_test)

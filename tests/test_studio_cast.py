@@ -93,3 +93,30 @@ def test_the_narrators_rate_keeps_its_comment_and_bad_settings_are_named(client,
         answer = client.post("/api/speakers/settings", json=request)
         assert answer.status_code == 400 and said in answer.json()["error"], (request, answer.text)
     assert voices.read_text() == written
+
+
+def test_the_voice_picker_offers_every_engines_voices_and_espeaks_variants(client, fake_engines, monkeypatch):
+    from narrate.engines import base
+
+    installed = base.engine_ids()
+    monkeypatch.setattr(base, "engine_ids", lambda: sorted([*installed, "fake"]))  # as if installed as a plugin
+    offered = client.get("/api/voices").json()["voices"]
+    assert {"en-us", "en-us+f3", "en-gb-x-rp+m3"} <= set(offered)  # the narrator's engine: plain ids, variants
+    assert {"fake:low", "fake:f1"} <= set(offered)  # another engine's, as voices.yaml's engine:voice form
+    assert not any(v.startswith("+") or ":+" in v for v in offered)  # a variant alone is no voice
+
+
+def test_recast_to_another_engines_voice_writes_engine_and_voice(client, story, fake_engines):
+    from narrate.casting.cast import build_casting
+
+    answer = client.post("/api/speakers/voice", json={"name": "Ben", "voice": "fake:mid"})
+    assert answer.status_code == 200, answer.text
+    assert yaml.safe_load((story.parent / "voices.yaml").read_text())["characters"]["Ben"] == {"engine": "fake",
+                                                                                                "voice": "mid"}
+    config, script = pipeline.load(story)
+    voice = build_casting(config, script.characters).voice_for("Ben")
+    assert (voice.engine, voice.voice) == ("fake", "mid")
+    assert {"name": "Ben", "engine": "fake", "voice": "mid"}.items() <= \
+        next(row for row in answer.json()["speakers"] if row["name"] == "Ben").items()
+    wrong = client.post("/api/speakers/voice", json={"name": "Ann", "voice": "fake:midd"})
+    assert wrong.status_code == 400 and "fake has no such voice. Nearest: mid" in wrong.json()["error"]

@@ -18,6 +18,7 @@ from narrate.studio.selection import reassign_all as reassign_all_of
 from narrate.studio.session import LOW_CONFIDENCE, Studio, colour
 from narrate.studio.settings import set_settings
 
+CLIPS_HEADER = "X-Narrate-Clips"
 PAGE_LIMIT = 500  # segments per request at most: the page asks for more as the reader scrolls
 
 
@@ -103,9 +104,10 @@ def segments(request: Request) -> JSONResponse:
 
 
 def audio(request: Request) -> FileResponse:
-    path = studio_of(request).audio(request.path_params["index"])
-    return FileResponse(path, media_type="audio/wav", headers={"Cache-Control": "no-store"},  # a fix may recast it
-                        background=BackgroundTask(path.unlink, missing_ok=True))
+    path, keys = studio_of(request).audio(request.path_params["index"])
+    return FileResponse(path, media_type="audio/wav", background=BackgroundTask(path.unlink, missing_ok=True),
+                        headers={"Cache-Control": "no-store",  # a fix may recast it
+                                 CLIPS_HEADER: " ".join(keys)})  # which clips it is: a recast's are new ones
 
 
 async def _json(request: Request):

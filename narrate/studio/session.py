@@ -28,6 +28,7 @@ from narrate.casting.cast import (
     build_casting,
     cast_entries,
     check_voice_ids,
+    lines_for,
     unused_characters,
 )
 from narrate.casting.config import Config, load_config, where
@@ -168,8 +169,9 @@ class Studio:
             raise InputError(f"segment {index}: the book has segments 0-{len(self.script.segments) - 1}.")
         return self.script.segments[index]
 
-    def audio(self, index: int) -> Path:
-        """The segment read as the book reads it (its voice, through the clip cache), as a WAV file."""
+    def audio(self, index: int) -> tuple[Path, list[str]]:
+        """The segment read as the book reads it (its voice, through the clip cache), as a WAV file; and the keys
+        of its clips in the cache (a recast gives new ones)."""
         segment = self.segment(index)
         if segment.kind == "skipped":
             raise InputError(f"segment {index} is skipped: it is not read aloud.")
@@ -179,7 +181,7 @@ class Studio:
         os.close(handle)
         out = Path(name)
         _render([segment], config, casting, out)
-        return out
+        return out, [line.key for line in lines_for([segment], casting, config.data.language)]
 
     def reassign(self, index: int, speaker: str) -> list[Change]:
         """Give the quote (every piece of its utterance) to `speaker` in voices.yaml, load the book again and
@@ -232,26 +234,53 @@ class Studio:
             return self._fix(lambda: voicesfile.write_split(self.voices_path, name, alias))
 
     def recast(self, name: str, voice: str) -> list[Change]:
-        """Give a speaker (or the narrator) another voice of its engine, checked before voices.yaml is written."""
+        """Give a speaker (or the narrator) another voice, checked before voices.yaml is written: a voice of its
+        engine, or of another one as `engine:voice` (`piper:en_GB-alba-medium`), written as `engine:` and `voice:`."""
         from narrate.engines import get_engine
+        from narrate.engines.base import is_engine
 
         if name != NARRATOR:
             self._check_speaker(name)
         voice = voice.strip()
-        engine = self.casting.voice_for(name).engine if name != NARRATOR else self.casting.narrator.engine
+        prefix, mark, rest = voice.partition(":")
+        if mark and is_engine(prefix.strip()):
+            engine, voice = prefix.strip(), rest.strip()
+            settings = {"engine": engine, "voice": voice}
+        else:
+            engine = self.casting.voice_for(name).engine if name != NARRATOR else self.casting.narrator.engine
+            settings = {"voice": voice}
         nearest = get_engine(engine).suggest_voices(voice)
         if not voice or nearest is not None:
             raise InputError(f"voice {voice!r}: {engine} has no such voice. Nearest: {', '.join(nearest or []) or 'none'}; "
-                             f"`narrate voices` lists them all.")
+                             f"`narrate voices --engine {engine}` lists them all.")
         with self.lock:
             self.reload_if_changed()
-            return self._fix(lambda: voicesfile.write_voice(self.voices_path, name, voice))
+            return self._fix(lambda: voicesfile.write_settings(self.voices_path, name, settings))
 
     def voice_ids(self) -> list[str]:
-        """The voices the narrator's engine offers, for the page's picker."""
+        """What the page's voice picker offers: every installed engine's voices (`narrate voices`), those of the
+        narrator's engine by their ids, the others' as `engine:voice`; espeak's in the book's language also with
+        each of its variants (`en-us+f3`)."""
         from narrate.engines import get_engine
+        from narrate.engines.base import engine_ids
 
-        return sorted(info.id for info in get_engine(self.casting.narrator.engine).voices())
+        own, language = self.casting.narrator.engine, self.config.data.language.split("-")[0]
+        offered: list[str] = []
+        for engine_id in [own, *sorted(set(engine_ids()) - {own})]:
+            engine = get_engine(engine_id)
+            try:
+                listed = engine.voices() if engine.available() else []
+            except Exception:  # noqa: BLE001 (an engine that cannot list its voices offers none; the rest still do)
+                listed = []
+            prefix = "" if engine_id == own else f"{engine_id}:"
+            variants = [info.id for info in listed if info.id.startswith("+")]
+            for info in sorted(listed, key=lambda info: info.id):
+                if info.id in variants:
+                    continue
+                offered.append(prefix + info.id)
+                if info.language.split("-")[0] == language:
+                    offered += [f"{prefix}{info.id}{variant}" for variant in variants]
+        return offered
 
     def _speakers(self) -> set[str]:
         return {s.speaker for s in self.script.segments if s.kind == "dialogue"} - {NARRATOR, UNKNOWN}

@@ -98,8 +98,14 @@ function select(element) {
   current.scrollIntoView({block: "nearest"});
 }
 
+function audioUrl(id) {
+  // a new address each time: a fix may have recast the line, and chromium replays a media address it has loaded
+  // from its own copy, whatever the answer's no-store said
+  return `/api/segments/${id}/audio?token=${encodeURIComponent(token)}&at=${Date.now()}`;
+}
+
 function play(element) {
-  player.src = `/api/segments/${element.dataset.id}/audio?token=${encodeURIComponent(token)}`;
+  player.src = audioUrl(element.dataset.id);
   player.play().catch((error) => { status.textContent = `cannot play: ${error.message}`; });
 }
 
@@ -144,11 +150,15 @@ function renderCast(speakers) {
   for (const row of speakers) {
     const tr = document.createElement("tr");
     tr.dataset.speaker = row.name;
-    for (const text of [row.name, row.lines]) {
+    for (const text of [row.name, row.lines, row.words]) {
       const td = document.createElement("td"); td.textContent = text; tr.append(td);
     }
     tr.firstChild.style.color = row.colour;
     tr.append(...settingCells(row));
+    const engine = document.createElement("td");
+    engine.textContent = row.engine;
+    engine.className = "engine";
+    tr.append(engine);
     const voice = document.createElement("td");
     if (row.name === "unknown") voice.textContent = row.voice;
     else {
@@ -237,7 +247,7 @@ async function hear(speaker) {
   // the speaker's first line (the narrator's first narration), in the voice it has now
   const page = await api(`/api/segments?${new URLSearchParams({speaker, limit: 1})}`);
   if (!page.segments.length) return;
-  player.src = `/api/segments/${page.segments[0].id}/audio?token=${encodeURIComponent(token)}`;
+  player.src = audioUrl(page.segments[0].id);
   player.play().catch((error) => { status.textContent = `cannot play: ${error.message}`; });
 }
 
