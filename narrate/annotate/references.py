@@ -23,6 +23,9 @@ ON_STAGE_WINDOW = 12
 DESCRIPTION_LOOKBACK = 3
 # Who a possessive in a description points to: "her cousin" is someone with a woman, not the woman.
 POSSESSOR_GENDER = {"his": "male", "her": "female"}
+# Nouns that say only who someone is to look at ("the old man", "the girl"), not a part they play ("the waiter"):
+# given a cast, such a description no entry claims is one of the cast; a waiter may be nobody the cast names.
+PLAIN_PERSON_NOUNS = frozenset(("man", "woman", "boy", "girl", "gentleman", "lady", "fellow", "lad", "lass", "youth"))
 # How far back in the history a pronoun or a name looks for whom it means.
 HISTORY_LOOKBACK = 60
 
@@ -158,7 +161,8 @@ class References:
         if ref.word.split()[0] in DEFINITE and words[-1] not in PLURAL_NOUNS:  # "the ladies" are no one person
             if (cid := self._described_one(key, gender, utterance, paragraph, ref.position)) is not None:
                 return cid
-        unclaimed = self.cast and gender and ref.word.split()[0] in DEFINITE and self.index.labelled(key) is None
+        unclaimed = (self.cast and gender and words[-1] in PLAIN_PERSON_NOUNS and ref.word.split()[0] in DEFINITE
+                     and self.index.labelled(key) is None)
         if unclaimed and (cid := self._cast_member_described(key, gender, utterance)) is not None:
             return cid
         cid = self.index.label(key, shown, gender)  # None: a description of nobody ("the former")
@@ -203,9 +207,10 @@ class References:
         return cid
 
     def _cast_member_described(self, key: str, gender: str | None, utterance: Utterance | None) -> int | None:
-        """Given a cast (voices.yaml), the speakers are in it: a definite description of a man or a woman that no
-        entry claims ("the old man", "the girl") is the named cast member of that gender whose turn it is in the
-        conversation, else the one the narration named last; never one the quote calls by name."""
+        """Given a cast (voices.yaml), the speakers are in it: a definite description of a man or a woman by
+        looks alone that no entry claims ("the old man", "the girl"; PLAIN_PERSON_NOUNS) is the named cast member
+        of that gender whose turn it is in the conversation, else the one the narration named last; never one
+        the quote calls by name."""
         excluded = utterance.excluded if utterance is not None else set()
 
         def fits(cid: int | None) -> bool:
