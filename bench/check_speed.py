@@ -37,7 +37,7 @@ ROOT = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(ROOT))
 NARRATE = ROOT / ".venv" / "bin" / "narrate"
 AUDIO = (".mp3", ".m4b", ".wav", ".flac", ".opus")
-BEFORE = "d52450b"  # check.py before its meter read whole columns, bigger chunks and the largest file first
+BEFORE = "17647dc"  # check.py before it decoded MP3s in-process and K-weighted in numpy (ffmpeg's biquads)
 FIGURES = {  # name: (how to read it from Measurements, unit)
     "loudness": (lambda m: m.loudness.integrated_lufs, "LU"),
     "loudness range": (lambda m: m.loudness.lra, "LU"),
@@ -95,8 +95,11 @@ def speed(folder: Path, files: list[Path], rounds: int, before) -> None:
         loads.append(os.getloadavg()[0])
         for name in order:
             results[name].append(timed(runs[name]))
+        check_run, decode_run = results["check"][-1], results["decode side by side"][-1]
         print(f"round {n + 1}: load {loads[-1]:.1f}; " + ", ".join(
-            f"{name} {results[name][-1][0]:.2f} s" for name in names), flush=True)
+            f"{name} {results[name][-1][0]:.2f} s ({results[name][-1][1]:.2f} CPU)" for name in names)
+            + f"; check / side by side: wall {check_run[0] / decode_run[0]:.2f}x, CPU {check_run[1] / decode_run[1]:.2f}x",
+            flush=True)
     wall = {name: statistics.median(w for w, _ in runs) for name, runs in results.items()}
     cpu = {name: statistics.median(c for _, c in runs) for name, runs in results.items()}
     print(f"median of {rounds} rounds, {os.cpu_count()} cores, load average {statistics.median(loads):.1f} "
@@ -109,6 +112,10 @@ def speed(folder: Path, files: list[Path], rounds: int, before) -> None:
         print(f"{labels[name]:38} {wall[name]:7.2f} {cpu[name]:7.2f}")
     print(f"check / decode side by side (same parallelism): wall {wall['check'] / wall['decode side by side']:.2f}x, "
           f"CPU {cpu['check'] / cpu['decode side by side']:.2f}x")
+    for unit, at in (("wall", 0), ("CPU", 1)):  # the spread of the rounds' own ratios
+        ratios = [c[at] / d[at] for c, d in zip(results["check"], results["decode side by side"])]
+        print(f"  per round, {unit:4}: median {statistics.median(ratios):.2f}x, "
+              f"min {min(ratios):.2f}x, max {max(ratios):.2f}x")
     print(f"check / decode one by one:                      wall {wall['check'] / wall['decode']:.2f}x, "
           f"CPU {cpu['check'] / cpu['decode']:.2f}x")
     if before is not None:
