@@ -2,8 +2,9 @@
 """How well a listener can follow each voice: an offline recogniser's word accuracy on the same sentences.
 
 Every voice the default pools, the sample cast (voices.yaml) and the built-in narrator use speaks the same
-plain sentences through narrate's real espeak engine (rate and pitch as cast); pocketsphinx (its English model
-ships inside its PyPI wheel) transcribes each; the score is the share of the sentences' words it got right
+plain sentences (narrate/casting/recall.py, which auto-casting also measures with) through narrate's real
+espeak engine (rate and pitch as cast); pocketsphinx (its English model ships inside its PyPI wheel)
+transcribes each; the score is the share of the sentences' words it got right
 (aligned with difflib, so an inserted word costs nothing and a dropped or wrong word costs one). The baseline is
 plain `en-us` at rate 170, measured in the same run: every voice is printed with its ratio to it.
 
@@ -20,72 +21,28 @@ Needs: .venv/bin/pip install pocketsphinx (in the `bench` extra).
 from __future__ import annotations
 
 import argparse
-import difflib
 import os
-import re
-import subprocess
 import sys
 import tempfile
-from functools import cache
 from pathlib import Path
 
 ROOT = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(ROOT))
 
-from narrate import ffmpeg
 from narrate.casting.config import builtin_config, load_config
+from narrate.casting.recall import PASSAGE, SENTENCES, transcribe, word_accuracy
 from narrate.engines import get_engine
 from narrate.model import Voice
-
-# Plain sentences of everyday words (our own), so that the recogniser's language model is not the limit.
-SENTENCES = (
-    "The boat came back to the harbour before the storm.",
-    "She opened the door and looked at the water for a long time.",
-    "We have to find the light before the night is over.",
-    "He said the radio was working again this morning.",
-    "Please keep the window closed when the wind is strong.",
-    "They walked down to the village to buy some bread.",
-)
-
-
-@cache
-def _decoder():
-    from pocketsphinx import Decoder
-
-    return Decoder(loglevel="FATAL", cmn="batch")  # batch: the whole clip's mean, not a slow live estimate
-
-
-def transcribe(wav: Path) -> str:
-    """pocketsphinx's best guess at the words of `wav` (resampled to its 16 kHz mono)."""
-    raw = subprocess.run([ffmpeg.tool(), "-v", "error", "-i", str(wav), "-ar", "16000", "-ac", "1", "-f", "s16le",
-                          "-"], capture_output=True, check=True).stdout
-    decoder = _decoder()
-    decoder.start_utt()
-    decoder.process_raw(raw, full_utt=True)
-    decoder.end_utt()
-    return decoder.hyp().hypstr if decoder.hyp() else ""
-
-
-def words(text: str) -> list[str]:
-    return re.findall(r"[a-z']+", text.lower())
-
-
-def word_accuracy(reference: str, heard: str) -> float:
-    """Share of `reference`'s words that `heard` has, in order."""
-    ref = words(reference)
-    matcher = difflib.SequenceMatcher(a=ref, b=words(heard), autojunk=False)
-    return sum(block.size for block in matcher.get_matching_blocks()) / len(ref)
 
 
 def score(voice: Voice, scratch: Path, takes: int = 1) -> float:
     """Word accuracy on the whole passage, spoken as one clip (the recogniser's language model needs context),
     averaged over `takes`."""
-    passage = " ".join(SENTENCES)
     wav = scratch / "passage.wav"
     total = 0.0
     for _ in range(takes):
-        get_engine(voice.engine).synthesize(passage, voice, str(wav))
-        total += word_accuracy(passage, transcribe(wav))
+        get_engine(voice.engine).synthesize(PASSAGE, voice, str(wav))
+        total += word_accuracy(PASSAGE, transcribe(wav))
     return total / takes
 
 

@@ -469,21 +469,28 @@ def _report_skipped(config, script) -> None:
 @click.option("--voices", metavar="FILE", type=click.Path(path_type=Path),
               help="voices.yaml to read and, with --write, to write (default: voices.yaml beside the story).")
 @click.option("--write", is_flag=True, help="Create or merge voices.yaml: every speaker gets an entry.")
-@click.option("--engine", type=click.Choice(["hibari", "piper"]),
-              help="Cast everyone with variants of this neural engine's voice (a new voices.yaml).")
+@click.option("--engine", type=click.Choice(["espeak", "hibari", "piper", "kokoro"]),
+              help="Cast everyone from this engine's voices, each distinct and easy to follow by measurement "
+                   "(with --write: into voices.yaml).")
 @common_options
 def cast(story, voices, write, engine):
-    """Who speaks how often, and with which voice (and where that voice came from)."""
+    """Who speaks how often, and with which voice (and where that voice came from); the two voices most alike."""
     from rich.table import Column, Table
 
     from narrate import pipeline
-    from narrate.casting.cast import build_casting, preset_casting
+    from narrate.casting.cast import build_casting
     from narrate.casting.castfile import cast_table, write_voices
+    from narrate.casting.measure import Measurer
 
     config, script = pipeline.load(story, voices, voices_may_be_new=write)
     casting = build_casting(config, script.characters)
-    if engine:
-        casting = preset_casting(casting, script.characters, engine)
+    with Measurer(on_measure=_measuring_note()) as measurer:
+        choices = None
+        if engine:
+            from narrate.casting.autocast import auto_casting
+
+            casting, choices = auto_casting(casting, script.characters, config, engine, measurer.measure)
+        nearest = _nearest_pair(casting, measurer)
     rows = cast_table(script, config, casting)
     warn(script.warnings)  # a voices.yaml character the story never names is among them
     table = Table("speaker", "lines", "words", Column("gender (from)", no_wrap=True), "voice", "pitch", "from",
@@ -500,11 +507,59 @@ def cast(story, voices, write, engine):
     for row in rows:  # a wrong merge ("Mr. Quill" also called "Mrs. Quill") or a split shows here
         if row.aliases:
             console().print(f"{row.speaker} is also called: {', '.join(row.aliases)}", highlight=False)
+    console().print(nearest, highlight=False)
+    if choices is not None:
+        _auto_cast_notes(choices)
     if write:
         target = Path(voices) if voices else story_folder(story) / "voices.yaml"
         added = write_voices(target, script, config if target.is_file() else None, casting)
         if not run_options().quiet:
             click.echo(f"{target}: {'added ' + ', '.join(added) if added else 'already casts everyone'}", err=True)
+
+
+def _measuring_note():
+    """What the CLI says when auto-casting first measures a voice (once per voice: then it is kept)."""
+    said = []
+
+    def note(voice):
+        if not said and not run_options().quiet:
+            click.echo("measuring voices (pitch, and how well a recogniser follows each; once per voice)...",
+                       err=True)
+        said.append(voice)
+    return note
+
+
+def _nearest_pair(casting, measurer) -> str:
+    """`cast`'s line on the two voices most alike, by measured median pitch."""
+    from narrate.casting.autocast import cast_voices, nearest_pair
+    from narrate.casting.library import base_voice
+
+    try:
+        pair, pitches = nearest_pair(casting, measurer.measure)
+    except NarrateError as err:
+        return f"nearest pair: not measured ({err})"
+    if pair is None:
+        return "nearest pair: none (one voice)"
+    voices = cast_voices(casting)
+    hertz = " and ".join(f"{440 * 2 ** ((pitches[n] - 69) / 12):.0f} Hz" for n in (pair.a, pair.b))
+    on = (f"both on {base_voice(voices[pair.a])}" if pair.same_base
+          else f"on different voices, {base_voice(voices[pair.a])} and {base_voice(voices[pair.b])}")
+    return f"nearest pair: {pair.a} and {pair.b}, {pair.semitones:.1f} semitones apart ({hertz}), {on}"
+
+
+def _auto_cast_notes(choices) -> None:
+    """How `cast --engine` chose: the recall floor, who could not be kept apart, the voices passed over."""
+    from narrate.casting.distinct import MIN_APART, MIN_RECALL_RATIO
+
+    out = console()
+    out.print(f"every voice followed by the recogniser at >= {choices.threshold:.2f} of the passage's words "
+              f"({MIN_RECALL_RATIO:g} x {choices.reference}'s {choices.reference_recall:.2f})", highlight=False)
+    if choices.crowded:
+        out.print(f"not {MIN_APART:g} semitones from every voice on the same base (no voice left): "
+                  f"{', '.join(choices.crowded)}", highlight=False)
+    if choices.unavailable:
+        out.print(f"passed over, not to be had here: {', '.join(sorted(choices.unavailable))} "
+                  f"({next(iter(choices.unavailable.values())).splitlines()[0]})", highlight=False)
 
 
 @cli.command(short_help="List an engine's voices; --sample writes clips to hear them.")
