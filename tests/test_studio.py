@@ -71,6 +71,8 @@ def test_segments_paged_and_filtered(client):
     assert {s["chapter"] for s in client.get("/api/segments?chapter=2").json()["segments"]} == {2}
     unsure = client.get("/api/segments?below=0.8").json()["segments"]
     assert unsure and all(s["kind"] == "dialogue" and s["confidence"] < 0.8 for s in unsure)
+    marked = [s["low"] for s in everything["segments"]]  # marked for review: quotes under LOW_CONFIDENCE only
+    assert marked == [s["kind"] == "dialogue" and s["confidence"] < 0.5 for s in everything["segments"]]
     assert [s["text"] for s in client.get("/api/segments?q=THE%20TIDE").json()["segments"]] == [
         "All night. The tide was wrong and the nets were worse."]
 
@@ -178,6 +180,23 @@ def test_the_command_prints_its_url_serves_and_stops_on_ctrl_c(story, narrate_en
             urllib.request.urlopen(f"{base}/api/book", timeout=30)
         process.send_signal(signal.SIGINT)
         assert process.wait(timeout=30) == 130
+    finally:
+        process.kill()
+        process.wait()
+
+
+def test_another_host_only_when_asked_and_with_a_warning(story, narrate_env, cache_dir):
+    process = subprocess.Popen([sys.executable, "-m", "narrate", "studio", str(story), "--no-browser",
+                                "--host", "127.0.0.2"], stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True,
+                               env=narrate_env(cache_dir))
+    try:
+        url = re.search(r"http://\S+", process.stdout.readline())[0]
+        assert url.startswith("http://127.0.0.2:")
+        with urllib.request.urlopen(url.replace("/?", "/api/book?"), timeout=30) as reply:
+            assert reply.status == 200  # its own address is a Host it answers
+        process.send_signal(signal.SIGINT)
+        process.wait(timeout=30)
+        assert "--host 127.0.0.2: anyone who can reach this address" in process.stderr.read()
     finally:
         process.kill()
         process.wait()

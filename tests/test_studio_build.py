@@ -62,6 +62,8 @@ def test_build_runs_once_at_a_time_the_page_stays_usable_then_its_files_are_serv
     assert m4b.status_code == 200 and m4b.headers["content-type"] == "audio/mp4"
     assert m4b.content == (out / names[-1]).read_bytes()
     assert client.get("/api/build/files/manifest.json").status_code == 404  # only the book's files
+    for outside in ("..%2Flamp.txt", "..%2F..%2Fvoices.yaml", "%2Fetc%2Fpasswd"):  # nothing out of the folder
+        assert client.get(f"/api/build/files/{outside}").status_code == 404
     assert client.get(f"/api/build/files/{names[-1]}", headers={"X-Studio-Token": ""}).status_code == 403
 
     assert client.post("/api/build").status_code == 202  # nothing changed: current, as `narrate build` says

@@ -211,10 +211,22 @@ def _write(record: Path, book: Book, script: Script) -> None:
     write_record(record, msgspec.json.encode({**_as_data(script), "covers": _covers(book, script)}))
 
 
+_last_book: tuple[Book, str] | None = None  # the last book asked and its repr (frozen: the same while it lives)
+
+
+def _book_repr(book: Book) -> str:
+    """repr(book), once per book: a novel's takes ~0.1 s, and a reviewer's every fix names the same book."""
+    global _last_book
+    last = _last_book
+    if last is None or last[0] is not book:
+        last = _last_book = (book, repr(book))
+    return last[1]
+
+
 def _key(book: Book, cast: Sequence[CastEntry], author_notes: bool, first_person: str,
          pins: Sequence[Override]) -> str:
     weights = WEIGHTS_FILE.stat()  # the decoder's fitted weights decide too
-    decided_by = [repr(book), [asdict(entry) for entry in cast], author_notes, first_person, code_stamp(),
+    decided_by = [_book_repr(book), [asdict(entry) for entry in cast], author_notes, first_person, code_stamp(),
                   metadata.version("english-words"),  # its word list tells names from words
                   [weights.st_size, weights.st_mtime_ns], [{**asdict(pin), "where": ""} for pin in pins]]
     return hashlib.sha256(json.dumps(decided_by, ensure_ascii=False).encode()).hexdigest()

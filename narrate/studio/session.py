@@ -11,6 +11,7 @@ a novel), else made on a thread once the page has its first segments (seconds; a
 """
 from __future__ import annotations
 
+import gc
 import hashlib
 import os
 import tempfile
@@ -119,6 +120,9 @@ class Studio:
             self.redecoder(book, cast_entries(config), config.data.author_notes, config.data.first_person,
                            override_rules(config))
             self.reading = Reading(config, book, stamp)
+            # the reading is millions of objects that live as long as the studio: kept out of the collector's
+            # full passes, which would otherwise walk them all (~1 s on a novel) in the middle of some request
+            gc.freeze()
         except Exception:  # noqa: BLE001 (the fixes load the book the full way, which reports what went wrong)
             self.reading = None
         finally:

@@ -347,7 +347,11 @@ fixForm.addEventListener("submit", (event) => {
   if (action === "assign") assign(current, fixForm.elements.speaker.value.trim());
 });
 
-filters.addEventListener("input", () => { clearTimeout(filters.timer); filters.timer = setTimeout(restart, 150); });
+filters.addEventListener("input", (event) => {
+  clearTimeout(filters.timer);
+  if (event.target.matches("select")) restart();  // a choice made: at once; typing waits for a pause
+  else filters.timer = setTimeout(restart, 150);
+});
 filters.addEventListener("submit", (event) => { event.preventDefault(); restart(); });
 
 document.addEventListener("keydown", (event) => {
