@@ -29,7 +29,7 @@ def test_the_readme_section_is_what_the_commands_say():
     readme = (ROOT / "README.md").read_text(encoding="utf-8")
     assert cli_reference.with_section(readme) == readme, "run: python tools/cli_reference.py"
     section = reference()
-    for wanted in ("#### `narrate engines", "`--include-front-matter`", "`--engine [hibari\\|piper]`",
+    for wanted in ("#### `narrate engines", "`--include-front-matter`", "`--engine [espeak\\|hibari\\|piper\\|kokoro]`",
                    "-19 LUFS"):
         assert wanted in section
     build_many = section.split("#### `narrate build-many", 1)[1].split("####", 1)[0]
