@@ -558,8 +558,10 @@ def _auto_cast_notes(choices) -> None:
         out.print(f"not {MIN_APART:g} semitones from every voice on the same base (no voice left): "
                   f"{', '.join(choices.crowded)}", highlight=False)
     if choices.unavailable:
-        out.print(f"passed over, not to be had here: {', '.join(sorted(choices.unavailable))} "
-                  f"({next(iter(choices.unavailable.values())).splitlines()[0]})", highlight=False)
+        missing = sorted(choices.unavailable)
+        more = f" and {len(missing) - 3} more" if len(missing) > 3 else ""
+        out.print(f"passed over, not to be had here: {', '.join(missing[:3])}{more} "
+                  f"({choices.unavailable[missing[0]].splitlines()[0]})", highlight=False)
 
 
 @cli.command(short_help="List an engine's voices; --sample writes clips to hear them.")

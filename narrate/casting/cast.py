@@ -248,8 +248,8 @@ def _mentions(text: str, name: str) -> bool:
     return re.search(rf"(?<!\w){re.escape(name)}(?!\w)", text, re.IGNORECASE) is not None
 
 
-# Neural engines bundle one voice each: a cast is made of variants of it. Per gender, (semitones, tempo) in the
-# order the busiest speakers get them: far enough apart to tell apart, near enough to stay natural.
+# The variants `narrate voices --sample --engine hibari|piper` auditions of the bundled voice (auto-casting,
+# casting/autocast.py, chooses its own by measurement). Per gender, (semitones, tempo).
 PRESET_VOICES = {"hibari": ("heart", "female"), "piper": ("joe", "male")}
 _PRESET_VARIANTS = {
     "same": [(2.0, 1.06), (-2.5, 0.94), (4.0, 1.0), (-4.5, 1.04), (1.0, 0.9)],  # (0, ~1) is the narrator's
@@ -263,32 +263,3 @@ _PRESET_UNATTRIBUTED = (-1.0, 1.15)
 def preset_variants() -> list[tuple[float, float]]:
     """Every (semitones, tempo) a preset may cast, the narrator's and the unattributed voice's first."""
     return [_PRESET_NARRATOR, _PRESET_UNATTRIBUTED, *(v for pool in _PRESET_VARIANTS.values() for v in pool)]
-
-
-def preset_casting(casting: Casting, characters: Iterable[Character], engine: str) -> Casting:
-    """The same cast, every voice a variant of `engine`'s bundled voice (`cast --write --engine`).
-
-    Deterministic: speakers in order of lines (then name) take the next variant for their gender; the
-    narrator and the unattributed voice have variants of their own, so nobody shares them."""
-    if engine not in PRESET_VOICES:
-        raise ConfigError(f"--engine {engine}: presets exist for {', '.join(PRESET_VOICES)}.")
-    voice_id, voice_gender = PRESET_VOICES[engine]
-    found = {c.name: c for c in characters}
-
-    def variant(semitones: float, tempo: float, rate: int) -> Voice:
-        return Voice(engine=engine, voice=voice_id, rate=rate, semitones=semitones, tempo=tempo)
-
-    taken = {kind: 0 for kind in _PRESET_VARIANTS}
-    voices = {}
-    for name in sorted(casting.characters, key=lambda n: (-(found[n].lines if n in found else 0), n)):
-        gender = found[name].gender if name in found else "neutral"
-        kind = "neutral" if gender not in ("male", "female") else "same" if gender == voice_gender else "other"
-        pool = _PRESET_VARIANTS[kind]
-        rounds, index = divmod(taken[kind], len(pool))
-        semitones, tempo = pool[index]
-        semitones += rounds  # the pool ran out: its variants again, a semitone further along each time
-        taken[kind] += 1
-        voices[name] = variant(semitones, tempo, casting.characters[name].rate)
-    return replace(casting, narrator=variant(*_PRESET_NARRATOR, casting.narrator.rate),
-                   unattributed=variant(*_PRESET_UNATTRIBUTED, casting.unattributed.rate),
-                   characters=voices, sources={name: "auto" for name in voices})

@@ -73,7 +73,7 @@ class Choices:
     reference: str = ""  # the voice the threshold is relative to, and its recall
     reference_recall: float = 0.0
     rejected: dict[str, str] = field(default_factory=dict)  # voice -> why it is not followed well enough
-    unavailable: dict[str, str] = field(default_factory=dict)  # base voice -> why its engine cannot say it
+    unavailable: dict[str, str] = field(default_factory=dict)  # voice file (Candidate.source) -> why it is not here
     failed_shifts: list[tuple[str, float]] = field(default_factory=list)  # (base, shift) too hard to follow
     ladders: dict[str, list] = field(default_factory=dict)  # base -> its variants a cast may use (_ladder)
     crowded: list[str] = field(default_factory=list)  # parts no voice kept MIN_APART from their base's others
@@ -105,7 +105,7 @@ def _set_threshold(choices: Choices, pool: list[Candidate], measure: Measure) ->
         try:
             recall = measure(candidate.voice, True).recall
         except EngineError as err:
-            choices.unavailable[candidate.base] = str(err)
+            choices.unavailable[candidate.source] = str(err)
             continue
         choices.reference, choices.reference_recall = describe(candidate.voice), recall or 0.0
         choices.threshold = MIN_RECALL_RATIO * (recall or 0.0)
@@ -138,8 +138,8 @@ def _ladder(whole: Candidate, measure: Measure, choices: Choices) -> list[Candid
     """The variants of `whole` a cast may use: from its own pitch outward, each way, each the smallest shift
     (in SHIFT_STEP) whose measured pitch is MIN_APART from the one before. Packed this tightly, as many parts
     as can be told apart fit within the shifts a listener can follow."""
-    if whole.base in choices.ladders:
-        return choices.ladders[whole.base]
+    if whole.base in choices.ladders or whole.source in choices.unavailable:
+        return choices.ladders.get(whole.base, [])
     rungs: list[Candidate] = []
     try:
         start = measure(whole.voice, False).pitch
@@ -153,7 +153,7 @@ def _ladder(whole: Candidate, measure: Measure, choices: Choices) -> list[Candid
                 else:
                     shift += direction * SHIFT_STEP
     except EngineError as err:
-        choices.unavailable[whole.base] = str(err)
+        choices.unavailable[whole.source] = str(err)
     choices.ladders[whole.base] = rungs
     return rungs
 
@@ -162,13 +162,13 @@ def _cast(role: Role, preference: Iterator[Candidate], measure: Measure, choices
     crowding: list[tuple[float, Candidate, float]] = []  # (gap to the nearest on its base, candidate, pitch)
     for candidate in preference:
         voice = candidate.voice
-        if describe(voice) in choices.rejected or candidate.base in choices.unavailable or _too_far(candidate,
-                                                                                                     choices):
+        if describe(voice) in choices.rejected or candidate.source in choices.unavailable or _too_far(candidate,
+                                                                                                       choices):
             continue
         try:
             pitch = measure(voice, False).pitch
         except EngineError as err:
-            choices.unavailable[candidate.base] = str(err)
+            choices.unavailable[candidate.source] = str(err)
             continue
         if math.isnan(pitch):
             choices.rejected[describe(voice)] = "no voiced speech measured"

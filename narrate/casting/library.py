@@ -37,6 +37,11 @@ class Candidate:
         return base_voice(self.voice)
 
     @property
+    def source(self) -> str:
+        """The voice file it needs: a multi-speaker model's speakers share their model's."""
+        return f"{self.voice.engine}:{self.voice.voice.partition(voicelib.SPEAKER_MARK)[0]}"
+
+    @property
     def shift(self) -> float:
         """Semitones from its base voice, roughly for espeak-ng's pitch setting; 0 for a whole voice."""
         if self.kind != "variant":
