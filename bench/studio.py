@@ -61,7 +61,7 @@ def session(narrate: list[str], story: Path, env: dict) -> tuple[float, dict, st
     from playwright.sync_api import sync_playwright
 
     studio = subprocess.Popen([*narrate, "studio", str(story), "--no-browser"], env=env, stdout=subprocess.PIPE,
-                              text=True)
+                              text=True, cwd=story.parent)  # not the repository's folder: `-m` would import from it
     start = time.perf_counter()
     url = re.search(r"http://\S+", studio.stdout.readline())[0]
     started = time.perf_counter() - start
@@ -127,7 +127,7 @@ def main() -> None:
                         ignore=shutil.ignore_patterns("__pycache__"))
         env = {**os.environ, "NARRATE_CACHE_DIR": str(Path(work) / "cache"), "PYTHONPATH": str(Path(work) / "code")}
         narrate = [sys.executable, "-m", "narrate"]
-        annotate = timed(lambda: subprocess.run([*narrate, "script", str(story)], env=env, check=True,
+        annotate = timed(lambda: subprocess.run([*narrate, "script", str(story)], env=env, check=True, cwd=work,
                                                 stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL))
         opens = {}
         for name in ("first open", "opened again"):  # the first makes the reading of the book; the second reads it

@@ -88,7 +88,7 @@ function restart() {
   generation += 1;
   offset = 0; total = Infinity; lastChapter = null; loading = false;
   view.replaceChildren();
-  loadMore();
+  return loadMore();
 }
 
 function select(element) {
@@ -370,12 +370,14 @@ document.addEventListener("keydown", (event) => {
 });
 
 new IntersectionObserver((entries) => { if (entries.some((e) => e.isIntersecting)) loadMore(); }).observe(more);
-restart();
-api("/api/voices").then((answer) => {
-  const list = document.getElementById("voice-ids");
-  for (const id of answer.voices) list.append(new Option(id));
-}).catch(() => {});
-api("/api/book").then((book) => renderCast(book.speakers)).catch((error) => { status.textContent = error.message; });
+restart().then(() => {
+  // the cast and the voices once the first segments are drawn: the server answers those first
+  api("/api/book").then((book) => renderCast(book.speakers)).catch((error) => { status.textContent = error.message; });
+  api("/api/voices").then((answer) => {
+    const list = document.getElementById("voice-ids");
+    for (const id of answer.voices) list.append(new Option(id));
+  }).catch(() => {});
+});
 
 // Build: the server runs `narrate build`'s pipeline in the background; the page asks how far it is twice a second
 // and stays usable meanwhile. When it is done, each file of the book can be played here or downloaded.
