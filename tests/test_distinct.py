@@ -9,6 +9,7 @@ from narrate.casting import distinct
 from narrate.casting.distinct import MIN_APART, Role, choose, nearest_pair
 from narrate.casting.library import Candidate, base_voice
 from narrate.casting.measure import Measurement
+from narrate.casting.recall import RecogniserMissing
 from narrate.errors import EngineError
 from narrate.model import Voice
 
@@ -137,6 +138,16 @@ def test_a_multi_speaker_model_not_here_is_tried_once_for_all_its_speakers():
     choices = choose(roles, pool("ann", "carl", "lib#1", "lib#2", "lib#3"), measure)
     assert measure.tried_missing == 1 and list(choices.unavailable) == ["fake:lib"]
     assert [choices.voices[f"Man{n}"].voice for n in range(3)] == ["carl"] * 3  # then carl's variants
+
+
+def test_without_the_recogniser_casting_stops_with_how_to_install_it():
+    def no_recogniser(voice, with_recall):
+        if with_recall:
+            raise RecogniserMissing("needs pocketsphinx: pip install pocketsphinx")
+        return FakeMeasure()(voice, False)
+
+    with pytest.raises(RecogniserMissing, match="pip install pocketsphinx"):  # not "no voice to cast with"
+        choose([Role("narrator", "neutral", 0)], pool("ann", "carl"), no_recogniser)
 
 
 def test_the_books_accent_comes_first():

@@ -132,8 +132,10 @@ def _new_document(script: Script, config: Config, casting: Casting) -> Commented
         f"aliases: your entries and comments are kept when narrate adds speakers. `narrate voices` lists voices.")
     document["language"] = config.data.language
     document["narrator"] = _voice_entry(casting.narrator)
-    if casting.unattributed.engine != Voice.engine:  # a neural preset: the unknown voice is part of it
-        document["unattributed"] = _voice_entry(casting.unattributed)
+    unattributed = casting.unattributed
+    if (unattributed.engine, unattributed.voice, unattributed.pitch) != (Voice.engine, config.unattributed_voice,
+                                                                        Voice.pitch):  # cast --engine chose it
+        document["unattributed"] = _voice_entry(unattributed)
     document["characters"] = CommentedMap()
     return document
 
@@ -145,6 +147,8 @@ def _voice_entry(voice: Voice) -> CommentedMap:
         entry["semitones"] = voice.semitones
     if voice.tempo != 1:
         entry["tempo"] = voice.tempo
+    if voice.pitch != Voice.pitch and voice.engine == Voice.engine:  # neural voices take pitch from semitones
+        entry["pitch"] = voice.pitch
     return entry
 
 
@@ -195,9 +199,8 @@ def _detach_following_lines(characters: CommentedMap) -> str:
 
 
 def _entry(row: CastRow) -> CommentedMap:
-    entry = _voice_entry(Voice(engine=row.engine, voice=row.voice_id, semitones=row.semitones, tempo=row.tempo))
-    if row.pitch != Voice.pitch and row.engine == Voice.engine:  # neural voices take pitch from semitones
-        entry["pitch"] = row.pitch
+    entry = _voice_entry(Voice(engine=row.engine, voice=row.voice_id, semitones=row.semitones, tempo=row.tempo,
+                               pitch=row.pitch))
     if row.gender in ("male", "female"):
         entry["gender"] = row.gender
     return entry

@@ -33,6 +33,7 @@ from narrate.casting.library import (
     shifted,
 )
 from narrate.casting.measure import Measurement, describe
+from narrate.casting.recall import RecogniserMissing
 from narrate.errors import EngineError
 from narrate.model import Voice
 
@@ -104,6 +105,8 @@ def _set_threshold(choices: Choices, pool: list[Candidate], measure: Measure) ->
     for candidate in (c for c in pool if c.kind == "voice"):
         try:
             recall = measure(candidate.voice, True).recall
+        except RecogniserMissing:
+            raise
         except EngineError as err:
             choices.unavailable[candidate.source] = str(err)
             continue
@@ -167,6 +170,8 @@ def _cast(role: Role, preference: Iterator[Candidate], measure: Measure, choices
             continue
         try:
             pitch = measure(voice, False).pitch
+        except RecogniserMissing:
+            raise
         except EngineError as err:
             choices.unavailable[candidate.source] = str(err)
             continue

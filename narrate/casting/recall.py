@@ -30,13 +30,18 @@ SENTENCES = (
 PASSAGE = " ".join(SENTENCES)
 
 
+class RecogniserMissing(EngineError):
+    """pocketsphinx is not installed: no voice's recall can be measured (not one voice's fault)."""
+
+
 @cache
 def _decoder():
     try:
         from pocketsphinx import Decoder
     except ImportError:
-        raise EngineError("measuring how well a voice can be followed needs pocketsphinx: "
-                          "pip install pocketsphinx") from None
+        raise RecogniserMissing("`cast --engine` measures how well a recogniser follows each voice, which needs "
+                                "pocketsphinx: pip install pocketsphinx (it comes with narrate's neural extras)"
+                                ) from None
     return Decoder(loglevel="FATAL", cmn="batch")  # batch: the whole clip's mean, not a slow live estimate
 
 
