@@ -32,12 +32,13 @@ def main(out: Path = ROOT / "docs" / "studio.png") -> None:
             url = re.search(r"http://\S+", studio.stdout.readline())[0]
             with sync_playwright() as playwright:
                 browser = playwright.chromium.launch(executable_path=CHROMIUM)
-                page = browser.new_page(viewport={"width": 1200, "height": 760})
+                page = browser.new_page(viewport={"width": 1320, "height": 760})
                 page.goto(url)
                 page.click("#cast-panel summary")
+                page.locator("#cast-table tbody tr").first.wait_for()  # the cast comes after the first segments
                 page.locator(".seg.dialogue").nth(4).click()
                 page.keyboard.press("Escape")
-                for n in (5, 6):  # a selection of three quotes, its bar above the script
+                for n in (5, 6):  # two quotes selected, their bar above the script
                     page.locator(".seg.dialogue").nth(n).click(modifiers=["Control"])
                 page.locator(".seg.current").scroll_into_view_if_needed()
                 out.parent.mkdir(parents=True, exist_ok=True)
