@@ -32,7 +32,6 @@ LINE = "The harbour lights came on one by one, and the ferry turned for home."
 def forget_voices() -> None:
     """What this process knows of voices' files and models: per test here, as each test has its own folder."""
     neural._digests.clear()
-    hibari._local.cache_clear()
     for models in (hibari._models, piper._models):
         models._values.clear()
 

@@ -56,7 +56,7 @@ class HibariEngine(Engine):
         ]
 
     def voice_version(self, voice_id: str) -> str:
-        return "" if _registry().get(voice_id, {}).get("bundled") else f" voice {_local(voice_id)[1]}"
+        return "" if _registry().get(voice_id, {}).get("bundled") else _voice_digest(voice_id)
 
     def synthesize(self, text: str, voice: Voice, out_path: str) -> None:
         neural.check_voice(self, voice.voice)
@@ -86,22 +86,32 @@ def _load(voice_id: str):
 
 
 def _model_path(voice_id: str) -> Path:
-    return _local(voice_id)[0]
+    """The voice's model file, checked: from hibari's own cache when the user filled it (HIBARI_HOME), else from
+    the voices folder, downloaded first if needed."""
+    own = _in_hibaris_cache(voice_id)
+    if own is None:
+        return voicelib.ensure("hibari", voice_id).path
+    _verified(voice_id, own)
+    return own
 
 
-@cache
-def _local(voice_id: str) -> tuple[Path, str]:
-    """The voice's model file, checked, and its SHA-256: from hibari's own cache when the user filled it
-    (HIBARI_HOME), else from the voices folder, downloaded first if needed."""
+def _voice_digest(voice_id: str) -> str:
+    own = _in_hibaris_cache(voice_id)
+    return neural.voice_digest("hibari", voice_id) if own is None else f" voice {_verified(voice_id, own)}"
+
+
+def _in_hibaris_cache(voice_id: str) -> Path | None:
     from hibari.voices import voice_path
 
     try:
-        own = Path(voice_path(voice_id, download_missing=False))
+        return Path(voice_path(voice_id, download_missing=False))
     except FileNotFoundError:
-        local = voicelib.ensure("hibari", voice_id)
-        return local.path, local.sha256
+        return None
+
+
+def _verified(voice_id: str, path: Path) -> str:
     entry = voicelib.lookup("hibari", voice_id)
-    return own, voicelib.trust.verify("hibari", entry.id, entry.files[0], own, str(own))
+    return voicelib.trust.verify("hibari", entry.id, entry.files[0], path, str(path))
 
 
 _models = neural.PerProcess(_load)

@@ -59,13 +59,15 @@ def catalogue_voices(engine_id: str) -> list[VoiceInfo]:
     ]
 
 
-_digests: dict[tuple[str, str], str] = {}
+_digests: dict[tuple, str] = {}
 
 
 def voice_digest(engine_id: str, name: str) -> str:
     """What names a catalogue voice's files in clip keys (" voice <sha256>"): a re-downloaded or updated voice
-    is synthesized again. Fetches the voice when it is not here yet, so that the digest is the file's."""
-    key = (engine_id, name)
+    is synthesized again. Fetches the voice when it is not here yet, so that the digest is the file's. Asked
+    once per line: the files are hashed once per process for each size and mtime they have (a stat per call)."""
+    voice_id = f"{engine_id}:{name}"
+    key = (str(voicelib.voices_root()), repr(voicelib.file_stamps([voice_id])))
     if key not in _digests:
         _digests[key] = f" voice {voicelib.ensure(engine_id, name).sha256}"
     return _digests[key]
