@@ -35,10 +35,10 @@ from narrate.casting.library import (
 from narrate.casting.measure import Measurement, describe
 from narrate.casting.recall import RecogniserMissing
 from narrate.errors import EngineError
-from narrate.model import Voice
+from narrate.model import NARRATOR, Voice
 
 MIN_APART = 2.0  # semitones: a smaller step in median pitch does not make one voice into two
-# Half the reference's recall, from hibari heart's measured curve (README, "How auto-casting chooses"): ~0.92
+# Half the reference's recall, from hibari heart's measured curve (README, "Auto-casting by measurement"): ~0.92
 # within +/-2 semitones, >= 0.68 from -7.5 to +3, then a cliff (+4.5: 0.30, -9: 0.29) where the shift breaks
 # the voice up. The floor sits at the cliff: a voice under it the recogniser (and a listener) loses.
 MIN_RECALL_RATIO = 0.5
@@ -88,7 +88,7 @@ def choose(roles: list[Role], pool: list[Candidate], measure: Measure, language:
         if role.fixed is not None:
             choices.voices[role.name] = role.fixed
             choices.pitches[role.name] = measure(role.fixed, False).pitch
-    order = sorted((r for r in roles if r.fixed is None), key=lambda r: (r.name != "narrator", -r.lines, r.name))
+    order = sorted((r for r in roles if r.fixed is None), key=lambda r: (r.name != NARRATOR, -r.lines, r.name))
     for n, role in enumerate(order):
         _cast(role, _preference(role, pool, language, n < MAIN_PARTS, measure, choices), measure, choices)
     return choices
