@@ -130,3 +130,44 @@ def test_a_pools_worker_fetches_the_voice_itself_or_says_it_cannot(stand_in, cac
     assert len(clips) == 2 and all(clip.frames > 0 for clip in clips)
     assert (tmp_path / "worker-voices" / "piper" / "en_GB-alba-medium.onnx").is_file()
     assert stand_in.gets[PIPER_ALBA + ".onnx"] == 2
+
+
+LIBRITTS_R = "/rhasspy/piper-voices/resolve/main/en/en_US/libritts_r/medium/en_US-libritts_r-medium"
+
+
+@pytest.fixture
+def multi_speaker(stand_in, tmp_path):
+    """en_US-libritts_r-medium served as the stand-in multi-speaker model (tests/voicelib_tiny_piper.py)."""
+    pytest.importorskip("onnx")
+    import voicelib_tiny_piper
+    from voicelib_server import joe_files
+
+    model, config = voicelib_tiny_piper.write(tmp_path / "tiny", joe_files()[1])
+    stand_in.serve(LIBRITTS_R + ".onnx", model)
+    stand_in.serve(LIBRITTS_R + ".onnx.json", config)
+    return voicelib_tiny_piper
+
+
+def pitch(path) -> float:
+    """The strongest frequency of the WAV at `path`, in Hz."""
+    import numpy as np
+
+    pcm, rate = float_samples(path)
+    spectrum = np.abs(np.fft.rfft(pcm))
+    return float(np.argmax(spectrum) * rate / len(pcm))
+
+
+def test_a_speaker_of_a_multi_speaker_model_is_the_one_named(multi_speaker, tmp_path):
+    engine = get_engine("piper")
+    heard = {}
+    for voice_id in ["en_US-libritts_r-medium#0", "en_US-libritts_r-medium#3", "en_US-libritts_r-medium"]:
+        path = tmp_path / f"{voice_id}.wav"
+        engine.synthesize(LINE, Voice(engine="piper", voice=voice_id), str(path))
+        heard[voice_id] = pitch(path)
+    assert heard["en_US-libritts_r-medium#0"] == pytest.approx(multi_speaker.BASE_HZ, abs=3)
+    assert heard["en_US-libritts_r-medium#3"] == pytest.approx(multi_speaker.BASE_HZ + 3 * multi_speaker.HZ_PER_SPEAKER,
+                                                              abs=3)
+    assert heard["en_US-libritts_r-medium"] == heard["en_US-libritts_r-medium#0"]  # the model's default speaker
+    # the catalogue allows 904 speakers, this model has 4: the model decides
+    with pytest.raises(EngineError, match=r"'en_US-libritts_r-medium#4': the model has speakers 0 to 3"):
+        engine.synthesize(LINE, Voice(engine="piper", voice="en_US-libritts_r-medium#4"), str(tmp_path / "x.wav"))
