@@ -14,7 +14,7 @@ from studio_story import ALL_NIGHT, NEXT_AFTER_SMALL_ONES, SMALL_ONES, harbour
 
 from narrate import pipeline
 from narrate.studio.app import create_app
-from narrate.studio.session import Studio
+from narrate.studio.session import Studio, colour
 
 TOKEN = "test-token"
 
@@ -101,6 +101,9 @@ def test_reassign_writes_an_override_the_cli_reads_and_reports_what_followed(cli
     assert changed == {i: (before[i], after[i]) for i in after if before[i] != after[i]
                        and i not in (SMALL_ONES, SMALL_ONES - 2)}  # the quote itself and its first piece
     assert changed[NEXT_AFTER_SMALL_ONES] == ("Ann", "Ben")  # the conversation decoded again around the fix
+    assert {c["colour"] for c in answer["changed"]} == {colour("Ben")}  # shown in their new speaker's colour
+    cast = {row["name"]: row["lines"] for row in client.get("/api/speakers").json()["speakers"]}
+    assert cast["Ben"] == sum(1 for speaker in after.values() if speaker == "Ben")  # the cast the page asks next
 
 
 def test_reassign_names_a_shared_quote_by_its_paragraph_and_again_updates_the_entry(client, story):

@@ -106,6 +106,21 @@ def test_click_a_quote_reassign_it_and_find_it_in_voices_yaml(browser, studio_ur
     assert overrides == [{"quote": "Small ones.", "speaker": "Ben"}]
 
 
+def test_a_quote_given_to_a_new_speaker_puts_it_in_the_cast(browser, studio_url):
+    """The reassign answers the quote at once; the cast table follows: a new speaker gets its row and is offered
+    in the fix's names, the old speaker's count goes down."""
+    page = browser.new_page()
+    row = cast_row(page, studio_url, "Ann")
+    lines = int(row.locator("td").nth(1).inner_text())
+    page.locator(f'.seg[data-id="{SMALL_ONES}"]').click()
+    page.fill("#fix-form input[name=speaker]", "Somebody New")
+    page.click("#assign")
+    page.wait_for_function(SAVED)
+    page.locator('#cast-table tr[data-speaker="Somebody New"]').wait_for()
+    assert int(page.locator('#cast-table tr[data-speaker="Ann"] td').nth(1).inner_text()) == lines - 1
+    assert "Somebody New" in page.eval_on_selector_all("#cast option", "options => options.map(o => o.value)")
+
+
 def test_a_page_without_the_token_is_refused(browser, studio_url):
     page = browser.new_page()
     answer = page.goto(studio_url.split("?")[0])

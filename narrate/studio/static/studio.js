@@ -123,7 +123,7 @@ function markChanged(answer) {
     for (const change of answer.changed) {
       const other = view.querySelector(`[data-id="${change.index}"]`);
       if (other) { other.classList.add("changed"); fill(other, {...change, kind: "dialogue", id: change.index,
-        speaker: change.after, colour: colourOf(answer.speakers, change.after), low: false, evidence: "decoded",
+        speaker: change.after, low: false, evidence: "decoded",
         confidence: ""}); }
     }
 }
@@ -137,15 +137,22 @@ async function assign(element, speaker) {
     markChanged(answer);
     status.textContent = `${element.dataset.speaker} now speaks it (written to ${answer.voices}); ` +
       `${answer.changed.length} other quote(s) changed with it`;
+    refreshCast();  // the quote is shown: now the cast's counts (a new speaker gets its row)
   } catch (error) {
     status.textContent = error.message;
   }
+}
+
+function refreshCast() {
+  return api("/api/speakers").then((answer) => renderCast(answer.speakers))
+    .catch((error) => { status.textContent = error.message; });
 }
 
 function renderCast(speakers) {
   const body = document.querySelector("#cast-table tbody");
   const names = speakers.map((row) => row.name).filter((name) => name !== "narrator" && name !== "unknown");
   busiest = names.slice(0, 10);  // the API lists the busiest first
+  document.getElementById("cast").replaceChildren(...names.map((name) => new Option(name)));  // the fix's choices
   body.replaceChildren();
   for (const row of speakers) {
     const tr = document.createElement("tr");
@@ -249,10 +256,6 @@ async function hear(speaker) {
   if (!page.segments.length) return;
   player.src = audioUrl(page.segments[0].id);
   player.play().catch((error) => { status.textContent = `cannot play: ${error.message}`; });
-}
-
-function colourOf(speakers, name) {
-  return (speakers.find((row) => row.name === name) || {}).colour || "";
 }
 
 // Several quotes: ctrl- (cmd-) click adds or removes one, shift-click adds the quotes between the last one
