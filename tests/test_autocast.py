@@ -117,3 +117,14 @@ def test_gone_on_hibari_keeps_every_pair_on_heart_two_semitones_apart(tmp_path, 
             assert abs(pitches[a] - pitches[b]) >= 2.0 - 0.005, (a, b, pitches)  # kept rounded to 0.001
     flat = " ".join(out.split())
     assert "nearest pair:" in flat and "not 2 semitones from every voice" not in flat
+
+
+def test_cast_measures_no_voice_it_would_have_to_download(tmp_path, capsys):
+    pytest.importorskip("piper")
+    story = write_story(tmp_path, STORY)
+    voices = tmp_path / "voices.yaml"
+    voices.write_text("characters:\n  Mira: {voice: 'piper:en_GB-alba-medium'}\n", encoding="utf-8")
+    code, out, err = run_out(capsys, "cast", story, "--voices", voices)
+    assert code == 0, err
+    assert ("nearest pair: not measured (piper:en_GB-alba-medium not downloaded yet: narrate voices --download "
+            "piper:en_GB-alba-medium)") in " ".join(out.split())

@@ -12,6 +12,7 @@ from dataclasses import replace
 from narrate.casting import distinct, library
 from narrate.casting.cast import Casting
 from narrate.casting.config import Config
+from narrate.errors import EngineError
 from narrate.model import NARRATOR, UNKNOWN, Character, Voice
 
 
@@ -51,7 +52,12 @@ def cast_voices(casting: Casting) -> dict[str, Voice]:
 
 
 def nearest_pair(casting: Casting, measure: distinct.Measure) -> tuple[distinct.Pair | None, dict[str, float]]:
-    """The two parts of `casting` most alike (distinct.nearest_pair) and every part's median pitch."""
+    """The two parts of `casting` most alike (distinct.nearest_pair) and every part's median pitch. Raises
+    EngineError, before measuring anything, when a voice is not downloaded yet (a listing fetches nothing)."""
     voices = cast_voices(casting)
+    missing = sorted({library.voice_file(v) for v in voices.values() if not library.is_here(v)})
+    if missing:
+        raise EngineError(f"{', '.join(missing)} not downloaded yet: narrate voices --download "
+                          f"{' '.join(missing)}")
     pitches = {name: measure(voice, False).pitch for name, voice in voices.items()}
     return distinct.nearest_pair(voices, pitches), pitches

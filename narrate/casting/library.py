@@ -38,8 +38,7 @@ class Candidate:
 
     @property
     def source(self) -> str:
-        """The voice file it needs: a multi-speaker model's speakers share their model's."""
-        return f"{self.voice.engine}:{self.voice.voice.partition(voicelib.SPEAKER_MARK)[0]}"
+        return voice_file(self.voice)
 
     @property
     def shift(self) -> float:
@@ -99,6 +98,19 @@ def _quality(quality: str) -> int:
     if quality.startswith("grade "):
         return "ABCDF".find(quality[6:7]) if quality[6:7] in "ABCDF" else 9
     return {"high": 0, "medium": 1, "low": 3, "x_low": 4}.get(quality, 1)
+
+
+def voice_file(voice: Voice) -> str:
+    """ENGINE:NAME of the voice file it needs (as `narrate voices --download` takes it): a multi-speaker
+    model's speakers share their model's."""
+    return f"{voice.engine}:{voice.voice.partition(voicelib.SPEAKER_MARK)[0]}"
+
+
+def is_here(voice: Voice) -> bool:
+    """Whether the voice's files are on this machine (bundled, downloaded, or an engine without a library)."""
+    name = voice.voice.partition(voicelib.SPEAKER_MARK)[0]
+    entry = voicelib.entry(voice.engine, name)
+    return entry is None or voicelib.is_downloaded(voice.engine, name)
 
 
 def ideal_shift(candidate: Candidate, gender: str) -> float:
