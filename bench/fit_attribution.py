@@ -10,7 +10,9 @@ log-likelihood of the chains, L2) and the calibration that turns posteriors into
 tuning works cut into 5 folds of whole works, each fold decoded (as choose.py decides) with weights fitted on the
 other four, and a Platt curve with a shift per coarse evidence group (decoder.group_of: a tag naming the
 speaker, another tag, an action beat, the turns) fitted on those out-of-fold posteriors; the weights written are
-then fitted on all the tuning works. The result is written beside a copy of LitBank's LICENSE-NOTICE (the weights
+then fitted on all the tuning works. The shifts of every group but the tag naming the speaker are then moved so
+that those quotes' mean confidence is what such quotes score on a book the rules never saw (NEW_BOOK_ACCURACY,
+`--new-book-accuracy`). The result is written beside a copy of LitBank's LICENSE-NOTICE (the weights
 derive from its CC BY 4.0 annotations). It prints the out-of-fold accuracy and ECE, the numbers to compare when
 changing a feature or choose.py's policy.
 
@@ -18,7 +20,7 @@ Refit after changing the features (features.py) or the rules that feed them:
     .venv/bin/python bench/fit_attribution.py            # ~1.5 min CPU; then bench/attribution_report.py --split held
 
 usage: bench/fit_attribution.py [--gold-dir DIR] [--out FILE] [--iterations N] [--l2 X] [--folds 5]
-                                [--no-by-evidence]
+                                [--no-by-evidence] [--new-book-accuracy 0.6]
 """
 from __future__ import annotations
 
@@ -44,6 +46,11 @@ from narrate.annotate.segments import book_segments, quote_style  # noqa: E402
 from narrate.annotate.speakers import _Attributor  # noqa: E402
 from narrate.ingest.text import load_book  # noqa: E402
 from narrate.model import NARRATOR  # noqa: E402
+
+# How often a quote whose speaker no tag names is right on a book the rules never saw: on 28 full-length novels
+# measured end to end for issue 15, 0.596 of the quotes with a pronoun tag and 0.581 of the untagged ones (on
+# the tuning works the rules were written on, 0.755). Confidence is calibrated for such a book (fit.for_new_books).
+NEW_BOOK_ACCURACY = 0.6
 
 
 def read_rules(path: Path) -> _Attributor:
@@ -135,6 +142,8 @@ def main() -> None:
     parser.add_argument("--folds", type=int, default=5, help="calibrate on weights fitted on the other folds")
     parser.add_argument("--by-evidence", action=argparse.BooleanOptionalAction, default=True,
                         help="shift the calibration per evidence group (the rules' strength, or the decoder's)")
+    parser.add_argument("--new-book-accuracy", type=float, default=NEW_BOOK_ACCURACY,
+                        help="mean confidence of the quotes no tag names the speaker of (0: as on the tuning works)")
     args = parser.parse_args()
     ae = load_scorer()
     tune, held = split_works(args.gold_dir)
@@ -147,14 +156,19 @@ def main() -> None:
     triples = cross_fitted(by_work, args.folds, sizes, args.iterations, args.l2)
     print(f"out of fold: {sum(ok for _, ok, _ in triples)} of {quotes} scored quotes right", file=sys.stderr)
     platt, shift = fit.fit_calibration(triples) if args.by_evidence else (fit.fit_platt([t[:2] for t in triples]), {})
+    tuned = replace(fit.split(np.zeros(sum(sizes)), sizes), platt=platt, shift=shift)
+    print(f"out-of-fold ECE as fitted on the tuning works: {ece([(tuned.calibrate(p, g), ok) for p, ok, g in triples]):.3f}",
+          file=sys.stderr)
+    shift = fit.for_new_books(triples, platt, shift, args.new_book_accuracy)
     weights = fit.fit_weights(data, sizes, args.iterations, l2=args.l2, log=lambda m: print(m, file=sys.stderr))
     calibrated = replace(weights, platt=platt, shift=shift)
     oof = [(calibrated.calibrate(p, g), ok) for p, ok, g in triples]
     sure = [ok for c, ok in oof if c >= 0.9]
-    print(f"out-of-fold ECE {ece(oof):.3f}; >= 0.9: {len(sure) / len(oof):.3f} of quotes, "
+    print(f"out-of-fold ECE for new books {ece(oof):.3f}; >= 0.9: {len(sure) / len(oof):.3f} of quotes, "
           f"{sum(sure) / max(len(sure), 1):.3f} right", file=sys.stderr)
     about = (f"Fitted by bench/fit_attribution.py on the {len(tune)} LitBank tuning works (CC BY 4.0, see "
-             f"LICENSE-NOTICE.md beside this file); the {len(held)} held-out works were not read.")
+             f"LICENSE-NOTICE.md beside this file); the {len(held)} held-out works were not read. Confidence of the "
+             f"quotes no tag names the speaker of calibrated to {args.new_book_accuracy} on average, as on a new book.")
     fit.save(weights, args.out, platt, about, shift)
     notice = args.gold_dir / "LICENSE-NOTICE.md"
     if notice.exists():

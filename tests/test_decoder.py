@@ -14,7 +14,7 @@ from narrate.annotate import features
 from narrate.annotate.choose import STRONG_MARGIN, margins
 from narrate.annotate.decoder import (WEIGHTS_FILE, Chain, Weights, decode, forward_backward, group_of, pin_mask,
                                       viterbi)
-from narrate.annotate.fit import chosen_posteriors, fit_calibration, fit_platt, fit_weights, known_runs
+from narrate.annotate.fit import chosen_posteriors, fit_calibration, fit_platt, fit_weights, for_new_books, known_runs
 
 ROOT = Path(__file__).resolve().parents[1]
 
@@ -191,3 +191,14 @@ def test_the_calibration_learns_a_group_that_is_less_often_right_than_its_poster
     w = Weights(np.zeros(1), np.zeros(0), np.zeros(0), platt=platt, shift=shift)
     assert w.calibrate(0.8, "tag") == pytest.approx(0.8, abs=0.06)
     assert w.calibrate(0.8, "guess") == pytest.approx(0.5, abs=0.06)
+
+
+def test_the_confidence_of_quotes_no_tag_names_the_speaker_of_is_moved_to_what_a_new_book_gives():
+    triples = [(0.9, True, "turns"), (0.8, True, "turns"), (0.7, False, "beat"), (0.95, True, "tag-name")]
+    platt, shift = (1.0, 0.0), {"turns": 0.5, "tag-name": 2.0}
+    moved = for_new_books(triples, platt, shift, 0.6)
+    w = Weights(np.zeros(0), np.zeros(0), np.zeros(0), platt, moved)
+    mean = sum(w.calibrate(p, g) for p, _, g in triples if g != "tag-name") / 3
+    assert mean == pytest.approx(0.6, abs=1e-3) and moved["tag-name"] == 2.0  # a tag naming the speaker keeps its own
+    assert moved["turns"] - 0.5 == pytest.approx(moved["beat"], abs=1e-3)  # one amount for every group moved
+    assert for_new_books(triples, platt, shift, 0.0) == shift  # 0: as fitted on the tuning works
