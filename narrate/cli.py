@@ -673,10 +673,27 @@ def _download_voices(engine_id: str, names) -> None:
         engine, mark, voice = name.partition(":")
         if not mark:
             engine, voice = engine_id, name
-        local = voicelib.ensure(engine, voicelib.split_speaker(voice)[0])
+        with _download_bar():
+            local = voicelib.ensure(engine, voicelib.split_speaker(voice)[0])
         if not run_options().quiet:
-            state = "checked" if local.entry.verified else "recorded for later checks (no published SHA-256)"
-            click.echo(f"{engine}:{local.entry.name}: {', '.join(str(p) for p in local.paths)} ({state})", err=True)
+            state = ("checked against the catalogue's SHA-256" if local.entry.verified
+                     else "SHA-256 recorded for later checks: none is published")
+            click.echo(f"{engine}:{local.entry.name}: {', '.join(str(p) for p in local.paths)}; {state}", err=True)
+
+
+@contextmanager
+def _download_bar():
+    """On a terminal, downloads started inside draw a bar of bytes; elsewhere main's plain lines say them."""
+    if run_options().quiet or not sys.stderr.isatty():
+        yield
+        return
+    from narrate.voicelib import reporting
+
+    with progress_bar() as bar:
+        task = bar.add_task("", total=None)
+        with reporting(lambda p: bar.update(task, description=f"fetching {p.what} ({p.file})", total=p.total,
+                                            completed=p.done)):
+            yield
 
 
 @cli.command(short_help="Hear a passage of a story, or speak a text, in seconds.")

@@ -41,7 +41,7 @@ def test_piper_lists_joe_and_its_catalogue_and_trusts_a_download_on_first_use(st
     assert code == 0
     assert f"fetching piper:en_GB-alba-medium: en_GB-alba-medium.onnx (63.2 MB) from {stand_in.url}{PIPER_ALBA}" \
         ".onnx" in err
-    assert "recorded for later checks (no published SHA-256)" in err
+    assert "; SHA-256 recorded for later checks: none is published" in err
     assert rows(run_out(capsys, "voices", "--engine", "piper")[1])["en_GB-alba-medium"].split()[-1] == "unverified"
 
 
