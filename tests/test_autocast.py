@@ -128,3 +128,27 @@ def test_cast_measures_no_voice_it_would_have_to_download(tmp_path, capsys):
     assert code == 0, err
     assert ("nearest pair: not measured (piper:en_GB-alba-medium not downloaded yet: narrate voices --download "
             "piper:en_GB-alba-medium)") in " ".join(out.split())
+
+
+@pytest.mark.slow  # the recogniser listens to each tone: ~1.5 minutes
+def test_kokoro_cast_on_the_stand_in_model(tmp_path, capsys, monkeypatch):
+    """Kokoro's path on tools/make_tiny_kokoro.py's model (a tone per voice: every recall is 0, so the floor is
+    too): voices by gender and the catalogue's grade, the voices its voices file lacks passed over."""
+    pytest.importorskip("kokoro_onnx")
+    pytest.importorskip("onnx")
+    import sys
+
+    sys.path.insert(0, str(Path(__file__).resolve().parents[1] / "tools"))
+    import make_tiny_kokoro as tiny
+
+    tiny.write(tmp_path / "voices" / "kokoro")
+    monkeypatch.setenv("NARRATE_VOICES_DIR", str(tmp_path / "voices"))
+    story = write_story(tmp_path, STORY)
+    target = tmp_path / "voices.yaml"
+    code, out, err = run_out(capsys, "cast", story, "--voices", target, "--write", "--engine", "kokoro")
+    assert code == 0, err
+    cast = voices_of(target)
+    assert cast["narrator"].voice == "af_heart"  # grade A
+    assert cast["Mira"].voice == "af_bella" and cast["Tomas"].voice in ("am_adam", "bm_george")
+    assert not any(v.semitones for v in cast.values())  # five voices here: no variant needed
+    assert "passed over, not to be had here" in " ".join(out.split())
