@@ -171,3 +171,26 @@ def test_a_speaker_of_a_multi_speaker_model_is_the_one_named(multi_speaker, tmp_
     # the catalogue allows 904 speakers, this model has 4: the model decides
     with pytest.raises(EngineError, match=r"'en_US-libritts_r-medium#4': the model has speakers 0 to 3"):
         engine.synthesize(LINE, Voice(engine="piper", voice="en_US-libritts_r-medium#4"), str(tmp_path / "x.wav"))
+
+
+def test_a_dask_worker_fetches_the_voice_itself_and_is_named_when_it_cannot(stand_in, cache_dir, tmp_path):
+    distributed = pytest.importorskip("distributed")
+    import logging
+
+    from narrate.synthesis.cluster import cluster_pool
+
+    lines = lines_for(ALBA, ["The tide was out.", "Nobody minded."])  # here, on the client
+    for endpoint, outcome in [("http://127.0.0.1:9", "refused"), (stand_in.url, "fetched")]:
+        worker_voices = tmp_path / f"worker-voices-{outcome}"  # the worker's own machine, as it were
+        env = {"NARRATE_VOICES_DIR": str(worker_voices), "HF_ENDPOINT": endpoint}
+        with distributed.LocalCluster(n_workers=1, threads_per_worker=1, processes=True, dashboard_address=None,
+                                      silence_logs=logging.CRITICAL, env=env) as cluster, \
+                cluster_pool(cluster.scheduler_address) as pool:
+            if outcome == "refused":
+                with pytest.raises(EngineError, match=r"worker tcp://127.0.0.1:\d+: piper:en_GB-alba-medium: cannot "
+                                                      r"download http://127.0.0.1:9/.*place it at .*worker-voices"):
+                    synthesize(lines, ClipCache(), pool=pool)
+            else:
+                assert len(synthesize(lines, ClipCache(), pool=pool)) == 2
+                assert (worker_voices / "piper" / "en_GB-alba-medium.onnx").is_file()
+    assert stand_in.gets[PIPER_ALBA + ".onnx"] == 2  # the client's download, then the worker's
