@@ -1107,3 +1107,10 @@ def test_given_a_cast_a_description_no_entry_claims_is_the_cast_member_of_its_ge
     assert speakers(text, entry)[0] == "the old man"  # an entry that claims the description keeps it
     waiter = text.replace("a man with nothing to do", "a waiter with nothing to do").replace("the old man", "the waiter")
     assert speakers(waiter, cast)[0] == "the waiter"  # a part someone plays: maybe nobody the cast names
+
+
+def test_the_one_a_tag_turns_to_after_a_comma_is_not_the_pronouns_speaker():
+    scene = 'Corin Vale sat by the fire. Tobias Wren came in and shut the door.\n\n'
+    for turn in ("addressing Tobias", "turning to Tobias", "looking at Tobias"):
+        text = scene + f'"My friend Ada," said he, {turn}, "told me you were here."'
+        assert all(s.speaker.endswith("Vale") for s in dialogue(text)), turn

@@ -170,13 +170,25 @@ def subject_before(tokens: list[Tok], verb: int) -> Ref | None:
 
 
 def addressee_at(tokens: list[Tok], i: int) -> Mention | None:
-    """The one spoken to, named right after a tag's verb or subject: `to Oak`, `asked Katharine`."""
+    """The one spoken to, named right after a tag's verb or subject: `to Oak`, `asked Katharine`, `, addressing
+    Oak`, `, turning to Oak`."""
     i = skip_adverbs(tokens, i)
+    if i + 1 < len(tokens) and tokens[i].text == "," and tokens[i + 1].is_word:
+        words = [t.low for t in tokens[i + 1: i + 3]]
+        for turn in ADDRESSING:
+            if words[: len(turn)] == list(turn):
+                i += 1 + len(turn)
+                break
     if i < len(tokens) and tokens[i].low == "to":
         i += 1
     if i < len(tokens) and tokens[i].kind == "name" and not tokens[i].mention.possessive:
         return tokens[i].mention
     return None
+
+
+# After a tag and a comma, the words that turn to the one spoken to: "said he, addressing Oak", "turning to Oak".
+ADDRESSING = (("addressing",), ("turning", "to"), ("turning", "towards"), ("turning", "toward"), ("looking", "at"),
+              ("glancing", "at"), ("nodding", "to"), ("bowing", "to"), ("smiling", "at"))
 
 
 def strength_of(ref: Ref) -> str:
