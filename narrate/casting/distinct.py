@@ -26,6 +26,7 @@ from dataclasses import dataclass, field
 from itertools import chain, combinations
 
 from narrate.casting.library import (
+    SHIFT_RANGE,
     SHIFT_STEP,
     Candidate,
     base_voice,
@@ -44,6 +45,7 @@ MIN_APART = 2.0  # semitones: a smaller step in median pitch does not make one v
 MIN_RECALL_RATIO = 0.5
 
 MAIN_PARTS = 8  # the busiest parts, narrator included, take whole voices before speakers of a multi-speaker model
+FINE_STEP = 0.5  # semitones: the shifts tried for a part that no voice keeps MIN_APART from the others
 GENDER_PITCH = 52.0  # MIDI semitones, ~165 Hz: below it a speaker of unpublished gender counts as male
 
 Measure = Callable[[Voice, bool], Measurement]  # (voice, with_recall) -> its measurement
@@ -90,7 +92,8 @@ def choose(roles: list[Role], pool: list[Candidate], measure: Measure, language:
             choices.pitches[role.name] = measure(role.fixed, False).pitch
     order = sorted((r for r in roles if r.fixed is None), key=lambda r: (r.name != NARRATOR, -r.lines, r.name))
     for n, role in enumerate(order):
-        _cast(role, _preference(role, pool, language, n < MAIN_PARTS, measure, choices), measure, choices)
+        preference = _preference(role, pool, language, n < MAIN_PARTS, measure, choices)
+        _cast(role, preference, lambda role=role: _finer(role, pool), measure, choices)
     return choices
 
 
@@ -161,32 +164,25 @@ def _ladder(whole: Candidate, measure: Measure, choices: Choices) -> list[Candid
     return rungs
 
 
-def _cast(role: Role, preference: Iterator[Candidate], measure: Measure, choices: Choices) -> None:
+def _cast(role: Role, preference: Iterator[Candidate], fallback: Callable[[], Iterator[Candidate]],
+          measure: Measure, choices: Choices) -> None:
+    """Give `role` the first of `preference` that keeps both rules; failing that, the intelligible one of those
+    and of `fallback` (finer shifts, measured only now) farthest from its base's other voices."""
     crowding: list[tuple[float, Candidate, float]] = []  # (gap to the nearest on its base, candidate, pitch)
     for candidate in preference:
-        voice = candidate.voice
-        if describe(voice) in choices.rejected or candidate.source in choices.unavailable or _too_far(candidate,
-                                                                                                       choices):
+        pitch = _usable_pitch(candidate, role, measure, choices)
+        if pitch is None:
             continue
-        try:
-            pitch = measure(voice, False).pitch
-        except RecogniserMissing:
-            raise
-        except EngineError as err:
-            choices.unavailable[candidate.source] = str(err)
-            continue
-        if math.isnan(pitch):
-            choices.rejected[describe(voice)] = "no voiced speech measured"
-            continue
-        if candidate.gender != role.gender and candidate.kind == "speaker" and _sounds(pitch) != role.gender:
-            continue  # a speaker whose gender is not published, and whose pitch says it is not the role's
-        gap = _gap(voice, pitch, choices)
+        gap = _gap(candidate.voice, pitch, choices)
         if gap < MIN_APART:
             crowding.append((gap, candidate, pitch))
-            continue
-        if _intelligible(candidate, measure, choices):
-            _take(role, voice, pitch, measure, choices)
+        elif _intelligible(candidate, measure, choices):
+            _take(role, candidate.voice, pitch, measure, choices)
             return
+    for candidate in fallback():
+        pitch = _usable_pitch(candidate, role, measure, choices)
+        if pitch is not None:
+            crowding.append((_gap(candidate.voice, pitch, choices), candidate, pitch))
     for _, candidate, pitch in sorted(crowding, key=lambda c: -c[0]):
         if not _too_far(candidate, choices) and _intelligible(candidate, measure, choices):
             _take(role, candidate.voice, pitch, measure, choices)
@@ -194,6 +190,37 @@ def _cast(role: Role, preference: Iterator[Candidate], measure: Measure, choices
             return
     raise EngineError(f"no voice left that can be followed for {role.name}: every candidate's recall is below "
                       f"{choices.threshold:.2f}")
+
+
+def _usable_pitch(candidate: Candidate, role: Role, measure: Measure, choices: Choices) -> float | None:
+    """The candidate's measured pitch, or None when it cannot be cast: not here, too far shifted, silent, or a
+    speaker of unpublished gender whose pitch is not the role's gender."""
+    voice = candidate.voice
+    if describe(voice) in choices.rejected or candidate.source in choices.unavailable or _too_far(candidate,
+                                                                                                   choices):
+        return None
+    try:
+        pitch = measure(voice, False).pitch
+    except RecogniserMissing:
+        raise
+    except EngineError as err:
+        choices.unavailable[candidate.source] = str(err)
+        return None
+    if math.isnan(pitch):
+        choices.rejected[describe(voice)] = "no voiced speech measured"
+        return None
+    if candidate.gender != role.gender and candidate.kind == "speaker" and _sounds(pitch) != role.gender:
+        return None  # a speaker whose gender is not published, and whose pitch says it is not the role's
+    return pitch
+
+
+def _finer(role: Role, pool: list[Candidate]) -> Iterator[Candidate]:
+    """For a part no candidate keeps apart: its gender's whole voices (else any) at every FINE_STEP shift."""
+    whole = [c for c in pool if c.kind == "voice"]
+    own = [c for c in whole if role.gender == "neutral" or c.gender == role.gender] or whole
+    steps = range(round(SHIFT_RANGE[0] / FINE_STEP), round(SHIFT_RANGE[1] / FINE_STEP) + 1)
+    for voice in own:
+        yield from (v for v in (shifted(voice, n * FINE_STEP) for n in steps) if v is not None)
 
 
 def _sounds(pitch: float) -> str:

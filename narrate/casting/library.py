@@ -18,7 +18,7 @@ from narrate.model import Voice
 
 Kind = Literal["voice", "speaker", "variant"]
 GENDERS = ("male", "female", "neutral")
-SHIFT_RANGE = (-10.0, 8.0)  # semitones: rubberband keeps formants, yet beyond these a voice sounds unnatural
+SHIFT_RANGE = (-10.0, 10.0)  # semitones: rubberband keeps formants; recall decides how far each voice may go
 SHIFT_STEP = 0.25  # a shift measures a little off what was asked (heart +2 measured +1.96): tried in these steps
 ESPEAK_STEPS_PER_SEMITONE = 6  # measured: en-us and en+f1 rise ~13 semitones from pitch 10 to 90
 OTHER_GENDER_SHIFT = 5.0  # semitones: a voice cast as the other gender is moved this far toward it first
