@@ -17,12 +17,13 @@ from voicelib_server import PIPER_ALBA
 
 from narrate import voicelib
 from narrate.casting.cast import clip_key
-from narrate.engines import get_engine, hibari, neural, piper
+from narrate.engines import get_engine, hibari, piper
 from narrate.errors import EngineError
 from narrate.model import Line, Segment, Voice
 from narrate.state import ClipCache, file_digest
 from narrate.synthesis.local import synthesize
 from narrate.synthesis.remote import ExecutorPool
+from narrate.voicelib import store
 
 pytest_plugins = ("voicelib_fixtures",)
 ALBA = Voice(engine="piper", voice="en_GB-alba-medium")
@@ -31,7 +32,7 @@ LINE = "The harbour lights came on one by one, and the ferry turned for home."
 
 def forget_voices() -> None:
     """What this process knows of voices' files and models: per test here, as each test has its own folder."""
-    neural._digests.clear()
+    store._known.clear()
     for models in (hibari._models, piper._models):
         models._values.clear()
 

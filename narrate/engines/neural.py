@@ -59,18 +59,10 @@ def catalogue_voices(engine_id: str) -> list[VoiceInfo]:
     ]
 
 
-_digests: dict[tuple, str] = {}
-
-
 def voice_digest(engine_id: str, name: str) -> str:
     """What names a catalogue voice's files in clip keys (" voice <sha256>"): a re-downloaded or updated voice
-    is synthesized again. Fetches the voice when it is not here yet, so that the digest is the file's. Asked
-    once per line: the files are hashed once per process for each size and mtime they have (a stat per call)."""
-    voice_id = f"{engine_id}:{name}"
-    key = (str(voicelib.voices_root()), repr(voicelib.file_stamps([voice_id])))
-    if key not in _digests:
-        _digests[key] = f" voice {voicelib.ensure(engine_id, name).sha256}"
-    return _digests[key]
+    is synthesized again. Fetches the voice when it is not here yet, so that the digest is the file's."""
+    return f" voice {voicelib.digest_of(engine_id, name)}"
 
 
 def speed(engine_id: str, voice: Voice) -> float:

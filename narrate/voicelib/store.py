@@ -6,11 +6,13 @@ from __future__ import annotations
 import contextlib
 import contextvars
 import hashlib
+import os
 from collections.abc import Iterable, Iterator
 from dataclasses import dataclass
 from pathlib import Path
 
 from narrate.errors import EngineError
+from narrate.state import ENV_VAR as CACHE_ENV_VAR
 from narrate.voicelib import folder, trust
 from narrate.voicelib.catalogues import CatalogueEntry, entry, split_speaker
 from narrate.voicelib.download import OnProgress, fetch
@@ -90,6 +92,29 @@ def file_stamps(voices: Iterable[str]) -> dict[str, list]:
             rows.append([file.name, status and status.st_size, status and status.st_mtime_ns])
         stamps[f"{engine}:{found.name}"] = rows
     return stamps
+
+
+_known: dict[tuple[str, str, str], tuple[tuple[Path, ...], tuple, str]] = {}
+
+
+def digest_of(engine: str, name: str) -> str:
+    """`ensure(engine, name).sha256`, remembered in this process while the voice's files keep their inode, size
+    and mtime (a stat per file per call: clip keys ask it once per line)."""
+    key = (os.environ.get(folder.ENV_VAR), os.environ.get(CACHE_ENV_VAR), engine, name)  # what decides the folder
+    known = _known.get(key)
+    if known is not None:
+        paths, stats, sha256 = known
+        with contextlib.suppress(OSError):
+            if tuple(_stamp(path) for path in paths) == stats:
+                return sha256
+    local = ensure(engine, name)
+    _known[key] = (local.paths, tuple(_stamp(path) for path in local.paths), local.sha256)
+    return local.sha256
+
+
+def _stamp(path: Path) -> tuple[int, int, int]:
+    status = path.stat()
+    return status.st_ino, status.st_size, status.st_mtime_ns
 
 
 def ensure(engine: str, name: str, on_progress: OnProgress | None = None) -> LocalVoice:
