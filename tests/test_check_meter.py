@@ -188,11 +188,20 @@ def test_files_decoded_in_process_measure_as_ffmpeg_decodes_them(speech_files, m
             assert a == b or a == pytest.approx(b, abs=0.001), (path.name, name)
 
 
-def test_a_file_libsndfile_cannot_open_is_left_to_ffmpeg_which_names_it(tmp_path):
+def test_a_file_that_is_not_audio_is_an_error_naming_it(tmp_path):
     broken = tmp_path / "broken.mp3"
     broken.write_bytes(b"ID3\x04\x00\x00\x00\x00\x00\x00" + bytes(2000))
-    with pytest.raises(check.AudioError, match="broken.mp3"):
+    with pytest.raises(check.AudioError, match="broken.mp3: not a readable audio file"):
         check.measure_file(broken)
+
+
+def test_an_mp3_cut_short_is_measured_as_far_as_it_goes(speech_files, tmp_path):
+    """Half an MP3 (a build interrupted while copying): libsndfile decodes what is there, as ffmpeg would."""
+    whole = speech_files[0]
+    cut = tmp_path / "cut.mp3"
+    cut.write_bytes(whole.read_bytes()[:whole.stat().st_size // 2])
+    measured = check.measure_file(cut)
+    assert 0.3 * check.measure_file(whole).duration < measured.duration < 0.7 * check.measure_file(whole).duration
 
 
 def test_silence_of_one_sample_and_of_none_is_measured(tmp_path):
