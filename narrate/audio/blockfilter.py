@@ -7,7 +7,7 @@ impulse response), and so is its state at the end. A chunk of audio is cut into 
 starts found by the same algebra one level up (stretches grouped in `g`, the groups' starts from one small
 product), and every stretch's output is then two matrix products over the whole chunk. numpy has no IIR filter
 of its own and a per-sample loop in Python is hundreds of times slower; this costs about 70 multiply-adds a
-sample in BLAS (about 2 ns here). The state is carried from chunk to chunk in double precision, so a stream
+sample in BLAS (2-4 ns here). The state is carried from chunk to chunk in double precision, so a stream
 filtered in chunks of any size is the stream filtered whole.
 """
 from __future__ import annotations

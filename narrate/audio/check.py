@@ -9,10 +9,11 @@ come from the file's headers (mutagen; ffprobe for .m4b). Files are measured sid
 largest first. `bench/check_speed.py` times it against plainly decoding the same files with ffmpeg and
 compares the figures with the meter of an earlier revision.
 
-On a built novel the measuring costs about a third of what decoding does, and libsndfile decodes MP3s in about
-half ffmpeg's time. Tried and left: ffmpeg's ebur128 with true peak (9x the decode), ffmpeg's biquads for the
-K-weighting (5 ns a sample, and they need the pipe), scipy's sosfilt (15 ns a sample, and 0.8 s to import), a
-true peak bounded by the sample sizes alone (ten times the interpolation).
+On a built novel (one thread) the measuring costs about two thirds of what the decoding does, and libsndfile
+decodes MP3s in about 0.6x ffmpeg's time, which pays for half of it. Tried and left: ffmpeg's ebur128 with true
+peak (9x the decode), ffmpeg's biquads for the K-weighting (5 ns a sample, and they need the pipe), scipy's
+sosfilt (15 ns a sample, and 0.8 s to import), a true peak bounded by the sample sizes alone (ten times the
+interpolation).
 """
 from __future__ import annotations
 
@@ -201,7 +202,7 @@ def _stream_info(path: Path) -> _StreamInfo:
 
 _CHUNK_SECONDS = 5  # numpy's cost per call is then nothing beside its cost per sample
 # decoded in this process by libsndfile: the same samples as ffmpeg gives (MP3: mpg123, gapless as ffmpeg;
-# checked sample by sample on a built novel), without a process and a pipe, and MP3s in 0.55x ffmpeg's time
+# checked sample by sample on a built novel), without a process and a pipe, and MP3s in 0.6x ffmpeg's time
 _IN_PROCESS = {"mp3": "MP3", "flac": "FLAC", "pcm_s16le": "WAV"}
 
 
