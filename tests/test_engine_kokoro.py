@@ -215,6 +215,7 @@ def test_the_files_digest_names_the_clips_and_a_changed_file_is_refused(engine, 
     assert engine.version().startswith("kokoro-onnx ")
     digest = voicelib.ensure("kokoro", "af_bella").sha256
     assert voicelib.ensure("kokoro", "bm_george").sha256 == digest  # one model and one voices file for all
+    assert digest in engine.voice_version("af_bella")  # what clip keys add to the engine's version
     changed = tmp_path / "voices"
     tiny.write(changed / "kokoro")
     with pytest.MonkeyPatch.context() as patch:
