@@ -76,7 +76,7 @@ class TruePeak:
             raise ValueError(f"blocks of at least {2 * REACH} samples, not {block}")
         self.block = block
         self.value = 0.0  # the largest magnitude found so far, samples included
-        self.interpolated = 0  # samples whose neighbourhood was interpolated (for the bench)
+        self.interpolated = 0  # samples whose neighbourhood was interpolated: what the bounds left (tests)
         self._carry = np.zeros(2 * block, np.float32)  # silence before the start, its blocks judged too
 
     def add(self, samples: np.ndarray) -> None:
