@@ -124,7 +124,7 @@ def current_build(outdir: str | Path, inputs: dict) -> dict | None:
             return None
         engines = manifest["engines"]
         used = set(engines) - {"variants"}
-        voices = manifest.get("voices", {})  # a library voice's files as the build found them (voicelib)
+        voices = manifest.get("voice_files", {})  # a library voice's files as the build found them (voicelib)
         if voices and voice_stamps(voices) != voices:  # voicelib imported only for a book that used one
             return None
     except (NarrateError, OSError, ValueError, KeyError, TypeError, AttributeError, RecursionError):

@@ -226,7 +226,7 @@ def _build(request: BuildRequest, on_event: OnEvent | None, pool: Pool | None,
                                   any(line.voice.is_variant for line in lines))
         write_manifest(manifest, book, config, parts, files,
                        {"inputs": request.inputs, "engines": engines, "outputs": file_stamps(files.files),
-                        "voices": voice_stamps(f"{line.voice.engine}:{line.voice.voice}" for line in lines),
+                        "voice_files": voice_stamps(f"{line.voice.engine}:{line.voice.voice}" for line in lines),
                         "digests": files.digests})
         cache_limit.record_book(lease, out, book.title, str(request.story), (line.key for line in lines),
                                 (path for m in files.made for unit in m.units for path in unit.paths.values()),
