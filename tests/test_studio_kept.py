@@ -85,3 +85,15 @@ def test_a_signing_key_others_can_read_is_not_trusted(tmp_path):
     assert kept._signing_key() is None
     assert kept._kept_reading(book, (), False, "narrator") is None
     assert record.exists()  # nothing to judge it by: left alone, not loaded
+
+
+def test_a_reading_that_cannot_be_pickled_is_not_kept_and_nothing_fails(tmp_path, monkeypatch):
+    book = load_book(harbour(tmp_path))
+
+    def cannot(*args, **kwargs):
+        raise TypeError("cannot pickle '_thread.lock' object")
+
+    monkeypatch.setattr(kept.pickle, "dumps", cannot)
+    script = kept.Redecoder()(book, (), False, "narrator")
+    assert script == kept.annotate_kept(book, (), False, "narrator")
+    assert not kept.reading_kept(book, (), False, "narrator")

@@ -125,8 +125,8 @@ def _keep_reading(book: Book, cast: Sequence[CastEntry], author_notes: bool, fir
             body = zlib.compress(pickle.dumps(reading, protocol=pickle.HIGHEST_PROTOCOL), 1)
         write_record(_reading_record(book, cast, author_notes, first_person),
                      hmac.new(key, body, "sha256").digest() + body, publish="first")
-    except (OSError, RecursionError, pickle.PicklingError):
-        pass
+    except (OSError, RecursionError, TypeError, AttributeError, pickle.PicklingError):  # some part cannot be
+        pass  # pickled (a later change to the reading): the studio makes it again next time, as before
 
 
 def _kept_reading(book: Book, cast: Sequence[CastEntry], author_notes: bool, first_person: str):
