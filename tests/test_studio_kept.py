@@ -97,3 +97,15 @@ def test_a_reading_that_cannot_be_pickled_is_not_kept_and_nothing_fails(tmp_path
     script = kept.Redecoder()(book, (), False, "narrator")
     assert script == kept.annotate_kept(book, (), False, "narrator")
     assert not kept.reading_kept(book, (), False, "narrator")
+
+
+def test_the_reading_a_merge_replaces_is_freed(tmp_path):
+    import weakref
+
+    studio = ready(Studio(harbour(tmp_path)))
+    [before] = studio.redecoder.readings.values()
+    old = weakref.ref(before.reading)  # the rules' reading: cycles (its chains' layout points back at it)
+    del before
+    studio.merge("Cole", "Ben")
+    ready(studio)
+    assert studio.reading is not None and old() is None

@@ -67,7 +67,7 @@ class Redecoder:
     their reading and re-decodes only the conversations the new pins change (annotate.redecode) instead of
     annotating again. The reading is kept in the cache too (made once, ~1 s to read back on a novel instead of
     seconds to make), and each script it gives is kept as annotate_kept keeps its own, so the CLI finds it:
-    through `keep_with(job)` when given (a thread of the caller's: the record costs ~0.3 s on a novel), else at
+    through `keep_with(job)` when given (a thread of the caller's: the record costs ~0.15 s on a novel), else at
     once. Not thread-safe: one caller at a time."""
 
     def __init__(self, keep_with: Callable[[Callable[[], None]], object] | None = None) -> None:

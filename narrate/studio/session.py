@@ -83,8 +83,8 @@ class Studio:
         self.lock = threading.RLock()  # one fix at a time; reads see a whole book
         self.undone: list[tuple[str | None, str]] = []  # per fix: voices.yaml before it (None: none) and after
         self.redone: list[tuple[str | None, str]] = []
-        # the scripts the Redecoder gives are kept in the cache on a thread of their own (~0.3 s each on a novel),
-        # in order; they are written before the process ends
+        # the scripts the Redecoder gives are kept in the cache on a thread of their own (~0.15 s each on a
+        # novel), in order; they are written before the process ends
         self.keeper = ThreadPoolExecutor(1, thread_name_prefix="studio-keep")
         self.redecoder = Redecoder(keep_with=self.keeper.submit)
         self.reading: Reading | None = None
@@ -120,9 +120,7 @@ class Studio:
             self.redecoder(book, cast_entries(config), config.data.author_notes, config.data.first_person,
                            override_rules(config))
             self.reading = Reading(config, book, stamp)
-            # the reading is millions of objects that live as long as the studio: kept out of the collector's
-            # full passes, which would otherwise walk them all (~1 s on a novel) in the middle of some request
-            gc.freeze()
+            _out_of_collection()
         except Exception:  # noqa: BLE001 (the fixes load the book the full way, which reports what went wrong)
             self.reading = None
         finally:
@@ -346,6 +344,17 @@ class Studio:
         if not self._redecoded():
             self.reload()
         return changes(before, self.script, skip)
+
+
+def _out_of_collection() -> None:
+    """A reading is millions of objects that live as long as it is used: kept out of the collector's full passes,
+    which would otherwise walk them all (~1 s on a novel) in the middle of some request (gc.freeze). A reading
+    made after a merge replaces the one before, whose cycles only a collection frees: the frozen ones are
+    collected first (a full pass, once per such fix)."""
+    if gc.get_freeze_count():
+        gc.unfreeze()
+        gc.collect()
+    gc.freeze()
 
 
 def override_rules(config: Config) -> list[Override]:
