@@ -12,6 +12,7 @@ import pytest
 
 from narrate import voicelib
 
+pytest_plugins = ("voicelib_fixtures",)
 REPO = Path(__file__).resolve().parents[1]
 GENDERS = {"female", "male", "mixed", "unknown"}
 
@@ -67,3 +68,32 @@ def test_piper_files_follow_the_voice_repositorys_layout(monkeypatch):
         "http://mirror.example:8080/rhasspy/piper-voices/resolve/main/en/en_GB/alba/medium/en_GB-alba-medium.onnx.json"]
     assert not alba.verified  # piper publishes no SHA-256 narrate could ship: trusted on first use
     assert voicelib.entry("piper", "en_US-libritts_r-medium").speakers == 904
+
+
+def test_online_the_script_takes_piper_sizes_and_hashes_from_the_hub(stand_in, tmp_path, monkeypatch):
+    """The online path against the stand-in host: the repository's voices.json and the hub's tree listing (each
+    LFS file's SHA-256), as published, for one voice."""
+    from voicelib_server import joe_files
+
+    from narrate.state import file_digest
+
+    model, config = joe_files()
+    folder = "en/en_GB/alba/medium"
+    published = {"en_GB-alba-medium": {"num_speakers": 1, "files": {
+        f"{folder}/en_GB-alba-medium.onnx": {"size_bytes": model.stat().st_size, "md5_digest": "not used"},
+        f"{folder}/en_GB-alba-medium.onnx.json": {"size_bytes": config.stat().st_size}}},
+        "de_DE-thorsten-low": {"num_speakers": 1, "files": {}}}  # not English: not in narrate's catalogue
+    listing = [{"type": "file", "path": f"{folder}/en_GB-alba-medium.onnx",
+                "lfs": {"oid": file_digest(model), "size": model.stat().st_size}},
+               {"type": "file", "path": f"{folder}/en_GB-alba-medium.onnx.json", "oid": "a git blob id"}]
+    for name, body in [("voices.json", published), ("tree.json", listing)]:
+        (tmp_path / name).write_text(json.dumps(body), encoding="utf-8")
+    stand_in.serve("/rhasspy/piper-voices/resolve/main/voices.json", tmp_path / "voices.json")
+    stand_in.serve(f"/api/models/rhasspy/piper-voices/tree/main/{folder}", tmp_path / "tree.json")
+    monkeypatch.setenv("HF_ENDPOINT", stand_in.url)
+    written = generator().piper_catalogue(online=True)
+    [alba] = written["voices"]
+    assert alba["name"] == "en_GB-alba-medium" and alba["gender"] == "female"
+    assert [(f["size"], f["sha256"]) for f in alba["files"]] == [
+        (model.stat().st_size, file_digest(model)), (config.stat().st_size, None)]  # the config: trusted on first use
+    assert written["source"].startswith("rhasspy/piper-voices voices.json")

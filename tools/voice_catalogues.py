@@ -12,12 +12,13 @@ from __future__ import annotations
 
 import argparse
 import json
+import os
 import sys
 import urllib.request
 from pathlib import Path
 
 DATA = Path(__file__).resolve().parents[1] / "narrate" / "voicelib" / "data"
-HUB = "https://huggingface.co"
+HUB = os.environ.get("HF_ENDPOINT") or "https://huggingface.co"  # a mirror, or the tests' stand-in
 PIPER_REPO, PIPER_REVISION = "rhasspy/piper-voices", "main"
 HIBARI_REPO = "maureesewilliams/hibari"
 ACCENTS = {"en_GB": ("en-GB", "British"), "en_US": ("en-US", "American")}
@@ -73,7 +74,7 @@ def hibari_catalogue() -> dict:
 
 
 def piper_catalogue(online: bool) -> dict:
-    published = _fetch_json(f"{HUB}/{PIPER_REPO}/resolve/{PIPER_REVISION}/voices.json") if online else None
+    published = _fetch_json(f"{HUB.rstrip('/')}/{PIPER_REPO}/resolve/{PIPER_REVISION}/voices.json") if online else None
     names = sorted(k for k in published if k[:3] == "en_") if published else sorted(PIPER_ENGLISH)
     voices = []
     for name in names:
@@ -120,7 +121,7 @@ def _fetch_json(url: str):
 
 def _lfs_hashes(folder: str) -> dict[str, str]:
     """path -> SHA-256 of the LFS files under `folder` (the hub's tree listing gives each LFS object's id)."""
-    listing = _fetch_json(f"{HUB}/api/models/{PIPER_REPO}/tree/{PIPER_REVISION}/{folder}")
+    listing = _fetch_json(f"{HUB.rstrip('/')}/api/models/{PIPER_REPO}/tree/{PIPER_REVISION}/{folder}")
     return {item["path"]: item["lfs"]["oid"] for item in listing if item.get("lfs")}
 
 

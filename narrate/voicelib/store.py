@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import contextlib
 import contextvars
+import difflib
 import hashlib
 import os
 from collections.abc import Iterable, Iterator
@@ -14,7 +15,7 @@ from pathlib import Path
 from narrate.errors import EngineError
 from narrate.state import ENV_VAR as CACHE_ENV_VAR
 from narrate.voicelib import folder, trust
-from narrate.voicelib.catalogues import CatalogueEntry, entry, split_speaker
+from narrate.voicelib.catalogues import CatalogueEntry, catalogue, entry, split_speaker
 from narrate.voicelib.download import OnProgress, fetch
 
 # Where downloads report when the caller gave no reporter: the CLI (or a build) sets it around its work.
@@ -46,10 +47,6 @@ def lookup(engine: str, name: str) -> CatalogueEntry:
     """The catalogue entry, or EngineError naming the nearest names."""
     found = entry(engine, name)
     if found is None:
-        import difflib
-
-        from narrate.voicelib.catalogues import catalogue
-
         near = difflib.get_close_matches(name, [e.name for e in catalogue(engine)], n=3, cutoff=0.5)
         hint = f"nearest: {', '.join(near)}; " if near else ""
         raise EngineError(f"no {engine} voice {name!r} in narrate's catalogue; {hint}`narrate voices --engine "
