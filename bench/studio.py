@@ -10,7 +10,7 @@ reading), a second reassign, and a click to sound on an uncached and then a cach
 Baseline in the same run: espeak-ng saying the same line to a file (the least an uncached line can cost).
 Issue 18's targets: first segments <= 1 s, filter <= 0.3 s, reassign <= 0.5 s, cached <= 0.3 s, uncached <= 1 s.
 
-usage: bench/studio.py [--words N]
+usage: nice bench/studio.py [--words N] [--repeats N]
 """
 from __future__ import annotations
 
@@ -24,6 +24,7 @@ import sys
 import tempfile
 import time
 from pathlib import Path
+from statistics import median
 
 sys.path.insert(0, str(Path(__file__).parent))
 from annotate_speed import novel
@@ -114,9 +115,12 @@ def session(narrate: list[str], story: Path, env: dict) -> tuple[float, dict, st
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--words", type=int, default=150_000)
+    parser.add_argument("--repeats", type=int, default=1, help="runs, each on a fresh cache; the median is shown")
     args = parser.parse_args()
 
     load_before = Path("/proc/loadavg").read_text().strip()  # 2 cores shared: the figures move with the load
+    runs: dict[str, list] = {"first open": [], "opened again": []}
+    annotating, espeak = [], []
     with tempfile.TemporaryDirectory() as work:
         story = Path(work) / "novel.txt"
         text = novel(args.words, 7)  # its lines repeat: one quote of its own words, for an override to name alone
@@ -125,28 +129,37 @@ def main() -> None:
         # narrate as it is now, copied: the cache's records are keyed by narrate's code, which others may be editing
         shutil.copytree(ROOT / "narrate", Path(work) / "code" / "narrate",
                         ignore=shutil.ignore_patterns("__pycache__"))
-        env = {**os.environ, "NARRATE_CACHE_DIR": str(Path(work) / "cache"), "PYTHONPATH": str(Path(work) / "code")}
         narrate = [sys.executable, "-m", "narrate"]
-        annotate = timed(lambda: subprocess.run([*narrate, "script", str(story)], env=env, check=True, cwd=work,
-                                                stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL))
-        opens = {}
-        for name in ("first open", "opened again"):  # the first makes the reading of the book; the second reads it
-            opens[name] = session(narrate, story, env)
-            (story.parent / "voices.yaml").unlink(missing_ok=True)  # each open starts from the book as annotated
-            shutil.rmtree(Path(work) / "cache" / "v4" / "clips", ignore_errors=True)  # its uncached line is so
-        *_, total, line = opens["first open"]
-        espeak = timed(lambda: subprocess.run(["espeak-ng", "-w", str(Path(work) / "raw.wav"), line], check=True))
+        for run in range(args.repeats):
+            cache = Path(work) / f"cache{run}"
+            env = {**os.environ, "NARRATE_CACHE_DIR": str(cache), "PYTHONPATH": str(Path(work) / "code")}
+            annotating.append(timed(lambda env=env: subprocess.run([*narrate, "script", str(story)], env=env,
+                                                                   check=True, cwd=work, stdout=subprocess.DEVNULL,
+                                                                   stderr=subprocess.DEVNULL)))
+            for name, figures in runs.items():  # the first open makes the reading of the book; the second reads it
+                figures.append(session(narrate, story, env))
+                (story.parent / "voices.yaml").unlink(missing_ok=True)  # each open starts from the book as annotated
+                shutil.rmtree(cache / "v4" / "clips", ignore_errors=True)  # its uncached line is so
+            line = runs["first open"][-1][3]
+            espeak.append(timed(lambda line=line: subprocess.run(["espeak-ng", "-w", str(Path(work) / "raw.wav"),
+                                                                  line], check=True)))
+    total = runs["first open"][0][2]
     print(f"load average before and after: {load_before} / {Path('/proc/loadavg').read_text().strip()}")
-    print(f"novel: {args.words} words, {total}; `narrate script` (annotating, cold) {annotate:.2f} s")
-    print(f"{'':24s} {'first open':>12s} {'opened again':>13s}   target")
-    print(f"{'start to URL':24s} " + " ".join(f"{opens[n][0]:11.3f}s" for n in opens))
+    print(f"novel: {args.words} words, {total}; `narrate script` (annotating, cold) {median(annotating):.2f} s; "
+          f"median of {args.repeats} run(s), [min-max]")
+    print(f"{'':24s} {'first open':>22s} {'opened again':>22s}   target")
+
+    def row(name: str, values, target: float | None = None) -> None:
+        cells = " ".join(f"{median(v):7.3f}s [{min(v):.2f}-{max(v):.2f}]" for v in values)
+        worst = max(median(v) for v in values)
+        print(f"{name:24s} {cells}" + (f"   {target:.1f} s ({worst / target:.2f}x)" if target else ""))
+
+    row("start to URL", [[r[0] for r in runs[n]] for n in runs])
     for name, target in TARGETS.items():
-        figures = [opens[n][1][name] for n in opens]
-        print(f"{name:24s} " + " ".join(f"{f:11.3f}s" for f in figures) + f"   {target:.1f} s   "
-              f"({max(figures) / target:.2f}x target at worst)")
-    uncached = min(opens[n][1]["uncached line to sound"] for n in opens)
-    print(f"baseline: espeak-ng alone says that line to a file in {espeak:.3f} s; the uncached line took "
-          f"{uncached / espeak:.1f}x that")
+        row(name, [[r[1][name] for r in runs[n]] for n in runs], target)
+    uncached = median([r[1]["uncached line to sound"] for r in runs["opened again"]])
+    print(f"baseline: espeak-ng alone says that line to a file in {median(espeak):.3f} s; the uncached line took "
+          f"{uncached / median(espeak):.1f}x that")
 
 
 if __name__ == "__main__":
