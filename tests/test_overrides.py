@@ -1,12 +1,24 @@
 """Manual attribution fixes: voices.yaml overrides and an edited script read back by `build --script`."""
 import json
+import random
+from dataclasses import replace
+from pathlib import Path
 
 import pytest
 
+from narrate.annotate import overrides
+from narrate.annotate.overrides import (
+    Dialogue,
+    Override,
+    apply_overrides,
+    matches,
+    recount,
+)
 from narrate.annotate.scriptio import render, render_review
 from narrate.errors import ConfigError
 from narrate.pipeline.book import load
 
+SAMPLE = Path(__file__).resolve().parents[1] / "stories" / "the-signal-keepers.md"
 STORY = ("The Visit\n\n"
          "Mara opened the door. \u201cYou came,\u201d she said.\n\n"
          "\u201cOf course,\u201d said Tomas. \u201cI always do.\u201d\n\n"
@@ -121,3 +133,69 @@ def test_words_in_two_quotes_of_the_sample_story_are_refused(story, tmp_path):
     voices.write_text("overrides:\n  - {quote: 'always', speaker: Ines}\n", encoding="utf-8")
     with pytest.raises(ConfigError, match="is in 2 quotes"):  # "I always do." and "not always."
         load(story, voices)
+
+
+def _scanned(script, rules):
+    """The overrides as a scan of every quote gives them: what the index must give."""
+    chosen = {}
+    for rule in rules:
+        for segment in script.segments:
+            if segment.kind == "dialogue" and matches(rule, segment):
+                chosen[segment.index] = rule.speaker
+    by_utterance = {}
+    for segment in script.segments:
+        if segment.kind == "dialogue" and segment.index in chosen:
+            by_utterance[segment.utterance if segment.utterance is not None else -1 - segment.index] = \
+                chosen[segment.index]
+    fixed = [replace(s, speaker=by_utterance[key], evidence="override", confidence=1.0)
+             if s.kind == "dialogue" and (key := s.utterance if s.utterance is not None else -1 - s.index)
+             in by_utterance else s for s in script.segments]
+    return fixed, recount(script.characters, fixed)
+
+
+def _sample_rules(script):
+    """Overrides of every form over the sample story: words (of one quote, of several, of none), places, spans."""
+    rng = random.Random(18)
+    dialogue = [s for s in script.segments if s.kind == "dialogue"]
+    rules = []
+    for n, segment in enumerate(rng.sample(dialogue, 12)):
+        words = segment.text.split()
+        first = rng.randrange(len(words))
+        rules.append(Override(speaker=f"Q{n}", quote=" ".join(words[first:first + rng.randint(1, 4)]), every=True))
+        rules.append(Override(speaker=f"P{n}", chapter=segment.chapter, paragraph=segment.paragraph + 1))
+        shift = rng.randint(-20, 20)
+        rules.append(Override(speaker=f"S{n}", start=segment.start + shift, end=segment.end + shift))
+    rules += [Override(speaker="Nobody", quote="zebra crossing"), Override(speaker="Nobody", chapter=9, paragraph=1),
+              Override(speaker="Nobody", start=10**9, end=10**9 + 5), Override(speaker="All", quote="!!", every=True)]
+    rng.shuffle(rules)
+    return rules
+
+
+def test_indexed_overrides_give_the_script_a_scan_of_every_quote_gives():
+    _config, script = load(SAMPLE)
+    rules = _sample_rules(script)
+    for some in (rules[:1], rules[:5], rules[:-1], rules[1:]):  # "!!" (no words) names every quote
+        fixed = apply_overrides(script, some)
+        segments, characters = _scanned(script, some)
+        assert list(fixed.segments) == segments
+        assert fixed.characters == characters
+        for rule in some:
+            assert Dialogue(script.segments).hits(rule) == [s for s in script.segments
+                                                              if s.kind == "dialogue" and matches(rule, s)]
+
+
+def test_overrides_check_only_the_quotes_their_index_offers(monkeypatch):
+    """A fix in the studio applies all of a book's overrides again: each is matched against the few quotes with
+    its words, at its place or near its offsets, not against every quote of the book."""
+    _config, script = load(SAMPLE)
+    quotes = [s for s in script.segments if s.kind == "dialogue"]
+    one = next(s for s in quotes if len(s.text) > 40)
+    rules = [Override(speaker="Ines", quote=one.text[5:35]),
+             Override(speaker="Bram", chapter=one.chapter, paragraph=one.paragraph + 1),
+             Override(speaker="Mara", start=one.start, end=one.end)]
+    checked = []
+    real = overrides.matches
+    monkeypatch.setattr(overrides, "matches", lambda rule, segment: checked.append(segment.index) or real(rule, segment))
+    fixed = apply_overrides(script, rules)
+    assert len(quotes) > 30 and 3 <= len(checked) <= 9  # a scan: 3 x every quote
+    assert fixed.segments[one.index].speaker == "Mara" and fixed.segments[one.index].evidence == "override"
