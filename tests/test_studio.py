@@ -1,5 +1,6 @@
 """narrate studio's API through Starlette's in-process client: the page, the guard, reading the script, fixing
 who speaks (voices.yaml written as the CLI reads it), merging speakers; and the command's start and Ctrl-C."""
+import multiprocessing
 import re
 import signal
 import subprocess
@@ -168,6 +169,28 @@ def test_segment_audio_is_the_real_voice_through_the_clip_cache(tmp_path, story)
     assert duration(heard) > 0.3
     expected = preview_story(story, tmp_path / "cli.wav", lines=str(SMALL_ONES + 1))
     assert duration(heard) == pytest.approx(expected.seconds, abs=0.01)
+
+
+def _synthesis_workers() -> set[int]:
+    return {child.pid for child in multiprocessing.active_children() if child.name == "narrate-synth"}
+
+
+def test_uncached_lines_are_spoken_by_the_one_worker_the_studio_started(story):
+    """No worker to start per line (~0.5 s): the studio's own, started with it, speaks every uncached line, and
+    stops with it."""
+    from narrate.state import ClipCache
+
+    before = _synthesis_workers()
+    studio = Studio(story)
+    warm = _synthesis_workers() - before
+    assert len(warm) == 1  # started with the studio, before any line is asked for
+    for index in (SMALL_ONES, NEXT_AFTER_SMALL_ONES, ALL_NIGHT):
+        path, keys = studio.audio(index)
+        assert path.stat().st_size > 1000 and all(ClipCache().path_for(key).is_file() for key in keys)
+        path.unlink()
+        assert _synthesis_workers() - before == warm  # the same process, still there
+    studio.close()
+    assert _synthesis_workers() - before == set()
 
 
 def test_the_command_prints_its_url_serves_and_stops_on_ctrl_c(story, narrate_env, cache_dir):

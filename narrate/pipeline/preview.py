@@ -16,7 +16,7 @@ from narrate.errors import ConfigError, InputError
 from narrate.model import NARRATOR, Script, Segment, Voice
 from narrate.pipeline.book import load, parse_chapter_range
 from narrate.state import ClipCache
-from narrate.synthesis.local import synthesize
+from narrate.synthesis.local import Pool, synthesize
 
 DEFAULT_LINES = 5
 MAX_SPEAKER_LINES = 8
@@ -109,8 +109,10 @@ def _checked_voice(voice: Voice) -> Voice:
     return voice
 
 
-def _render(segments: list[Segment], config: Config, casting, out: Path) -> Passage:
-    clips = synthesize(lines_for(segments, casting, config.data.language), ClipCache(), PREVIEW_JOBS)
+def _render(segments: list[Segment], config: Config, casting, out: Path, pool: Pool | None = None) -> Passage:
+    """The segments' audio at `out`; their lines not in the cache synthesized on `pool` when given (the studio's
+    warm worker, kept for the session), else on a worker started for this call."""
+    clips = synthesize(lines_for(segments, casting, config.data.language), ClipCache(), PREVIEW_JOBS, pool=pool)
     gains = levels.voice_gains(clips)
     plan = layout.chapter_plan(None, segments, layout.by_segment(clips), config.data.pauses)
     plan = [layout.HEAD_SILENCE / 2, *plan[1:-1], config.data.pauses.paragraph]  # short head and tail
@@ -140,7 +142,8 @@ def play(path: Path) -> bool:
     command = find_player()
     if command is None:
         return False
-    return subprocess.run([*command, str(path)], stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL).returncode == 0
+    return subprocess.run([*command, str(path)], stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL,
+                          check=False).returncode == 0
 
 
 def is_story(argument: str) -> bool:

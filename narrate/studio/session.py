@@ -16,6 +16,7 @@ import hashlib
 import os
 import tempfile
 import threading
+import weakref
 from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass, fields, replace
 from pathlib import Path
@@ -38,6 +39,7 @@ from narrate.model import NARRATOR, UNKNOWN, Book, Script, Segment
 from narrate.pipeline.preview import _render
 from narrate.request import DEFAULT_VOICES_FILE, find_voices_file, story_folder
 from narrate.studio import voicesfile
+from narrate.synthesis import LocalPool
 
 LOADED_QUOTE_STYLE = fields(Book)[[f.name for f in fields(Book)].index("quote_style")].default  # annotate sets it
 LOW_CONFIDENCE = 0.5  # a quote under this is marked for review (scriptio's REVIEW_BELOW starts here)
@@ -91,6 +93,17 @@ class Studio:
         self.reading_lock = threading.Lock()  # held while the reading is made (in the background) or used
         self.page_shown = threading.Event()  # the API's first segments are sent: a reading may take the CPU now
         self.reload()
+        # one synthesis worker for the session, started now with the narrator's engine loaded, so an uncached
+        # line is spoken at once (a worker of its own took ~0.5 s to start); started from the thread that makes
+        # the studio (the CLI's main thread), it dies with narrate (narrate/children.py)
+        self.pool = LocalPool()
+        self.pool_lock = threading.Lock()  # a pool serves one render at a time
+        self._stop_pool = weakref.finalize(self, self.pool.close)  # at close(), when collected, or at exit
+        self.pool.warm(1, self.casting.narrator.engine)
+
+    def close(self) -> None:
+        """Stop the session's synthesis worker."""
+        self._stop_pool()
 
     def reload(self) -> None:
         with self.lock:
@@ -182,7 +195,8 @@ class Studio:
         handle, name = tempfile.mkstemp(prefix="narrate-studio-", suffix=".wav")  # the API removes it once sent
         os.close(handle)
         out = Path(name)
-        _render([segment], config, casting, out)
+        with self.pool_lock:
+            _render([segment], config, casting, out, self.pool)
         return out, [line.key for line in lines_for([segment], casting, config.data.language)]
 
     def reassign(self, index: int, speaker: str) -> list[Change]:
