@@ -43,7 +43,7 @@ def test_after_a_fix_the_cli_gives_the_studios_speakers_from_the_kept_record(tmp
 
 def test_the_studio_opened_again_reads_its_reading_back_and_fixes_without_annotating(tmp_path, monkeypatch):
     story = harbour(tmp_path)
-    ready(Studio(story))
+    ready(Studio(story)).settled()  # its reading kept (else once the studio is quiet, or at exit)
     monkeypatch.setattr(narrate.annotate, "annotation", never)
     again = Studio(story)
     assert again.reading is not None  # read back before the studio answers anything
@@ -52,6 +52,22 @@ def test_the_studio_opened_again_reads_its_reading_back_and_fixes_without_annota
     from narrate import pipeline
 
     assert again.script == pipeline.load(story)[1]
+
+
+def test_a_reading_made_on_opening_is_kept_after_the_first_fix_has_answered(tmp_path, monkeypatch):
+    """Pickling a novel's reading takes ~1 s that a first fix, waiting for the reading, need not wait for."""
+    order = []
+    keep = kept._keep_reading
+    monkeypatch.setattr(kept, "_keep_reading", lambda *args: order.append("kept") or keep(*args))
+    story = harbour(tmp_path)
+    studio = Studio(story)
+    studio.page_shown.set()
+    studio.reassign(SMALL_ONES, "Ben")  # waits for the reading
+    order.append("fixed")
+    studio.settled()
+    assert order == ["fixed", "kept"]
+    monkeypatch.setattr(narrate.annotate, "annotation", never)
+    assert Studio(story).script.segments[SMALL_ONES].speaker == "Ben"  # read back: no annotating
 
 
 def kept_reading(story):

@@ -16,6 +16,7 @@ import hashlib
 import os
 import tempfile
 import threading
+import time
 import weakref
 from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass, fields, replace
@@ -24,7 +25,8 @@ from pathlib import Path
 import msgspec
 
 from narrate import pipeline
-from narrate.annotate.kept import Redecoder, reading_kept
+from narrate.annotate import kept
+from narrate.annotate.kept import Redecoder, cast_told, reading_kept
 from narrate.annotate.overrides import Override, apply_overrides, matches
 from narrate.casting.cast import (
     build_casting,
@@ -44,6 +46,7 @@ from narrate.synthesis import LocalPool
 LOADED_QUOTE_STYLE = fields(Book)[[f.name for f in fields(Book)].index("quote_style")].default  # annotate sets it
 LOW_CONFIDENCE = 0.5  # a quote under this is marked for review (scriptio's REVIEW_BELOW starts here)
 FIRST_PAGE_WAIT = 3.0  # seconds a reading to make waits for the page's first segments (they share one GIL)
+KEEP_WHEN_QUIET = 2.0  # seconds without a fix before a reading made here is pickled into the cache
 
 
 @dataclass(frozen=True)
@@ -92,6 +95,9 @@ class Studio:
         self.reading: Reading | None = None
         self.reading_lock = threading.Lock()  # held while the reading is made (in the background) or used
         self.page_shown = threading.Event()  # the API's first segments are sent: a reading may take the CPU now
+        self.fixed_at = 0.0  # when the last fix answered (time.monotonic)
+        self.unkept: list[tuple] = []  # a reading made here and not yet kept in the cache (_keep_readings' args)
+        self._keep_at_exit = weakref.finalize(self, _keep_readings, self.unkept)  # if still unkept by then
         self.reload()
         # one synthesis worker for the session, started now with the narrator's engine loaded, so an uncached
         # line is spoken at once (a worker of its own took ~0.5 s to start); started from the thread that makes
@@ -117,7 +123,7 @@ class Studio:
             if reading_kept(book, cast_entries(config), data.author_notes, data.first_person):
                 self._read(config, book, stamp)  # read back from the cache: the first fix is as quick as any
                 return
-            threading.Thread(target=self._read, args=(config, book, stamp, FIRST_PAGE_WAIT), daemon=True,
+            threading.Thread(target=self._read, args=(config, book, stamp, FIRST_PAGE_WAIT, True), daemon=True,
                              name="studio-reading").start()
 
     def _use(self, config: Config, script: Script) -> None:
@@ -125,19 +131,46 @@ class Studio:
         self.casting = build_casting(config, script.characters)
         self.voices_stamp = self._stamp()
 
-    def _read(self, config: Config, book: Book, stamp: tuple[int, int], wait: float = 0.0) -> None:
-        """Make the Redecoder's reading of the book (seconds on a novel) while the page is read, for the fixes;
-        after the page's first segments are sent, or `wait` seconds."""
+    def _read(self, config: Config, book: Book, stamp: tuple[int, int], wait: float = 0.0,
+              make: bool = False) -> None:
+        """The Redecoder's reading of the book for the fixes: read back from the cache, or (`make`) made while
+        the page is read (seconds on a novel), after its first segments are sent or `wait` seconds."""
         self.page_shown.wait(wait)
         try:
-            self.redecoder(book, cast_entries(config), config.data.author_notes, config.data.first_person,
-                           override_rules(config))
+            cast, data, rules = cast_entries(config), config.data, override_rules(config)
+            if not make or self._made(book, cast, data.author_notes, data.first_person, rules):
+                self.redecoder(book, cast, data.author_notes, data.first_person, rules)
             self.reading = Reading(config, book, stamp)
             _out_of_collection()
         except Exception:  # noqa: BLE001 (the fixes load the book the full way, which reports what went wrong)
             self.reading = None
         finally:
             self.reading_lock.release()
+
+    def _made(self, book: Book, cast: list, author_notes: bool, first_person: str, rules: list[Override]) -> bool:
+        """Make the reading kept.Redecoder starts from and hand it over as its own. Made by the Redecoder, it
+        would be pickled into the cache at once (~1 s more, holding the interpreter, while a first fix waits for
+        it); here it is kept once no fix has come for KEEP_WHEN_QUIET seconds (or by `settled`, or at exit).
+        True when the Redecoder must still be asked: the cast tells annotation more once the book is read."""
+        from narrate.annotate import annotation
+
+        telling = [entry for entry in cast if entry.aliases]  # what the Redecoder tells annotation first
+        made = annotation(book, telling, author_notes, first_person, rules)
+        self.redecoder.settings = (book, tuple(cast), author_notes, first_person)
+        self.redecoder.readings = {tuple(telling): made}
+        self.unkept[:] = [(book, telling, author_notes, first_person, made)]
+        self.fixed_at = time.monotonic()
+        threading.Thread(target=self._keep_when_quiet, daemon=True, name="studio-keep-reading").start()
+        return cast_told(cast, made.script) != telling
+
+    def _keep_when_quiet(self) -> None:
+        while True:
+            with self.lock:  # not in the middle of a fix
+                quiet = time.monotonic() - self.fixed_at
+                if quiet >= KEEP_WHEN_QUIET:
+                    self.keeper.submit(_keep_readings, self.unkept)
+                    return
+            time.sleep(KEEP_WHEN_QUIET - quiet)
 
     def _redecoded(self) -> bool:
         """voices.yaml changed only in `overrides:` since the reading (and the story not at all): take the new
@@ -161,8 +194,9 @@ class Studio:
         return True
 
     def settled(self) -> None:
-        """Wait until the scripts of the fixes made so far are kept in the cache (where the CLI finds them)."""
-        self.keeper.submit(lambda: None).result()
+        """Wait until the scripts of the fixes made so far, and a reading made here, are kept in the cache (where
+        the CLI and the studio opened again find them)."""
+        self.keeper.submit(_keep_readings, self.unkept).result()
 
     def _stamp(self) -> tuple[int, int] | None:
         try:
@@ -357,6 +391,7 @@ class Studio:
         before = self.script
         if not self._redecoded():
             self.reload()
+        self.fixed_at = time.monotonic()
         return changes(before, self.script, skip)
 
 
@@ -369,6 +404,12 @@ def _out_of_collection() -> None:
         gc.unfreeze()
         gc.collect()
     gc.freeze()
+
+
+def _keep_readings(unkept: list[tuple]) -> None:
+    """Keep in the cache the reading made here that is still to keep (as the Redecoder keeps its own)."""
+    while unkept:
+        kept._keep_reading(*unkept.pop())
 
 
 def override_rules(config: Config) -> list[Override]:
