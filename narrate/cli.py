@@ -497,7 +497,8 @@ def cast(story, voices, write, engine):
                   box=None)
     for row in rows:
         voice = row.voice_id if row.engine == "espeak" else f"{row.engine}:{row.voice_id}"
-        pitch = str(row.pitch) if row.engine == "espeak" else f"{row.semitones:+g} st, x{row.tempo:g}"
+        pitch = str(row.pitch) if row.engine == "espeak" else f"{row.semitones:+g} st"
+        pitch += f", x{row.tempo:g}" if row.tempo != 1 else ""  # auto-casting's variants keep the voice's tempo
         source = row.gender_source.removeprefix("text ")  # "pronouns", "title", "name list", "voices.yaml", ...
         gender = f"{row.gender} ({source})" if row.gender and source else row.gender or "?"
         if row.gender == "neutral" and not source:  # the story never showed it: the voice is from the neutral pool

@@ -152,3 +152,16 @@ def test_kokoro_cast_on_the_stand_in_model(tmp_path, capsys, monkeypatch):
     assert cast["Mira"].voice == "af_bella" and cast["Tomas"].voice in ("am_adam", "bm_george")
     assert not any(v.semitones for v in cast.values())  # five voices here: no variant needed
     assert "passed over, not to be had here" in " ".join(out.split())
+
+
+def test_cast_shows_a_variants_tempo_only_when_it_has_one(tmp_path, capsys):
+    pytest.importorskip("hibari")
+    story = write_story(tmp_path, STORY)
+    voices = tmp_path / "voices.yaml"
+    voices.write_text("characters:\n  Mira: {engine: hibari, voice: heart, semitones: 2}\n"
+                      "  Tomas: {engine: hibari, voice: heart, semitones: -3, tempo: 0.9}\n", encoding="utf-8")
+    code, out, err = run_out(capsys, "cast", story, "--voices", voices)
+    assert code == 0, err
+    rows = {line.split()[0]: line for line in out.splitlines() if line.split()[:1] in (["Mira"], ["Tomas"])}
+    assert "+2 st" in rows["Mira"] and "x1" not in rows["Mira"]
+    assert "-3 st, x0.9" in rows["Tomas"]
