@@ -4,6 +4,7 @@ Each command imports what it needs when it runs: synthesis workers re-import thi
 starts faster, when importing it costs little."""
 from __future__ import annotations
 
+import contextlib
 import gc
 import os
 import signal
@@ -12,10 +13,10 @@ import tempfile
 import threading
 import time
 import traceback
-import contextlib
+from collections import Counter
 from contextlib import contextmanager
 from dataclasses import dataclass
-from pathlib import Path
+from pathlib import Path, PurePosixPath
 
 import click
 
@@ -644,21 +645,40 @@ def _catalogue_table(engine_id: str, lang: str | None):
                                                             "status")), box=None,
                   title=f"voice: {engine_id}:ID in voices.yaml (ID#N: voice N of a model of several); "
                         f"downloaded into {voicelib.voices_root()}", title_justify="left")
-    listed = {entry.name for entry in voicelib.catalogue(engine_id)}
+    entries = voicelib.catalogue(engine_id)
+    listed = {entry.name for entry in entries}
+
+    def unspoken(_voice_id: str) -> str | None:  # the engine, when installed, says which voices it cannot speak
+        return None
+
     with contextlib.suppress(NarrateError):  # the engine's own bundled voices (piper's joe), when it is installed
         from narrate.engines import get_engine
 
-        for info in get_engine(engine_id).voices():
+        engine = get_engine(engine_id)
+        unspoken = engine.unspoken
+        for info in engine.voices():
             if info.id not in listed and (lang is None or info.language.startswith(lang)):
                 table.add_row(info.id, info.language, "", info.gender, "", "", "bundled")
-    for entry in voicelib.catalogue(engine_id):
+    # files several voices share (Kokoro's one model and voices file) are counted once, under the table
+    sharing = Counter(file.path for entry in entries for file in entry.files)
+    shared = {file.path: file for entry in entries for file in entry.files if sharing[file.path] > 1}
+    for entry in entries:
         if lang is not None and not entry.language.startswith(lang):
             continue
-        exact = all(f.size for f in entry.files)
-        size = "" if entry.size is None else ("" if exact else "~") + human_size(entry.size)
+        own = [f for f in entry.files if f.path not in shared]
+        exact = all(f.size for f in own)
+        own_size = sum(f.size or f.approx_size or 0 for f in own)
+        size = ("" if exact else "~") + human_size(own_size) if own else "shared"
         gender = f"{entry.speakers} voices" if entry.speakers > 1 else entry.gender  # NAME#0 to NAME#<voices - 1>
+        why_not = unspoken(entry.name)
         table.add_row(entry.name, entry.language, entry.accent, gender, entry.quality, size,
-                      voicelib.status(engine_id, entry.name))
+                      f"not offered ({why_not})" if why_not else voicelib.status(engine_id, entry.name))
+    if shared:
+        total = sum(f.size or f.approx_size or 0 for f in shared.values())
+        exact = all(f.size for f in shared.values())
+        table.caption = (f"shared by the voices marked so: {', '.join(PurePosixPath(p).name for p in shared)}, "
+                         f"{'' if exact else '~'}{human_size(total)} once")
+        table.caption_justify = "left"
     return table
 
 

@@ -285,3 +285,18 @@ def test_a_damaged_file_says_which_and_what_to_do(tmp_path, monkeypatch, damaged
 ])
 def test_sentences(text, expected):
     assert sentences(text) == expected
+
+
+def test_voices_lists_the_shared_files_once_and_the_voices_it_cannot_speak_as_not_offered(capsys, tmp_path,
+                                                                                            monkeypatch):
+    from cli_tools import run_out
+
+    monkeypatch.setenv(voicelib.ENV_VAR, str(tmp_path / "voices"))
+    code, out, _ = run_out(capsys, "voices", "--engine", "kokoro")
+    rows = {line.split()[0]: line for line in out.splitlines() if line.strip()}
+    assert code == 0
+    # before: every row said ~321.4M, as if each voice were a download of its own, and Japanese looked usable
+    assert rows["af_bella"].split()[-3:] == ["shared", "not", "downloaded"]
+    assert "not offered (Japanese: needs misaki)" in rows["jf_alpha"]
+    assert "not offered" not in rows["bm_george"]
+    assert "kokoro-v1.0.onnx, voices-v1.0.bin, ~321.4M once" in " ".join(out.split())

@@ -139,6 +139,10 @@ class Engine(ABC):
             return None
         return difflib.get_close_matches(voice_id, ids, n=3, cutoff=0.5)
 
+    def unspoken(self, voice_id: str) -> str | None:
+        """Why the engine cannot speak a voice its catalogue lists (`narrate voices` says so); None if it can."""
+        return None
+
     def voice_version(self, voice_id: str) -> str:
         """Added to the engine's version in the clip keys of this voice: for a voice whose files are downloaded,
         their digest, so that an updated voice is synthesized again. Nothing by default."""

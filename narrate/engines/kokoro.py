@@ -82,6 +82,9 @@ class KokoroEngine(Engine):
             return None  # a real Kokoro voice: using it says why narrate cannot (_check_language), not "unknown"
         return super().suggest_voices(voice_id)
 
+    def unspoken(self, voice_id: str) -> str | None:
+        return f"{UNSPOKEN[voice_id[0]]}: needs misaki" if voice_id[:1] in UNSPOKEN else None
+
     def warm_up(self) -> None:
         """Loads the model when its files are here (every voice shares them); never downloads."""
         first = voicelib.catalogue(CATALOGUE)[0].name
