@@ -79,7 +79,6 @@ class Dialogue:
     def __init__(self, segments: Sequence[Segment]) -> None:
         self.positions = [n for n, s in enumerate(segments) if s.kind == "dialogue"]  # in the script
         self.segments = [segments[n] for n in self.positions]
-        self._pieces: dict[int, list[int]] | None = None
         self._text: str | None = None  # every quote's _words, one a line: a rule's words found by str.find
         self._line_starts: list[int] = []
         self._places: dict[tuple[int, int], list[int]] | None = None  # (chapter, 1-based paragraph) -> positions
@@ -120,13 +119,11 @@ class Dialogue:
             at = self._text.find(words, self._line_starts[line + 1])
         return found
 
-    def pieces(self, utterance: int) -> list[int]:
-        """Where in the script the pieces of an utterance (_utterance's key) are."""
-        if self._pieces is None:
-            self._pieces = {}
-            for n, segment in zip(self.positions, self.segments):
-                self._pieces.setdefault(_utterance(segment), []).append(n)
-        return self._pieces.get(utterance, [])
+    def pieces(self, utterances: set[int] | dict[int, str]) -> list[int]:
+        """Where in the script the pieces of these utterances (_utterance's keys) are: one pass, no list or call
+        per quote (a map of every utterance cost ~0.1 s of a fix on a novel)."""
+        return [n for n, s in zip(self.positions, self.segments)
+                if (s.utterance if s.utterance is not None else -1 - s.index) in utterances]
 
     def _overlapping(self, start: int, end: int) -> list[int]:
         """Quotes that start before `end` and may end after `start` (none is longer than the longest)."""
@@ -173,11 +170,11 @@ def _spread(script: Script, by_utterance: dict[int, str], evidence: str, dialogu
     if not by_utterance:
         return script
     segments = list(script.segments)
-    for key, name in by_utterance.items():
-        for n in dialogue.pieces(key):
-            segments[n] = replace(segments[n], speaker=name, evidence=evidence, confidence=1.0)
-    counted = Counter(speaker for speaker, _ in {(segments[n].speaker, _utterance(segments[n]))
-                                                 for n in dialogue.positions})
+    for n in dialogue.pieces(by_utterance):
+        segments[n] = replace(segments[n], speaker=by_utterance[_utterance(segments[n])], evidence=evidence,
+                              confidence=1.0)
+    counted = Counter(speaker for speaker, _ in {(s.speaker, s.utterance if s.utterance is not None else -1 - s.index)
+                                                 for s in map(segments.__getitem__, dialogue.positions)})
     return replace(script, segments=tuple(segments), characters=_with_lines(script.characters, counted))
 
 

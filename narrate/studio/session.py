@@ -27,7 +27,7 @@ import msgspec
 from narrate import pipeline
 from narrate.annotate import kept
 from narrate.annotate.kept import Redecoder, cast_told, reading_kept
-from narrate.annotate.overrides import Override, apply_overrides, matches
+from narrate.annotate.overrides import Dialogue, Override, apply_overrides
 from narrate.casting.cast import (
     build_casting,
     cast_entries,
@@ -342,13 +342,13 @@ class Studio:
     def _rule(self, segment: Segment, pieces: list[Segment], speaker: str) -> Override:
         """The override as a user would write it: the quote's words when only this quote has them, else its
         chapter and paragraph when no other quote shares the paragraph."""
-        dialogue = [s for s in self.script.segments if s.kind == "dialogue"]
+        dialogue = Dialogue(self.script.segments)  # the quotes a rule may name, without matching every one
         words = max(pieces, key=lambda s: len(s.text)).text
         by_words = Override(speaker=speaker, quote=words)
-        if {utterance_key(s) for s in dialogue if matches(by_words, s)} == {utterance_key(segment)}:
+        if {utterance_key(s) for s in dialogue.hits(by_words)} == {utterance_key(segment)}:
             return by_words
         by_place = Override(speaker=speaker, chapter=segment.chapter, paragraph=segment.paragraph + 1)
-        if {utterance_key(s) for s in dialogue if matches(by_place, s)} == {utterance_key(segment)}:
+        if {utterance_key(s) for s in dialogue.hits(by_place)} == {utterance_key(segment)}:
             return by_place
         raise InputError(f"segment {segment.index}: its words are in other quotes too and its paragraph holds "
                          f"another quote, so no override can name it alone. Write one in voices.yaml by hand "
