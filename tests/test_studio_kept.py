@@ -70,6 +70,22 @@ def test_a_reading_made_on_opening_is_kept_after_the_first_fix_has_answered(tmp_
     assert Studio(story).script.segments[SMALL_ONES].speaker == "Ben"  # read back: no annotating
 
 
+def test_a_reading_still_to_keep_as_narrate_exits_is_kept_by_the_exit_not_the_quiet_thread(tmp_path, monkeypatch):
+    from narrate.studio import session
+
+    monkeypatch.setattr(session, "KEEP_WHEN_QUIET", 3600.0)  # its own quiet thread waits beyond the test
+    studio = Studio(harbour(tmp_path))
+    studio.page_shown.set()
+    with studio.reading_lock:
+        pass
+    studio.keeper.shutdown()  # as at the interpreter's exit: it takes no more work
+    studio.fixed_at = -1e9
+    studio._keep_when_quiet()  # no error: the reading is left to the finalizer
+    assert studio.unkept
+    studio._keep_at_exit()
+    assert not studio.unkept and kept.reading_kept(studio.reading.book, (), False, "narrator")
+
+
 def kept_reading(story):
     book = load_book(story)
     kept.Redecoder()(book, (), False, "narrator")

@@ -11,6 +11,7 @@ a novel), else made on a thread once the page has its first segments (seconds; a
 """
 from __future__ import annotations
 
+import contextlib
 import gc
 import hashlib
 import os
@@ -168,7 +169,8 @@ class Studio:
             with self.lock:  # not in the middle of a fix
                 quiet = time.monotonic() - self.fixed_at
                 if quiet >= KEEP_WHEN_QUIET:
-                    self.keeper.submit(_keep_readings, self.unkept)
+                    with contextlib.suppress(RuntimeError):  # narrate is exiting: the finalizer keeps it
+                        self.keeper.submit(_keep_readings, self.unkept)
                     return
             time.sleep(KEEP_WHEN_QUIET - quiet)
 
