@@ -141,3 +141,16 @@ def test_the_reading_a_merge_replaces_is_freed(tmp_path):
     studio.merge("Cole", "Ben")
     ready(studio)
     assert studio.reading is not None and old() is None
+
+
+def test_a_reading_kept_later_goes_to_the_cache_the_studio_opened_with(tmp_path, monkeypatch, cache_dir):
+    """It is kept from another thread once the studio is quiet: by then NARRATE_CACHE_DIR may name another
+    folder (the next test's), which must stay untouched."""
+    story = harbour(tmp_path)
+    studio = ready(Studio(story))
+    elsewhere = tmp_path / "elsewhere"
+    monkeypatch.setenv("NARRATE_CACHE_DIR", str(elsewhere))
+    studio.settled()
+    assert not elsewhere.exists()  # before: the reading and its key were written there
+    monkeypatch.setenv("NARRATE_CACHE_DIR", str(cache_dir))
+    assert Studio(story).reading is not None  # found where the studio was opened

@@ -109,21 +109,25 @@ def reading_kept(book: Book, cast: Sequence[CastEntry], author_notes: bool, firs
     return _reading_record(book, _telling(cast), author_notes, first_person).exists()
 
 
-def _reading_record(book: Book, cast: Sequence[CastEntry], author_notes: bool, first_person: str) -> Path:
+def _reading_record(book: Book, cast: Sequence[CastEntry], author_notes: bool, first_person: str,
+                    root: Path | None = None) -> Path:
     script_key = _key(book, cast, author_notes, first_person, ())
-    return store_root() / "scripts" / f"{hashlib.sha256(f'reading of {script_key}'.encode()).hexdigest()}.json"
+    name = hashlib.sha256(f"reading of {script_key}".encode()).hexdigest()
+    return (root or store_root()) / "scripts" / f"{name}.json"
 
 
-def _keep_reading(book: Book, cast: Sequence[CastEntry], author_notes: bool, first_person: str, reading) -> None:
-    """The Annotation (its reading of the book) in the cache: pickled, compressed, signed with this user's key.
-    Not kept, and no error, when it cannot be (a cache not ours to write, a key not ours)."""
-    key = _signing_key()
+def _keep_reading(book: Book, cast: Sequence[CastEntry], author_notes: bool, first_person: str, reading,
+                  root: Path | None = None) -> None:
+    """The Annotation (its reading of the book) in the cache (`root`: the store as it was when the reading was
+    made, since it is kept later, from another thread): pickled, compressed, signed with this user's key. Not
+    kept, and no error, when it cannot be (a cache not ours to write, a key not ours)."""
+    key = _signing_key(root)
     if key is None:
         return
     try:
         with _no_collection():  # a reading is millions of objects: the collector would double the time
             body = zlib.compress(pickle.dumps(reading, protocol=pickle.HIGHEST_PROTOCOL), 1)
-        write_record(_reading_record(book, cast, author_notes, first_person),
+        write_record(_reading_record(book, cast, author_notes, first_person, root),
                      hmac.new(key, body, "sha256").digest() + body, publish="first")
     except (OSError, RecursionError, TypeError, AttributeError, pickle.PicklingError):  # some part cannot be
         pass  # pickled (a later change to the reading): the studio makes it again next time, as before
@@ -167,11 +171,11 @@ def _no_collection():
             gc.enable()
 
 
-def _signing_key() -> bytes | None:
+def _signing_key(root: Path | None = None) -> bytes | None:
     """This user's key for the readings kept in the cache (made on first use, readable by this user only), or
     None when there is none to trust: a key file of another user, or one that others may read."""
     uid = os.getuid() if hasattr(os, "getuid") else None  # Windows: a user's cache is the user's own
-    path = store_root() / f"reading-key.{uid}"
+    path = (root or store_root()) / f"reading-key.{uid}"
     with contextlib.suppress(FileExistsError, OSError):
         path.parent.mkdir(parents=True, exist_ok=True)
         fd = os.open(path, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o600)

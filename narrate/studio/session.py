@@ -41,6 +41,7 @@ from narrate.errors import InputError
 from narrate.model import NARRATOR, UNKNOWN, Book, Script, Segment
 from narrate.pipeline.preview import _render
 from narrate.request import DEFAULT_VOICES_FILE, find_voices_file, story_folder
+from narrate.state import store_root
 from narrate.studio import voicesfile
 from narrate.synthesis import LocalPool
 
@@ -159,7 +160,7 @@ class Studio:
         made = annotation(book, telling, author_notes, first_person, rules)
         self.redecoder.settings = (book, tuple(cast), author_notes, first_person)
         self.redecoder.readings = {tuple(telling): made}
-        self.unkept[:] = [(book, telling, author_notes, first_person, made)]
+        self.unkept[:] = [(book, telling, author_notes, first_person, made, store_root())]  # kept there, later
         self.fixed_at = time.monotonic()
         threading.Thread(target=self._keep_when_quiet, daemon=True, name="studio-keep-reading").start()
         return cast_told(cast, made.script) != telling
