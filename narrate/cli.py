@@ -559,11 +559,20 @@ def _auto_cast_notes(choices) -> None:
     if choices.crowded:
         out.print(f"not {MIN_APART:g} semitones from every voice on the same base (no voice left): "
                   f"{', '.join(choices.crowded)}", highlight=False)
-    if choices.unavailable:
-        missing = sorted(choices.unavailable)
-        more = f" and {len(missing) - 3} more" if len(missing) > 3 else ""
-        out.print(f"passed over, not to be had here: {', '.join(missing[:3])}{more} "
+    unfetched = sorted(choices.unfetched)
+    if unfetched:  # offline, or gone from the host: the cast is what the voices folder and the fetches allowed
+        out.print(f"{len(unfetched)} voices could not be fetched and were passed over: {_some(unfetched)}; cast "
+                  f"from the voices here (cast again online to choose among them all). The first: "
+                  f"{choices.unavailable[unfetched[0]].splitlines()[0]}", highlight=False)
+    missing = sorted(set(choices.unavailable) - set(unfetched))
+    if missing:
+        out.print(f"passed over, not to be had here: {_some(missing)} "
                   f"({choices.unavailable[missing[0]].splitlines()[0]})", highlight=False)
+
+
+def _some(names: list[str]) -> str:
+    """The first three names, and how many more."""
+    return ", ".join(names[:3]) + (f" and {len(names) - 3} more" if len(names) > 3 else "")
 
 
 @cli.command(short_help="List an engine's voices; --sample writes clips to hear them.")

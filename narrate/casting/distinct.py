@@ -16,7 +16,7 @@ The rules, on measured audio (measure.py):
   unequally (espeak-ng's en-us ~0.25, hibari's heart ~0.92 on the same passage).
 When no candidate keeps both, the part takes the intelligible candidate farthest from its base's other voices
 and is named in `crowded`; a voice whose engine cannot say it (not downloaded, offline) is passed over and
-named in `unavailable`, one whose recall is too low in `rejected`.
+named in `unavailable` (and in `unfetched` when a download failed), one whose recall is too low in `rejected`.
 """
 from __future__ import annotations
 
@@ -37,6 +37,7 @@ from narrate.casting.measure import Measurement, describe
 from narrate.casting.recall import RecogniserMissing
 from narrate.errors import EngineError
 from narrate.model import NARRATOR, Voice
+from narrate.voicelib import DownloadError
 
 MIN_APART = 2.0  # semitones: a smaller step in median pitch does not make one voice into two
 # Half the reference's recall, from hibari heart's measured curve (README, "Auto-casting by measurement"): ~0.92
@@ -77,6 +78,7 @@ class Choices:
     reference_recall: float = 0.0
     rejected: dict[str, str] = field(default_factory=dict)  # voice -> why it is not followed well enough
     unavailable: dict[str, str] = field(default_factory=dict)  # voice file (Candidate.source) -> why it is not here
+    unfetched: set[str] = field(default_factory=set)  # those of `unavailable` a download failed for (offline, 404)
     failed_shifts: list[tuple[str, float]] = field(default_factory=list)  # (base, shift) too hard to follow
     ladders: dict[str, list] = field(default_factory=dict)  # base -> its variants a cast may use (_ladder)
     crowded: list[str] = field(default_factory=list)  # parts no voice kept MIN_APART from their base's others
@@ -111,7 +113,7 @@ def _set_threshold(choices: Choices, pool: list[Candidate], measure: Measure) ->
         except RecogniserMissing:
             raise
         except EngineError as err:
-            choices.unavailable[candidate.source] = str(err)
+            _pass_over(candidate, err, choices)
             continue
         choices.reference, choices.reference_recall = describe(candidate.voice), recall or 0.0
         choices.threshold = MIN_RECALL_RATIO * (recall or 0.0)
@@ -159,7 +161,7 @@ def _ladder(whole: Candidate, measure: Measure, choices: Choices) -> list[Candid
                 else:
                     shift += direction * SHIFT_STEP
     except EngineError as err:
-        choices.unavailable[whole.source] = str(err)
+        _pass_over(whole, err, choices)
     choices.ladders[whole.base] = rungs
     return rungs
 
@@ -204,7 +206,7 @@ def _usable_pitch(candidate: Candidate, role: Role, measure: Measure, choices: C
     except RecogniserMissing:
         raise
     except EngineError as err:
-        choices.unavailable[candidate.source] = str(err)
+        _pass_over(candidate, err, choices)
         return None
     if math.isnan(pitch):
         choices.rejected[describe(voice)] = "no voiced speech measured"
@@ -221,6 +223,14 @@ def _finer(role: Role, pool: list[Candidate]) -> Iterator[Candidate]:
     steps = range(round(SHIFT_RANGE[0] / FINE_STEP), round(SHIFT_RANGE[1] / FINE_STEP) + 1)
     for voice in own:
         yield from (v for v in (shifted(voice, n * FINE_STEP) for n in steps) if v is not None)
+
+
+def _pass_over(candidate: Candidate, err: EngineError, choices: Choices) -> None:
+    """`candidate`'s voice file cannot be had: not downloaded and not fetched now (offline, or not on its host),
+    or its engine cannot say it."""
+    choices.unavailable[candidate.source] = str(err)
+    if isinstance(err, DownloadError):
+        choices.unfetched.add(candidate.source)
 
 
 def _sounds(pitch: float) -> str:

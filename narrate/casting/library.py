@@ -58,8 +58,10 @@ def base_voice(voice: Voice) -> str:
 
 
 def candidates(engine_id: str, config: Config) -> list[Candidate]:
-    """The whole voices and speakers of `engine_id` that can say the book's language, best first: voices here
-    (bundled or downloaded) before those still to fetch, then by the catalogue's quality, then its order."""
+    """The whole voices and speakers of `engine_id` that can say the book's language, best first: by the
+    catalogue's quality, then its order. Whether a voice is here yet does not rank it: a cast fetches what it
+    chooses (offline, what cannot be fetched is passed over), so casting again once they are here chooses the
+    same voices."""
     if engine_id == "espeak":
         found = [Candidate(Voice(voice=config.narrator_voice), "neutral", _accent(config.narrator_voice), "voice")]
         for gender in GENDERS:
@@ -80,8 +82,7 @@ def _neural(engine_id: str) -> list[tuple[tuple, Candidate]]:
         entry = voicelib.entry(engine_id, info.id)
         if entry is None and info.id in bundled_models:
             continue
-        here = entry is None or voicelib.is_downloaded(engine_id, info.id)
-        key = (not here, _quality(entry.quality if entry else ""), order)
+        key = (_quality(entry.quality if entry else ""), order)
         accent = info.language.lower().replace("_", "-")
         if entry is not None and entry.speakers > 1:
             found += [(key + (n,), Candidate(Voice(engine=engine_id, voice=f"{info.id}{voicelib.SPEAKER_MARK}{n}"),
