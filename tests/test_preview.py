@@ -54,3 +54,19 @@ def test_text_preview_errors_name_the_fix(tmp_path):
         preview_text("Hello.", tmp_path / "x.wav", voice_id="en-usa")
     with pytest.raises(ConfigError, match="casts no such character"):
         preview_text("Hello.", tmp_path / "x.wav", VOICES, character="Zed")
+
+
+def test_preview_from_the_terminal_starts_its_own_worker_and_leaves_none(tmp_path):
+    """The studio passes its warm worker to the renderer; `narrate preview` passes none, and stops the one it
+    starts for its lines before it answers."""
+    import multiprocessing
+
+    from narrate.state import ClipCache
+
+    def workers():
+        return {c.pid for c in multiprocessing.active_children() if c.name == "narrate-synth"}
+
+    before = workers()
+    passage = preview_story(STORY, tmp_path / "one.wav", VOICES, lines="12")
+    assert passage.seconds > 0.3 and any(ClipCache().root.rglob("*.flac"))  # synthesized: the cache was empty
+    assert workers() == before
