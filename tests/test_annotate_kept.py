@@ -20,15 +20,15 @@ def book(tmp_path):
 
 @pytest.fixture
 def annotations(monkeypatch):
-    """How many times the real annotate ran."""
+    """How many times the real annotation ran."""
     calls = []
-    real = annotation.annotate
+    real = annotation.annotation
 
     def counted(*args, **kwargs):
         calls.append(1)
         return real(*args, **kwargs)
 
-    monkeypatch.setattr(annotation, "annotate", counted)
+    monkeypatch.setattr(annotation, "annotation", counted)
     return calls
 
 

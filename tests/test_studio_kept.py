@@ -22,6 +22,17 @@ def never(*args, **kwargs):
     raise AssertionError("the book was annotated again")
 
 
+def without_its_reading(story, monkeypatch):
+    """`story` with its script kept but not its reading (as a cache from before readings were kept with the
+    scripts): the studio makes the reading itself."""
+    from narrate import pipeline
+
+    with monkeypatch.context() as patch:
+        patch.setattr(kept, "_keep_reading", lambda *args: None)
+        pipeline.load(story)
+    return story
+
+
 def ready(studio: Studio) -> Studio:
     with studio.reading_lock:  # the reading made (on its thread) or read back
         return studio
@@ -33,7 +44,7 @@ def test_after_a_fix_the_cli_gives_the_studios_speakers_from_the_kept_record(tmp
     studio.reassign(SMALL_ONES, "Ben")
     studio.reassign(ALL_NIGHT, "Cole")
     studio.settled()
-    monkeypatch.setattr(narrate.annotate, "annotate", never)  # the CLI must find the fixed book's record
+    monkeypatch.setattr(narrate.annotate, "annotation", never)  # the CLI must find the fixed book's record
     code, out, _ = run_out(capsys, "script", story, "--format", "json")
     assert code == 0
     cli = {(s["start"], s["end"]): s["speaker"] for s in json.loads(out)["segments"]}
@@ -58,8 +69,8 @@ def test_a_reading_made_on_opening_is_kept_after_the_first_fix_has_answered(tmp_
     """Pickling a novel's reading takes ~1 s that a first fix, waiting for the reading, need not wait for."""
     order = []
     keep = kept._keep_reading
+    story = without_its_reading(harbour(tmp_path), monkeypatch)
     monkeypatch.setattr(kept, "_keep_reading", lambda *args: order.append("kept") or keep(*args))
-    story = harbour(tmp_path)
     studio = Studio(story)
     studio.page_shown.set()
     studio.reassign(SMALL_ONES, "Ben")  # waits for the reading
@@ -74,7 +85,7 @@ def test_a_reading_still_to_keep_as_narrate_exits_is_kept_by_the_exit_not_the_qu
     from narrate.studio import session
 
     monkeypatch.setattr(session, "KEEP_WHEN_QUIET", 3600.0)  # its own quiet thread waits beyond the test
-    studio = Studio(harbour(tmp_path))
+    studio = Studio(without_its_reading(harbour(tmp_path), monkeypatch))
     studio.page_shown.set()
     with studio.reading_lock:
         pass
@@ -154,3 +165,15 @@ def test_a_reading_kept_later_goes_to_the_cache_the_studio_opened_with(tmp_path,
     assert not elsewhere.exists()  # before: the reading and its key were written there
     monkeypatch.setenv("NARRATE_CACHE_DIR", str(cache_dir))
     assert Studio(story).reading is not None  # found where the studio was opened
+
+
+def test_a_book_the_terminal_annotated_opens_in_the_studio_with_its_reading(tmp_path, capsys, monkeypatch):
+    """`narrate script` (or build) keeps the reading with the script: the studio's first fix then re-decodes at
+    once instead of annotating the whole book (seconds on a novel) while the user waits."""
+    story = harbour(tmp_path)
+    assert run_out(capsys, "script", story, "--format", "json")[0] == 0
+    monkeypatch.setattr(narrate.annotate, "annotation", never)
+    studio = Studio(story)
+    assert studio.reading is not None  # read back before the studio answers anything; before: made again
+    studio.reassign(SMALL_ONES, "Ben")
+    assert studio.script.segments[SMALL_ONES].speaker == "Ben"

@@ -194,15 +194,19 @@ def _signing_key(root: Path | None = None) -> bytes | None:
 
 def _kept_or_made(book: Book, cast: Sequence[CastEntry], author_notes: bool, first_person: str,
                   pins: Sequence[Override]) -> Script:
-    from narrate.annotate import annotate
+    from narrate.annotate import annotation
 
     record = _record(book, cast, author_notes, first_person, pins)
     kept = _read(record, book)
     if kept is not None:
         return kept
-    script = annotate(book, cast=cast, author_notes=author_notes, first_person=first_person, pins=pins)
-    _write(record, book, script)
-    return script
+    made = annotation(book, cast=cast, author_notes=author_notes, first_person=first_person, pins=pins)
+    _write(record, book, made.script)
+    if not _reading_record(book, cast, author_notes, first_person).exists():
+        # the reading too (~1 s to pickle on a novel, once): the studio opened on a book the terminal annotated
+        # then reads it back, and its first fix re-decodes at once instead of annotating the book again
+        _keep_reading(book, cast, author_notes, first_person, made)
+    return made.script
 
 
 def _record(book: Book, cast: Sequence[CastEntry], author_notes: bool, first_person: str,
