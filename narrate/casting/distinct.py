@@ -17,6 +17,7 @@ The rules, on measured audio (measure.py):
 When no candidate keeps both, the part takes the intelligible candidate farthest from its base's other voices
 and is named in `crowded`; a voice whose engine cannot say it (not downloaded, offline) is passed over and
 named in `unavailable` (and in `unfetched` when a download failed), one whose recall is too low in `rejected`.
+A host that gives no answer is tried once per cast: its other voices are passed over at once (download.py).
 """
 from __future__ import annotations
 
@@ -38,6 +39,7 @@ from narrate.casting.recall import RecogniserMissing
 from narrate.errors import EngineError
 from narrate.model import NARRATOR, Voice
 from narrate.voicelib import DownloadError
+from narrate.voicelib.download import one_try_per_host
 
 MIN_APART = 2.0  # semitones: a smaller step in median pitch does not make one voice into two
 # Half the reference's recall, from hibari heart's measured curve (README, "Auto-casting by measurement"): ~0.92
@@ -87,15 +89,16 @@ class Choices:
 def choose(roles: list[Role], pool: list[Candidate], measure: Measure, language: str = "") -> Choices:
     """A voice for every role, by the rules above. `pool`: whole voices and speakers (library.candidates)."""
     choices = Choices()
-    _set_threshold(choices, pool, measure)
-    for role in roles:
-        if role.fixed is not None:
-            choices.voices[role.name] = role.fixed
-            choices.pitches[role.name] = measure(role.fixed, False).pitch
-    order = sorted((r for r in roles if r.fixed is None), key=lambda r: (r.name != NARRATOR, -r.lines, r.name))
-    for n, role in enumerate(order):
-        preference = _preference(role, pool, language, n < MAIN_PARTS, measure, choices)
-        _cast(role, preference, lambda role=role: _finer(role, pool), measure, choices)
+    with one_try_per_host():  # a host that gives no answer costs one connect timeout, not one per voice on it
+        _set_threshold(choices, pool, measure)
+        for role in roles:
+            if role.fixed is not None:
+                choices.voices[role.name] = role.fixed
+                choices.pitches[role.name] = measure(role.fixed, False).pitch
+        order = sorted((r for r in roles if r.fixed is None), key=lambda r: (r.name != NARRATOR, -r.lines, r.name))
+        for n, role in enumerate(order):
+            preference = _preference(role, pool, language, n < MAIN_PARTS, measure, choices)
+            _cast(role, preference, lambda role=role: _finer(role, pool), measure, choices)
     return choices
 
 

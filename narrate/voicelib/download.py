@@ -6,7 +6,10 @@
   from there with an HTTP Range request, or started again when the server does not resume. Only a part whose
   size and SHA-256 match what the catalogue says is renamed to `dest`: no half file is ever used.
 - Failures are DownloadErrors (EngineError, exit code 3) naming the voice, the URL and the fix; a voices folder
-  that cannot be written is a FolderError (exit code 2).
+  that cannot be written is a FolderError (exit code 2). A host that gives no answer at all (refused, no such
+  name, or a connect that hangs: a black-holed network, a dead proxy) is `unreachable`: a connect is given up
+  after CONNECT_TIMEOUT (reads still wait TIMEOUT), and inside `one_try_per_host()` such a host is not tried
+  again, so a cast passing over what it cannot fetch waits for one timeout, not one per voice.
 
 Plain HTTP (urllib) rather than huggingface_hub: the same code serves the hub's voices and any other URL (a
 release file), its progress goes to our reporter instead of tqdm on stderr, and the files land where narrate
@@ -14,10 +17,12 @@ keeps voices, not in the hub's blob-and-symlink cache; HF_ENDPOINT moves the hub
 from __future__ import annotations
 
 import contextlib
+import contextvars
 import fcntl
 import http.client
 import os
 import urllib.error
+import urllib.parse
 import urllib.request
 from collections.abc import Callable, Iterator
 from dataclasses import dataclass
@@ -28,12 +33,37 @@ from narrate.state import file_digest
 
 CHUNK = 1 << 20
 TIMEOUT = 60.0  # seconds without a byte before a connection counts as dropped
+CONNECT_TIMEOUT = 10.0  # seconds to connect (TLS and a proxy's tunnel included): a host that answers does so at once
 ATTEMPTS = 3  # a dropped connection is resumed this many times before the download fails
 USER_AGENT = "narrate (voice download)"
 
 
 class DownloadError(EngineError):
-    """A voice file could not be fetched, or what arrived is not the file the catalogue names."""
+    """A voice file could not be fetched, or what arrived is not the file the catalogue names. `unreachable`:
+    `host` gave no HTTP answer at all (refused, no such name, timed out before any response), so no other file
+    from it can be fetched now either."""
+
+    def __init__(self, message: str, unreachable: bool = False, host: str = ""):
+        super().__init__(message)
+        self.unreachable = unreachable
+        self.host = host
+
+    def __reduce__(self):  # pickled whole from a cluster's worker (the default would drop the attributes)
+        return type(self), (str(self), self.unreachable, self.host)
+
+
+class _NoAnswer(Exception):
+    """No HTTP response: the connection was refused, timed out or dropped before the server said anything."""
+
+    def __init__(self, reason: object, connected: bool):
+        super().__init__(reason)
+        self.reason = reason
+        self.connected = connected  # a socket was open (the host, or a proxy, then went quiet or hung up)
+
+
+# Hosts that gave no answer inside one_try_per_host(): host -> the reason; None outside such a block.
+_given_up: contextvars.ContextVar[dict[str, str] | None] = contextvars.ContextVar("narrate_hosts_given_up",
+                                                                                   default=None)
 
 
 @dataclass(frozen=True)
@@ -48,6 +78,18 @@ class Progress:
 
 
 OnProgress = Callable[[Progress], None]
+
+
+@contextlib.contextmanager
+def one_try_per_host() -> Iterator[dict[str, str]]:
+    """Inside the block, a host found unreachable is not tried again: each later fetch from it fails at once
+    with the same kind of DownloadError. Yields host -> why it was given up."""
+    given_up: dict[str, str] = {}
+    token = _given_up.set(given_up)
+    try:
+        yield given_up
+    finally:
+        _given_up.reset(token)
 
 
 @dataclass(frozen=True)
@@ -68,6 +110,7 @@ def fetch(url: str, dest: Path, sha256: str | None = None, size: int | None = No
         with _locked(dest):
             if dest.is_file():
                 return Fetched(dest, downloaded=False)
+            _refuse_given_up(url, what, dest)
             part = dest.with_name(dest.name + ".part")
             _fetch_part(url, part, size, lambda done, total: on_progress and on_progress(
                 Progress(what, dest.name, url, done, total)), what, dest)
@@ -90,11 +133,36 @@ def _fetch_part(url: str, part: Path, size: int | None, report: Callable[[int, i
             raise DownloadError(f"{what}: {url}: the server answered {err.code} {err.reason}. If the voice has moved, "
                                 f"update narrate (its catalogue), or download the file yourself and place it at "
                                 f"{dest}") from None
-        except (ConnectionError, TimeoutError, http.client.IncompleteRead) as err:
-            if attempt == ATTEMPTS - 1 or not part.exists():
+        except _NoAnswer as err:
+            if not err.connected or _last(attempt, part):  # a host that does not even connect is not asked again
+                _give_up(url, err.reason)
+                raise DownloadError(_unreachable(what, url, dest, f"{_host(url)} cannot be reached: {err.reason}"),
+                                    True, _host(url)) from None
+        except (ConnectionError, TimeoutError, http.client.IncompleteRead) as err:  # dropped mid-file: resumed
+            if _last(attempt, part):
                 raise DownloadError(_unreachable(what, url, dest, err)) from None
-        except urllib.error.URLError as err:
-            raise DownloadError(_unreachable(what, url, dest, err.reason)) from None
+
+
+def _last(attempt: int, part: Path) -> bool:
+    """No more tries: all used, or nothing arrived to resume from."""
+    return attempt == ATTEMPTS - 1 or not part.exists()
+
+
+def _host(url: str) -> str:
+    return urllib.parse.urlsplit(url).netloc
+
+
+def _give_up(url: str, reason: object) -> None:
+    given_up = _given_up.get()
+    if given_up is not None:
+        given_up.setdefault(_host(url), str(reason))
+
+
+def _refuse_given_up(url: str, what: str, dest: Path) -> None:
+    given_up = _given_up.get()
+    if given_up and (host := _host(url)) in given_up:
+        raise DownloadError(_unreachable(what, url, dest, f"{host} cannot be reached: {given_up[host]}; not tried "
+                                                           f"again"), True, host)
 
 
 @contextlib.contextmanager
@@ -116,12 +184,16 @@ def _download(url: str, part: Path, size: int | None, report: Callable[[int, int
     if have:
         headers["Range"] = f"bytes={have}-"
     try:
-        response = urllib.request.urlopen(urllib.request.Request(url, headers=headers), timeout=TIMEOUT)
+        response = _opener().open(urllib.request.Request(url, headers=headers), timeout=TIMEOUT)
     except urllib.error.HTTPError as err:
         if err.code == 416 and have:  # the part is not a prefix the server recognises: start again
             part.unlink(missing_ok=True)
             return _download(url, part, size, report)
         raise
+    except urllib.error.URLError as err:  # urllib's wrapping of a failed connect (or request)
+        raise _NoAnswer(err.reason, connected=False) from None
+    except (ConnectionError, TimeoutError) as err:  # connected, but the response never came
+        raise _NoAnswer(err, connected=True) from None
     with response:
         resumed = have and response.status == 206
         done = have if resumed else 0
@@ -148,6 +220,43 @@ def _check(part: Path, url: str, dest: Path, sha256: str | None, size: int | Non
         part.unlink(missing_ok=True)
         raise DownloadError(f"{what}: {url} gave a file whose SHA-256 is {digest[:16]}..., not the catalogue's "
                             f"{sha256[:16]}...; nothing was kept. {fix}")
+
+
+class _ConnectQuickly:
+    """An http.client connection that gives up connecting after CONNECT_TIMEOUT, then waits TIMEOUT for each
+    read (urllib has one timeout for both, and a hung connect would cost a full TIMEOUT per file)."""
+
+    def connect(self) -> None:
+        read_timeout, self.timeout = self.timeout, CONNECT_TIMEOUT
+        try:
+            super().connect()
+        finally:
+            self.timeout = read_timeout
+        self.sock.settimeout(read_timeout)
+
+
+class _HTTPConnection(_ConnectQuickly, http.client.HTTPConnection):
+    pass
+
+
+class _HTTPHandler(urllib.request.HTTPHandler):
+    def http_open(self, req):
+        return self.do_open(_HTTPConnection, req)
+
+
+class _HTTPSConnection(_ConnectQuickly, http.client.HTTPSConnection):
+    pass
+
+
+class _HTTPSHandler(urllib.request.HTTPSHandler):
+    def https_open(self, req):
+        return self.do_open(_HTTPSConnection, req, context=self._context)
+
+
+def _opener() -> urllib.request.OpenerDirector:
+    """urllib's usual opener (proxies from the environment, redirects) with the connect timeout. Built per
+    download: the environment's proxies are read when it is built."""
+    return urllib.request.build_opener(_HTTPHandler, _HTTPSHandler)
 
 
 def _unreachable(what: str, url: str, dest: Path, reason: object) -> str:
