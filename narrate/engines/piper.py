@@ -102,7 +102,7 @@ class PiperEngine(Engine):
         neural.check_voice(self, voice.voice)
         name, speaker = voicelib.split_speaker(voice.voice)
         options = parse_options(self.engine_id, voice, OPTIONS)
-        model = _models.get(name)
+        model = _models.get(name if name in BUNDLED else f"{name}\n{voicelib.voices_root()}")  # see hibari._model_key
         if speaker is not None:
             _check_speaker(voice.voice, speaker, model.config.num_speakers)
         settings = SynthesisConfig(
@@ -145,9 +145,11 @@ def _check_speaker(voice_id: str, speaker: int, speakers: int) -> None:
         raise EngineError(f"piper voice {voice_id!r}: the model has speakers 0 to {speakers - 1}; choose one of them")
 
 
-def _load(name: str):
+def _load(key: str):
     import onnxruntime
     from piper import PiperConfig, PiperVoice
+
+    name = key.partition("\n")[0]
 
     if name in BUNDLED:
         model_path, _ = _paths(BUNDLED[name])
