@@ -62,7 +62,7 @@ class HibariEngine(Engine):
         neural.check_voice(self, voice.voice)
         options = parse_options(self.engine_id, voice, OPTIONS)
         speed = neural.speed(self.engine_id, voice)
-        tts = _models.get(_model_key(voice.voice))
+        tts = _models.get(neural.model_key(voice.voice, bool(_registry()[voice.voice].get("bundled"))))
         sentences = tts.stream(text, speed=speed, seed=SEED)
         samples = neural.join_sentences(sentences, tts.sample_rate, options["sentence_silence"])
         neural.write_wav(out_path, samples, tts.sample_rate, voice.volume)
@@ -74,16 +74,10 @@ def _registry() -> dict[str, dict]:
     return json.loads(resources.files("hibari").joinpath("assets", "voices.json").read_text(encoding="utf-8"))
 
 
-def _model_key(voice_id: str) -> str:
-    """What a loaded model is kept under in this process: a downloaded voice also by the voices folder it came
-    from, so a process whose folder changes (NARRATE_VOICES_DIR) finds the voice there again, or fails to."""
-    return voice_id if _registry()[voice_id].get("bundled") else f"{voice_id}\n{voicelib.voices_root()}"
-
-
 def _load(key: str):
     from hibari import Hibari
 
-    voice_id = key.partition("\n")[0]
+    voice_id = neural.key_voice(key)
 
     # the model file from the voices folder (downloaded now if it is not here: a cluster's worker fetches its own),
     # or hibari's own cache when the user filled it; the voice name still picks hibari's British or US G2P

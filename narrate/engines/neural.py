@@ -120,6 +120,16 @@ def write_wav(path: str, samples: np.ndarray, sample_rate: int, volume: float) -
         out.writeframes(np.round(pcm).astype("<i2").tobytes())
 
 
+def model_key(voice_id: str, bundled: bool) -> str:
+    """What a loaded model is kept under in a process (PerProcess): a downloaded voice also by the voices folder
+    it came from, so a process whose folder changes (NARRATE_VOICES_DIR) finds the voice there again, or fails
+    to. The model loader takes the voice back with `key_voice`."""
+    return voice_id if bundled else f"{voice_id}\n{voicelib.voices_root()}"
+
+
+def key_voice(key: str) -> str:
+    return key.partition("\n")[0]
+
 class PerProcess(Generic[T]):
     """Values made on first use, one per key and process.
 

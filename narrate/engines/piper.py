@@ -102,7 +102,7 @@ class PiperEngine(Engine):
         neural.check_voice(self, voice.voice)
         name, speaker = voicelib.split_speaker(voice.voice)
         options = parse_options(self.engine_id, voice, OPTIONS)
-        model = _models.get(name if name in BUNDLED else f"{name}\n{voicelib.voices_root()}")  # see hibari._model_key
+        model = _models.get(neural.model_key(name, name in BUNDLED))
         if speaker is not None:
             _check_speaker(voice.voice, speaker, model.config.num_speakers)
         settings = SynthesisConfig(
@@ -149,7 +149,7 @@ def _load(key: str):
     import onnxruntime
     from piper import PiperConfig, PiperVoice
 
-    name = key.partition("\n")[0]
+    name = neural.key_voice(key)
 
     if name in BUNDLED:
         model_path, _ = _paths(BUNDLED[name])
