@@ -998,7 +998,7 @@ def main(argv=None):
     options = RunOptions()
     replaced = _unwind_on_signals(options)
     try:
-        from narrate.voicelib import reporting
+        from narrate.download_progress import reporting
 
         with reporting(DownloadLines(options)):  # a command with a bar of its own reports there instead
             cli.main(args=args, prog_name="narrate", standalone_mode=False, obj=options)

@@ -4,22 +4,19 @@ are with the digest that names them in cache keys."""
 from __future__ import annotations
 
 import contextlib
-import contextvars
 import difflib
 import hashlib
 import os
-from collections.abc import Iterable, Iterator
+from collections.abc import Iterable
 from dataclasses import dataclass
 from pathlib import Path
 
+from narrate.download_progress import current_reporter, reporting  # noqa: F401  (reporting: re-exported)
 from narrate.errors import EngineError
 from narrate.state import ENV_VAR as CACHE_ENV_VAR
 from narrate.voicelib import folder, trust
 from narrate.voicelib.catalogues import CatalogueEntry, catalogue, entry, split_speaker
 from narrate.voicelib.download import OnProgress, fetch
-
-# Where downloads report when the caller gave no reporter: the CLI (or a build) sets it around its work.
-_reporter: contextvars.ContextVar[OnProgress | None] = contextvars.ContextVar("narrate_voice_progress", default=None)
 
 
 @dataclass(frozen=True)
@@ -31,16 +28,6 @@ class LocalVoice:
     @property
     def path(self) -> Path:
         return self.paths[0]
-
-
-@contextlib.contextmanager
-def reporting(on_progress: OnProgress | None) -> Iterator[None]:
-    """Downloads started inside the block (by a cast, a build, an engine) report to `on_progress`."""
-    token = _reporter.set(on_progress)
-    try:
-        yield
-    finally:
-        _reporter.reset(token)
 
 
 def lookup(engine: str, name: str) -> CatalogueEntry:
@@ -118,7 +105,7 @@ def ensure(engine: str, name: str, on_progress: OnProgress | None = None) -> Loc
     """The voice's files, downloaded first when missing, each checked. Raises EngineError (a DownloadError
     or VoiceFileChanged among them) naming the voice, the URL and the fix."""
     voice = lookup(engine, name)
-    report = on_progress or _reporter.get()
+    report = on_progress or current_reporter()
     paths, digests = [], []
     for file in voice.files:
         if voice.bundled:
