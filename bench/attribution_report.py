@@ -237,10 +237,29 @@ def calibration(rows: list[dict], dialogue: dict[str, list]) -> str:
         lines.append(f"  {part[0][0]:.2f} - {part[-1][0]:.2f}         {conf:.3f}     {right:.3f}   {len(part):5d}")
     sure = [ok for c, ok in pairs if c >= SURE]
     lines.append(f"  ECE: {ece:.3f}")
+    lines.append(f"  AUC (right quotes scored above wrong ones): {auc(pairs):.3f}")
     share = len(sure) / n if n else 0.0
     right = sum(sure) / len(sure) if sure else 0.0
     lines.append(f"  confidence >= {SURE}: {share:.3f} of quotes (n={len(sure)}), {right:.3f} right")
     return "\n".join(lines)
+
+
+def auc(pairs: list[tuple[float, bool]]) -> float:
+    """The chance that a right quote is scored above a wrong one (ties count half): how well the confidence ranks
+    the quotes a reviewer should look at first, whatever its scale."""
+    right = sum(ok for _, ok in pairs)
+    wrong = len(pairs) - right
+    if not right or not wrong:
+        return float("nan")
+    ranked = sorted(pairs, key=lambda p: p[0])
+    rank_sum, i = 0.0, 0
+    while i < len(ranked):  # ranks 1.., ties given their mean rank
+        j = i
+        while j < len(ranked) and ranked[j][0] == ranked[i][0]:
+            j += 1
+        rank_sum += sum(ok for _, ok in ranked[i:j]) * (i + 1 + j) / 2
+        i = j
+    return (rank_sum - right * (right + 1) / 2) / (right * wrong)
 
 
 def voice_losses(rows: list[dict]) -> Counter:

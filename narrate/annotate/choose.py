@@ -16,6 +16,7 @@ from narrate.annotate import features as F
 from narrate.annotate.conversation import UNKNOWN_ID, is_known
 from narrate.annotate.decoder import WEIGHTS_FILE, Weights, decode
 from narrate.annotate.overrides import Override, matches
+from narrate.annotate.recalibrate import Recalibration
 from narrate.model import UNKNOWN
 
 # Where the rules are weak (turn-taking, focus, a fallback, nobody) the decoder decides: the rules' pick is one of
@@ -96,7 +97,19 @@ def decide(att, pins: dict[int, int], weights: Weights | None = None) -> list[st
         utterance.speaker, utterance.confidence = cid, confidence
     att.lines.clear()
     att.lines.update(u.speaker for u in att.utterances if is_known(u.speaker))
+    recalibrated(att, pins, weights.recalibration)
     return notes
+
+
+def recalibrated(att, pins: dict[int, int], stage: Recalibration) -> None:
+    """The second stage over the whole decided book (recalibrate.py): every quote's confidence again, from the
+    book's line counts (pinned quotes included), but the pinned quotes' (certain) and those of nobody (0)."""
+    if not stage.weights:
+        return
+    ks = [k for k, u in enumerate(att.utterances) if k not in pins and is_known(u.speaker)]
+    quotes = [(att.utterances[k].speaker, att.utterances[k].confidence) for k in ks]
+    for k, confidence in zip(ks, stage.confidences(quotes, att.lines)):
+        att.utterances[k].confidence = confidence
 
 
 def described_renamed(att, pins: dict[int, int]) -> dict[int, int]:

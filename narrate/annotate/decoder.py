@@ -5,7 +5,8 @@ Each quote has a few candidate speakers, each with a feature vector (tags, prese
 pair of consecutive quotes has transition features (the same speaker again in a new paragraph, the one just called
 answering, ...). The score of one assignment of speakers to the chain is the sum of the weighted features; the
 chosen assignment is the best one (Viterbi), and each quote's confidence is the posterior probability of its
-speaker over all assignments (forward-backward), calibrated by a fitted logistic curve. A solid tag therefore
+speaker over all assignments (forward-backward), calibrated by a fitted logistic curve (and, once the whole
+book is decoded, again with what the book tells: recalibrate.py). A solid tag therefore
 fixes the quotes around it, and a later tag can undo an earlier guess.
 
 Pins fix some quotes' speakers (overrides, an edited script, a reviewer): the chain is decoded again with those
@@ -19,6 +20,8 @@ from dataclasses import dataclass, field
 from pathlib import Path
 
 import numpy as np
+
+from narrate.annotate.recalibrate import Recalibration
 
 WEIGHTS_FILE = Path(__file__).with_name("weights.json")
 UNKNOWN = -2  # the candidate "nobody we can name" (conversation.UNKNOWN_ID): its confidence is 0
@@ -45,6 +48,8 @@ class Weights:
     # per evidence group (group_of: a tag naming the speaker, another tag, a beat, the turns): the shift of the
     # calibration's intercept for the quotes of that group
     shift: dict[str, float] = field(default_factory=dict)
+    # the second stage, over the whole book once it is decoded (recalibrate.py; choose.decide applies it)
+    recalibration: Recalibration = field(default_factory=Recalibration)
 
     @classmethod
     def load(cls, path: Path, names: tuple[tuple[str, ...], ...]) -> Weights:
@@ -53,7 +58,8 @@ class Weights:
         data = json.loads(path.read_text(encoding="utf-8"))
         parts = [np.array([data[key].get(n, 0.0) for n in group], dtype=float)
                  for key, group in zip(("emission", "transition", "second"), names)]
-        return cls(*parts, tuple(data.get("platt", (1.0, 0.0))), dict(data.get("shift", {})))
+        return cls(*parts, tuple(data.get("platt", (1.0, 0.0))), dict(data.get("shift", {})),
+                   Recalibration.from_data(data.get("recalibrate")))
 
     def calibrate(self, posterior: float, group: str | None = None) -> float:
         p = min(max(posterior, 1e-6), 1 - 1e-6)

@@ -6,7 +6,8 @@ right candidate one of them (quotes whose speaker is among no candidate are left
 over all assignments; with an L2 penalty. Its gradient is the difference of the expected feature counts under
 the two (forward-backward), followed by Adam. Then a logistic curve maps the posterior of each chosen speaker to
 the probability that it is right (Platt scaling, with an intercept shift per evidence group), so that confidence
-means what it says; bench/fit_attribution.py fits it on out-of-fold posteriors.
+means what it says; bench/fit_attribution.py fits it on out-of-fold posteriors (decoded_quotes), and then the
+second stage over the whole book (recalibrate.fit) on the confidences so calibrated.
 """
 from __future__ import annotations
 
@@ -17,8 +18,15 @@ from pathlib import Path
 import numpy as np
 
 from narrate.annotate import features
-
-from narrate.annotate.decoder import Chain, Weights, decode, forward_backward, group_of, viterbi
+from narrate.annotate.decoder import (
+    Chain,
+    Weights,
+    decode,
+    forward_backward,
+    group_of,
+    viterbi,
+)
+from narrate.annotate.recalibrate import Recalibration
 
 # A chain and, per quote, a mask of its right candidates (None: not a scored quote; all False: none is right).
 Example = tuple[Chain, list]
@@ -98,19 +106,20 @@ def chosen_posteriors(data: list[Example], weights: Weights) -> list[tuple[float
     return out
 
 
-def decoded_pairs(data: list[Example], rules: list[list[tuple[int, str | None]]], weights: Weights,
-                  margins) -> list[tuple[float, bool, str]]:
-    """(posterior of the speaker chosen as annotation chooses it, whether it is right, its evidence group) for
-    every scored quote whose speaker is someone: the rules' pick and strength per quote of each chain in `rules`,
-    `margins(those)` how much surer than the rules' pick the decoder must be per quote (choose.margins)."""
+def decoded_quotes(data: list[Example], rules: list[list[tuple[int, str | None]]], weights: Weights,
+                   margins) -> list[list[tuple[int, float, str, bool | None]]]:
+    """Per chain, per quote: (the speaker chosen as annotation chooses it, its posterior, its evidence group,
+    whether it is right or None when the quote is not scored): the rules' pick and strength per quote of each
+    chain in `rules`, `margins(those)` how much surer than the rules' pick the decoder must be per quote
+    (choose.margins)."""
     out = []
     for (chain, masks), ruled in zip(data, rules):
         prior = [c if s is not None else None for c, s in ruled]
+        decided = []
         for t, d in enumerate(decode(chain, weights, None, prior, margins(ruled), ruled)):
-            if masks[t] is None or d.confidence == 0.0:
-                continue
-            k = chain.candidates[t].index(d.speaker)
-            out.append((d.posterior, bool(masks[t][k]), group_of(d.speaker, ruled[t])))
+            right = None if masks[t] is None else bool(masks[t][chain.candidates[t].index(d.speaker)])
+            decided.append((d.speaker, d.posterior, group_of(d.speaker, ruled[t]), right))
+        out.append(decided)
     return out
 
 
@@ -186,7 +195,7 @@ def fit_platt(pairs: list[tuple[float, bool]], iterations: int = 2000, rate: flo
 
 
 def save(weights: Weights, path: Path, platt: tuple[float, float], about: str,
-         shift: dict[str, float] | None = None) -> None:
+         shift: dict[str, float] | None = None, recalibration: Recalibration | None = None) -> None:
     """The weights by feature name, as decoder.Weights.load reads them."""
     data = {
         "about": about,
@@ -196,4 +205,6 @@ def save(weights: Weights, path: Path, platt: tuple[float, float], about: str,
         "platt": list(platt),
         "shift": dict(sorted((shift or {}).items())),
     }
+    if recalibration is not None and recalibration.weights:
+        data["recalibrate"] = recalibration.as_data()
     path.write_text(json.dumps(data, indent=1) + "\n", encoding="utf-8")
