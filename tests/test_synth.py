@@ -261,8 +261,9 @@ def test_a_few_slow_lines_get_another_worker(tmp_path, log):
 
 
 def test_many_lines_start_every_worker_at_once(tmp_path, log):
-    from narrate.synthesis.local import LocalPool
+    from narrate.synthesis.local import MAX_CHUNK, LocalPool
 
+    many = 2 * MAX_CHUNK * 3  # "plenty": every worker is started at once, before any has shown its speed
     with LocalPool() as pool:
-        synthesize([line(i, f"Many {i}.", log=log) for i in range(40)], ClipCache(tmp_path), jobs=3, pool=pool)
+        synthesize([line(i, f"Many {i}.", log=log) for i in range(many)], ClipCache(tmp_path), jobs=3, pool=pool)
         assert len(pool._workers) == 3
