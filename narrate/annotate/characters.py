@@ -16,7 +16,9 @@ others that denote the same person:
 - voices.yaml's entries come first and own the forms that extend their names ("Ada Quill" owns "Quill" and
   "Miss Quill") unless another entry claims them; an entry named by a description ("her aunt") stands for
   that description, as if the text had found it;
-- a name the text uses as a place ("at Longmere", never acting, never "he" or "she") or a thing is nobody.
+- a name the text uses as a place ("at Longmere", never acting, never "he" or "she") or a thing is nobody; so is
+  one after "at", "to", "of" ... that never speaks, nods or smiles and is never "he" or "she", however often it
+  "stood" or "seemed" or is called to ("Good-bye, Longmere!").
 
 Gender comes from the voices.yaml entry, else the pronouns that refer to the name (gender.py), else its title,
 else the noun of its description; `gender_source` says which. How two name forms relate is judged in
@@ -151,7 +153,7 @@ class CharacterIndex:
         if stats is None or form[0]:
             return False
         referred = sum(self._votes.get(form, Counter()).values())  # "he" or "she" after it
-        if not referred and (stats.is_thing(form) or stats.is_place(form)):
+        if not referred and (stats.is_thing(form) or stats.is_place(form) or stats.never_a_person(form)):
             return True
         return stats.is_where(form) and stats.after_where[form[1][0]] > PLACE_OVER_PRONOUNS * referred
 

@@ -263,6 +263,16 @@ class WordStats:
         named_so = len(form[1]) > 1 and form[1][-1].lower() in PLACE_WORDS
         return not form[0] and (self.after_place[word] > 0 or named_so) and not acts
 
+    def never_a_person(self, form: tuple) -> bool:
+        """A one-word name that goes where a place goes ("at Longmere", "the lamps of Longmere") at least
+        PLACE_USES times and never speaks nor does what only a person does (never the subject of a speech verb,
+        which counts "smiled" and "nodded", nor of a tag): however often the house "stood" or "seemed" and is
+        called to in the dialogue ("Good-bye, Longmere!"), it is a place once nothing refers to it as "he" or
+        "she" either (the character model's to check)."""
+        word = form[1][0]
+        return (not form[0] and len(form[1]) == 1 and self.after_where[word] >= PLACE_USES
+                and not self.speech_subject[word] and not self.tag_subject[word])
+
     def is_where(self, form: tuple) -> bool:
         """A name used as a place goes ("at Longmere", "to Longmere", "the road from Longmere"), most of the
         times it is written and at least PLACE_USES times, and far more often than it speaks, acts ("at

@@ -1,0 +1,75 @@
+"""The whole-book character model on novel-length stories of our own (tests/novel_story.py): a LitBank excerpt
+is ~2,000 words, where a house's name, two men of one surname or a letter's date lines turn up a few times; over
+a novel they recur hundreds of times and a wrong character takes whole chains of lines."""
+import random
+from collections import Counter
+
+from novel_story import Novel, Person, Said, chapters, exchange, quote
+
+from narrate.annotate import annotate
+from narrate.ingest.text import load_book
+from narrate.model import Script
+
+
+def script_of(novel: Novel, tmp_path, cast=()) -> Script:
+    path = tmp_path / "novel.txt"
+    path.write_text(novel.text, encoding="utf-8")
+    return annotate(load_book(path), cast)
+
+
+def spoken(script: Script) -> list[str]:
+    """The speaker of each utterance, in order."""
+    speakers, last = [], None
+    for segment in script.segments:
+        if segment.kind == "dialogue" and segment.utterance != last:
+            speakers.append(segment.speaker)
+            last = segment.utterance
+    return speakers
+
+
+def lines_of(script: Script) -> Counter:
+    return Counter(spoken(script))
+
+
+# ---- a house's name is nobody
+
+
+NORA = Person("Nora", {"Nora": 6, "Nora Vail": 1, "Miss Vail": 2}, "she")
+ASHBY = Person("Ashby", {"Mr. Ashby": 5, "Ashby": 2, "Edward Ashby": 1}, "he")
+PENROSE = Person("Penrose", {"Mrs. Penrose": 4}, "she")
+HOUSE = [
+    "Nora came back to Crowmere late in the afternoon.",
+    "The lamps of Crowmere were lit one by one.",
+    "Crowmere stood grey and silent above the river.",
+    "Crowmere seemed to be waiting for something.",
+    "Nobody at Crowmere had slept well.",
+    "The road from Crowmere to Alderton was deep in mud.",
+    "There was to be a dance at the Netherby on Friday.",
+    "They walked along the embankment as far as the bridge.",
+    "News came from Portugal by the evening mail.",
+    "The carriage turned in at the gates of Crowmere.",
+    "Crowmere looked its best in the snow.",
+]
+
+
+def house_novel(seed: int = 3) -> Novel:
+    """Nora, Mr. Ashby and Mrs. Penrose talk at Crowmere, a house that stands, seems and looks, is called to
+    ("Good-bye, Crowmere!") and opens paragraphs of Nora's: never "he" or "she", never speaking."""
+    def scene(rng, _chapter):
+        paragraphs = [rng.choice(HOUSE) + " " + rng.choice(HOUSE)]
+        paragraphs += exchange(rng, *rng.sample([NORA, ASHBY, PENROSE], 2), rng.randint(5, 9))
+        paragraphs.append(Said(f"Crowmere was dark when they came in. {quote('I shall never leave Crowmere', '.')}",
+                               NORA.name))
+        paragraphs.append(Said(f"{quote('Good-bye, Crowmere', '!')} she said, from the embankment.", NORA.name))
+        return paragraphs
+    return chapters(random.Random(seed), 20, scene, "The House by the River")
+
+
+def test_a_house_that_stands_and_is_called_to_is_nobody(tmp_path):
+    novel = house_novel()
+    assert novel.words() > 7000
+    script = script_of(novel, tmp_path)
+    names = {c.name for c in script.characters}
+    assert names == {"Nora", "Mr. Ashby", "Mrs. Penrose"}, names
+    said = Counter(zip(novel.speakers, spoken(script)))
+    assert said["Ashby", "Mr. Ashby"] == novel.speakers.count("Ashby")
