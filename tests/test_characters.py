@@ -47,6 +47,17 @@ def test_a_father_never_takes_his_daughters_full_name():
     assert same(index, "Ysolde", "Ysolde Marrick")
 
 
+def test_young_mr_surname_tells_a_father_from_his_son_called_by_his_given_name():
+    forms = {"Henry Harcourt": 2, "Henry": 6, "Mr. Harcourt": 8}
+    text = "Mr. Harcourt sat down. Young Mr. Harcourt stood by the door.\n\nHenry Harcourt laughed."
+    index = index_of(forms, text=text)
+    assert who(index, "Mr. Harcourt") != who(index, "Henry Harcourt")
+    assert same(index, "Henry", "Henry Harcourt")
+    # without "young Mr. Harcourt" a man the narration calls "Henry" may be "Mr. Harcourt" himself
+    index = index_of(forms, text="Mr. Harcourt sat down.\n\nHenry Harcourt laughed.")
+    assert same(index, "Mr. Harcourt", "Henry Harcourt", "Henry")
+
+
 def test_miss_surname_is_the_eldest_sister_not_one_called_miss_given_name():
     index = index_of({"Agnes Pellow": 2, "Rose Pellow": 2, "Miss Rose": 3, "Miss Pellow": 4, "Mrs. Pellow": 5})
     assert same(index, "Miss Pellow", "Agnes Pellow")

@@ -73,3 +73,41 @@ def test_a_house_that_stands_and_is_called_to_is_nobody(tmp_path):
     assert names == {"Nora", "Mr. Ashby", "Mrs. Penrose"}, names
     said = Counter(zip(novel.speakers, spoken(script)))
     assert said["Ashby", "Mr. Ashby"] == novel.speakers.count("Ashby")
+
+
+# ---- one surname, two generations; a rank with and without the surname
+
+
+FATHER = Person("father", {"Mr. Harcourt": 6}, "he")
+SON = Person("son", {"Henry": 5, "Henry Harcourt": 1, "young Mr. Harcourt": 2, "Mr. Henry Harcourt": 1}, "he")
+GENERAL = Person("general", {"the General": 5, "General Orme": 2}, "he")
+ADA = Person("ada", {"Ada": 3, "Miss Quill": 3, "Ada Quill": 1}, "she")
+FAMILY = [
+    "Mr. Harcourt was a stout man of sixty, and his son Henry Harcourt was the hope of the house.",
+    "Young Mr. Harcourt rode over from Brayford most mornings.",
+    "General Orme had served in India and never let anyone forget it.",
+    "The General took snuff and looked at the fire.",
+    "Ada Quill sat by the window with her work.",
+    "Miss Quill had not slept.",
+]
+
+
+def family_novel(seed: int = 3) -> Novel:
+    """Mr. Harcourt and his son Henry ("young Mr. Harcourt", "Mr. Henry Harcourt"), General Orme ("the
+    General") and Ada Quill talk in pairs."""
+    def scene(rng, _chapter):
+        paragraphs = [rng.choice(FAMILY) + " " + rng.choice(FAMILY)]
+        return paragraphs + exchange(rng, *rng.sample([FATHER, SON, GENERAL, ADA], 2), rng.randint(5, 9))
+    return chapters(random.Random(seed), 20, scene, "The Harcourts")
+
+
+def test_young_mr_tells_a_son_from_his_father(tmp_path):
+    novel = family_novel()
+    script = script_of(novel, tmp_path)
+    by_name = {c.name: c for c in script.characters}
+    assert by_name["Mr. Harcourt"].aliases == ()
+    assert set(by_name["Henry"].aliases) == {"Henry Harcourt", "Mr. Henry Harcourt"}
+    said = Counter(zip(novel.speakers, spoken(script)))
+    assert said["father", "Mr. Harcourt"] > 0.9 * novel.speakers.count("father")
+    assert said["son", "Henry"] > 0.9 * novel.speakers.count("son")
+    assert said["general", "General Orme"] > 0.9 * novel.speakers.count("general")  # "the General" too

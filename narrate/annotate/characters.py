@@ -91,6 +91,7 @@ class CharacterIndex:
         self.stats: WordStats | None = None
         self._votes: dict[Form, Counter] = {}
         self._surnames: set[str] = set()
+        self._generations: frozenset = frozenset()  # (title, surname) written "young Mr. Quill"
         for entry in cast:
             if entry.name.lower() == NARRATOR:  # the one who says "I": the first-person narrator already
                 continue
@@ -125,6 +126,7 @@ class CharacterIndex:
         pronouns that refer to each form, `stats` how the book uses each word (to leave out places)."""
         self.stats = stats
         self._votes = votes
+        self._generations = frozenset(stats.generations) if stats is not None else frozenset()
         self._surnames = {f[1][-1] for f in forms if len(f[1]) > 1 or (f[0] and f[0] not in GIVEN_NAME_TITLES)}
         people = [form for form in forms if form in self._by_form or not self._nobody(form)]
         for form in sorted(people, key=lambda f: (len(f[1]) == 1 and not f[0], -len(f[1]), -forms[f], f)):
@@ -192,7 +194,7 @@ class CharacterIndex:
             cluster = self.clusters[cid]
             known = set(cluster.forms) | cluster.cast_forms
             owns = cluster.cast_name and self._surname_agrees(form, cid)
-            joined = any(joins(form, other, forms) or (owns and extends(other, form)) for other in known)
+            joined = any(joins(form, other, forms, self._generations) or (owns and extends(other, form)) for other in known)
             joined = joined and not told_apart(form, known, forms)
             if joined and compatible(gender, self._cluster_gender(cid)):
                 related.append(cid)

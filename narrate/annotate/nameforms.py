@@ -12,6 +12,9 @@ from narrate.annotate.names import Form, title_gender
 FORM_MARGIN = 2
 FORM_RATIO = 3
 PARENT_TITLES = frozenset(("mrs", "lady"))
+# A father's titles: "Mr. Quill" is the father of "Ned Quill" only when the text also writes "young Mr. Quill" or
+# "old Mr. Quill" (a man the narration calls by his given name is as often "Mr. Quill" himself).
+FATHER_TITLES = frozenset(("mr",))
 # How often a full name's first name must stand alone before "Mrs. <surname>" is taken for someone else.
 FIRST_NAME_USES = 3
 # How often "Mr. <given name> <surname>" must be written in full before plain "Mr. <surname>" is someone else.
@@ -71,8 +74,11 @@ def compatible(a: str | None, b: str | None) -> bool:
     return a is None or b is None or a == b
 
 
-def joins(form: Form, other: Form, forms: Counter) -> bool:
-    return extends(form, other) and not parent_of(form, other, forms) and not elder_sister(form, other, forms)
+def joins(form: Form, other: Form, forms: Counter, generations: frozenset = frozenset()) -> bool:
+    """`form` is the person `other` names; `generations` holds the (title, surname) the text writes after
+    "young" or "old"."""
+    return (extends(form, other) and not parent_of(form, other, forms, generations)
+            and not elder_sister(form, other, forms))
 
 
 def told_apart(titled: Form, known: set, forms: Counter) -> bool:
@@ -85,13 +91,15 @@ def told_apart(titled: Form, known: set, forms: Counter) -> bool:
     )
 
 
-def parent_of(titled: Form, full: Form, forms: Counter) -> bool:
+def parent_of(titled: Form, full: Form, forms: Counter, generations: frozenset = frozenset()) -> bool:
     """"Mrs. Lennox" (or "Lady Lennox") beside "Mary Lennox" when the text also calls her plain "Mary": a mother and her
-    daughter (the narration calls a grown-up by title and a child by first name), not one person."""
+    daughter (the narration calls a grown-up by title and a child by first name), not one person. So "Mr. Quill"
+    and "Ned Quill" (or "Mr. Ned Quill") called "Ned", when the text tells the two apart by "young Mr. Quill"."""
     title, tokens = titled
+    fathers = title in FATHER_TITLES and (title, tokens[-1]) in generations
     return (
-        title in PARENT_TITLES
-        and not full[0]
+        (title in PARENT_TITLES or fathers)
+        and full[0] in ("", title)
         and len(full[1]) > 1
         and tokens == full[1][-1:]
         and forms.get(("", full[1][:1]), 0) >= FIRST_NAME_USES

@@ -57,6 +57,8 @@ ACTS_OF_A_NAME = 2
 # ... or when it is capitalised this often inside sentences, and never written in lower case.
 NAME_SPELLINGS = 2
 DESCRIBED_TAG_WORDS = 3  # lower-case words between a speech verb and the name that closes the tag
+# Words before a title that tell two generations of one name apart ("young Mr. Quill", "old Mr. Quill").
+AGE_WORDS = frozenset("young younger old elder junior senior".split())
 # Words that give a name ("my name is Pell", "a man named Pell").
 NAMING = re.compile(r"\b(?:name is|name was|name's|named)\s+$", re.IGNORECASE)
 NAMING_REACH = 16  # characters before a word that NAMING looks at
@@ -205,6 +207,7 @@ class WordStats:
         self.acting_name: Counter = Counter()  # in the name of a past-tense verb's subject ("Buck Mulligan frowned")
         self.modifier: Counter = Counter()  # before a lower-case noun: "a Welsh voice", "a Swede boy", "Dublin bay"
         self.beside: defaultdict = defaultdict(set)  # capitalised words written right next to it ("Gabriel Oak")
+        self.generations: Counter = Counter()  # (title, surname) written after "young" or "old": "young Mr. Quill"
 
     def add(self, text: str) -> None:
         words = list(WORD.finditer(text))
@@ -214,6 +217,8 @@ class WordStats:
                 self.lower[word.lower()] += 1
                 continue
             self.capital_total[word] += 1
+            if 0 < i < len(words) - 1 and words[i - 1].group().lower() in AGE_WORDS and word.lower() in TITLES:
+                self.generations[word.lower(), _strip_possessive(words[i + 1].group())[0]] += 1
             if i > 0 and words[i - 1].group().lower() == "the":
                 self.after_the[word] += 1
             if i > 0 and words[i - 1].group().lower() in WHERE_PREPOSITIONS and not possessive:  # not "in Tom's hand"
