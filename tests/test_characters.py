@@ -137,6 +137,8 @@ def test_a_pet_form_joins_the_given_name_it_shortens():
 
 def test_what_is_a_pet_form():
     assert is_pet_form("Lizzy", "Elizabeth") and is_pet_form("Eliza", "Elizabeth") and is_pet_form("Fred", "Frederick")
+    assert is_pet_form("Peggy", "Margaret") and is_pet_form("Kitty", "Catherine") and is_pet_form("Ned", "Edward")
+    assert not is_pet_form("Peggy", "Catherine")
     assert not is_pet_form("Jane", "Janet")  # a pet form is clearly shorter
     assert not is_pet_form("Sally", "Rosalind")  # its stem starts the name, or nearly
     assert not is_pet_form("Ed", "Edward")  # too short to tell

@@ -111,3 +111,29 @@ def test_young_mr_tells_a_son_from_his_father(tmp_path):
     assert said["father", "Mr. Harcourt"] > 0.9 * novel.speakers.count("father")
     assert said["son", "Henry"] > 0.9 * novel.speakers.count("son")
     assert said["general", "General Orme"] > 0.9 * novel.speakers.count("general")  # "the General" too
+
+
+# ---- pet forms the letters do not show
+
+
+CATHERINE = Person("Catherine", {"Catherine": 4, "Kitty": 3, "Kate": 2, "Catherine Morley": 1}, "she")
+MARGARET = Person("Margaret", {"Margaret": 3, "Meg": 3, "Peggy": 2, "Margaret Ross": 1}, "she")
+ROSS = Person("Ross", {"Mr. Ross": 3, "Ross": 3}, "he")
+FRIENDS = ["Catherine Morley was the youngest of the family.", "Margaret Ross had been at school with her.",
+           "Mr. Ross came home late.", "Ross was a quiet man.", "The house was full of visitors."]
+
+
+def friends_novel(seed: int = 3) -> Novel:
+    """Catherine ("Kitty", "Kate"), Margaret ("Meg", "Peggy") and Mr. Ross, Margaret's father."""
+    def scene(rng, _chapter):
+        paragraphs = [rng.choice(FRIENDS) + " " + rng.choice(FRIENDS)]
+        return paragraphs + exchange(rng, *rng.sample([CATHERINE, MARGARET, ROSS], 2), rng.randint(5, 9))
+    return chapters(random.Random(seed), 16, scene, "Kitty")
+
+
+def test_pet_forms_of_the_language_join_the_given_name(tmp_path):
+    novel = friends_novel()
+    script = script_of(novel, tmp_path)
+    groups = {frozenset((c.name, *c.aliases)) for c in script.characters}
+    assert groups == {frozenset(("Catherine", "Catherine Morley", "Kitty", "Kate")),
+                      frozenset(("Margaret", "Margaret Ross", "Meg", "Peggy")), frozenset(("Mr. Ross", "Ross"))}

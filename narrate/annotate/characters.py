@@ -12,7 +12,8 @@ others that denote the same person:
   resolved where it is used;
 - a title goes with a surname ("Colonel Quill") and, for the titles that take one, a given name ("Lady Ada",
   "Sir John", "Miss Ada"): "Colonel John" is not "John Quill";
-- a pet form joins the one given name it shortens ("Lizzy", "Eliza" -> "Elizabeth");
+- a pet form joins the one given name it shortens ("Lizzy", "Eliza" -> "Elizabeth") or the language gives it
+  ("Peggy", "Meg" -> "Margaret": petnames.py);
 - voices.yaml's entries come first and own the forms that extend their names ("Ada Quill" owns "Quill" and
   "Miss Quill") unless another entry claims them; an entry named by a description ("her aunt") stands for
   that description, as if the text had found it;

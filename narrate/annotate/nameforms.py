@@ -6,6 +6,7 @@ from __future__ import annotations
 from collections import Counter
 
 from narrate.annotate.names import Form, title_gender
+from narrate.annotate.petnames import known_pet_form
 
 # The pronouns after one form must lean this far one way before its gender keeps it from a character (a "she"
 # after "Fitzwilliam" may be anyone's).
@@ -37,7 +38,10 @@ PET_MIN_LETTERS = 3
 
 def is_pet_form(pet: str, given: str) -> bool:
     """`pet` shortens the given name: "Eliza" or "Lizzy" of "Elizabeth", "Fred" of "Frederick" (not "Jane"
-    of "Janet": a pet form is clearly shorter)."""
+    of "Janet": a pet form is clearly shorter), or is one of the language's pet forms of it ("Peggy" of
+    "Margaret": petnames.py)."""
+    if known_pet_form(pet, given):
+        return True
     pet_low, given_low = pet.lower(), given.lower()
     if pet_low == given_low or len(pet_low) < PET_MIN_LETTERS or len(pet_low) > len(given_low) - PET_SHORTER_BY:
         return False
