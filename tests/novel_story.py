@@ -146,6 +146,11 @@ def chapters(rng: random.Random, count: int, scene: Callable[[random.Random, int
     return Novel(text, [p.speaker for p in parts if isinstance(p, Said)])
 
 
-def choose_pair(rng: random.Random, people: Sequence[Person]) -> tuple[Person, Person]:
-    one, other = rng.sample(list(people), 2)
-    return one, other
+def pairs_talking(people: Sequence[Person], openings: Sequence[str], title: str, seed: int = 3,
+                  count: int = 20) -> Novel:
+    """A book of `count` chapters in which two of `people` at a time talk, each scene opening with two of the
+    `openings` (narration that names them)."""
+    def scene(rng: random.Random, _chapter: int) -> list[Paragraph]:
+        paragraphs: list[Paragraph] = [rng.choice(openings) + " " + rng.choice(openings)]
+        return paragraphs + exchange(rng, *rng.sample(list(people), 2), rng.randint(5, 9))
+    return chapters(random.Random(seed), count, scene, title)

@@ -58,6 +58,13 @@ def test_young_mr_surname_tells_a_father_from_his_son_called_by_his_given_name()
     assert same(index, "Mr. Harcourt", "Henry Harcourt", "Henry")
 
 
+def test_mr_and_a_rank_each_written_often_are_two_men():
+    index = index_of({"John Quill": 2, "Mr. Quill": 6, "Colonel Quill": 6})
+    assert same(index, "John Quill", "Mr. Quill") and who(index, "Colonel Quill") != who(index, "Mr. Quill")
+    index = index_of({"John Quill": 2, "Mr. Quill": 2, "Colonel Quill": 6})  # "Mr." now and then: the colonel
+    assert same(index, "John Quill", "Mr. Quill", "Colonel Quill")
+
+
 def test_miss_surname_is_the_eldest_sister_not_one_called_miss_given_name():
     index = index_of({"Agnes Pellow": 2, "Rose Pellow": 2, "Miss Rose": 3, "Miss Pellow": 4, "Mrs. Pellow": 5})
     assert same(index, "Miss Pellow", "Agnes Pellow")

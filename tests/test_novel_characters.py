@@ -4,7 +4,7 @@ a novel they recur hundreds of times and a wrong character takes whole chains of
 import random
 from collections import Counter
 
-from novel_story import Novel, Person, Said, chapters, exchange, quote
+from novel_story import Novel, Person, Said, chapters, exchange, pairs_talking, quote
 
 from narrate.annotate import annotate
 from narrate.ingest.text import load_book
@@ -95,10 +95,7 @@ FAMILY = [
 def family_novel(seed: int = 3) -> Novel:
     """Mr. Harcourt and his son Henry ("young Mr. Harcourt", "Mr. Henry Harcourt"), General Orme ("the
     General") and Ada Quill talk in pairs."""
-    def scene(rng, _chapter):
-        paragraphs = [rng.choice(FAMILY) + " " + rng.choice(FAMILY)]
-        return paragraphs + exchange(rng, *rng.sample([FATHER, SON, GENERAL, ADA], 2), rng.randint(5, 9))
-    return chapters(random.Random(seed), 20, scene, "The Harcourts")
+    return pairs_talking([FATHER, SON, GENERAL, ADA], FAMILY, "The Harcourts", seed)
 
 
 def test_young_mr_tells_a_son_from_his_father(tmp_path):
@@ -125,10 +122,7 @@ FRIENDS = ["Catherine Morley was the youngest of the family.", "Margaret Ross ha
 
 def friends_novel(seed: int = 3) -> Novel:
     """Catherine ("Kitty", "Kate"), Margaret ("Meg", "Peggy") and Mr. Ross, Margaret's father."""
-    def scene(rng, _chapter):
-        paragraphs = [rng.choice(FRIENDS) + " " + rng.choice(FRIENDS)]
-        return paragraphs + exchange(rng, *rng.sample([CATHERINE, MARGARET, ROSS], 2), rng.randint(5, 9))
-    return chapters(random.Random(seed), 16, scene, "Kitty")
+    return pairs_talking([CATHERINE, MARGARET, ROSS], FRIENDS, "Kitty", seed, count=16)
 
 
 def test_pet_forms_of_the_language_join_the_given_name(tmp_path):
@@ -137,3 +131,30 @@ def test_pet_forms_of_the_language_join_the_given_name(tmp_path):
     groups = {frozenset((c.name, *c.aliases)) for c in script.characters}
     assert groups == {frozenset(("Catherine", "Catherine Morley", "Kitty", "Kate")),
                       frozenset(("Margaret", "Margaret Ross", "Meg", "Peggy")), frozenset(("Mr. Ross", "Ross"))}
+
+
+# ---- two brothers: "Mr." and a rank
+
+
+MR_WENDLE = Person("mr", {"Mr. Wendle": 4, "William Wendle": 1}, "he")
+MRS_WENDLE = Person("mrs", {"Mrs. Wendle": 5}, "she")
+ROSE = Person("rose", {"Rose": 4, "Rose Wendle": 1}, "she")
+COLONEL = Person("colonel", {"Colonel Wendle": 3, "the Colonel": 2}, "he")
+WENDLES = ["Mr. Wendle and his wife had taken the house for the summer.", "Mrs. Wendle was fond of cards.",
+           "William Wendle was a lawyer.", "Rose Wendle was nineteen.",
+           "Colonel Wendle, his brother, had come from the north.", "Mrs. Wendle smiled at her husband."]
+
+
+def wendle_novel(seed: int = 3) -> Novel:
+    """Mr. Wendle (William), his wife, their daughter Rose and his brother Colonel Wendle."""
+    return pairs_talking([MR_WENDLE, MRS_WENDLE, ROSE, COLONEL], WENDLES, "The Wendles", seed)
+
+
+def test_mr_and_colonel_of_one_surname_written_again_and_again_are_two_men(tmp_path):
+    novel = wendle_novel()
+    script = script_of(novel, tmp_path)
+    groups = {frozenset((c.name, *c.aliases)) for c in script.characters}
+    assert frozenset(("Mr. Wendle", "William Wendle")) in groups
+    assert frozenset(("Colonel Wendle",)) in groups
+    said = Counter(zip(novel.speakers, spoken(script)))
+    assert said["colonel", "Colonel Wendle"] > 0.9 * novel.speakers.count("colonel")

@@ -7,7 +7,8 @@ others that denote the same person:
   "Mr. Darcy" -> "Fitzwilliam Darcy") when their genders agree (a full name's gender is also its given
   name's: the "she" that follows a lone "Ada" makes "Ada Quill" a woman);
 - a surname a family shares is told apart by title, gender and given name: "Mr. Quill" never joins "Mrs.
-  Quill" nor a woman's full name; "Miss Quill" is the eldest unmarried daughter, never a sister called "Miss
+  Quill" nor a woman's full name; "Mr. Quill" and "Colonel Quill", each written often, are brothers; "Mr. Quill"
+  is the father of "Ned Quill" when the text writes "young Mr. Quill"; "Miss Quill" is the eldest unmarried daughter, never a sister called "Miss
   Ada"; a form several people may bear ("Quill", "Mr. Quill" beside two brothers) stays ambiguous and is
   resolved where it is used;
 - a title goes with a surname ("Colonel Quill") and, for the titles that take one, a given name ("Lady Ada",

@@ -20,6 +20,8 @@ FATHER_TITLES = frozenset(("mr",))
 FIRST_NAME_USES = 3
 # How often "Mr. <given name> <surname>" must be written in full before plain "Mr. <surname>" is someone else.
 TITLED_GIVEN_USES = 10
+# How often "Mr. <surname>" and "<rank> <surname>" must each be written before they are two men.
+RANKED_USES = 5
 # How often "Miss <first name>" must occur before "Miss <surname>" is taken for her elder sister.
 SISTER_FIRST_NAME_USES = 2
 TITLE_WORDS = {"dr": "doctor", "mr": "mister", "mrs": "missus", "rev": "reverend", "capt": "captain"}
@@ -87,12 +89,26 @@ def joins(form: Form, other: Form, forms: Counter, generations: frozenset = froz
 
 def told_apart(titled: Form, known: set, forms: Counter) -> bool:
     """"Mr. Quill" beside a character the text keeps calling "Mr. John Quill" in full: the author writes the given
-    name to tell him from the one plain "Mr. Quill" is (his elder brother, his uncle)."""
+    name to tell him from the one plain "Mr. Quill" is (his elder brother, his uncle). So "Mr. Quill" and "Colonel
+    Quill" when the text keeps writing both: a man of rank is called by it, his brother "Mr."; the full name
+    "John Quill" is the brother's, unless the text writes "Colonel John Quill"."""
     title, tokens = titled
-    return bool(title) and len(tokens) == 1 and any(
-        f[0] == title and len(f[1]) == 2 and f[1][-1] == tokens[0] and forms.get(f, 0) >= TITLED_GIVEN_USES
-        for f in known
+    if not title or len(tokens) != 1:
+        return False
+    if title != "mr" and _mister_and_rank(titled, ("mr", tokens), forms) and all(f[0] != title for f in known):
+        return True
+    return any(
+        (f[0] == title and len(f[1]) == 2 and f[1][-1] == tokens[0] and forms.get(f, 0) >= TITLED_GIVEN_USES)
+        or _mister_and_rank(titled, f, forms) for f in known
     )
+
+
+def _mister_and_rank(titled: Form, other: Form, forms: Counter) -> bool:
+    """"Mr. Quill" and "Colonel Quill", each written RANKED_USES times or more: two men."""
+    titles = {titled[0], other[0]}
+    return (titled[1] == other[1] and "mr" in titles and len(titles) == 2 and title_gender(titled[0]) == "male"
+            and title_gender(other[0]) == "male" and not titles & GIVEN_NAME_TITLES
+            and min(forms.get(titled, 0), forms.get(other, 0)) >= RANKED_USES)
 
 
 def parent_of(titled: Form, full: Form, forms: Counter, generations: frozenset = frozenset()) -> bool:
