@@ -158,3 +158,46 @@ def test_mr_and_colonel_of_one_surname_written_again_and_again_are_two_men(tmp_p
     assert frozenset(("Colonel Wendle",)) in groups
     said = Counter(zip(novel.speakers, spoken(script)))
     assert said["colonel", "Colonel Wendle"] > 0.9 * novel.speakers.count("colonel")
+
+
+# ---- a married name
+
+
+CROFTON = Person("crofton", {"Mr. Crofton": 3}, "he")
+VILLAGE = ["The village was quiet that year.", "Miss Dane walked to church alone.", "Mr. Crofton had bought the mill."]
+WEDDING = ("Miss Dane was married to Mr. Crofton in the spring, and Mrs. Crofton came back to the village in "
+           "June.")
+
+
+def wedding_novel(seed: int = 3, mother: bool = False) -> Novel:
+    """Miss Dane and Mr. Crofton talk for ten chapters, marry, and she talks as Mrs. Crofton for ten more; with
+    `mother`, she stays Miss Dane and Mr. Crofton's mother, Mrs. Crofton, talks with her son from the start."""
+    maiden, married = Person("lucy", {"Miss Dane": 3}, "she"), Person("lucy", {"Mrs. Crofton": 3}, "she")
+    his_mother = Person("mother", {"Mrs. Crofton": 3}, "she")
+    told = set()
+
+    def scene(rng, chapter):
+        paragraphs = [rng.choice(VILLAGE)]
+        if chapter == 11 and not told:
+            paragraphs.append(WEDDING)
+            told.add(chapter)
+        if mother:
+            pair = (CROFTON, his_mother) if rng.random() < 0.5 else (maiden, CROFTON)
+        else:
+            pair = (maiden if chapter <= 10 else married, CROFTON)
+        return paragraphs + exchange(rng, *pair, rng.randint(5, 9))
+    return chapters(random.Random(seed), 20, scene, "The Mill", scenes=2)
+
+
+def test_miss_surname_married_is_then_mrs_of_his_name(tmp_path):
+    novel = wedding_novel()
+    script = script_of(novel, tmp_path)
+    groups = {frozenset((c.name, *c.aliases)) for c in script.characters}
+    assert groups == {frozenset(("Mrs. Crofton", "Miss Dane")), frozenset(("Mr. Crofton",))}, groups
+
+
+def test_a_mrs_written_before_the_wedding_is_someone_else(tmp_path):
+    novel = wedding_novel(mother=True)
+    script = script_of(novel, tmp_path)
+    groups = {frozenset((c.name, *c.aliases)) for c in script.characters}
+    assert frozenset(("Miss Dane",)) in groups and frozenset(("Mrs. Crofton",)) in groups

@@ -64,6 +64,7 @@ from narrate.annotate.conversation import (
     is_known,
 )
 from narrate.annotate.gender import gender_votes
+from narrate.annotate.marriages import married_names
 from narrate.annotate.overrides import Override
 from narrate.annotate.samename import same_person
 from narrate.annotate.speechverbs import SUBJECT_PRONOUNS
@@ -220,7 +221,8 @@ class _Attributor(References, Turns, QuoteNames):
                 for _, _, form, _ in found[pos]:
                     forms[form] += weight
         self.index.build(forms, self._gender_votes(found), stats)
-        for form, into in self.joins:
+        narration = [found[pos] for pos in found if self.segments[pos].kind == "narration"]
+        for form, into in [*married_names(self.source, narration, found.values()), *self.joins]:
             self.index.join(form, into)
         for paragraph in self.paragraphs:
             for pos in paragraph.positions:
