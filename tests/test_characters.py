@@ -162,6 +162,18 @@ def test_a_cast_full_name_owns_its_surname_and_miss_surname():
     assert who(index, "Tom Quill") != ada
 
 
+def test_a_cast_full_name_is_of_its_given_names_gender():
+    index = index_of({"Mrs. Ashby": 6, "Mr. Ashby": 4, "Ashby": 3}, cast=(CastEntry("Edward Ashby"),))
+    assert same(index, "Edward Ashby", "Mr. Ashby", "Ashby") and who(index, "Mrs. Ashby") != who(index, "Mr. Ashby")
+
+
+def test_a_bare_surname_is_the_one_man_of_a_family():
+    index = index_of({"Mr. Quill": 4, "Mrs. Quill": 4, "Quill": 3}, cast=(CastEntry("Ada Quill"),))
+    assert same(index, "Quill", "Mr. Quill") and who(index, "Mr. Quill") != who(index, "Ada Quill")
+    index = index_of({"Mr. Quill": 4, "Mrs. Quill": 4, "Quill": 3}, votes={"Quill": {"female": 4}})
+    assert same(index, "Quill", "Mrs. Quill")  # unless the pronouns after it say she
+
+
 def test_two_cast_entries_share_a_surname_by_gender():
     cast = (CastEntry("Ada Quill", gender="female"), CastEntry("Tom Quill", gender="male"))
     index = index_of({"Miss Quill": 2, "Mr. Quill": 2, "Quill": 3}, cast=cast)

@@ -8,7 +8,7 @@ from novel_story import Novel, Person, Said, chapters, exchange, pairs_talking, 
 
 from narrate.annotate import annotate
 from narrate.ingest.text import load_book
-from narrate.model import Script
+from narrate.model import CastEntry, Script
 
 
 def script_of(novel: Novel, tmp_path, cast=()) -> Script:
@@ -201,3 +201,25 @@ def test_a_mrs_written_before_the_wedding_is_someone_else(tmp_path):
     script = script_of(novel, tmp_path)
     groups = {frozenset((c.name, *c.aliases)) for c in script.characters}
     assert frozenset(("Miss Dane",)) in groups and frozenset(("Mrs. Crofton",)) in groups
+
+
+# ---- voices.yaml's full names among a family's titles
+
+
+MISS_QUILL = Person("ada", {"Miss Quill": 4, "Ada": 2}, "she")
+MR_QUILL = Person("mr", {"Mr. Quill": 4, "Quill": 2}, "he")
+MRS_QUILL = Person("mrs", {"Mrs. Quill": 4}, "she")
+MR_ASHBY = Person("ashby", {"Ashby": 3, "Mr. Ashby": 3}, "he")
+MRS_ASHBY = Person("mrs ashby", {"Mrs. Ashby": 3}, "she")
+QUILLS = ["Mr. Quill came in from the yard, and he shut the door.", "Miss Quill was reading.", "Mrs. Quill had a cold.",
+          "Ashby was a friend of the family; he called on Sundays.", "Mrs. Ashby never came with him."]
+
+
+def test_a_cast_full_name_takes_the_titles_of_its_gender_and_a_bare_surname_is_the_mans(tmp_path):
+    novel = pairs_talking([MISS_QUILL, MR_QUILL, MRS_QUILL, MR_ASHBY, MRS_ASHBY], QUILLS, "The Quills")
+    script = script_of(novel, tmp_path, cast=(CastEntry("Ada Quill"), CastEntry("Edward Ashby")))
+    groups = {frozenset((c.name, *c.aliases)) for c in script.characters}
+    assert groups == {frozenset(("Ada Quill", "Ada", "Miss Quill")), frozenset(("Mr. Quill", "Quill")),
+                      frozenset(("Mrs. Quill",)), frozenset(("Edward Ashby", "Ashby", "Mr. Ashby")),
+                      frozenset(("Mrs. Ashby",))}, groups
+    assert {c.name: c.gender for c in script.characters}["Edward Ashby"] == "male"

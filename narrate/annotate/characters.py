@@ -33,11 +33,11 @@ from collections.abc import Sequence
 from dataclasses import dataclass, field
 
 from narrate.annotate.clauses import describe
-from narrate.annotate.descriptions import description_words, is_junk_label
+from narrate.annotate.descriptions import description_words
 from narrate.annotate.givennames import name_gender
+from narrate.annotate.labels import Labels
 from narrate.annotate.nameforms import (
     GIVEN_NAME_TITLES,
-    TITLE_WORDS,
     clear_majority,
     compatible,
     extends,
@@ -81,7 +81,7 @@ class _Cluster:
     nouns: Counter = field(default_factory=Counter)  # what its description's noun says ("the old man")
 
 
-class CharacterIndex:
+class CharacterIndex(Labels):
     """The characters of one book and the name forms that denote them."""
 
     def __init__(self, cast: Sequence[CastEntry] = ()) -> None:
@@ -179,13 +179,16 @@ class CharacterIndex:
         return gender
 
     def _cluster_gender(self, cid: int) -> str | None:
-        """A character's gender while it is built: also what its full names' given names say."""
+        """A character's gender while it is built: also what its full names' given names say (the pronouns after
+        them, and the name list for a voices.yaml entry's: "Edward Ashby" takes "Mr. Ashby", never "Mrs. Ashby")."""
         if (gender := self.gender_of(cid)) is not None:
             return gender
         given = Counter()
-        for form in self.clusters[cid].forms:
+        for form in self._known(cid):
             if not form[0] and len(form[1]) > 1:
                 given.update(self._votes.get(("", form[1][:1]), Counter()))
+                if form in self.clusters[cid].cast_forms and (listed := name_gender(form[1][0])):
+                    given[listed] += 1
         return majority(given)
 
     def _related_clusters(self, form: Form, gender: str | None, forms: Counter) -> tuple[int, ...]:
@@ -203,6 +206,15 @@ class CharacterIndex:
         if not related and not title and len(tokens) == 1 and gender is not None and not self._given_name_gender(form):
             # a lone name whose few pronouns say otherwise than every character bearing it ("Fitzwilliam", "she")
             return self._related_clusters(form, None, forms)
+        if not title and len(tokens) == 1 and gender is None and len(related) > 1 and tokens[0] in self._surnames:
+            # a bare surname is the man's of a family, the one the text calls "Mr." ("Quill" beside "Mr. Quill",
+            # "Mrs. Quill" and the voices.yaml entry "Ada Quill"), unless pronouns say otherwise
+            genders = {cid: self._cluster_gender(cid) for cid in related}
+            men = [cid for cid, known in genders.items()
+                   if known == "male" and any(title_gender(f[0]) == "male" for f in self.clusters[cid].forms)]
+            others = [known for cid, known in genders.items() if cid not in men]
+            if len(men) == 1 and not self.clusters[men[0]].cast_name and all(known == "female" for known in others):
+                return (men[0],)
         cast = [cid for cid in related if self.clusters[cid].cast_name]
         related = cast or related  # voices.yaml's entries own the forms that extend their names
         if len(related) > 1 and not title and len(tokens) > 1:
@@ -361,51 +373,3 @@ class CharacterIndex:
             if form[0] == title and form[1][-1] in surnames and candidates != (cid,) and len(candidates) == 1:
                 return candidates[0]
         return None
-
-    def label(self, key: str, shown: str, gender: str | None) -> int | None:
-        """The character called by a description ("the old man"), created on first use and shown as
-        first written ("an old man"); the one titled character for "the general"; None for a description
-        of nobody ("the former", "a time", "the Longmere")."""
-        if key in self._by_label:
-            return self._by_label[key]
-        if self.is_junk_label(key):
-            return None
-        words = key.split()
-        if len(words) == 2 and words[0] == "the" and words[1] in TITLES:
-            if (titled := self.the_titled(words[1])) is not None:  # "the General" is General Quill
-                return titled
-        cid = self._new_cluster()
-        self.clusters[cid].forms[("", (shown,))] = 1
-        if gender:
-            self.clusters[cid].nouns[gender] += 1
-        self._by_label[key] = cid
-        self.described.add(cid)
-        return cid
-
-    def is_junk_label(self, key: str) -> bool:
-        """A description that names nobody (descriptions.is_junk_label)."""
-        return is_junk_label(key, self.stats)
-
-    def labelled(self, key: str) -> int | None:
-        """The character already called by this description, if any."""
-        return self._by_label.get(key)
-
-    def named_by_word(self, word: str) -> int | None:
-        """The one named character whose name has this word in it ("the parson" -> Parson Tringham)."""
-        found = {cid for cid, cluster in enumerate(self.clusters) if cid not in self.described
-                 for _, tokens in cluster.forms if word in (t.lower() for t in tokens)}
-        return found.pop() if len(found) == 1 else None
-
-    def the_titled(self, title: str) -> int | None:
-        """The one character "the general" means: the only one with that title the narration names (another
-        general only mentioned in passing in the dialogue does not count)."""
-        titled = self.titled(title)
-        named = [cid for cid in titled if self.mentions(cid) >= 1]
-        if len(titled) == 1 or len(named) == 1:
-            return titled[0] if len(titled) == 1 else named[0]
-        return None
-
-    def titled(self, title: str) -> list[int]:
-        """Characters named with this title somewhere ("doctor" -> Dr. Archie)."""
-        titles = {title, *(short for short, full in TITLE_WORDS.items() if full == title)}
-        return [cid for cid, cluster in enumerate(self.clusters) if any(f[0] in titles for f in cluster.forms)]
