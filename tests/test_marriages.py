@@ -1,13 +1,14 @@
 """A married name (annotate/marriages.py): the sentence that tells a wedding joins "Miss X" and "Mrs. Y"."""
 from narrate.annotate.marriages import married_names
 from narrate.annotate.names import WordStats, scan_names
+from narrate.model import Segment
 
 
 def weddings(text: str) -> list:
     stats = WordStats()
     stats.add(text)
-    found = scan_names(text, stats)
-    return married_names(text, [found], [found])
+    narration = Segment(index=0, kind="narration", text=text, start=0, end=len(text), chapter=1, paragraph=0)
+    return married_names(text, [narration], {0: scan_names(text, stats)})
 
 
 def test_the_wedding_sentence_joins_the_maiden_and_the_married_name():

@@ -223,3 +223,26 @@ def test_a_cast_full_name_takes_the_titles_of_its_gender_and_a_bare_surname_is_t
                       frozenset(("Mrs. Quill",)), frozenset(("Edward Ashby", "Ashby", "Mr. Ashby")),
                       frozenset(("Mrs. Ashby",))}, groups
     assert {c.name: c.gender for c in script.characters}["Edward Ashby"] == "male"
+
+
+# ---- a father and his son who answer each other
+
+
+MR_TOLLARD = Person("father", {"Mr. Tollard": 6}, "he")
+TOM = Person("son", {"Tom": 5, "Tom Tollard": 1}, "he")
+CALEB = Person("caleb", {"Caleb": 4, "Mr. Garland": 3, "Caleb Garland": 1}, "he")
+MRS_GARLAND = Person("mrs", {"Mrs. Garland": 4}, "she")
+MILL = ["Mr. Tollard owned the mill, and his son Tom Tollard worked in it.", "Tom was sixteen.",
+        "Caleb Garland was the carpenter.", "Mr. Garland had a slow way of speaking.", "Mrs. Garland kept the accounts."]
+
+
+def test_mr_surname_and_a_given_name_that_answer_each_other_are_two_men(tmp_path):
+    """Mr. Tollard and his son Tom (no "young Mr. Tollard" anywhere) talk; Caleb Garland, whom the narration
+    calls "Caleb" and "Mr. Garland", never answers himself and stays one man."""
+    novel = pairs_talking([MR_TOLLARD, TOM, CALEB, MRS_GARLAND], MILL, "The Mill")
+    script = script_of(novel, tmp_path)
+    groups = {frozenset((c.name, *c.aliases)) for c in script.characters}
+    assert groups == {frozenset(("Mr. Tollard",)), frozenset(("Tom", "Tom Tollard")),
+                      frozenset(("Mr. Garland", "Caleb", "Caleb Garland")), frozenset(("Mrs. Garland",))}, groups
+    said = Counter(zip(novel.speakers, spoken(script)))
+    assert said["father", "Mr. Tollard"] > 0.9 * novel.speakers.count("father")

@@ -8,7 +8,8 @@ others that denote the same person:
   name's: the "she" that follows a lone "Ada" makes "Ada Quill" a woman);
 - a surname a family shares is told apart by title, gender and given name: "Mr. Quill" never joins "Mrs.
   Quill" nor a woman's full name; "Mr. Quill" and "Colonel Quill", each written often, are brothers; "Mr. Quill"
-  is the father of "Ned Quill" when the text writes "young Mr. Quill"; "Miss Quill" is the eldest unmarried daughter, never a sister called "Miss
+  is the father of "Ned Quill" when the text writes "young Mr. Quill" or their speech tags answer each other
+  (answers.py); "Miss Quill" is the eldest unmarried daughter, never a sister called "Miss
   Ada"; a form several people may bear ("Quill", "Mr. Quill" beside two brothers) stays ambiguous and is
   resolved where it is used;
 - a title goes with a surname ("Colonel Quill") and, for the titles that take one, a given name ("Lady Ada",
@@ -94,6 +95,7 @@ class CharacterIndex(Labels):
         self._votes: dict[Form, Counter] = {}
         self._surnames: set[str] = set()
         self._generations: frozenset = frozenset()  # (title, surname) written "young Mr. Quill"
+        self._answering: frozenset = frozenset()  # (titled surname, given name) that answer each other
         for entry in cast:
             if entry.name.lower() == NARRATOR:  # the one who says "I": the first-person narrator already
                 continue
@@ -123,10 +125,13 @@ class CharacterIndex(Labels):
         self.clusters.append(_Cluster())
         return len(self.clusters) - 1
 
-    def build(self, forms: Counter, votes: dict[Form, Counter], stats: WordStats | None = None) -> None:
+    def build(self, forms: Counter, votes: dict[Form, Counter], stats: WordStats | None = None,
+              answering: frozenset = frozenset()) -> None:
         """Group the forms found in the text (with how often each occurs) into characters; `votes` are the
-        pronouns that refer to each form, `stats` how the book uses each word (to leave out places)."""
+        pronouns that refer to each form, `stats` how the book uses each word (to leave out places), `answering`
+        the (titled surname, given name) whose speech tags answer each other (answers.py): two people."""
         self.stats = stats
+        self._answering = answering
         self._votes = votes
         self._generations = frozenset(stats.generations) if stats is not None else frozenset()
         self._surnames = {f[1][-1] for f in forms if len(f[1]) > 1 or (f[0] and f[0] not in GIVEN_NAME_TITLES)}
@@ -200,7 +205,7 @@ class CharacterIndex(Labels):
             known = set(cluster.forms) | cluster.cast_forms
             owns = cluster.cast_name and self._surname_agrees(form, cid)
             joined = any(joins(form, other, forms, self._generations) or (owns and extends(other, form)) for other in known)
-            joined = joined and not told_apart(form, known, forms)
+            joined = joined and not told_apart(form, known, forms) and not self._answered(form, known)
             if joined and compatible(gender, self._cluster_gender(cid)):
                 related.append(cid)
         if not related and not title and len(tokens) == 1 and gender is not None and not self._given_name_gender(form):
@@ -233,6 +238,11 @@ class CharacterIndex(Labels):
             same_gender = [cid for cid in related if gender and self._cluster_gender(cid) == gender]
             return tuple(same_title or (same_gender if len(same_gender) == 1 else ()))
         return tuple(related)
+
+    def _answered(self, form: Form, known: set) -> bool:
+        """"Mr. Quill" beside "Ned Quill" (or "Ned") when "said Mr. Quill" and "said Ned" answer each other."""
+        return bool(self._answering) and any(
+            not f[0] and (form, f[1][0]) in self._answering and f[1] != form[1] for f in known)
 
     def _known(self, cid: int) -> set:
         return set(self.clusters[cid].forms) | self.clusters[cid].cast_forms

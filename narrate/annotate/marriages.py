@@ -9,9 +9,10 @@ between or around them ("married", "wedded", "became Mrs."), when the book never
 from __future__ import annotations
 
 import re
-from collections.abc import Iterable
+from collections.abc import Sequence
 
 from narrate.annotate.names import Form
+from narrate.model import Segment
 
 MARRYING = re.compile(r"\b(?:marri\w*|marry|wed|wedded|weds|bride|becomes? Mrs|became Mrs)\b", re.IGNORECASE)
 # The two names are this close (characters) in one sentence, and the word of marrying this close around them.
@@ -23,15 +24,15 @@ SENTENCE_END = re.compile(r"(?<!\bMr)(?<!\bMrs)(?<!\bMs)(?<!\bDr)(?<!\bSt)[.!?]\
 Found = tuple[int, int, Form, bool]  # (start, end, form, possessive), as names.scan_names gives them
 
 
-def married_names(source: str, narration: Iterable[list[Found]], everywhere: Iterable[list[Found]]) -> list[tuple[Form, Form]]:
-    """(the married name "Mrs. Y", the maiden name "Miss X") for each wedding the narration tells; `narration`
-    holds the names found in each narration segment, `everywhere` in every segment (quotes too)."""
+def married_names(source: str, segments: Sequence[Segment], names: dict[int, list[Found]]) -> list[tuple[Form, Form]]:
+    """(the married name "Mrs. Y", the maiden name "Miss X") for each wedding the narration tells; `names` holds
+    the names found in each segment (by its index in `segments`), quotes too."""
     first_written: dict[Form, int] = {}
-    for found in everywhere:
+    for found in names.values():
         for start, _, form, _ in found:
             first_written[form] = min(first_written.get(form, start), start)
     pairs: dict[Form, Form] = {}
-    for found in narration:
+    for found in (found for pos, found in names.items() if segments[pos].kind == "narration"):
         for k, (start, end, form, _) in enumerate(found):
             for other_start, other_end, other, _ in found[k + 1:]:
                 if other_start - end > REACH:
