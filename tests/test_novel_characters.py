@@ -246,3 +246,17 @@ def test_mr_surname_and_a_given_name_that_answer_each_other_are_two_men(tmp_path
                       frozenset(("Mr. Garland", "Caleb", "Caleb Garland")), frozenset(("Mrs. Garland",))}, groups
     said = Counter(zip(novel.speakers, spoken(script)))
     assert said["father", "Mr. Tollard"] > 0.9 * novel.speakers.count("father")
+
+
+def test_miss_surname_is_the_sister_who_answers_the_other(tmp_path):
+    """Jane Pellow ("Miss Pellow") and her younger sister Kitty Pellow, never "Miss Kitty": "said Miss Pellow"
+    answering "said Kitty" tells which sister the title names."""
+    jane = Person("jane", {"Miss Pellow": 4, "Jane": 2, "Jane Pellow": 1}, "she")
+    kitty = Person("kitty", {"Kitty": 4, "Kitty Pellow": 1}, "she")
+    mother = Person("mother", {"Mrs. Pellow": 4}, "she")
+    openings = ["Jane Pellow was the eldest of the Pellow girls; Kitty Pellow the youngest.",
+                "Miss Pellow disliked the sea.", "Kitty laughed at everything.", "Mrs. Pellow sat by the fire."]
+    novel = pairs_talking([jane, kitty, mother], openings, "Sisters")
+    groups = {frozenset((c.name, *c.aliases)) for c in script_of(novel, tmp_path).characters}
+    assert groups == {frozenset(("Miss Pellow", "Jane", "Jane Pellow")), frozenset(("Kitty", "Kitty Pellow")),
+                      frozenset(("Mrs. Pellow",))}, groups
