@@ -99,6 +99,11 @@ def quote(text: str, end: str = ",") -> str:
     return f"\u201c{text}{end}\u201d"
 
 
+def opening(name: str) -> str:
+    """A name or a description as it opens a sentence ("her aunt" -> "Her aunt")."""
+    return name[:1].upper() + name[1:]
+
+
 def exchange(rng: random.Random, one: Person, other: Person, turns: int,
              name_of: Callable[[Person, random.Random], str] | None = None) -> list[Said]:
     """A conversation between two people: the first turn tagged with a name, then tags by pronoun or name,
@@ -112,12 +117,12 @@ def exchange(rng: random.Random, one: Person, other: Person, turns: int,
         style = "name" if k < 2 else rng.choice(["name", "pronoun", "bare", "bare", "beat"])
         if style == "name":
             name = name_of(who, rng)
-            text = rng.choice([f"{quote(said)} said {name}.", f"{name} said, {quote(said, '.')}"])
+            text = rng.choice([f"{quote(said)} said {name}.", f"{opening(name)} said, {quote(said, '.')}"])
         elif style == "pronoun":
             text = f"{quote(said)} {who.pronoun} said."
         elif style == "beat":
             name = name_of(who, rng)
-            text = f"{name} {rng.choice(BUSY)}. {quote(said, '.')}"
+            text = f"{opening(name)} {rng.choice(BUSY)}. {quote(said, '.')}"
         else:
             text = quote(said, ".")
         paragraphs.append(Said(text, who.name))

@@ -260,3 +260,19 @@ def test_miss_surname_is_the_sister_who_answers_the_other(tmp_path):
     groups = {frozenset((c.name, *c.aliases)) for c in script_of(novel, tmp_path).characters}
     assert groups == {frozenset(("Miss Pellow", "Jane", "Jane Pellow")), frozenset(("Kitty", "Kitty Pellow")),
                       frozenset(("Mrs. Pellow",))}, groups
+
+
+# ---- a kin description and the kin title before a name
+
+
+def test_her_aunt_is_the_one_aunt_the_book_names(tmp_path):
+    """Mara's aunt, "her aunt" in most tags and "Aunt Bell" in some, is one character (one voice)."""
+    mara = Person("mara", {"Mara": 5, "Mara Quill": 1}, "she")
+    aunt = Person("aunt", {"her aunt": 4, "Aunt Bell": 1}, "she")
+    doctor = Person("doctor", {"the doctor": 4}, "he")
+    openings = ["Her aunt had lived with them since the winter.", "The doctor came twice a week.",
+                "Mr. Quill read the paper.", "Mara walked in the garden with her aunt."]
+    novel = pairs_talking([mara, aunt, doctor, MR_QUILL], openings, "The Aunt")
+    script = script_of(novel, tmp_path)
+    said = Counter(zip(novel.speakers, spoken(script)))
+    assert said["aunt", "Aunt Bell"] > 0.9 * novel.speakers.count("aunt"), said
