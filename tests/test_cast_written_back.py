@@ -114,3 +114,20 @@ def test_cast_shows_where_each_gender_came_from_and_the_other_names(capsys, tmp_
     mara = next(line for line in out.splitlines() if line.split()[:1] == ["Mara"])
     assert "female (pronouns)" in mara
     assert "Mara is also called: Mara Quill" in out
+
+
+def test_a_novel_written_back_changes_no_speaker(capsys, tmp_path):
+    """The same over a novel (~9,000 words): a house's name, a father and his son of one surname, "the General",
+    pet forms, a bride's two names; the cast found is written once and every quote keeps its speaker."""
+    import test_novel_characters as novels
+    from novel_story import pairs_talking
+
+    people = [novels.FATHER, novels.SON, novels.GENERAL, novels.ADA, novels.NORA, novels.CATHERINE]
+    novel = pairs_talking(people, [*novels.FAMILY, *novels.HOUSE, novels.WEDDING], "The Harcourts at Crowmere", seed=11, count=30)
+    assert novel.words() > 9000
+    story = tmp_path / "novel.txt"
+    story.write_text(novel.text, encoding="utf-8")
+    before = speakers(capsys, story)
+    assert {"Mr. Harcourt", "Henry", "General Orme"} <= {speaker for _, speaker in before}
+    run(capsys, "cast", story, "--write")
+    assert speakers(capsys, story) == before

@@ -47,6 +47,24 @@ def test_a_father_never_takes_his_daughters_full_name():
     assert same(index, "Ysolde", "Ysolde Marrick")
 
 
+def test_young_mr_surname_tells_a_father_from_his_son_called_by_his_given_name():
+    forms = {"Henry Harcourt": 2, "Henry": 6, "Mr. Harcourt": 8}
+    text = "Mr. Harcourt sat down. Young Mr. Harcourt stood by the door.\n\nHenry Harcourt laughed."
+    index = index_of(forms, text=text)
+    assert who(index, "Mr. Harcourt") != who(index, "Henry Harcourt")
+    assert same(index, "Henry", "Henry Harcourt")
+    # without "young Mr. Harcourt" a man the narration calls "Henry" may be "Mr. Harcourt" himself
+    index = index_of(forms, text="Mr. Harcourt sat down.\n\nHenry Harcourt laughed.")
+    assert same(index, "Mr. Harcourt", "Henry Harcourt", "Henry")
+
+
+def test_mr_and_a_rank_each_written_often_are_two_men():
+    index = index_of({"John Quill": 2, "Mr. Quill": 6, "Colonel Quill": 6})
+    assert same(index, "John Quill", "Mr. Quill") and who(index, "Colonel Quill") != who(index, "Mr. Quill")
+    index = index_of({"John Quill": 2, "Mr. Quill": 2, "Colonel Quill": 6})  # "Mr." now and then: the colonel
+    assert same(index, "John Quill", "Mr. Quill", "Colonel Quill")
+
+
 def test_miss_surname_is_the_eldest_sister_not_one_called_miss_given_name():
     index = index_of({"Agnes Pellow": 2, "Rose Pellow": 2, "Miss Rose": 3, "Miss Pellow": 4, "Mrs. Pellow": 5})
     assert same(index, "Miss Pellow", "Agnes Pellow")
@@ -126,6 +144,8 @@ def test_a_pet_form_joins_the_given_name_it_shortens():
 
 def test_what_is_a_pet_form():
     assert is_pet_form("Lizzy", "Elizabeth") and is_pet_form("Eliza", "Elizabeth") and is_pet_form("Fred", "Frederick")
+    assert is_pet_form("Peggy", "Margaret") and is_pet_form("Kitty", "Catherine") and is_pet_form("Ned", "Edward")
+    assert not is_pet_form("Peggy", "Catherine")
     assert not is_pet_form("Jane", "Janet")  # a pet form is clearly shorter
     assert not is_pet_form("Sally", "Rosalind")  # its stem starts the name, or nearly
     assert not is_pet_form("Ed", "Edward")  # too short to tell
@@ -140,6 +160,18 @@ def test_a_cast_full_name_owns_its_surname_and_miss_surname():
     ada = who(index, "Ada Quill")
     assert who(index, "Quill") == ada and who(index, "Miss Quill") == ada
     assert who(index, "Tom Quill") != ada
+
+
+def test_a_cast_full_name_is_of_its_given_names_gender():
+    index = index_of({"Mrs. Ashby": 6, "Mr. Ashby": 4, "Ashby": 3}, cast=(CastEntry("Edward Ashby"),))
+    assert same(index, "Edward Ashby", "Mr. Ashby", "Ashby") and who(index, "Mrs. Ashby") != who(index, "Mr. Ashby")
+
+
+def test_a_bare_surname_is_the_one_man_of_a_family():
+    index = index_of({"Mr. Quill": 4, "Mrs. Quill": 4, "Quill": 3}, cast=(CastEntry("Ada Quill"),))
+    assert same(index, "Quill", "Mr. Quill") and who(index, "Mr. Quill") != who(index, "Ada Quill")
+    index = index_of({"Mr. Quill": 4, "Mrs. Quill": 4, "Quill": 3}, votes={"Quill": {"female": 4}})
+    assert same(index, "Quill", "Mrs. Quill")  # unless the pronouns after it say she
 
 
 def test_two_cast_entries_share_a_surname_by_gender():

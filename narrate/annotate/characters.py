@@ -7,16 +7,21 @@ others that denote the same person:
   "Mr. Darcy" -> "Fitzwilliam Darcy") when their genders agree (a full name's gender is also its given
   name's: the "she" that follows a lone "Ada" makes "Ada Quill" a woman);
 - a surname a family shares is told apart by title, gender and given name: "Mr. Quill" never joins "Mrs.
-  Quill" nor a woman's full name; "Miss Quill" is the eldest unmarried daughter, never a sister called "Miss
+  Quill" nor a woman's full name; "Mr. Quill" and "Colonel Quill", each written often, are brothers; "Mr. Quill"
+  is the father of "Ned Quill" when the text writes "young Mr. Quill" or their speech tags answer each other
+  (answers.py); "Miss Quill" is the eldest unmarried daughter, never a sister called "Miss
   Ada"; a form several people may bear ("Quill", "Mr. Quill" beside two brothers) stays ambiguous and is
   resolved where it is used;
 - a title goes with a surname ("Colonel Quill") and, for the titles that take one, a given name ("Lady Ada",
   "Sir John", "Miss Ada"): "Colonel John" is not "John Quill";
-- a pet form joins the one given name it shortens ("Lizzy", "Eliza" -> "Elizabeth");
+- a pet form joins the one given name it shortens ("Lizzy", "Eliza" -> "Elizabeth") or the language gives it
+  ("Peggy", "Meg" -> "Margaret": petnames.py);
 - voices.yaml's entries come first and own the forms that extend their names ("Ada Quill" owns "Quill" and
   "Miss Quill") unless another entry claims them; an entry named by a description ("her aunt") stands for
   that description, as if the text had found it;
-- a name the text uses as a place ("at Longmere", never acting, never "he" or "she") or a thing is nobody.
+- a name the text uses as a place ("at Longmere", never acting, never "he" or "she") or a thing is nobody; so is
+  one after "at", "to", "of" ... that never speaks, nods or smiles and is never "he" or "she", however often it
+  "stood" or "seemed" or is called to ("Good-bye, Longmere!").
 
 Gender comes from the voices.yaml entry, else the pronouns that refer to the name (gender.py), else its title,
 else the noun of its description; `gender_source` says which. How two name forms relate is judged in
@@ -29,11 +34,11 @@ from collections.abc import Sequence
 from dataclasses import dataclass, field
 
 from narrate.annotate.clauses import describe
-from narrate.annotate.descriptions import description_words, is_junk_label
+from narrate.annotate.descriptions import description_words
 from narrate.annotate.givennames import name_gender
+from narrate.annotate.labels import Labels
 from narrate.annotate.nameforms import (
     GIVEN_NAME_TITLES,
-    TITLE_WORDS,
     clear_majority,
     compatible,
     extends,
@@ -77,7 +82,7 @@ class _Cluster:
     nouns: Counter = field(default_factory=Counter)  # what its description's noun says ("the old man")
 
 
-class CharacterIndex:
+class CharacterIndex(Labels):
     """The characters of one book and the name forms that denote them."""
 
     def __init__(self, cast: Sequence[CastEntry] = ()) -> None:
@@ -89,6 +94,8 @@ class CharacterIndex:
         self.stats: WordStats | None = None
         self._votes: dict[Form, Counter] = {}
         self._surnames: set[str] = set()
+        self._generations: frozenset = frozenset()  # (title, surname) written "young Mr. Quill"
+        self._answering: frozenset = frozenset()  # (titled surname, given name) that answer each other
         for entry in cast:
             if entry.name.lower() == NARRATOR:  # the one who says "I": the first-person narrator already
                 continue
@@ -118,11 +125,15 @@ class CharacterIndex:
         self.clusters.append(_Cluster())
         return len(self.clusters) - 1
 
-    def build(self, forms: Counter, votes: dict[Form, Counter], stats: WordStats | None = None) -> None:
+    def build(self, forms: Counter, votes: dict[Form, Counter], stats: WordStats | None = None,
+              answering: frozenset = frozenset()) -> None:
         """Group the forms found in the text (with how often each occurs) into characters; `votes` are the
-        pronouns that refer to each form, `stats` how the book uses each word (to leave out places)."""
+        pronouns that refer to each form, `stats` how the book uses each word (to leave out places), `answering`
+        the (titled surname, given name) whose speech tags answer each other (answers.py): two people."""
         self.stats = stats
+        self._answering = answering
         self._votes = votes
+        self._generations = frozenset(stats.generations) if stats is not None else frozenset()
         self._surnames = {f[1][-1] for f in forms if len(f[1]) > 1 or (f[0] and f[0] not in GIVEN_NAME_TITLES)}
         people = [form for form in forms if form in self._by_form or not self._nobody(form)]
         for form in sorted(people, key=lambda f: (len(f[1]) == 1 and not f[0], -len(f[1]), -forms[f], f)):
@@ -151,7 +162,7 @@ class CharacterIndex:
         if stats is None or form[0]:
             return False
         referred = sum(self._votes.get(form, Counter()).values())  # "he" or "she" after it
-        if not referred and (stats.is_thing(form) or stats.is_place(form)):
+        if not referred and (stats.is_thing(form) or stats.is_place(form) or stats.never_a_person(form)):
             return True
         return stats.is_where(form) and stats.after_where[form[1][0]] > PLACE_OVER_PRONOUNS * referred
 
@@ -173,13 +184,16 @@ class CharacterIndex:
         return gender
 
     def _cluster_gender(self, cid: int) -> str | None:
-        """A character's gender while it is built: also what its full names' given names say."""
+        """A character's gender while it is built: also what its full names' given names say (the pronouns after
+        them, and the name list for a voices.yaml entry's: "Edward Ashby" takes "Mr. Ashby", never "Mrs. Ashby")."""
         if (gender := self.gender_of(cid)) is not None:
             return gender
         given = Counter()
-        for form in self.clusters[cid].forms:
+        for form in self._known(cid):
             if not form[0] and len(form[1]) > 1:
                 given.update(self._votes.get(("", form[1][:1]), Counter()))
+                if form in self.clusters[cid].cast_forms and (listed := name_gender(form[1][0])):
+                    given[listed] += 1
         return majority(given)
 
     def _related_clusters(self, form: Form, gender: str | None, forms: Counter) -> tuple[int, ...]:
@@ -190,13 +204,22 @@ class CharacterIndex:
             cluster = self.clusters[cid]
             known = set(cluster.forms) | cluster.cast_forms
             owns = cluster.cast_name and self._surname_agrees(form, cid)
-            joined = any(joins(form, other, forms) or (owns and extends(other, form)) for other in known)
-            joined = joined and not told_apart(form, known, forms)
+            joined = any(joins(form, other, forms, self._generations) or (owns and extends(other, form)) for other in known)
+            joined = joined and not told_apart(form, known, forms) and not self._answered(form, known)
             if joined and compatible(gender, self._cluster_gender(cid)):
                 related.append(cid)
         if not related and not title and len(tokens) == 1 and gender is not None and not self._given_name_gender(form):
             # a lone name whose few pronouns say otherwise than every character bearing it ("Fitzwilliam", "she")
             return self._related_clusters(form, None, forms)
+        if not title and len(tokens) == 1 and gender is None and len(related) > 1 and tokens[0] in self._surnames:
+            # a bare surname is the man's of a family, the one the text calls "Mr." ("Quill" beside "Mr. Quill",
+            # "Mrs. Quill" and the voices.yaml entry "Ada Quill"), unless pronouns say otherwise
+            genders = {cid: self._cluster_gender(cid) for cid in related}
+            men = [cid for cid, known in genders.items()
+                   if known == "male" and any(title_gender(f[0]) == "male" for f in self.clusters[cid].forms)]
+            others = [known for cid, known in genders.items() if cid not in men]
+            if len(men) == 1 and not self.clusters[men[0]].cast_name and all(known == "female" for known in others):
+                return (men[0],)
         cast = [cid for cid in related if self.clusters[cid].cast_name]
         related = cast or related  # voices.yaml's entries own the forms that extend their names
         if len(related) > 1 and not title and len(tokens) > 1:
@@ -215,6 +238,11 @@ class CharacterIndex:
             same_gender = [cid for cid in related if gender and self._cluster_gender(cid) == gender]
             return tuple(same_title or (same_gender if len(same_gender) == 1 else ()))
         return tuple(related)
+
+    def _answered(self, form: Form, known: set) -> bool:
+        """"Mr. Quill" beside "Ned Quill" (or "Ned") when "said Mr. Quill" and "said Ned" answer each other."""
+        return bool(self._answering) and any(
+            not f[0] and (form, f[1][0]) in self._answering and f[1] != form[1] for f in known)
 
     def _known(self, cid: int) -> set:
         return set(self.clusters[cid].forms) | self.clusters[cid].cast_forms
@@ -355,51 +383,3 @@ class CharacterIndex:
             if form[0] == title and form[1][-1] in surnames and candidates != (cid,) and len(candidates) == 1:
                 return candidates[0]
         return None
-
-    def label(self, key: str, shown: str, gender: str | None) -> int | None:
-        """The character called by a description ("the old man"), created on first use and shown as
-        first written ("an old man"); the one titled character for "the general"; None for a description
-        of nobody ("the former", "a time", "the Longmere")."""
-        if key in self._by_label:
-            return self._by_label[key]
-        if self.is_junk_label(key):
-            return None
-        words = key.split()
-        if len(words) == 2 and words[0] == "the" and words[1] in TITLES:
-            if (titled := self.the_titled(words[1])) is not None:  # "the General" is General Quill
-                return titled
-        cid = self._new_cluster()
-        self.clusters[cid].forms[("", (shown,))] = 1
-        if gender:
-            self.clusters[cid].nouns[gender] += 1
-        self._by_label[key] = cid
-        self.described.add(cid)
-        return cid
-
-    def is_junk_label(self, key: str) -> bool:
-        """A description that names nobody (descriptions.is_junk_label)."""
-        return is_junk_label(key, self.stats)
-
-    def labelled(self, key: str) -> int | None:
-        """The character already called by this description, if any."""
-        return self._by_label.get(key)
-
-    def named_by_word(self, word: str) -> int | None:
-        """The one named character whose name has this word in it ("the parson" -> Parson Tringham)."""
-        found = {cid for cid, cluster in enumerate(self.clusters) if cid not in self.described
-                 for _, tokens in cluster.forms if word in (t.lower() for t in tokens)}
-        return found.pop() if len(found) == 1 else None
-
-    def the_titled(self, title: str) -> int | None:
-        """The one character "the general" means: the only one with that title the narration names (another
-        general only mentioned in passing in the dialogue does not count)."""
-        titled = self.titled(title)
-        named = [cid for cid in titled if self.mentions(cid) >= 1]
-        if len(titled) == 1 or len(named) == 1:
-            return titled[0] if len(titled) == 1 else named[0]
-        return None
-
-    def titled(self, title: str) -> list[int]:
-        """Characters named with this title somewhere ("doctor" -> Dr. Archie)."""
-        titles = {title, *(short for short, full in TITLE_WORDS.items() if full == title)}
-        return [cid for cid, cluster in enumerate(self.clusters) if any(f[0] in titles for f in cluster.forms)]

@@ -57,6 +57,8 @@ ACTS_OF_A_NAME = 2
 # ... or when it is capitalised this often inside sentences, and never written in lower case.
 NAME_SPELLINGS = 2
 DESCRIBED_TAG_WORDS = 3  # lower-case words between a speech verb and the name that closes the tag
+# Words before a title that tell two generations of one name apart ("young Mr. Quill", "old Mr. Quill").
+AGE_WORDS = frozenset("young younger old elder junior senior".split())
 # Words that give a name ("my name is Pell", "a man named Pell").
 NAMING = re.compile(r"\b(?:name is|name was|name's|named)\s+$", re.IGNORECASE)
 NAMING_REACH = 16  # characters before a word that NAMING looks at
@@ -205,6 +207,7 @@ class WordStats:
         self.acting_name: Counter = Counter()  # in the name of a past-tense verb's subject ("Buck Mulligan frowned")
         self.modifier: Counter = Counter()  # before a lower-case noun: "a Welsh voice", "a Swede boy", "Dublin bay"
         self.beside: defaultdict = defaultdict(set)  # capitalised words written right next to it ("Gabriel Oak")
+        self.generations: Counter = Counter()  # (title, surname) written after "young" or "old": "young Mr. Quill"
 
     def add(self, text: str) -> None:
         words = list(WORD.finditer(text))
@@ -214,6 +217,8 @@ class WordStats:
                 self.lower[word.lower()] += 1
                 continue
             self.capital_total[word] += 1
+            if 0 < i < len(words) - 1 and words[i - 1].group().lower() in AGE_WORDS and word.lower() in TITLES:
+                self.generations[word.lower(), _strip_possessive(words[i + 1].group())[0]] += 1
             if i > 0 and words[i - 1].group().lower() == "the":
                 self.after_the[word] += 1
             if i > 0 and words[i - 1].group().lower() in WHERE_PREPOSITIONS and not possessive:  # not "in Tom's hand"
@@ -262,6 +267,16 @@ class WordStats:
         acts = self.speech_subject[word] or self.acting_subject[word]
         named_so = len(form[1]) > 1 and form[1][-1].lower() in PLACE_WORDS
         return not form[0] and (self.after_place[word] > 0 or named_so) and not acts
+
+    def never_a_person(self, form: tuple) -> bool:
+        """A one-word name that goes where a place goes ("at Longmere", "the lamps of Longmere") at least
+        PLACE_USES times and never speaks nor does what only a person does (never the subject of a speech verb,
+        which counts "smiled" and "nodded", nor of a tag): however often the house "stood" or "seemed" and is
+        called to in the dialogue ("Good-bye, Longmere!"), it is a place once nothing refers to it as "he" or
+        "she" either (the character model's to check)."""
+        word = form[1][0]
+        return (not form[0] and len(form[1]) == 1 and self.after_where[word] >= PLACE_USES
+                and not self.speech_subject[word] and not self.tag_subject[word])
 
     def is_where(self, form: tuple) -> bool:
         """A name used as a place goes ("at Longmere", "to Longmere", "the road from Longmere"), most of the

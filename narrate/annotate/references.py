@@ -16,6 +16,10 @@ from narrate.annotate.conversation import (
 from narrate.annotate.speechverbs import SUBJECT_PRONOUNS, TITLES
 
 # "his wife" is Mrs. <his surname>, "her father" Mr. <her surname>.
+# Kin a book names by a title before a name ("Aunt Bell", "Uncle Job"): "her aunt" is the one Aunt Bell (not "his
+# father": "Father Brown" is a priest), and the words that make them someone's.
+NAMED_KIN = frozenset(("aunt", "uncle"))
+KIN_POSSESSIVES = frozenset(("his", "her", "my", "their", "our", "your"))
 KIN_TITLES = {"wife": "mrs", "husband": "mr", "lady": "mrs", "mother": "mrs", "father": "mr"}
 # How far back (names, subjects, speakers) a character still counts as present in the scene.
 ON_STAGE_WINDOW = 12
@@ -147,7 +151,8 @@ class References:
             relative = self._relative(words[0], words[1], utterance, paragraph, ref.position)
             if relative is not None:
                 return relative
-        if len(words) == 2 and words[0] == "the" and words[1] in TITLES:
+        named_kin = len(words) == 2 and words[0] in KIN_POSSESSIVES and words[1] in NAMED_KIN  # "her aunt": Aunt Bell
+        if len(words) == 2 and (words[0] == "the" or named_kin) and words[1] in TITLES:
             titled = set(self.index.titled(words[1]))
             if titled:
                 recent = next((cid for cid, _ in self._recent(ref.position, paragraph) if cid in titled), None)

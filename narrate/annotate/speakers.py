@@ -46,6 +46,7 @@ from narrate.annotate.turns import (  # noqa: F401  (the rules' constants, impor
 )
 
 from narrate.annotate import choose, features
+from narrate.annotate.answers import answering_forms
 from narrate.annotate.characters import CharacterIndex, Form, Mention, WordStats, scan_names
 from narrate.annotate.clauses import (
     Tok,
@@ -64,6 +65,7 @@ from narrate.annotate.conversation import (
     is_known,
 )
 from narrate.annotate.gender import gender_votes
+from narrate.annotate.marriages import married_names
 from narrate.annotate.overrides import Override
 from narrate.annotate.samename import same_person
 from narrate.annotate.speechverbs import SUBJECT_PRONOUNS
@@ -219,8 +221,9 @@ class _Attributor(References, Turns, QuoteNames):
                 weight = 1 if seg.kind == "narration" else DIALOGUE_MENTION_WEIGHT
                 for _, _, form, _ in found[pos]:
                     forms[form] += weight
-        self.index.build(forms, self._gender_votes(found), stats)
-        for form, into in self.joins:
+        apart = answering_forms(self.source, self.segments, self.paragraphs, found)  # a father and son
+        self.index.build(forms, self._gender_votes(found), stats, apart)
+        for form, into in [*married_names(self.source, self.segments, found), *self.joins]:
             self.index.join(form, into)
         for paragraph in self.paragraphs:
             for pos in paragraph.positions:
