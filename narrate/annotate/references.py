@@ -67,6 +67,7 @@ class References:
         ("She noticed ... Millie ... 'Sir?' she said" is not Millie; "He turned to Tom's face. / 'No,' he
         said." is not Tom); failing that, the latest of unknown gender, a speaker or a subject before a mention."""
         undecided: tuple[int, bool] | None = None
+        undecided_here = False
         mentioned: int | None = None
         local = self._in_paragraph(position, paragraph)
         history = self.history[-HISTORY_LOOKBACK:]
@@ -84,10 +85,12 @@ class References:
             if known == gender and here and not subject:
                 mentioned = mentioned if mentioned is not None else cid
                 continue
+            if known == gender and not here and undecided is not None and undecided[1] and undecided_here:
+                return undecided[0]  # "The surgeon rose. '…,' he said": this paragraph's subject, not a man before it
             if known == gender:
                 return cid
             if known is None and (undecided is None or (subject and not undecided[1])):
-                undecided = (cid, subject)
+                undecided, undecided_here = (cid, subject), here
         if mentioned is not None:
             return mentioned
         return undecided[0] if undecided else None
