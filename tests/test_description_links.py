@@ -16,3 +16,16 @@ def test_a_pronoun_tag_is_this_paragraphs_described_subject_not_a_man_named_befo
         'The surgeon leaned over the bed and raised the sleeper\'s hand. "She will mend," he said.'
     )
     assert speakers(text) == ["John", "the surgeon", "the surgeon"]
+
+
+def test_a_pronoun_nobody_named_so_far_fits_is_not_given_to_a_woman_named_later():
+    text = (
+        'The ferry was late and the quay was crowded. One girl stood apart from the rest. She did not seem afraid.'
+        '\n\n"Is this the night boat?" she asked.\n\n"It is," said the porter.\n\n'
+        'The girl smiled. "Then I shall wait."\n\n'
+        'The boat came in at last.\n\nThe crossing was rough.\n\nNobody slept.\n\nThe gulls cried.\n\n'
+        'The rain stopped.\n\nThe morning came grey and cold.'
+        '\n\nHester Vane came down to breakfast at nine. Hester liked her eggs soft, and Hester said so.'
+        '\n\n"Soft, please," said Hester.'
+    )
+    assert speakers(text) == ["the girl", "the porter", "the girl", "Hester"]
