@@ -29,3 +29,22 @@ def test_a_pronoun_nobody_named_so_far_fits_is_not_given_to_a_woman_named_later(
         '\n\n"Soft, please," said Hester.'
     )
     assert speakers(text) == ["the girl", "the porter", "the girl", "Hester"]
+
+
+SICKROOM = (
+    'The doctor came in from the rain and set his bag on the table.\n\n"Is the fever down?" said the doctor.\n\n'
+    '"Not yet, sir," said the nurse. "She has been talking in her sleep."\n\n'
+    '"That will be all for tonight, Mrs. Budd," said the doctor.\n\n"Very good, sir," said the nurse.\n\n'
+    'A thin gentleman put his head round the door.\n\n"Is the doctor here?" asked a thin gentleman.\n\n'
+    '"Here I am, Mr. Lowe," said the doctor.\n\n"They want you at the mill," said a thin gentleman.'
+)
+
+
+def test_a_description_that_answers_a_call_by_name_is_the_one_called_in_all_its_quotes():
+    quotes = dialogue(SICKROOM)
+    assert [q.speaker for q in quotes[:5]] == ["the doctor", "Mrs. Budd", "Mrs. Budd", "the doctor", "Mrs. Budd"]
+    assert "answered-call->Mrs. Budd" in quotes[1].evidence
+
+
+def test_a_newcomer_who_answers_a_call_by_name_keeps_the_description():
+    assert speakers(SICKROOM)[5:] == ["a thin gentleman", "the doctor", "a thin gentleman"]

@@ -1,10 +1,13 @@
 """A described speaker named later: "a gentleman" who asks the price of a shine and, a few paragraphs on, is
 "Mr. Greyson" as he walks away; "the old lady" who calls for Tom and is "his aunt Polly" once she laughs.
 Such a speaker is one person under two labels; giving the description's quotes to the name keeps one voice.
+So is a description that answers a call by name: "'It's over, Mrs. Budd,' said the doctor. / 'Poor lamb,' said
+the nurse" makes the nurse Mrs. Budd.
 """
 from __future__ import annotations
 
 from collections.abc import Callable, Sequence
+from itertools import pairwise
 
 from narrate.annotate.conversation import Utterance, follows
 from narrate.annotate.speechverbs import NEUTRAL_NOUNS
@@ -75,3 +78,27 @@ def _talk_together(utterances: Sequence[Utterance], one: int, other: int) -> boo
         if first.paragraph == second.paragraph or follows(first, second):
             return True
     return any(u.speaker in pair and pair - {u.speaker} & set(u.addressees) for u in utterances)
+
+
+def answered_calls(
+    utterances: Sequence[Utterance], described: dict[int, str], gender_of: Callable[[int], str | None],
+    apart: set[int],
+) -> dict[int, int]:
+    """Described speaker -> the named character that a quote calls by name when the description's tag answers it
+    in the next paragraph: only when every call it so answers names the same one, of its gender, who never speaks
+    under the name (then the name is someone else beside it); never one of `apart`, a newcomer ("broke in a thin
+    gentleman") or a group ("cried the ladies")."""
+    calls: dict[int, set[int]] = {}
+    for before, after in pairwise(utterances):
+        if (after.speaker in described and after.speaker not in apart and after.strength == "tag-phrase"
+                and before.addressees and before.speaker != after.speaker and follows(before, after)):
+            calls.setdefault(after.speaker, set()).add(before.addressees[0])
+    speaking = {utterance.speaker for utterance in utterances}
+    links = {}
+    for cid, called in calls.items():
+        named = next(iter(called))
+        if len(called) > 1 or named < 0 or named in described or named in speaking:
+            continue
+        if gender_of(cid) is None or gender_of(named) in (None, gender_of(cid)):
+            links[cid] = named
+    return links
