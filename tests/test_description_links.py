@@ -48,3 +48,11 @@ def test_a_description_that_answers_a_call_by_name_is_the_one_called_in_all_its_
 
 def test_a_newcomer_who_answers_a_call_by_name_keeps_the_description():
     assert speakers(SICKROOM)[5:] == ["a thin gentleman", "the doctor", "a thin gentleman"]
+
+
+def test_a_description_the_next_quote_calls_by_name_is_the_one_called():
+    text = (
+        'The doctor sat by the bed.\n\n"Is the fever down?" asked the doctor.\n\n'
+        '"She will never wake, sir," sobbed the old servant. "Hush, Martha," said the doctor. "She will."'
+    )
+    assert speakers(text) == ["the doctor", "Martha", "the doctor", "the doctor"]

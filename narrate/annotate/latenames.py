@@ -84,15 +84,19 @@ def answered_calls(
     utterances: Sequence[Utterance], described: dict[int, str], gender_of: Callable[[int], str | None],
     apart: set[int],
 ) -> dict[int, int]:
-    """Described speaker -> the named character that a quote calls by name when the description's tag answers it
-    in the next paragraph: only when every call it so answers names the same one, of its gender, who never speaks
-    under the name (then the name is someone else beside it); never one of `apart`, a newcomer ("broke in a thin
-    gentleman") or a group ("cried the ladies")."""
+    """Described speaker -> the named character a quote calls by name when the description's tag answers it (in
+    the next paragraph or the same one), or the one a quote beside the description's calls (the answer names whom
+    it answers): only when every such call names the same one, of its gender, who never speaks under the name
+    (then the name is someone else beside it); never one of `apart`, a newcomer ("broke in a thin gentleman") or
+    a group ("cried the ladies")."""
     calls: dict[int, set[int]] = {}
     for before, after in pairwise(utterances):
-        if (after.speaker in described and after.speaker not in apart and after.strength == "tag-phrase"
-                and before.addressees and before.speaker != after.speaker and follows(before, after)):
-            calls.setdefault(after.speaker, set()).add(before.addressees[0])
+        if before.speaker == after.speaker or not (follows(before, after) or before.paragraph == after.paragraph):
+            continue
+        for call, answer in ((before, after), (after, before)):
+            if (answer.speaker in described and answer.speaker not in apart and answer.strength == "tag-phrase"
+                    and call.addressees):
+                calls.setdefault(answer.speaker, set()).add(call.addressees[0])
     speaking = {utterance.speaker for utterance in utterances}
     links = {}
     for cid, called in calls.items():
