@@ -56,3 +56,12 @@ def test_a_description_the_next_quote_calls_by_name_is_the_one_called():
         '"She will never wake, sir," sobbed the old servant. "Hush, Martha," said the doctor. "She will."'
     )
     assert speakers(text) == ["the doctor", "Martha", "the doctor", "the doctor"]
+
+
+def test_a_trade_named_as_the_subject_of_a_beat_is_the_speaker_after_it():
+    text = (
+        'Ada and Tom stood at the back of the hall. Tom had come for the desk.\n\n'
+        'The auctioneer raised his hammer and looked round the room.\n\n"Who will start me at ten pounds?"\n\n'
+        '"Ten pounds," said Tom.\n\n"Eleven, anywhere?"'
+    )
+    assert speakers(text) == ["the auctioneer", "Tom", "the auctioneer"]
