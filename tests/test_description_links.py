@@ -65,3 +65,12 @@ def test_a_trade_named_as_the_subject_of_a_beat_is_the_speaker_after_it():
         '"Ten pounds," said Tom.\n\n"Eleven, anywhere?"'
     )
     assert speakers(text) == ["the auctioneer", "Tom", "the auctioneer"]
+
+
+def test_a_description_takes_the_name_the_narration_gives_it_outright_not_the_first_name_after_it():
+    text = (
+        'Hester kept the inn by the ford.\n\n"Is there a bed for the night?" asked a young soldier.\n\n'
+        '"There is," said Hester.\n\nThe soldier asked after Captain Marlowe, who had ridden through at noon.\n\n'
+        'The soldier, whose name was Dunstan, went up to bed without his supper.'
+    )
+    assert speakers(text) == ["Dunstan", "Hester"]

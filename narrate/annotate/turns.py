@@ -20,7 +20,7 @@ from narrate.annotate.conversation import (
     follows,
     is_known,
 )
-from narrate.annotate.latenames import answered_calls, late_names
+from narrate.annotate.latenames import answered_calls, late_names, named_outright
 from narrate.annotate.tags import subject_before
 
 # Kinship words said to someone ("No, papa, ...") and the title of the one they most likely mean.
@@ -337,8 +337,9 @@ class Turns:
                     first_named.setdefault(mention.candidates[0], paragraph.key)
         heads = {cid: self.index.name(cid).split()[-1].lower() for cid in self.index.described}
         called = answered_calls(self.utterances, heads, self.index.gender_of, self._newcomers() | self.groups)
+        outright = {found for tokens in self.tokens.values() for found in named_outright(tokens)}
         links = self.later_named = late_names(
-            self.utterances, self.paragraph_order, first_named, heads, self.index.gender_of
+            self.utterances, self.paragraph_order, first_named, heads, self.index.gender_of, outright
         ) | called
         for utterance in self.utterances:
             if (named := links.get(utterance.speaker)) is not None:
