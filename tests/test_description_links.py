@@ -74,3 +74,12 @@ def test_a_description_takes_the_name_the_narration_gives_it_outright_not_the_fi
         'The soldier, whose name was Dunstan, went up to bed without his supper.'
     )
     assert speakers(text) == ["Dunstan", "Hester"]
+
+
+def test_a_speech_verb_that_reports_what_was_said_is_not_the_tag():
+    text = (
+        'I found Mrs. Orme at the gate.\n\n"You are late," she said.\n\n'
+        'When I told her that the coach had broken down, she asked again:\n\n'
+        '"But why so late?" I answered that the road was flooded.'
+    )
+    assert speakers(text) == ["Mrs. Orme", "Mrs. Orme"]

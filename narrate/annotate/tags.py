@@ -24,6 +24,8 @@ from narrate.annotate.clauses import (
 from narrate.annotate.speechverbs import DETERMINERS, SPEECH_NOUNS, VERBS_OF_SPEAKING
 
 COPULAS = frozenset("is was were are be been had has have".split())
+# Whom a reporting verb tells ("told her that ..."), before its "that".
+REPORTED_TO = frozenset("him her them me us you".split())
 
 
 @dataclass(frozen=True)
@@ -74,6 +76,8 @@ def tag_after(tokens: list[Tok]) -> Finding | None:
     if ref.voice:
         return Finding(ref, "tag:possessive", strength_of(ref))
     if (verb_end := speech_verb_end(toks, j)) is not None:
+        if reports_speech(toks, verb_end):
+            return None  # "I answered that it was May": what answered the quote, not its tag
         return Finding(ref, "tag:said-after", strength_of(ref), addressee_at(toks, verb_end))
     if ref.kind == "phrase" and ref.word.split()[-1] in SPEECH_NOUNS and j < len(toks) and toks[j].low == "came":
         return Finding(Ref("reply", ref.position), "tag:came-reply", "turn-taking")
@@ -97,7 +101,7 @@ def tag_before(tokens: list[Tok]) -> Finding | None:
         found = subject_at(toks, k)
         if found and found[0].voice:
             return Finding(found[0], "tag:possessive", strength_of(found[0]))
-        if speech_verb_end(toks, k) is None:
+        if speech_verb_end(toks, k) is None or reports_speech(toks, speech_verb_end(toks, k)):
             continue
         if (ref := subject_before(toks, k)) is not None:
             return Finding(ref, "tag:said-before", strength_of(ref), addressee_at(toks, speech_verb_end(toks, k)))
@@ -107,6 +111,13 @@ def tag_before(tokens: list[Tok]) -> Finding | None:
         if ends_clause(toks, speech_verb_end(toks, k)) and (ref := last_clause_subject(toks, k)) is not None:
             return Finding(ref, "tag:said-before", strength_of(ref))  # "Hester pointed at the gulls and cried:"
     return None
+
+
+def reports_speech(toks: list[Tok], verb_end: int) -> bool:
+    """The speech verb reports what was said ("When I told her that I must go, she asked:"): its clause is
+    narration, not the tag of the quote."""
+    k = verb_end + 1 if verb_end < len(toks) and toks[verb_end].low in REPORTED_TO else verb_end
+    return k < len(toks) and toks[k].low == "that"
 
 
 def said_and_stopped(toks: list[Tok]) -> Finding | None:
