@@ -83,3 +83,14 @@ def test_a_speech_verb_that_reports_what_was_said_is_not_the_tag():
         '"But why so late?" I answered that the road was flooded.'
     )
     assert speakers(text) == ["Mrs. Orme", "Mrs. Orme"]
+
+
+def test_the_one_heard_saying_a_quote_speaks_it_not_the_one_who_hears():
+    text = (
+        'Mrs. Orme and Ivo stood talking in the hall. Mary waited on the stair.\n\n'
+        '"Is it so very bad?" Mary heard her say.\n\n'
+        'Mary crept down two steps. "Who is there?" she heard a man say.'
+    )
+    quotes = dialogue(text)
+    assert [q.speaker for q in quotes] == ["Mrs. Orme", "a man"]
+    assert quotes[0].evidence.startswith("tag:heard-say")

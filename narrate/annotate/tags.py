@@ -21,9 +21,17 @@ from narrate.annotate.clauses import (
     split_sentences,
     subject_at,
 )
-from narrate.annotate.speechverbs import DETERMINERS, SPEECH_NOUNS, VERBS_OF_SPEAKING
+from narrate.annotate.speechverbs import (
+    DETERMINERS,
+    SPEECH_INFINITIVES,
+    SPEECH_NOUNS,
+    VERBS_OF_SPEAKING,
+)
 
 COPULAS = frozenset("is was were are be been had has have".split())
+# "heard her say": the verb of hearing, and what an object pronoun after it says of the speaker.
+HEARING = frozenset("hear hears heard overheard".split())
+HEARD_PRONOUNS = {"her": "she", "him": "he"}
 # Whom a reporting verb tells ("told her that ..."), before its "that".
 REPORTED_TO = frozenset("him her them me us you".split())
 
@@ -44,6 +52,8 @@ def tag_after(tokens: list[Tok]) -> Finding | None:
     if not clause:
         return None
     toks = clause[0]
+    if (heard := heard_saying(toks)) is not None:
+        return heard
     i = first_word(toks)
     if i >= len(toks):
         return None
@@ -95,6 +105,8 @@ def tag_before(tokens: list[Tok]) -> Finding | None:
     if not clauses:
         return None
     toks = clauses[-1]
+    if (heard := heard_saying(toks)) is not None:
+        return heard
     if tokens[-1].kind == "punct" and tokens[-1].text[-1] in SENTENCE_END_CHARS:
         return said_and_stopped(toks)  # otherwise a finished sentence is an action beat, not a tag
     for k, tok in enumerate(toks):
@@ -118,6 +130,30 @@ def reports_speech(toks: list[Tok], verb_end: int) -> bool:
     narration, not the tag of the quote."""
     k = verb_end + 1 if verb_end < len(toks) and toks[verb_end].low in REPORTED_TO else verb_end
     return k < len(toks) and toks[k].low == "that"
+
+
+def heard_saying(toks: list[Tok]) -> Finding | None:
+    """"Mary heard her say", "she heard one voice say", "to hear the Rabbit say": the one heard speaks, not the
+    one who hears (a name just before the verb of hearing is not the speaker)."""
+    for k, tok in enumerate(toks):
+        if tok.low not in HEARING:
+            continue
+        hearer = toks[k - 1].mention if k > 0 and toks[k - 1].kind == "name" else None
+        nxt = toks[k + 1] if k + 1 < len(toks) else None
+        if nxt is not None and nxt.low in HEARD_PRONOUNS and _speaking(toks, k + 2):
+            ref = Ref("pronoun", nxt.start, word=HEARD_PRONOUNS[nxt.low])
+            return Finding(ref, "tag:heard-say", "tag-pronoun", hearer)
+        start = k + 2 if nxt is not None and nxt.low in DETERMINERS and k + 2 < len(toks) \
+            and toks[k + 2].kind == "name" else k + 1  # "the Rabbit": a name after its article
+        found = subject_at(toks, start)
+        if found is not None and not found[0].voice and found[0].kind != "pronoun" and _speaking(toks, found[1]):
+            return Finding(found[0], "tag:heard-say", strength_of(found[0]), hearer)
+    return None
+
+
+def _speaking(toks: list[Tok], i: int) -> bool:
+    """A verb of speech at `i`, bare ("say") or not ("said")."""
+    return i < len(toks) and (toks[i].low in SPEECH_INFINITIVES or speech_verb_end(toks, i) is not None)
 
 
 def said_and_stopped(toks: list[Tok]) -> Finding | None:
