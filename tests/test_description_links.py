@@ -94,3 +94,11 @@ def test_the_one_heard_saying_a_quote_speaks_it_not_the_one_who_hears():
     quotes = dialogue(text)
     assert [q.speaker for q in quotes] == ["Mrs. Orme", "a man"]
     assert quotes[0].evidence.startswith("tag:heard-say")
+
+
+def test_a_description_is_not_the_name_it_calls_itself():
+    text = (
+        'Ada watched the stage from her box.\n\n"Rosina, come down to me!" sang the tenor.\n\n'
+        '"Oh, Rosina, do not go!" sighed Ada.'
+    )
+    assert speakers(text) == ["the tenor", "Ada"]

@@ -112,8 +112,8 @@ def answered_calls(
     """Described speaker -> the named character a quote calls by name when the description's tag answers it (in
     the next paragraph or the same one), or the one a quote beside the description's calls (the answer names whom
     it answers): only when every such call names the same one, of its gender, who never speaks under the name
-    (then the name is someone else beside it); never one of `apart`, a newcomer ("broke in a thin gentleman") or
-    a group ("cried the ladies")."""
+    (then the name is someone else beside it) and whom the description never names itself; never one of
+    `apart`, a newcomer ("broke in a thin gentleman") or a group ("cried the ladies")."""
     calls: dict[int, set[int]] = {}
     for before, after in pairwise(utterances):
         if before.speaker == after.speaker or not (follows(before, after) or before.paragraph == after.paragraph):
@@ -123,10 +123,13 @@ def answered_calls(
                     and call.addressees):
                 calls.setdefault(answer.speaker, set()).add(call.addressees[0])
     speaking = {utterance.speaker for utterance in utterances}
+    says: dict[int, set[int]] = {}  # the names each described speaker says itself ("M'ama!" sung is not a call)
+    for utterance in utterances:
+        says.setdefault(utterance.speaker, set()).update(utterance.excluded)
     links = {}
     for cid, called in calls.items():
         named = next(iter(called))
-        if len(called) > 1 or named < 0 or named in described or named in speaking:
+        if len(called) > 1 or named < 0 or named in described or named in speaking or named in says.get(cid, ()):
             continue
         if gender_of(cid) is None or gender_of(named) in (None, gender_of(cid)):
             links[cid] = named
