@@ -102,3 +102,12 @@ def test_a_description_is_not_the_name_it_calls_itself():
         '"Oh, Rosina, do not go!" sighed Ada.'
     )
     assert speakers(text) == ["the tenor", "Ada"]
+
+
+def test_a_speech_verb_in_an_as_clause_before_the_tag_is_not_the_tag():
+    text = (
+        'Hester and Ivo sat by the fire.\n\n'
+        'As the old nurse spoke, Ivo rose from his chair and said, "Not tonight."\n\n'
+        'When Hester turned away she said, "Then tomorrow."'
+    )
+    assert speakers(text) == ["Ivo", "Hester"]

@@ -32,6 +32,8 @@ COPULAS = frozenset("is was were are be been had has have".split())
 # "heard her say": the verb of hearing, and what an object pronoun after it says of the speaker.
 HEARING = frozenset("hear hears heard overheard".split())
 HEARD_PRONOUNS = {"her": "she", "him": "he"}
+# Words that open a clause about what happened around the speech, not the speech itself.
+SUBORDINATORS = frozenset("as when while whilst after before until since though although if".split())
 # Whom a reporting verb tells ("told her that ..."), before its "that".
 REPORTED_TO = frozenset("him her them me us you".split())
 
@@ -113,7 +115,8 @@ def tag_before(tokens: list[Tok]) -> Finding | None:
         found = subject_at(toks, k)
         if found and found[0].voice:
             return Finding(found[0], "tag:possessive", strength_of(found[0]))
-        if speech_verb_end(toks, k) is None or reports_speech(toks, speech_verb_end(toks, k)):
+        if speech_verb_end(toks, k) is None or reports_speech(toks, speech_verb_end(toks, k)) \
+                or in_subordinate_clause(toks, k):
             continue
         if (ref := subject_before(toks, k)) is not None:
             return Finding(ref, "tag:said-before", strength_of(ref), addressee_at(toks, speech_verb_end(toks, k)))
@@ -123,6 +126,17 @@ def tag_before(tokens: list[Tok]) -> Finding | None:
         if ends_clause(toks, speech_verb_end(toks, k)) and (ref := last_clause_subject(toks, k)) is not None:
             return Finding(ref, "tag:said-before", strength_of(ref))  # "Hester pointed at the gulls and cried:"
     return None
+
+
+def in_subordinate_clause(toks: list[Tok], verb: int) -> bool:
+    """The speech verb sits in a clause opened by "as", "when", "while" ... and another follows it ("As the young
+    woman spoke, he rose and said:"): it tells what happened before, the tag is the later verb's."""
+    k = verb - 1
+    while k >= 0 and toks[k].kind != "punct":
+        k -= 1
+    if not (k + 1 < verb and toks[k + 1].low in SUBORDINATORS):
+        return False
+    return any(speech_verb_end(toks, later) is not None for later in range(verb + 1, len(toks)))
 
 
 def reports_speech(toks: list[Tok], verb_end: int) -> bool:
