@@ -1,13 +1,17 @@
 """A described speaker named later: "a gentleman" who asks the price of a shine and, a few paragraphs on, is
 "Mr. Greyson" as he walks away; "the old lady" who calls for Tom and is "his aunt Polly" once she laughs.
 Such a speaker is one person under two labels; giving the description's quotes to the name keeps one voice.
+So is a description that answers a call by name: "'It's over, Mrs. Budd,' said the doctor. / 'Poor lamb,' said
+the nurse" makes the nurse Mrs. Budd.
 """
 from __future__ import annotations
 
 from collections.abc import Callable, Sequence
+from itertools import pairwise
 
+from narrate.annotate.clauses import Tok
 from narrate.annotate.conversation import Utterance, follows
-from narrate.annotate.speechverbs import NEUTRAL_NOUNS
+from narrate.annotate.speechverbs import NEUTRAL_NOUNS, PERSON_NOUNS
 
 # The name must come this close (in paragraphs, in the same chapter) after a quote given to the description.
 LATE_NAME_WINDOW = 5
@@ -17,6 +21,8 @@ NAMEABLE_NEUTRAL = NEUTRAL_NOUNS - frozenset("voice speaker other one figure".sp
 # Two turns prove two people only when neither was given by turn-taking alone (a guess that may be the
 # very mistake: the newcomer handed the turn after the description's).
 EXCHANGE_CONFIDENCE = 0.6
+# The words between a person noun and the name that the narration gives it outright.
+NAMING_WORDS = (("whose", "name", "was"), ("whose", "name", "is"), ("named",), ("called",), ("by", "the", "name", "of"))
 
 
 def late_names(
@@ -25,13 +31,16 @@ def late_names(
     first_named: dict[int, tuple[int, int]],
     described: dict[int, str],
     gender_of: Callable[[int], str | None],
+    outright: set[tuple[str, int]] = frozenset(),
 ) -> dict[int, int]:
     """Described speaker -> the named character the narration introduces right after it spoke, of the
     same gender (any, for "the child"), who never talks with it (no turn answering it, no paragraph shared,
-    not called by it).
+    not called by it); of those, first one the narration names outright with the description's noun ("The
+    officer, whose name was Blakeney"), then the first introduced.
 
     `first_named` maps each named character to the paragraph ((chapter, paragraph), a key of `paragraph_order`)
-    where the narration first names it; `described` maps each described speaker to the head noun of its description."""
+    where the narration first names it; `described` maps each described speaker to the head noun of its description;
+    `outright` holds (noun, named character) for each naming `named_outright` found."""
     spoken_at: dict[int, list[tuple[int, int]]] = {}
     for utterance in utterances:
         if utterance.speaker in described:
@@ -46,13 +55,32 @@ def late_names(
         # stranger), whatever quote of the next chapter turn-taking handed it
         paragraphs = [p for p in paragraphs if p[0] == paragraphs[0][0]]
         newcomers = sorted(
-            (paragraph_order[first], named) for named, first in first_named.items()
-            if named not in described and _same_gender(gender, named, gender_of, speaking)
+            ((described[cid], named) not in outright, paragraph_order[first], named)
+            for named, first in first_named.items()
+            if named not in described
+            and ((described[cid], named) in outright or _same_gender(gender, named, gender_of, speaking))
             and any(_soon_after(spoken, first, paragraph_order) for spoken in paragraphs)
         )
-        if newcomers and not _talk_together(utterances, cid, newcomers[0][1]):
-            links[cid] = newcomers[0][1]
+        if newcomers and not _talk_together(utterances, cid, newcomers[0][-1]):
+            links[cid] = newcomers[0][-1]
     return links
+
+
+def named_outright(tokens: Sequence[Tok]) -> list[tuple[str, int]]:
+    """(person noun, named character) wherever the narration names someone outright: "the officer, whose name was
+    Blakeney", "a clerk named Pyle", "a boy called Kit"."""
+    found = []
+    for k, tok in enumerate(tokens):
+        if tok.low not in PERSON_NOUNS:
+            continue
+        j = k + 2 if k + 1 < len(tokens) and tokens[k + 1].text == "," else k + 1
+        for words in NAMING_WORDS:
+            end = j + len(words)
+            if end < len(tokens) and tuple(t.low for t in tokens[j:end]) == words:
+                mention = tokens[end].mention
+                if tokens[end].kind == "name" and mention is not None and len(mention.candidates) == 1:
+                    found.append((tok.low, mention.candidates[0]))
+    return found
 
 
 def _same_gender(gender: str | None, named: int, gender_of: Callable[[int], str | None], speaking: set[int]) -> bool:
@@ -75,3 +103,34 @@ def _talk_together(utterances: Sequence[Utterance], one: int, other: int) -> boo
         if first.paragraph == second.paragraph or follows(first, second):
             return True
     return any(u.speaker in pair and pair - {u.speaker} & set(u.addressees) for u in utterances)
+
+
+def answered_calls(
+    utterances: Sequence[Utterance], described: dict[int, str], gender_of: Callable[[int], str | None],
+    apart: set[int],
+) -> dict[int, int]:
+    """Described speaker -> the named character a quote calls by name when the description's tag answers it (in
+    the next paragraph or the same one), or the one a quote beside the description's calls (the answer names whom
+    it answers): only when every such call names the same one, of its gender, who never speaks under the name
+    (then the name is someone else beside it) and whom the description never names itself; never one of
+    `apart`, a newcomer ("broke in a thin gentleman") or a group ("cried the ladies")."""
+    calls: dict[int, set[int]] = {}
+    for before, after in pairwise(utterances):
+        if before.speaker == after.speaker or not (follows(before, after) or before.paragraph == after.paragraph):
+            continue
+        for call, answer in ((before, after), (after, before)):
+            if (answer.speaker in described and answer.speaker not in apart and answer.strength == "tag-phrase"
+                    and call.addressees):
+                calls.setdefault(answer.speaker, set()).add(call.addressees[0])
+    speaking = {utterance.speaker for utterance in utterances}
+    says: dict[int, set[int]] = {}  # the names each described speaker says itself ("M'ama!" sung is not a call)
+    for utterance in utterances:
+        says.setdefault(utterance.speaker, set()).update(utterance.excluded)
+    links = {}
+    for cid, called in calls.items():
+        named = next(iter(called))
+        if len(called) > 1 or named < 0 or named in described or named in speaking or named in says.get(cid, ()):
+            continue
+        if gender_of(cid) is None or gender_of(named) in (None, gender_of(cid)):
+            links[cid] = named
+    return links

@@ -5,6 +5,10 @@ description ("the doctor", "her mother", "the old man", linked to a named charac
 A mixin of speakers._Attributor: it reads the attributor's history, paragraphs, index and conversation."""
 from __future__ import annotations
 
+import bisect
+import math
+from collections.abc import Collection
+
 from narrate.annotate.clauses import DEFINITE, PLURAL_NOUNS, Ref, describe
 from narrate.annotate.conversation import (
     NARRATOR_ID,
@@ -13,7 +17,12 @@ from narrate.annotate.conversation import (
     follows,
     is_known,
 )
-from narrate.annotate.speechverbs import SUBJECT_PRONOUNS, TITLES
+from narrate.annotate.speechverbs import (
+    FEMALE_NOUNS,
+    MALE_NOUNS,
+    SUBJECT_PRONOUNS,
+    TITLES,
+)
 
 # "his wife" is Mrs. <his surname>, "her father" Mr. <her surname>.
 # Kin a book names by a title before a name ("Aunt Bell", "Uncle Job"): "her aunt" is the one Aunt Bell (not "his
@@ -30,11 +39,16 @@ POSSESSOR_GENDER = {"his": "male", "her": "female"}
 # Nouns that say only who someone is to look at ("the old man", "the girl"), not a part they play ("the waiter"):
 # given a cast, such a description no entry claims is one of the cast; a waiter may be nobody the cast names.
 PLAIN_PERSON_NOUNS = frozenset(("man", "woman", "boy", "girl", "gentleman", "lady", "fellow", "lad", "lass", "youth"))
+# The nouns a narration brings on a man or a woman by ("One girl stood apart", "a tall man came in").
+GENDER_NOUNS = {"male": MALE_NOUNS, "female": FEMALE_NOUNS}
 # How far back in the history a pronoun or a name looks for whom it means.
 HISTORY_LOOKBACK = 60
 
 
 class References:
+    _first_named: dict[int, int] | None = None  # character -> offset of the narration's first name for it
+    _paragraph_starts: list[int] | None = None  # where each paragraph (of self.paragraphs) starts
+
     def _resolve(self, ref: Ref, utterance: Utterance | None, paragraph: ParagraphContext | None) -> tuple[int | None, str]:
         if ref.kind == "name":
             return self._pick(ref.mention.candidates, ref.position, paragraph), ""
@@ -71,6 +85,7 @@ class References:
         ("She noticed ... Millie ... 'Sir?' she said" is not Millie; "He turned to Tom's face. / 'No,' he
         said." is not Tom); failing that, the latest of unknown gender, a speaker or a subject before a mention."""
         undecided: tuple[int, bool] | None = None
+        undecided_here = False
         mentioned: int | None = None
         local = self._in_paragraph(position, paragraph)
         history = self.history[-HISTORY_LOOKBACK:]
@@ -88,10 +103,12 @@ class References:
             if known == gender and here and not subject:
                 mentioned = mentioned if mentioned is not None else cid
                 continue
+            if known == gender and not here and undecided is not None and undecided[1] and undecided_here:
+                return undecided[0]  # "The surgeon rose. '…,' he said": this paragraph's subject, not a man before it
             if known == gender:
                 return cid
             if known is None and (undecided is None or (subject and not undecided[1])):
-                undecided = (cid, subject)
+                undecided, undecided_here = (cid, subject), here
         if mentioned is not None:
             return mentioned
         return undecided[0] if undecided else None
@@ -115,8 +132,36 @@ class References:
         known = [c for c in range(len(self.index.clusters)) if self.index.gender_of(c) == gender and c not in excluded]
         if known:
             cid = max(known, key=self.index.mentions)
+            if self._introduced_instead(cid, gender, paragraph, ref.position):
+                return None, ""
             return cid, f"fallback:pronoun:{ref.word}->{self.index.name(cid)}"
         return None, ""
+
+    def _introduced_instead(self, cid: int, gender: str, paragraph: ParagraphContext | None, position: int) -> bool:
+        """The book's busiest man or woman is not yet named here, and the narration just before brought on
+        someone of the pronoun's gender by description ("One girl stood apart ... She did not seem afraid"): the
+        pronoun is that newcomer, not the heroine of chapter 1."""
+        if self._first_named_at(cid) < position:
+            return False
+        paragraph = paragraph if paragraph is not None else self._paragraph_at(position)
+        return paragraph is not None and self._described_in_narration(GENDER_NOUNS[gender], paragraph, position)
+
+    def _first_named_at(self, cid: int) -> float:
+        """Where the narration first names this character (infinity: never)."""
+        if self._first_named is None:
+            self._first_named = {}
+            for paragraph in self.paragraphs:
+                for mention in paragraph.mentions:
+                    for named in mention.candidates:
+                        self._first_named.setdefault(named, mention.start)
+        return self._first_named.get(cid, math.inf)
+
+    def _paragraph_at(self, position: int) -> ParagraphContext | None:
+        """The paragraph whose text holds this offset (a pronoun read while the narration is remembered)."""
+        if self._paragraph_starts is None:
+            self._paragraph_starts = [self.segments[p.positions[0]].start for p in self.paragraphs]
+        k = bisect.bisect_right(self._paragraph_starts, position) - 1
+        return self.paragraphs[k] if k >= 0 else None
 
     def _answering(self, utterance: Utterance, paragraph: ParagraphContext | None, cid: int, gender: str) -> int | None:
         """"he answered" opening a new turn: when the latest man is the one who just spoke, the narration
@@ -202,7 +247,7 @@ class References:
         if any(cid in self.index.described and _compatible(gender, self.index.gender_of(cid)) for cid in recent[-4:]):
             return None
         if cid is None or cid < 0 or cid in self.index.described or not _compatible(gender, self.index.gender_of(cid)):
-            introduced = paragraph is not None and self._described_in_narration(key.split()[-1], paragraph, position)
+            introduced = paragraph is not None and self._described_in_narration((key.split()[-1],), paragraph, position)
             cid = None if introduced else self._on_stage_of(gender, excluded)
             if cid is None and not introduced and gender is None and key.split()[0] in POSSESSOR_GENDER:
                 cid = self._possessors_companion(key.split()[0], excluded, paragraph, position)
@@ -255,13 +300,13 @@ class References:
         owner = self._antecedent(POSSESSOR_GENDER[possessive], set(), position, paragraph)
         return None if owner is None else self._on_stage(excluded | {owner})
 
-    def _described_in_narration(self, noun: str, paragraph: ParagraphContext, position: int) -> bool:
-        """The narration just before (this paragraph and the ones before it) already calls someone by this
-        noun ("The old woman who sold tickets was waiting"): a tag's "the old woman" is that newcomer."""
+    def _described_in_narration(self, nouns: Collection[str], paragraph: ParagraphContext, position: int) -> bool:
+        """The narration just before (this paragraph and the ones before it) already calls someone by one of
+        these nouns ("The old woman who sold tickets was waiting"): a tag's "the old woman" is that newcomer."""
         k = self.paragraph_order[paragraph.key]
         for earlier in self.paragraphs[max(0, k - DESCRIPTION_LOOKBACK): k + 1]:
             for pos in earlier.positions:
-                if any(tok.low == noun and tok.start < position for tok in self.tokens.get(pos, [])):
+                if any(tok.low in nouns and tok.start < position for tok in self.tokens.get(pos, [])):
                     return True
         return False
 

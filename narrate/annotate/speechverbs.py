@@ -73,6 +73,9 @@ maiden damsel spinster wench milkmaid chambermaid female
 NEUTRAL_NOUNS = frozenset("""
 stranger visitor guest child voice speaker other one traveller traveler companion friend servant driver
 doctor surgeon clerk person figure creature owner keeper guide leader youngster newcomer intruder
+physician lawyer attorney magistrate judge sheriff merchant trader dealer pedlar peddler auctioneer
+jailer gaoler turnkey sentry sentinel messenger teacher professor preacher
+minister pastor missionary cook baker butcher tailor blacksmith carpenter miner hunter trapper scout
 """.split())
 PERSON_NOUNS = MALE_NOUNS | FEMALE_NOUNS | NEUTRAL_NOUNS
 

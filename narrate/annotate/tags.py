@@ -21,9 +21,21 @@ from narrate.annotate.clauses import (
     split_sentences,
     subject_at,
 )
-from narrate.annotate.speechverbs import DETERMINERS, SPEECH_NOUNS, VERBS_OF_SPEAKING
+from narrate.annotate.speechverbs import (
+    DETERMINERS,
+    SPEECH_INFINITIVES,
+    SPEECH_NOUNS,
+    VERBS_OF_SPEAKING,
+)
 
 COPULAS = frozenset("is was were are be been had has have".split())
+# "heard her say": the verb of hearing, and what an object pronoun after it says of the speaker.
+HEARING = frozenset("hear hears heard overheard".split())
+HEARD_PRONOUNS = {"her": "she", "him": "he"}
+# Words that open a clause about what happened around the speech, not the speech itself.
+SUBORDINATORS = frozenset("as when while whilst after before until since though although if".split())
+# Whom a reporting verb tells ("told her that ..."), before its "that".
+REPORTED_TO = frozenset("him her them me us you".split())
 
 
 @dataclass(frozen=True)
@@ -42,6 +54,8 @@ def tag_after(tokens: list[Tok]) -> Finding | None:
     if not clause:
         return None
     toks = clause[0]
+    if (heard := heard_saying(toks)) is not None:
+        return heard
     i = first_word(toks)
     if i >= len(toks):
         return None
@@ -74,6 +88,8 @@ def tag_after(tokens: list[Tok]) -> Finding | None:
     if ref.voice:
         return Finding(ref, "tag:possessive", strength_of(ref))
     if (verb_end := speech_verb_end(toks, j)) is not None:
+        if reports_speech(toks, verb_end):
+            return None  # "I answered that it was May": what answered the quote, not its tag
         return Finding(ref, "tag:said-after", strength_of(ref), addressee_at(toks, verb_end))
     if ref.kind == "phrase" and ref.word.split()[-1] in SPEECH_NOUNS and j < len(toks) and toks[j].low == "came":
         return Finding(Ref("reply", ref.position), "tag:came-reply", "turn-taking")
@@ -91,13 +107,16 @@ def tag_before(tokens: list[Tok]) -> Finding | None:
     if not clauses:
         return None
     toks = clauses[-1]
+    if (heard := heard_saying(toks)) is not None:
+        return heard
     if tokens[-1].kind == "punct" and tokens[-1].text[-1] in SENTENCE_END_CHARS:
         return said_and_stopped(toks)  # otherwise a finished sentence is an action beat, not a tag
     for k, tok in enumerate(toks):
         found = subject_at(toks, k)
         if found and found[0].voice:
             return Finding(found[0], "tag:possessive", strength_of(found[0]))
-        if speech_verb_end(toks, k) is None:
+        if speech_verb_end(toks, k) is None or reports_speech(toks, speech_verb_end(toks, k)) \
+                or in_subordinate_clause(toks, k):
             continue
         if (ref := subject_before(toks, k)) is not None:
             return Finding(ref, "tag:said-before", strength_of(ref), addressee_at(toks, speech_verb_end(toks, k)))
@@ -107,6 +126,48 @@ def tag_before(tokens: list[Tok]) -> Finding | None:
         if ends_clause(toks, speech_verb_end(toks, k)) and (ref := last_clause_subject(toks, k)) is not None:
             return Finding(ref, "tag:said-before", strength_of(ref))  # "Hester pointed at the gulls and cried:"
     return None
+
+
+def in_subordinate_clause(toks: list[Tok], verb: int) -> bool:
+    """The speech verb sits in a clause opened by "as", "when", "while" ... and another follows it ("As the young
+    woman spoke, he rose and said:"): it tells what happened before, the tag is the later verb's."""
+    k = verb - 1
+    while k >= 0 and toks[k].kind != "punct":
+        k -= 1
+    if not (k + 1 < verb and toks[k + 1].low in SUBORDINATORS):
+        return False
+    return any(speech_verb_end(toks, later) is not None for later in range(verb + 1, len(toks)))
+
+
+def reports_speech(toks: list[Tok], verb_end: int) -> bool:
+    """The speech verb reports what was said ("When I told her that I must go, she asked:"): its clause is
+    narration, not the tag of the quote."""
+    k = verb_end + 1 if verb_end < len(toks) and toks[verb_end].low in REPORTED_TO else verb_end
+    return k < len(toks) and toks[k].low == "that"
+
+
+def heard_saying(toks: list[Tok]) -> Finding | None:
+    """"Mary heard her say", "she heard one voice say", "to hear the Rabbit say": the one heard speaks, not the
+    one who hears (a name just before the verb of hearing is not the speaker)."""
+    for k, tok in enumerate(toks):
+        if tok.low not in HEARING:
+            continue
+        hearer = toks[k - 1].mention if k > 0 and toks[k - 1].kind == "name" else None
+        nxt = toks[k + 1] if k + 1 < len(toks) else None
+        if nxt is not None and nxt.low in HEARD_PRONOUNS and _speaking(toks, k + 2):
+            ref = Ref("pronoun", nxt.start, word=HEARD_PRONOUNS[nxt.low])
+            return Finding(ref, "tag:heard-say", "tag-pronoun", hearer)
+        start = k + 2 if nxt is not None and nxt.low in DETERMINERS and k + 2 < len(toks) \
+            and toks[k + 2].kind == "name" else k + 1  # "the Rabbit": a name after its article
+        found = subject_at(toks, start)
+        if found is not None and not found[0].voice and found[0].kind != "pronoun" and _speaking(toks, found[1]):
+            return Finding(found[0], "tag:heard-say", strength_of(found[0]), hearer)
+    return None
+
+
+def _speaking(toks: list[Tok], i: int) -> bool:
+    """A verb of speech at `i`, bare ("say") or not ("said")."""
+    return i < len(toks) and (toks[i].low in SPEECH_INFINITIVES or speech_verb_end(toks, i) is not None)
 
 
 def said_and_stopped(toks: list[Tok]) -> Finding | None:
