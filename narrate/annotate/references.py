@@ -62,8 +62,8 @@ class References:
         return [(cid, subject) for _, cid, subject in sorted(local, key=lambda e: e[0], reverse=True) if cid is not None]
 
     def _antecedent(self, gender: str, excluded: set[int], position: int | None, paragraph: ParagraphContext | None) -> int | None:
-        """The latest character of that gender, where in the pronoun's own paragraph (and, for a tag, in a
-        paragraph of narration just before it) a sentence's subject or a speaker comes before a mere mention
+        """The latest character of that gender, where in the pronoun's own paragraph (and, for a tag, in the
+        narration just before it: a paragraph of narration, or the narration closing a paragraph after its quote) a sentence's subject or a speaker comes before a mere mention
         ("She noticed ... Millie ... 'Sir?' she said" is not Millie; "He turned to Tom's face. / 'No,' he
         said." is not Tom); failing that, the latest of unknown gender, a speaker or a subject before a mention."""
         undecided: tuple[int, bool] | None = None

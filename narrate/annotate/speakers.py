@@ -145,7 +145,7 @@ class _Attributor(References, Turns, QuoteNames):
         self.utterances = group_utterances(segments)
         # characters in the order the text names them, each flagged when it is a sentence's subject
         self.history: list[tuple[int, bool]] = []
-        # where the latest paragraph's entries start in the history, when it was narration only
+        # where the latest paragraph's closing narration starts in the history (all of it when it has no quote)
         self.narration_start: int | None = None
         self.remembering_from: int | None = None  # where the paragraph being remembered starts in the history
         self.first_subject: dict[tuple[int, int], int] = {}  # paragraph -> whom its first sentence is about

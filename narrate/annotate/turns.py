@@ -166,10 +166,12 @@ class Turns:
         events: list[tuple[int, object]] = [(m.start, m) for m in paragraph.mentions if m.start not in subjects]
         events += [(ref.position, ref) for ref in paragraph.subjects]
         events += [(u.start, u) for u in utterances if is_known(u.speaker)]
+        trailing = start
         for _, event in sorted(events, key=lambda e: e[0]):
             if isinstance(event, Utterance):
                 self.history.append((event.speaker, True))
                 self.history += [(cid, False) for cid in self._present_addressee(event)]
+                trailing = len(self.history)
             elif isinstance(event, Mention):
                 cid = self._pick(event.candidates)
                 if cid is not None:
@@ -179,7 +181,10 @@ class Turns:
                 if is_known(cid) and cid >= 0:
                     self.history.append((cid, True))
                     self.first_subject.setdefault(paragraph.key, cid)
-        self.narration_start = None if utterances else start
+        # where the narration a pronoun tag of the next paragraph looks at first begins: the whole paragraph when
+        # it has no quote, else the narration after its last quote ("'Is it far?' asked Nell. Owen frowned." /
+        # "'Ten miles,' he said.": Owen), none when a quote closes it
+        self.narration_start = start if not utterances else trailing if trailing < len(self.history) else None
         self.remembering_from = None
 
     def _present_addressee(self, utterance: Utterance) -> list[int]:
