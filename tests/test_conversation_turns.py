@@ -16,3 +16,13 @@ def test_a_pronoun_tag_after_a_quote_paragraph_means_the_subject_of_its_closing_
         '"So far!" said Nell.\n'
     )
     assert speakers(text) == ["Nell", "Owen", "Nell"]
+
+
+def test_a_tag_names_its_speaker_through_an_epithet_before_the_name():
+    text = (
+        '"The fire is out," said Jo.\n\n'
+        '"Then light it," sighed Meg.\n\n'
+        '"I will not touch the coal," added little Amy, with a sniff.\n\n'
+        '"I will," said Beth.\n'
+    )
+    assert speakers(text) == ["Jo", "Meg", "Amy", "Beth"]

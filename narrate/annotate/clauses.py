@@ -41,6 +41,8 @@ NOT_VERBS = (
 POSSESSORS = {"his": "he", "her": "she", "my": "i"}
 MODALS = frozenset("should would could might must may can will shall".split())
 CLAUSE_OPENERS = frozenset("and but then when as while so till until".split())
+# Words a narration puts before a name as part of how it calls someone ("little Amy", "poor Tom").
+NAME_EPITHETS = frozenset("little old young poor dear good big".split())
 # How long an "of"/"in" phrase after a description may be, and the nouns that make it say how, not who.
 QUALIFIER_WORDS = 3
 MANNER_NOUNS = frozenset("tone manner way whisper undertone breath hurry rage fury anger surprise astonishment".split())
@@ -153,6 +155,8 @@ def subject_at(tokens: list[Tok], i: int) -> tuple[Ref, int] | None:
         return None
     if not tok.is_word:
         return None
+    if tok.low in NAME_EPITHETS and nxt and tokens[i + 1].kind == "name":
+        return subject_at(tokens, i + 1)  # "added little Amy", "said old Cotter": the name says who
     if tok.low in SUBJECT_PRONOUNS:
         return Ref("pronoun", tok.start, word=tok.low), i + 1
     if tok.low in UNNAMED_SPEAKERS:  # "said another": someone in the crowd, with a voice of their own
