@@ -26,3 +26,28 @@ def test_a_tag_names_its_speaker_through_an_epithet_before_the_name():
         '"I will," said Beth.\n'
     )
     assert speakers(text) == ["Jo", "Meg", "Amy", "Beth"]
+
+
+def test_the_one_the_quote_before_called_by_name_answers_with_a_pronoun_tag():
+    # Mrs. Hale left the scene long ago; the doctor calls Ivy, and "she said" in the next paragraph is Ivy's answer
+    text = (
+        "Mrs. Hale went up to bed early, and Dr. Moss sat with Mr. Hale by the stove.\n\n"
+        '"A hard winter," said Mr. Hale. Mr. Hale poked the fire.\n\n'
+        '"The worst I remember," said Dr. Moss. Dr. Moss rubbed his hands.\n\n'
+        '"The roads are bad," said Mr. Hale. Mr. Hale shook his head.\n\n'
+        '"I came by the river," said Dr. Moss. Dr. Moss laughed.\n\n'
+        '"You will stay the night," said Mr. Hale.\n\n'
+        'Dr. Moss got up and opened the door of the little room. "Are you awake, Ivy?" he asked.\n\n'
+        'She sat up in bed. "I heard you come in," she said.\n'
+    )
+    assert speakers(text)[-1] == "Ivy"
+
+
+def test_a_call_to_a_third_leaves_the_pronoun_to_the_one_who_just_spoke():
+    text = (
+        "Rhoda was asleep upstairs. Nell and Owen sat by the window.\n\n"
+        '"Is it late?" asked Nell.\n\n'
+        '"Past ten," said Owen. "Rhoda, bring the lamp!"\n\n'
+        '"I will fetch it myself," she said.\n'
+    )
+    assert speakers(text) == ["Nell", "Owen", "Owen", "Nell"]

@@ -1,5 +1,6 @@
 """Whom a reference in the narration means (speakers.py's rules): a name, a pronoun ("she", looking back through
-the paragraph and the text before it for the latest fitting character, never the one spoken to), or a
+the paragraph and the text before it for the latest fitting character, never the one spoken to; or the one the
+quote before called by name, answering, when that character has left the scene), or a
 description ("the doctor", "her mother", "the old man", linked to a named character when the text allows).
 
 A mixin of speakers._Attributor: it reads the attributor's history, paragraphs, index and conversation."""
@@ -28,6 +29,8 @@ POSSESSOR_GENDER = {"his": "male", "her": "female"}
 PLAIN_PERSON_NOUNS = frozenset(("man", "woman", "boy", "girl", "gentleman", "lady", "fellow", "lad", "lass", "youth"))
 # How far back in the history a pronoun or a name looks for whom it means.
 HISTORY_LOOKBACK = 60
+# The quotes before a pronoun tag whose speakers keep the pronoun when the quote before called someone else.
+CALLED_LOOKBACK = 4
 
 
 class References:
@@ -100,6 +103,9 @@ class References:
             return None, ""
         excluded = utterance.excluded if utterance else set()
         cid = self._antecedent(gender, excluded, ref.position, paragraph)
+        if utterance is not None and (called := self._called_answers(utterance, paragraph, cid, gender)) is not None:
+            self.index.learn_gender(called, gender)
+            return called, f"pronoun:{ref.word}->{self.index.name(called)} called"
         other = self._answering(utterance, paragraph, cid, gender) if utterance is not None and cid is not None else None
         if other is not None:
             cid = other
@@ -113,6 +119,26 @@ class References:
             cid = max(known, key=self.index.mentions)
             return cid, f"fallback:pronoun:{ref.word}->{self.index.name(cid)}"
         return None, ""
+
+    def _called_answers(self, utterance: Utterance, paragraph: ParagraphContext | None, cid: int | None,
+                        gender: str) -> int | None:
+        """The one the quote before called by name ("Feel sick, Thea?" he asked. / She looked at him. "I thought
+        you were here," she said.): they answer it, so a pronoun tag of their gender in the next paragraph is
+        theirs, rather than an earlier character's, when nothing in this paragraph names anyone before the quote."""
+        k = self.utterance_index[id(utterance)]
+        call = self.utterances[k - 1] if k > 0 else None
+        if call is None or not follows(call, utterance) or not is_known(call.speaker):
+            return None
+        if cid is not None and (cid in (u.speaker for u in self.utterances[max(0, k - CALLED_LOOKBACK): k])
+                                or cid in (c for c, _ in self.history[-ON_STAGE_WINDOW:])):
+            return None  # the pronoun means one who has just spoken or acted: a call to another may go unanswered
+        calls = [a for u in self.by_paragraph.get(call.paragraph, []) if u.speaker == call.speaker for a in u.addressees]
+        called = next((a for a in calls if a != call.speaker), None)
+        if called is None or called == cid or called < 0 or called in utterance.excluded or called in self.groups:
+            return None
+        if paragraph is not None and any(m.start < utterance.start for m in paragraph.mentions):
+            return None
+        return called if _compatible(gender, self.index.gender_of(called)) else None
 
     def _answering(self, utterance: Utterance, paragraph: ParagraphContext | None, cid: int, gender: str) -> int | None:
         """"he answered" opening a new turn: when the latest man is the one who just spoke, the narration
