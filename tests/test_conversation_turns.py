@@ -51,3 +51,21 @@ def test_a_call_to_a_third_leaves_the_pronoun_to_the_one_who_just_spoke():
         '"I will fetch it myself," she said.\n'
     )
     assert speakers(text) == ["Nell", "Owen", "Owen", "Nell"]
+
+
+def test_a_name_after_a_conjunction_opening_a_clause_is_a_call_and_the_one_called_answers():
+    text = (
+        "Hal and Tom came in from the yard, and Mrs. Gray looked up from her sewing.\n\n"
+        '"There you are," said Mrs. Gray. "That is my good boy!--and Hal, what have you been doing?"\n\n'
+        '"Fishing."\n'
+    )
+    assert speakers(text) == ["Mrs. Gray", "Mrs. Gray", "Hal"]
+
+
+def test_a_name_joined_to_another_by_and_is_no_call():
+    from narrate.annotate.tags import is_vocative
+
+    text = "I saw Tom and Hal, and they were wet."
+    assert not is_vocative(text, text.index("Hal"), text.index("Hal") + 3, True)
+    text = "Well!--and Hal, where were you?"
+    assert is_vocative(text, text.index("Hal"), text.index("Hal") + 3, True)

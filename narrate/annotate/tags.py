@@ -200,12 +200,17 @@ OBJECT_BEFORE = re.compile(
 )
 
 
+# A conjunction that opens a clause (at the start or after a stop or a dash), then a name set off by a comma: a call.
+CONJUNCTION_OPENS = re.compile(r"(?:^|[,.!?;:\u2014-])\s*(?:and|but|now|well|so|then)$", re.IGNORECASE)
+
+
 def is_vocative(text: str, start: int, end: int, person: bool) -> bool:
     """A name said to someone: set off by punctuation ("Barton, do we ..."), or, for a known person,
     closing the quote ("Is the pain bad Nat?")."""
     before = text[:start].rstrip(" \r\n_*\u2026")  # a wrapped line: "Nonsense,\nFergus!"
     after = text[end:].lstrip(" \r\n_*")
-    opened = not before or before[-1] in ",.!?;:\u2014-" or re.search(r"\b(?:dear|dearest|my|oh|o)$", before, re.I)
+    opened = (not before or before[-1] in ",.!?;:\u2014-" or re.search(r"\b(?:dear|dearest|my|oh|o)$", before, re.I)
+              or CONJUNCTION_OPENS.search(before))  # "That's my boy!--and Fergus, what have you done?"
     closing = not after.strip(" \r\n.!?\u2026")
     if not before and closing and after.strip().startswith("."):
         return False  # “Bingley.”: a name given in answer, not a call
