@@ -69,3 +69,22 @@ def test_a_name_joined_to_another_by_and_is_no_call():
     assert not is_vocative(text, text.index("Hal"), text.index("Hal") + 3, True)
     text = "Well!--and Hal, where were you?"
     assert is_vocative(text, text.index("Hal"), text.index("Hal") + 3, True)
+
+
+def test_a_tag_ending_in_a_colon_and_a_dash_tags_the_quote_after_it():
+    text = (
+        "Ned Ray sat in the kitchen with his pipe, and Dr. Moss came down the stairs.\n\n"
+        '"Well?" asked Ned Ray.\n\n'
+        "Ned Ray stood up, and Dr. Moss beckoned him into the hall and said sternly:--\n\n"
+        '"The child is very sick."\n'
+    )
+    assert speakers(text) == ["Ned Ray", "Dr. Moss"]
+
+
+def test_the_one_a_pronoun_tag_acts_on_is_not_the_pronoun():
+    text = (
+        "Dr. Moss came down the stairs. Ned Ray looked up from the fire.\n\n"
+        "He beckoned Ned Ray into the hall and said:\n\n"
+        '"The child is very sick."\n'
+    )
+    assert speakers(text) == ["Dr. Moss"]

@@ -69,6 +69,7 @@ from narrate.annotate.samename import same_person
 from narrate.annotate.speechverbs import SUBJECT_PRONOUNS
 from narrate.annotate.tags import (
     Finding,
+    ends_in_colon,
     said_and_stopped,
     tag_after,
     tag_before,
@@ -324,7 +325,7 @@ class _Attributor(References, Turns, QuoteNames):
             return None
         if self.segments[other].chapter != self.segments[pos].chapter:
             return None
-        if self.tokens[other][-1].text.endswith(":"):
+        if ends_in_colon(self.tokens[other]):
             return other
         if self.by_paragraph.get((self.segments[other].chapter, self.segments[other].paragraph)):
             return None  # '"…," he said.' closing a quote's own paragraph tags that quote, not this one

@@ -105,7 +105,8 @@ def tag_before(tokens: list[Tok]) -> Finding | None:
         if found and not found[0].voice:
             return Finding(found[0], "tag:said-before", strength_of(found[0]))
         if ends_clause(toks, speech_verb_end(toks, k)) and (ref := last_clause_subject(toks, k)) is not None:
-            return Finding(ref, "tag:said-before", strength_of(ref))  # "Hester pointed at the gulls and cried:"
+            # "Hester pointed at the gulls and cried:"; "He beckoned Ned into the hall and said:" is not Ned's
+            return Finding(ref, "tag:said-before", strength_of(ref), object_between(toks, ref, k))
     return None
 
 
@@ -137,6 +138,12 @@ def voice_before(tokens: list[Tok], verb: int) -> Ref | None:
     return None
 
 
+def ends_in_colon(tokens: list[Tok]) -> bool:
+    """Narration ending in a colon, with or without a dash after it ("and said sternly:--")."""
+    text = "".join(t.text for t in tokens[-2:] if t.kind == "punct") if tokens and tokens[-1].kind == "punct" else ""
+    return text.rstrip("-\u2014\u2013 ").endswith(":")
+
+
 def ends_clause(tokens: list[Tok], i: int) -> bool:
     """Nothing but adverbs and punctuation from `i` to the end."""
     i = skip_adverbs(tokens, i)
@@ -153,6 +160,15 @@ def last_clause_subject(tokens: list[Tok], verb: int) -> Ref | None:
         if tok.low in ("he", "she") and acting_subject(tokens, i):
             return Ref("pronoun", tok.start, word=tok.low)
     return None
+
+
+def object_between(tokens: list[Tok], ref: Ref, verb: int) -> Mention | None:
+    """The first name after a pronoun subject and before its clause's speech verb ("He beckoned Ned into the hall
+    and said"): the one the pronoun acts on, so not the pronoun's."""
+    if ref.kind != "pronoun":
+        return None
+    after = [t for t in tokens[:verb] if t.start > ref.position and t.kind == "name" and not t.mention.possessive]
+    return after[0].mention if after else None
 
 
 def subject_before(tokens: list[Tok], verb: int) -> Ref | None:
