@@ -88,3 +88,12 @@ def test_the_one_a_pronoun_tag_acts_on_is_not_the_pronoun():
         '"The child is very sick."\n'
     )
     assert speakers(text) == ["Dr. Moss"]
+
+
+def test_thought_and_instructed_tag_a_quote_over_an_action_before_it():
+    text = (
+        "Ned Ray and Nell Gray sat by the fire.\n\n"
+        'Nell closed her eyes. "She is tired," thought Ned, watching her.\n\n'
+        'Ned stood up. "Mind the kettle," instructed Nell.\n'
+    )
+    assert speakers(text) == ["Ned", "Nell"]
