@@ -97,3 +97,23 @@ def test_thought_and_instructed_tag_a_quote_over_an_action_before_it():
         'Ned stood up. "Mind the kettle," instructed Nell.\n'
     )
     assert speakers(text) == ["Ned", "Nell"]
+
+
+def test_the_subject_after_an_opening_phrase_is_whom_the_sentence_is_about():
+    text = (
+        "Jim and Ned sat by the fire, and Ben had gone out to the horses.\n\n"
+        '"Cold night," said Jim.\n\n'
+        "At that moment Ben came back. He shook the snow from his hat.\n\n"
+        '"There is a rider on the trail," he said.\n'
+    )
+    assert speakers(text) == ["Jim", "Ben"]
+
+
+def test_a_name_after_a_preposition_in_the_opening_phrase_is_not_the_subject():
+    text = (
+        "Jim and Ned sat by the fire, and Ben had gone out to the horses.\n\n"
+        '"Cold night," said Ben.\n\n'
+        "In front of Ben he paused.\n\n"
+        '"There is a rider on the trail," he said.\n'
+    )
+    assert speakers(text)[-1] != "Ben"
