@@ -117,3 +117,13 @@ def test_a_name_after_a_preposition_in_the_opening_phrase_is_not_the_subject():
         '"There is a rider on the trail," he said.\n'
     )
     assert speakers(text)[-1] != "Ben"
+
+
+def test_the_one_called_answers_even_when_the_answer_to_them_calls_someone_else():
+    text = (
+        "Mrs. Gray and Nell sat at tea with Mr. Hale. Mr. Hale talked of the war.\n\n"
+        '"Was it Tuesday or Wednesday, Nell?" asked Mrs. Gray.\n\n'
+        '"Tuesday, mother."\n\n'
+        '"Tuesday, of course! More tea, Mr. Hale?"\n'
+    )
+    assert speakers(text) == ["Mrs. Gray", "Nell", "Mrs. Gray"]

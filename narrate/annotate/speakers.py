@@ -14,8 +14,8 @@ to the weakest:
    the one spoken to (`he said to Oak`), a place or a group;
 2. another tagged utterance of the same paragraph (one paragraph, one speaker);
 3. an action beat: the subject of a sentence of the paragraph (`She smiled. "…"`);
-4. the conversation (conversation.py): the one the answer calls by name (`"So I did, Beth."`) said the
-   quote before; a new paragraph gives the turn to the other participant (the one addressed, or the
+4. the conversation (conversation.py): the one the quote before called by name answers it; else the one the
+   answer calls by name (`"So I did, Beth."`) said the quote before; a new paragraph gives the turn to the other participant (the one addressed, or the
    one who spoke before), unless a paragraph of narration since the last quote is about someone else
    (`The doctor stopped in the hall.`), who speaks next; after a long stretch of narration, the turn
    goes to the subject of the last sentence read;

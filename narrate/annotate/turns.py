@@ -50,6 +50,8 @@ class Turns:
         conversation = self.conversation
         if (kin := self._kin_answering(utterance)) is not None:
             self._assign(utterance, kin, "turn-taking:kin-called", "turn-taking")
+        elif (called := self._called_before(utterance)) is not None:
+            self._assign(utterance, called, "turn-taking", "turn-taking")
         elif (called := self._called_in_answer(utterance)) is not None:
             self._assign(utterance, called, "turn-taking:called-in-answer", "turn-taking")
         elif conversation.active() and (focus := self._someone_else_acted(utterance)) is not None:
@@ -64,6 +66,15 @@ class Turns:
             self._assign(utterance, conversation.focus, "action:previous-paragraph", "focus")
         elif (cid := conversation.next_speaker(utterance.excluded)) is not None:
             self._assign(utterance, cid, "turn-taking", "fallback")
+
+    def _called_before(self, utterance: Utterance) -> int | None:
+        """The one the quote before (in the paragraph before) called by name answers it ("Trafalgar or the
+        Armada, Katharine?" her mother demanded. / "Trafalgar, mother."), whoever this quote's answer calls."""
+        k = self.utterance_index[id(utterance)]
+        call = self.utterances[k - 1] if k > 0 else None
+        if call is None or not follows(call, utterance) or not is_known(call.speaker):
+            return None
+        return next((a for a in call.addressees if a != call.speaker and a not in utterance.excluded), None)
 
     def _called_in_answer(self, utterance: Utterance) -> int | None:
         """The one the next paragraph's quote calls by name ("So I did, Beth."): it answers this quote, so
