@@ -127,3 +127,14 @@ def test_the_one_called_answers_even_when_the_answer_to_them_calls_someone_else(
         '"Tuesday, of course! More tea, Mr. Hale?"\n'
     )
     assert speakers(text) == ["Mrs. Gray", "Nell", "Mrs. Gray"]
+
+
+def test_the_one_the_answer_calls_did_not_say_the_quote_that_answered_them():
+    text = (
+        "Ned, Hal and Tom sat by the fire.\n\n"
+        '"How long is it since we came home?" asked Ned.\n\n'
+        '"Three years," said Hal. "Why do you ask?"\n\n'
+        '"Because I mean to go back."\n\n'
+        'Tom laughed. "How odd," said Tom, "eh, Hal?"\n'
+    )
+    assert speakers(text)[3] == "Ned"

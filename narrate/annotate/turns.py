@@ -85,8 +85,12 @@ class Turns:
         if answer is None or not follows(utterance, answer):
             return None
         recent = [cid for cid, _ in reversed(self.history[-HISTORY_LOOKBACK:])]
-        called = next((cid for cid in answer.addressees if cid not in utterance.excluded and cid in recent), None)
-        return called if called is not None else self._kin_called(answer, utterance.excluded)
+        # not the one who spoke the quote before, in the paragraph before: this quote answers them, and the next
+        # speaker turns to them ("Why do you ask?" said Good. / "I ask because ..." / "How odd, eh, Good?")
+        before = self.utterances[k - 1] if k > 0 and follows(self.utterances[k - 1], utterance) else None
+        excluded = utterance.excluded | ({before.speaker} if before is not None and is_known(before.speaker) else set())
+        called = next((cid for cid in answer.addressees if cid not in excluded and cid in recent), None)
+        return called if called is not None else self._kin_called(answer, excluded)
 
     def _kin_answering(self, utterance: Utterance) -> int | None:
         """The one the quote before called "mamma" or "uncle" answers it ("But isn't it strange, mamma?" / "Strange!")."""
