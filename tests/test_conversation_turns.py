@@ -138,3 +138,14 @@ def test_the_one_the_answer_calls_did_not_say_the_quote_that_answered_them():
         'Tom laughed. "How odd," said Tom, "eh, Hal?"\n'
     )
     assert speakers(text)[3] == "Ned"
+
+
+def test_a_quote_calling_the_narrator_by_name_is_not_the_narrators():
+    text = (
+        "Holm sat at the breakfast table. I stood by the fire and picked up the stick from the rug.\n\n"
+        '"Well, Pell, what do you make of it?"\n\n'
+        "Holm sat with his back to me.\n\n"
+        '"How did you know what I was doing?" I asked.\n\n'
+        '"I have a coffee-pot in front of me, Pell," said Holm.\n'
+    )
+    assert speakers(text) == ["Holm", "Pell", "Holm"]
