@@ -149,3 +149,17 @@ def test_a_quote_calling_the_narrator_by_name_is_not_the_narrators():
         '"I have a coffee-pot in front of me, Pell," said Holm.\n'
     )
     assert speakers(text) == ["Holm", "Pell", "Holm"]
+
+
+def test_a_colon_tag_after_a_described_subject_and_a_possessive_name_is_the_described_ones():
+    from narrate.annotate.characters import Mention
+    from narrate.annotate.clauses import lex
+    from narrate.annotate.tags import tag_before
+    from narrate.model import Segment
+
+    text = "The old lady reached out her hand and felt Tom's shirt, and said:"
+    start = text.index("Tom's")
+    tom = Mention(start, start + len("Tom's"), ("", ("Tom",)), True, (0,))
+    tokens = lex(text, Segment(1, 0, "narration", text, 0, len(text), 0), [tom])
+    finding = tag_before(tokens)
+    assert (finding.ref.kind, finding.ref.word) == ("phrase", "the old lady")

@@ -8,6 +8,7 @@ from dataclasses import dataclass
 from narrate.annotate.characters import Mention
 from narrate.annotate.clauses import (
     CLAUSE_END,
+    CLAUSE_OPENERS,
     POSSESSORS,
     SENTENCE_END_CHARS,
     Ref,
@@ -15,13 +16,14 @@ from narrate.annotate.clauses import (
     acting_subject,
     first_word,
     is_adverb,
+    looks_like_verb,
     noun_phrase_word,
     skip_adverbs,
     speech_verb_end,
     split_sentences,
     subject_at,
 )
-from narrate.annotate.speechverbs import DETERMINERS, SPEECH_NOUNS, VERBS_OF_SPEAKING
+from narrate.annotate.speechverbs import DETERMINERS, PERSON_NOUNS, SPEECH_NOUNS, VERBS_OF_SPEAKING
 
 COPULAS = frozenset("is was were are be been had has have".split())
 
@@ -159,7 +161,20 @@ def last_clause_subject(tokens: list[Tok], verb: int) -> Ref | None:
             return Ref("name", tok.start, tok.mention)
         if tok.low in ("he", "she") and acting_subject(tokens, i):
             return Ref("pronoun", tok.start, word=tok.low)
+        if tok.low == "the" and (described := described_subject(tokens, i)) is not None:
+            return described  # "The old lady felt Tom's shirt, and said:" is hers, not Tom's
     return None
+
+
+def described_subject(tokens: list[Tok], i: int) -> Ref | None:
+    """A description of a person opening a clause at `i` and followed by a verb ("The old lady reached ...")."""
+    before = tokens[i - 1] if i > 0 else None
+    if before is not None and before.kind != "punct" and before.low not in CLAUSE_OPENERS:
+        return None
+    found = subject_at(tokens, i)
+    if found is None or found[0].kind != "phrase" or found[0].word.split()[-1] not in PERSON_NOUNS:
+        return None
+    return found[0] if found[1] < len(tokens) and looks_like_verb(tokens[found[1]]) else None
 
 
 def object_between(tokens: list[Tok], ref: Ref, verb: int) -> Mention | None:
