@@ -163,3 +163,15 @@ def test_a_colon_tag_after_a_described_subject_and_a_possessive_name_is_the_desc
     tokens = lex(text, Segment(1, 0, "narration", text, 0, len(text), 0), [tom])
     finding = tag_before(tokens)
     assert (finding.ref.kind, finding.ref.word) == ("phrase", "the old lady")
+
+
+def test_after_narration_about_the_one_a_quote_calls_the_last_speaker_speaks_again():
+    text = (
+        "Meg, Amy and Tom sat by the fire.\n\n"
+        '"It is cold tonight," said Meg.\n\n'
+        '"Tom does use such slang words!" said Amy, with a cross look at the long figure stretched on the rug.\n\n'
+        "Tom sat up at once, put his hands in his pockets, and began to whistle.\n\n"
+        '"Don\'t, Tom. It is so rude!"\n\n'
+        '"That is why I do it."\n'
+    )
+    assert speakers(text) == ["Meg", "Amy", "Amy", "Tom"]

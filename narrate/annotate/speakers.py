@@ -17,7 +17,8 @@ to the weakest:
 4. the conversation (conversation.py): the one the quote before called by name answers it; else the one the
    answer calls by name (`"So I did, Beth."`) said the quote before; a new paragraph gives the turn to the other participant (the one addressed, or the
    one who spoke before), unless a paragraph of narration since the last quote is about someone else
-   (`The doctor stopped in the hall.`), who speaks next; after a long stretch of narration, the turn
+   (`The doctor stopped in the hall.`), who speaks next, or the quote calls that someone by name (the last
+   speaker speaks again, to them); after a long stretch of narration, the turn
    goes to the subject of the last sentence read;
 5. otherwise "unknown".
 

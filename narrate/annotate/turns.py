@@ -41,6 +41,9 @@ SELF_NAMING_VOTES = 3
 # A paragraph of narration this short that reports speech ("Lucy mumbled that ...") is a turn of the conversation.
 REPORTED_TURN_WORDS = 30
 REPORTING_WORDS = frozenset(["that", "how", "whether"])
+# Narration words since the last quote within which its speaker may speak again to the one the narration was
+# about (a little longer than a conversation's gap: the narration is about the one called).
+REACTING_GAP_WORDS = 50
 # How many paragraphs of narration after an unattributed quote may still say who spoke it.
 FOLLOWING_NARRATION = 4
 
@@ -56,6 +59,8 @@ class Turns:
             self._assign(utterance, called, "turn-taking:called-in-answer", "turn-taking")
         elif conversation.active() and (focus := self._someone_else_acted(utterance)) is not None:
             self._assign(utterance, focus, "action:previous-paragraph", "focus")
+        elif (cid := self._reacting(utterance)) is not None:
+            self._assign(utterance, cid, "turn-taking", "turn-taking")
         elif conversation.active():
             cid = conversation.next_speaker(utterance.excluded)
             if cid is not None:
@@ -115,6 +120,15 @@ class Turns:
             if (called := next((cid for cid in recent if cid in kin), None)) is not None:
                 return called
         return None
+
+    def _reacting(self, utterance: Utterance) -> int | None:
+        """The narration since the last quote was about someone this quote calls by name: the last speaker
+        speaks again, to them ("Jo does use slang!" said Amy. / Jo began to whistle. / "Don't, Jo."), not the one
+        whose turn it was."""
+        focus, speaker = self.conversation.focus, self.conversation.speaker
+        if self.conversation.gap >= REACTING_GAP_WORDS or focus is None or focus == speaker or focus not in utterance.addressees or not is_known(speaker):
+            return None
+        return None if speaker in utterance.excluded else speaker
 
     def _someone_else_acted(self, utterance: Utterance) -> int | None:
         """The subject of the narration since the last quote, when it is not the last speaker: "Mr. Quill
