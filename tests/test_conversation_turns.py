@@ -175,3 +175,13 @@ def test_after_narration_about_the_one_a_quote_calls_the_last_speaker_speaks_aga
         '"That is why I do it."\n'
     )
     assert speakers(text) == ["Meg", "Amy", "Amy", "Tom"]
+
+
+def test_he_after_a_described_newcomer_is_the_newcomer_not_an_older_man():
+    text = (
+        "Jim and Ned sat by the fire in the cabin. Ned lit his pipe.\n\n"
+        '"Cold night," said Jim.\n\n'
+        "The newcomer came in out of the rain. He was a large man in a wet slicker.\n\n"
+        '"Hullo, Jim!" he said.\n'
+    )
+    assert speakers(text) == ["Jim", "the newcomer"]
