@@ -185,3 +185,13 @@ def test_he_after_a_described_newcomer_is_the_newcomer_not_an_older_man():
         '"Hullo, Jim!" he said.\n'
     )
     assert speakers(text) == ["Jim", "the newcomer"]
+
+
+def test_he_after_a_named_subject_of_unknown_gender_is_that_one_not_an_older_man():
+    text = (
+        "Jim and Ned sat in the cabin. Jim lit his pipe, and Ned cleaned his gun.\n\n"
+        '"Where is Moze?" asked Jim.\n\n'
+        "Moze came back from the spring.\n\n"
+        '"I heard a horse on the trail," he said.\n'
+    )
+    assert speakers(text) == ["Jim", "Moze"]

@@ -68,8 +68,8 @@ class References:
         """The latest character of that gender, where in the pronoun's own paragraph (and, for a tag, in the
         narration just before it: a paragraph of narration, or the narration closing a paragraph after its quote)
         a sentence's subject or a speaker comes before a mere mention ("She noticed ... Millie ... 'Sir?' she
-        said" is not Millie; "He turned to Tom's face. / 'No,' he said." is not Tom), and a described newcomer
-        of unknown gender who is the subject there before an older character of that gender; failing that, the
+        said" is not Millie; "He turned to Tom's face. / 'No,' he said." is not Tom), and one of unknown gender
+        (a described newcomer, a name) who is the subject there before an older character of that gender; failing that, the
         latest of unknown gender, a speaker or a subject before a mention."""
         undecided: tuple[int, bool] | None = None
         mentioned: int | None = None
@@ -91,8 +91,8 @@ class References:
                 continue
             if known == gender:
                 return cid
-            if known is None and here and subject and mentioned is None and cid in self.index.described:
-                return cid  # "The newcomer entered. He was a large man": the one just described, not an older man
+            if known is None and here and subject and mentioned is None:
+                return cid  # "The newcomer entered. He was a large man", "Moze returned." / "...," he said
             if known is None and (undecided is None or (subject and not undecided[1])):
                 undecided = (cid, subject)
         if mentioned is not None:
