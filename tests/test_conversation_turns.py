@@ -195,3 +195,19 @@ def test_he_after_a_named_subject_of_unknown_gender_is_that_one_not_an_older_man
         '"I heard a horse on the trail," he said.\n'
     )
     assert speakers(text) == ["Jim", "Moze"]
+
+
+def test_the_focus_after_a_sentence_of_several_clauses_is_the_subject_of_the_last():
+    from test_speakers import segment
+
+    from narrate.annotate.speakers import attribute
+
+    text = (
+        "Meg, Amy and Jo waited by the fire for their mother.\n\n"
+        '"It is six o\'clock," said Amy.\n\n'
+        "Meg lit the lamp, Amy got out of the easy chair, and Jo sat up to hold the slippers nearer to the fire.\n\n"
+        '"They are quite worn out."\n'
+    )
+    book, segments = segment(text)
+    rules = [s for s in attribute(book, segments, decoded=False)[0] if s.kind == "dialogue"]  # the rules' picks
+    assert [(s.speaker, s.evidence) for s in rules] == [("Amy", "tag:said-after"), ("Jo", "action:previous-paragraph")]

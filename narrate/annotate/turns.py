@@ -12,7 +12,7 @@ from collections import Counter
 from narrate.annotate.references import HISTORY_LOOKBACK, ON_STAGE_WINDOW
 
 from narrate.annotate.characters import Mention
-from narrate.annotate.clauses import speech_verb_end
+from narrate.annotate.clauses import Ref, acting_subject, speech_verb_end, split_sentences
 from narrate.annotate.conversation import (
     NARRATOR_ID,
     ParagraphContext,
@@ -178,7 +178,22 @@ class Turns:
         if not paragraph.subjects:
             return None
         ref = paragraph.subjects[-1]
+        later = self._last_clause_subject(paragraph, ref)
+        cid = self._resolve(later, None, paragraph)[0] if later is not None else None
+        if cid is not None and cid >= 0 and not self._never_speaks(cid) and cid not in self.groups:
+            return cid
         return self._resolve(ref, None, paragraph)[0]
+
+    def _last_clause_subject(self, paragraph: ParagraphContext, ref: Ref) -> Ref | None:
+        """The subject of a later clause of the sentence `ref` opens, when one names someone else ("Meg lit the
+        lamp, Amy left the chair, and Jo sat up." is about Jo last)."""
+        for pos in paragraph.positions:
+            for sentence in split_sentences(self.tokens.get(pos, [])):
+                if any(tok.start == ref.position for tok in sentence):
+                    later = [Ref("name", tok.start, tok.mention) for i, tok in enumerate(sentence)
+                             if tok.start > ref.position and tok.kind == "name" and acting_subject(sentence, i)]
+                    return later[-1] if later else None  # a name: a pronoun here would teach a wrong gender
+        return None
 
     def _narration_after_last_quote(self, paragraph: ParagraphContext) -> int:
         words = 0
