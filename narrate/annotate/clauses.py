@@ -41,6 +41,12 @@ NOT_VERBS = (
 POSSESSORS = {"his": "he", "her": "she", "my": "i"}
 MODALS = frozenset("should would could might must may can will shall".split())
 CLAUSE_OPENERS = frozenset("and but then when as while so till until".split())
+# Words that open a sentence with a phrase of time, place or circumstance before its subject, and how far into
+# the sentence that subject may be ("At the juncture Moze returned.", "As the doctor left he paused.").
+OPENERS_BEFORE_SUBJECT = frozenset("at in on after before upon with from by during as when while".split())
+OPENER_WORDS = 6
+# Words a narration puts before a name as part of how it calls someone ("little Amy", "poor Tom").
+NAME_EPITHETS = frozenset("little old young poor dear good big".split())
 # How long an "of"/"in" phrase after a description may be, and the nouns that make it say how, not who.
 QUALIFIER_WORDS = 3
 MANNER_NOUNS = frozenset("tone manner way whisper undertone breath hurry rage fury anger surprise astonishment".split())
@@ -153,6 +159,8 @@ def subject_at(tokens: list[Tok], i: int) -> tuple[Ref, int] | None:
         return None
     if not tok.is_word:
         return None
+    if tok.low in NAME_EPITHETS and nxt and tokens[i + 1].kind == "name":
+        return subject_at(tokens, i + 1)  # "added little Amy", "said old Cotter": the name says who
     if tok.low in SUBJECT_PRONOUNS:
         return Ref("pronoun", tok.start, word=tok.low), i + 1
     if tok.low in UNNAMED_SPEAKERS:  # "said another": someone in the crowd, with a voice of their own
@@ -257,7 +265,11 @@ def sentence_subject(sentence: list[Tok]) -> Ref | None:
     """Who a narration sentence is about: its opening name, pronoun or person noun phrase followed by
     a verb ("Barton swallowed", "She smiled", "The girl flushed"), or the one after an opening phrase
     ("Trembling, she ...")."""
-    starts = [skip_adverbs(sentence, first_word(sentence))]  # "Then the doctor felt ..."
+    first = skip_adverbs(sentence, first_word(sentence))  # "Then the doctor felt ..."
+    starts = [first]
+    if first < len(sentence) and sentence[first].low in OPENERS_BEFORE_SUBJECT:  # "At the juncture Moze returned."
+        starts += [k for k in range(first + 1, min(len(sentence) - 1, first + 1 + OPENER_WORDS))
+                   if _opens_clause(sentence, k)][:1]
     commas = [k + 1 for k, t in enumerate(sentence) if t.text == ","]
     starts += commas  # "Amid this halo, as on clouds of flame, a girl was dancing"
     for i in starts:
@@ -281,6 +293,15 @@ def sentence_subject(sentence: list[Tok]) -> Ref | None:
         if ref.kind == "phrase" and ref.word.split()[0] in ("a", "an") and j < len(sentence) and sentence[j].low in ("in", "with", "from"):
             return ref  # "A man in oilskins was waiting": someone new comes on stage
     return None
+
+
+def _opens_clause(sentence: list[Tok], k: int) -> bool:
+    """A name or he/she at `k` with a verb after it and no preposition or determiner before it: the subject of
+    the clause after an opening phrase ("In front of Tom he paused": he, not Tom)."""
+    tok, before = sentence[k], sentence[k - 1].low
+    if before in NOUN_PHRASE_STOPS or before in DETERMINERS or not looks_like_verb(sentence[k + 1]):
+        return False
+    return (tok.kind == "name" and not tok.mention.possessive) or tok.low in ("he", "she")
 
 
 def _joint_subject(sentence: list[Tok], j: int) -> bool:

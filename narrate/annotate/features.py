@@ -51,6 +51,7 @@ SCENE_RECENT = 8  # distinct characters the scene remembers
 SCENE_LOOKBACK = 60  # entries of the history (names, subjects, speakers) the scene is read from
 SUBJECT_WINDOW = 12  # of those, the latest that count as what the narration is about now
 CONFIDENT = frozenset(("tag-name", "self-named", "tag-pronoun"))
+TAGS = frozenset(("tag-name", "self-named", "tag-pronoun", "tag-phrase"))  # the rules read a speech tag
 WORD = re.compile(r"[a-z']+")
 STYLE_PRIOR = 20  # words of the book's overall usage each character's own usage is smoothed with
 
@@ -150,10 +151,10 @@ def _subject(att, ref, utterance, paragraph) -> int | None:
     return cid if cid is not None and cid >= 0 else None
 
 
-def candidates_for(k: int, att, rule_speaker: list[int], pins: dict[int, int]) -> list[int]:
+def candidates_for(k: int, att, rule_speaker: list[int], pins: dict[int, int], narrator: int | None = None) -> list[int]:
     """The pin, else: the rules' pick, the pins and picks of the quotes around, who the neighbours called, the
     paragraph's and the scene's characters, and "unknown". Never one the quote calls by name (the addressee is
-    not the speaker), a group ("the men") or a place or firm, unless the rules picked it; nobody for a snippet
+    not the speaker; nor the "I" when it calls the name the others give the narrator, unless a tag says so), a group ("the men") or a place or firm, unless the rules picked it; nobody for a snippet
     of chatter the rules left unattributed (`_overheard`)."""
     utterances, scene = att.utterances, att.scenes[k]
     if k in pins:
@@ -162,6 +163,8 @@ def candidates_for(k: int, att, rule_speaker: list[int], pins: dict[int, int]) -
         return [UNKNOWN_ID]
     out: list[int] = []
     barred = set(utterances[k].addressees)
+    if narrator in barred and utterances[k].strength not in TAGS:
+        barred.add(NARRATOR_ID)  # "Well, Watson, what do you make of it?" is not said by Watson, the "I"
 
     def add(cid: int | None) -> None:
         if cid is None or cid == UNKNOWN_ID or cid in out or cid in barred:
@@ -316,7 +319,9 @@ class ChainLayout:
                      for u, s in zip(utterances, self.strengths)]
         self.style = StyleModel([" ".join(att.segments[p].text for p in u.positions) for u in utterances], confident)
         self.facts = _Facts(att)
-        self.unpinned = [candidates_for(k, att, self.rule_speaker, {}) for k in range(len(utterances))]
+        # the name the others give the first-person narrator (as the rules read the book, before any decoding)
+        self.narrator = att.narrator_character()
+        self.unpinned = [candidates_for(k, att, self.rule_speaker, {}, self.narrator) for k in range(len(utterances))]
         self.emitted: dict[tuple[int, int], list[float]] = {}
         self.members: list[list[int]] = []  # per chain, its utterance indexes
         for k, u in enumerate(utterances):
@@ -326,7 +331,7 @@ class ChainLayout:
 
     def candidates(self, members: list[int], pins: dict[int, int]) -> list[list[int]]:
         near = {j for k in pins for j in range(k - 2, k + 3)}
-        return [candidates_for(k, self.att, self.rule_speaker, pins) if k in near else self.unpinned[k]
+        return [candidates_for(k, self.att, self.rule_speaker, pins, self.narrator) if k in near else self.unpinned[k]
                 for k in members]
 
     def chain(self, members: list[int], pins: dict[int, int], cands: list[list[int]] | None = None) -> Chain:

@@ -1,5 +1,6 @@
 """Whom a reference in the narration means (speakers.py's rules): a name, a pronoun ("she", looking back through
-the paragraph and the text before it for the latest fitting character, never the one spoken to), or a
+the paragraph and the text before it for the latest fitting character, never the one spoken to; or the one the
+quote before called by name, answering, when that character has left the scene), or a
 description ("the doctor", "her mother", "the old man", linked to a named character when the text allows).
 
 A mixin of speakers._Attributor: it reads the attributor's history, paragraphs, index and conversation."""
@@ -43,6 +44,8 @@ PLAIN_PERSON_NOUNS = frozenset(("man", "woman", "boy", "girl", "gentleman", "lad
 GENDER_NOUNS = {"male": MALE_NOUNS, "female": FEMALE_NOUNS}
 # How far back in the history a pronoun or a name looks for whom it means.
 HISTORY_LOOKBACK = 60
+# The quotes before a pronoun tag whose speakers keep the pronoun when the quote before called someone else.
+CALLED_LOOKBACK = 4
 
 
 class References:
@@ -80,10 +83,12 @@ class References:
         return [(cid, subject) for _, cid, subject in sorted(local, key=lambda e: e[0], reverse=True) if cid is not None]
 
     def _antecedent(self, gender: str, excluded: set[int], position: int | None, paragraph: ParagraphContext | None) -> int | None:
-        """The latest character of that gender, where in the pronoun's own paragraph (and, for a tag, in a
-        paragraph of narration just before it) a sentence's subject or a speaker comes before a mere mention
-        ("She noticed ... Millie ... 'Sir?' she said" is not Millie; "He turned to Tom's face. / 'No,' he
-        said." is not Tom); failing that, the latest of unknown gender, a speaker or a subject before a mention."""
+        """The latest character of that gender, where in the pronoun's own paragraph (and, for a tag, in the
+        narration just before it: a paragraph of narration, or the narration closing a paragraph after its quote)
+        a sentence's subject or a speaker comes before a mere mention ("She noticed ... Millie ... 'Sir?' she
+        said" is not Millie; "He turned to Tom's face. / 'No,' he said." is not Tom), and one of unknown gender
+        (a described newcomer, a name) who is the subject there before an older character of that gender; failing that, the
+        latest of unknown gender, a speaker or a subject before a mention."""
         undecided: tuple[int, bool] | None = None
         undecided_here = False
         mentioned: int | None = None
@@ -107,6 +112,8 @@ class References:
                 return undecided[0]  # "The surgeon rose. '…,' he said": this paragraph's subject, not a man before it
             if known == gender:
                 return cid
+            if known is None and here and subject and mentioned is None:
+                return cid  # "The newcomer entered. He was a large man", "Moze returned." / "...," he said
             if known is None and (undecided is None or (subject and not undecided[1])):
                 undecided, undecided_here = (cid, subject), here
         if mentioned is not None:
@@ -121,6 +128,9 @@ class References:
             return None, ""
         excluded = utterance.excluded if utterance else set()
         cid = self._antecedent(gender, excluded, ref.position, paragraph)
+        if utterance is not None and (called := self._called_answers(utterance, paragraph, cid, gender)) is not None:
+            self.index.learn_gender(called, gender)
+            return called, f"pronoun:{ref.word}->{self.index.name(called)} called"
         other = self._answering(utterance, paragraph, cid, gender) if utterance is not None and cid is not None else None
         if other is not None:
             cid = other
@@ -162,6 +172,26 @@ class References:
             self._paragraph_starts = [self.segments[p.positions[0]].start for p in self.paragraphs]
         k = bisect.bisect_right(self._paragraph_starts, position) - 1
         return self.paragraphs[k] if k >= 0 else None
+
+    def _called_answers(self, utterance: Utterance, paragraph: ParagraphContext | None, cid: int | None,
+                        gender: str) -> int | None:
+        """The one the quote before called by name ("Feel sick, Thea?" he asked. / She looked at him. "I thought
+        you were here," she said.): they answer it, so a pronoun tag of their gender in the next paragraph is
+        theirs, rather than an earlier character's, when nothing in this paragraph names anyone before the quote."""
+        k = self.utterance_index[id(utterance)]
+        call = self.utterances[k - 1] if k > 0 else None
+        if call is None or not follows(call, utterance) or not is_known(call.speaker):
+            return None
+        if cid is not None and (cid in (u.speaker for u in self.utterances[max(0, k - CALLED_LOOKBACK): k])
+                                or cid in (c for c, _ in self.history[-ON_STAGE_WINDOW:])):
+            return None  # the pronoun means one who has just spoken or acted: a call to another may go unanswered
+        calls = [a for u in self.by_paragraph.get(call.paragraph, []) if u.speaker == call.speaker for a in u.addressees]
+        called = next((a for a in calls if a != call.speaker), None)
+        if called is None or called == cid or called < 0 or called in utterance.excluded or called in self.groups:
+            return None
+        if paragraph is not None and any(m.start < utterance.start for m in paragraph.mentions):
+            return None
+        return called if _compatible(gender, self.index.gender_of(called)) else None
 
     def _answering(self, utterance: Utterance, paragraph: ParagraphContext | None, cid: int, gender: str) -> int | None:
         """"he answered" opening a new turn: when the latest man is the one who just spoke, the narration

@@ -14,10 +14,11 @@ to the weakest:
    the one spoken to (`he said to Oak`), a place or a group;
 2. another tagged utterance of the same paragraph (one paragraph, one speaker);
 3. an action beat: the subject of a sentence of the paragraph (`She smiled. "…"`);
-4. the conversation (conversation.py): the one the answer calls by name (`"So I did, Beth."`) said the
-   quote before; a new paragraph gives the turn to the other participant (the one addressed, or the
+4. the conversation (conversation.py): the one the quote before called by name answers it; else the one the
+   answer calls by name (`"So I did, Beth."`) said the quote before; a new paragraph gives the turn to the other participant (the one addressed, or the
    one who spoke before), unless a paragraph of narration since the last quote is about someone else
-   (`The doctor stopped in the hall.`), who speaks next; after a long stretch of narration, the turn
+   (`The doctor stopped in the hall.`), who speaks next, or the quote calls that someone by name (the last
+   speaker speaks again, to them); after a long stretch of narration, the turn
    goes to the subject of the last sentence read;
 5. otherwise "unknown".
 
@@ -71,6 +72,7 @@ from narrate.annotate.samename import same_person
 from narrate.annotate.speechverbs import SUBJECT_PRONOUNS
 from narrate.annotate.tags import (
     Finding,
+    ends_in_colon,
     said_and_stopped,
     tag_after,
     tag_before,
@@ -147,7 +149,7 @@ class _Attributor(References, Turns, QuoteNames):
         self.utterances = group_utterances(segments)
         # characters in the order the text names them, each flagged when it is a sentence's subject
         self.history: list[tuple[int, bool]] = []
-        # where the latest paragraph's entries start in the history, when it was narration only
+        # where the latest paragraph's closing narration starts in the history (all of it when it has no quote)
         self.narration_start: int | None = None
         self.remembering_from: int | None = None  # where the paragraph being remembered starts in the history
         self.first_subject: dict[tuple[int, int], int] = {}  # paragraph -> whom its first sentence is about
@@ -327,7 +329,7 @@ class _Attributor(References, Turns, QuoteNames):
             return None
         if self.segments[other].chapter != self.segments[pos].chapter:
             return None
-        if self.tokens[other][-1].text.endswith(":"):
+        if ends_in_colon(self.tokens[other]):
             return other
         if self.by_paragraph.get((self.segments[other].chapter, self.segments[other].paragraph)):
             return None  # '"…," he said.' closing a quote's own paragraph tags that quote, not this one

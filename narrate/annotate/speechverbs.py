@@ -16,6 +16,7 @@ affirmed asserted maintained argued reasoned reflected considered hazarded guess
 counselled counseled comforted soothed consoled encouraged greeted accused challenged scolded chided
 rebuked reproached mocked taunted jeered retorted giggled sniffed sniffled snorted whimpered whined
 howled screeched rasped croaked lisped mumbled babbled gabbled prattled advised proposed lamented
+thought instructed ejaculated
 """.split()
 _PRESENT = """
 says asks replies answers whispers mutters murmurs shouts yells cries exclaims snaps calls adds continues

@@ -8,6 +8,7 @@ from dataclasses import dataclass
 from narrate.annotate.characters import Mention
 from narrate.annotate.clauses import (
     CLAUSE_END,
+    CLAUSE_OPENERS,
     POSSESSORS,
     SENTENCE_END_CHARS,
     Ref,
@@ -15,6 +16,7 @@ from narrate.annotate.clauses import (
     acting_subject,
     first_word,
     is_adverb,
+    looks_like_verb,
     noun_phrase_word,
     skip_adverbs,
     speech_verb_end,
@@ -23,6 +25,7 @@ from narrate.annotate.clauses import (
 )
 from narrate.annotate.speechverbs import (
     DETERMINERS,
+    PERSON_NOUNS,
     SPEECH_INFINITIVES,
     SPEECH_NOUNS,
     VERBS_OF_SPEAKING,
@@ -124,7 +127,8 @@ def tag_before(tokens: list[Tok]) -> Finding | None:
         if found and not found[0].voice:
             return Finding(found[0], "tag:said-before", strength_of(found[0]))
         if ends_clause(toks, speech_verb_end(toks, k)) and (ref := last_clause_subject(toks, k)) is not None:
-            return Finding(ref, "tag:said-before", strength_of(ref))  # "Hester pointed at the gulls and cried:"
+            # "Hester pointed at the gulls and cried:"; "He beckoned Ned into the hall and said:" is not Ned's
+            return Finding(ref, "tag:said-before", strength_of(ref), object_between(toks, ref, k))
     return None
 
 
@@ -198,6 +202,12 @@ def voice_before(tokens: list[Tok], verb: int) -> Ref | None:
     return None
 
 
+def ends_in_colon(tokens: list[Tok]) -> bool:
+    """Narration ending in a colon, with or without a dash after it ("and said sternly:--")."""
+    text = "".join(t.text for t in tokens[-2:] if t.kind == "punct") if tokens and tokens[-1].kind == "punct" else ""
+    return text.rstrip("-\u2014\u2013 ").endswith(":")
+
+
 def ends_clause(tokens: list[Tok], i: int) -> bool:
     """Nothing but adverbs and punctuation from `i` to the end."""
     i = skip_adverbs(tokens, i)
@@ -213,7 +223,29 @@ def last_clause_subject(tokens: list[Tok], verb: int) -> Ref | None:
             return Ref("name", tok.start, tok.mention)
         if tok.low in ("he", "she") and acting_subject(tokens, i):
             return Ref("pronoun", tok.start, word=tok.low)
+        if tok.low == "the" and (described := described_subject(tokens, i)) is not None:
+            return described  # "The old lady felt Tom's shirt, and said:" is hers, not Tom's
     return None
+
+
+def described_subject(tokens: list[Tok], i: int) -> Ref | None:
+    """A description of a person opening a clause at `i` and followed by a verb ("The old lady reached ...")."""
+    before = tokens[i - 1] if i > 0 else None
+    if before is not None and before.kind != "punct" and before.low not in CLAUSE_OPENERS:
+        return None
+    found = subject_at(tokens, i)
+    if found is None or found[0].kind != "phrase" or found[0].word.split()[-1] not in PERSON_NOUNS:
+        return None
+    return found[0] if found[1] < len(tokens) and looks_like_verb(tokens[found[1]]) else None
+
+
+def object_between(tokens: list[Tok], ref: Ref, verb: int) -> Mention | None:
+    """The first name after a pronoun subject and before its clause's speech verb ("He beckoned Ned into the hall
+    and said"): the one the pronoun acts on, so not the pronoun's."""
+    if ref.kind != "pronoun":
+        return None
+    after = [t for t in tokens[:verb] if t.start > ref.position and t.kind == "name" and not t.mention.possessive]
+    return after[0].mention if after else None
 
 
 def subject_before(tokens: list[Tok], verb: int) -> Ref | None:
@@ -261,12 +293,17 @@ OBJECT_BEFORE = re.compile(
 )
 
 
+# A conjunction that opens a clause (at the start or after a stop or a dash), then a name set off by a comma: a call.
+CONJUNCTION_OPENS = re.compile(r"(?:^|[,.!?;:\u2014-])\s*(?:and|but|now|well|so|then)$", re.IGNORECASE)
+
+
 def is_vocative(text: str, start: int, end: int, person: bool) -> bool:
     """A name said to someone: set off by punctuation ("Barton, do we ..."), or, for a known person,
     closing the quote ("Is the pain bad Nat?")."""
     before = text[:start].rstrip(" \r\n_*\u2026")  # a wrapped line: "Nonsense,\nFergus!"
     after = text[end:].lstrip(" \r\n_*")
-    opened = not before or before[-1] in ",.!?;:\u2014-" or re.search(r"\b(?:dear|dearest|my|oh|o)$", before, re.I)
+    opened = (not before or before[-1] in ",.!?;:\u2014-" or re.search(r"\b(?:dear|dearest|my|oh|o)$", before, re.I)
+              or CONJUNCTION_OPENS.search(before))  # "That's my boy!--and Fergus, what have you done?"
     closing = not after.strip(" \r\n.!?\u2026")
     if not before and closing and after.strip().startswith("."):
         return False  # “Bingley.”: a name given in answer, not a call

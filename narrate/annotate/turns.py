@@ -12,7 +12,7 @@ from collections import Counter
 from narrate.annotate.references import HISTORY_LOOKBACK, ON_STAGE_WINDOW
 
 from narrate.annotate.characters import Mention
-from narrate.annotate.clauses import speech_verb_end
+from narrate.annotate.clauses import Ref, acting_subject, speech_verb_end, split_sentences
 from narrate.annotate.conversation import (
     NARRATOR_ID,
     ParagraphContext,
@@ -41,6 +41,9 @@ SELF_NAMING_VOTES = 3
 # A paragraph of narration this short that reports speech ("Lucy mumbled that ...") is a turn of the conversation.
 REPORTED_TURN_WORDS = 30
 REPORTING_WORDS = frozenset(["that", "how", "whether"])
+# Narration words since the last quote within which its speaker may speak again to the one the narration was
+# about (a little longer than a conversation's gap: the narration is about the one called).
+REACTING_GAP_WORDS = 50
 # How many paragraphs of narration after an unattributed quote may still say who spoke it.
 FOLLOWING_NARRATION = 4
 
@@ -50,10 +53,14 @@ class Turns:
         conversation = self.conversation
         if (kin := self._kin_answering(utterance)) is not None:
             self._assign(utterance, kin, "turn-taking:kin-called", "turn-taking")
+        elif (called := self._called_before(utterance)) is not None:
+            self._assign(utterance, called, "turn-taking", "turn-taking")
         elif (called := self._called_in_answer(utterance)) is not None:
             self._assign(utterance, called, "turn-taking:called-in-answer", "turn-taking")
         elif conversation.active() and (focus := self._someone_else_acted(utterance)) is not None:
             self._assign(utterance, focus, "action:previous-paragraph", "focus")
+        elif (cid := self._reacting(utterance)) is not None:
+            self._assign(utterance, cid, "turn-taking", "turn-taking")
         elif conversation.active():
             cid = conversation.next_speaker(utterance.excluded)
             if cid is not None:
@@ -65,6 +72,15 @@ class Turns:
         elif (cid := conversation.next_speaker(utterance.excluded)) is not None:
             self._assign(utterance, cid, "turn-taking", "fallback")
 
+    def _called_before(self, utterance: Utterance) -> int | None:
+        """The one the quote before (in the paragraph before) called by name answers it ("Trafalgar or the
+        Armada, Katharine?" her mother demanded. / "Trafalgar, mother."), whoever this quote's answer calls."""
+        k = self.utterance_index[id(utterance)]
+        call = self.utterances[k - 1] if k > 0 else None
+        if call is None or not follows(call, utterance) or not is_known(call.speaker):
+            return None
+        return next((a for a in call.addressees if a != call.speaker and a not in utterance.excluded), None)
+
     def _called_in_answer(self, utterance: Utterance) -> int | None:
         """The one the next paragraph's quote calls by name ("So I did, Beth."): it answers this quote, so
         this quote is theirs, when the narration has brought them on stage (a name only ever said in quotes may
@@ -74,8 +90,12 @@ class Turns:
         if answer is None or not follows(utterance, answer):
             return None
         recent = [cid for cid, _ in reversed(self.history[-HISTORY_LOOKBACK:])]
-        called = next((cid for cid in answer.addressees if cid not in utterance.excluded and cid in recent), None)
-        return called if called is not None else self._kin_called(answer, utterance.excluded)
+        # not the one who spoke the quote before, in the paragraph before: this quote answers them, and the next
+        # speaker turns to them ("Why do you ask?" said Good. / "I ask because ..." / "How odd, eh, Good?")
+        before = self.utterances[k - 1] if k > 0 and follows(self.utterances[k - 1], utterance) else None
+        excluded = utterance.excluded | ({before.speaker} if before is not None and is_known(before.speaker) else set())
+        called = next((cid for cid in answer.addressees if cid not in excluded and cid in recent), None)
+        return called if called is not None else self._kin_called(answer, excluded)
 
     def _kin_answering(self, utterance: Utterance) -> int | None:
         """The one the quote before called "mamma" or "uncle" answers it ("But isn't it strange, mamma?" / "Strange!")."""
@@ -100,6 +120,15 @@ class Turns:
             if (called := next((cid for cid in recent if cid in kin), None)) is not None:
                 return called
         return None
+
+    def _reacting(self, utterance: Utterance) -> int | None:
+        """The narration since the last quote was about someone this quote calls by name: the last speaker
+        speaks again, to them ("Jo does use slang!" said Amy. / Jo began to whistle. / "Don't, Jo."), not the one
+        whose turn it was."""
+        focus, speaker = self.conversation.focus, self.conversation.speaker
+        if self.conversation.gap >= REACTING_GAP_WORDS or focus is None or focus == speaker or focus not in utterance.addressees or not is_known(speaker):
+            return None
+        return None if speaker in utterance.excluded else speaker
 
     def _someone_else_acted(self, utterance: Utterance) -> int | None:
         """The subject of the narration since the last quote, when it is not the last speaker: "Mr. Quill
@@ -149,7 +178,22 @@ class Turns:
         if not paragraph.subjects:
             return None
         ref = paragraph.subjects[-1]
+        later = self._last_clause_subject(paragraph, ref)
+        cid = self._resolve(later, None, paragraph)[0] if later is not None else None
+        if cid is not None and cid >= 0 and not self._never_speaks(cid) and cid not in self.groups:
+            return cid
         return self._resolve(ref, None, paragraph)[0]
+
+    def _last_clause_subject(self, paragraph: ParagraphContext, ref: Ref) -> Ref | None:
+        """The subject of a later clause of the sentence `ref` opens, when one names someone else ("Meg lit the
+        lamp, Amy left the chair, and Jo sat up." is about Jo last)."""
+        for pos in paragraph.positions:
+            for sentence in split_sentences(self.tokens.get(pos, [])):
+                if any(tok.start == ref.position for tok in sentence):
+                    later = [Ref("name", tok.start, tok.mention) for i, tok in enumerate(sentence)
+                             if tok.start > ref.position and tok.kind == "name" and acting_subject(sentence, i)]
+                    return later[-1] if later else None  # a name: a pronoun here would teach a wrong gender
+        return None
 
     def _narration_after_last_quote(self, paragraph: ParagraphContext) -> int:
         words = 0
@@ -166,10 +210,12 @@ class Turns:
         events: list[tuple[int, object]] = [(m.start, m) for m in paragraph.mentions if m.start not in subjects]
         events += [(ref.position, ref) for ref in paragraph.subjects]
         events += [(u.start, u) for u in utterances if is_known(u.speaker)]
+        trailing = start
         for _, event in sorted(events, key=lambda e: e[0]):
             if isinstance(event, Utterance):
                 self.history.append((event.speaker, True))
                 self.history += [(cid, False) for cid in self._present_addressee(event)]
+                trailing = len(self.history)
             elif isinstance(event, Mention):
                 cid = self._pick(event.candidates)
                 if cid is not None:
@@ -179,7 +225,10 @@ class Turns:
                 if is_known(cid) and cid >= 0:
                     self.history.append((cid, True))
                     self.first_subject.setdefault(paragraph.key, cid)
-        self.narration_start = None if utterances else start
+        # where the narration a pronoun tag of the next paragraph looks at first begins: the whole paragraph when
+        # it has no quote, else the narration after its last quote ("'Is it far?' asked Nell. Owen frowned." /
+        # "'Ten miles,' he said.": Owen), none when a quote closes it
+        self.narration_start = start if not utterances else trailing if trailing < len(self.history) else None
         self.remembering_from = None
 
     def _present_addressee(self, utterance: Utterance) -> list[int]:
