@@ -6,7 +6,7 @@ import re
 from collections.abc import Sequence
 from dataclasses import dataclass
 
-from narrate.annotate.names import Mention
+from narrate.annotate.names import AGE_WORDS, Mention
 from narrate.annotate.speechverbs import (
     DETERMINERS,
     FEMALE_NOUNS,
@@ -18,6 +18,7 @@ from narrate.annotate.speechverbs import (
     SPEECH_NOUNS,
     SPEECH_VERBS,
     SUBJECT_PRONOUNS,
+    TITLES,
 )
 from narrate.model import Segment
 
@@ -85,6 +86,12 @@ class Ref:
     word: str = ""  # the pronoun, or the noun phrase
     voice: bool = False  # "X's voice", "his voice"
     shown: str = ""  # a noun phrase as the text writes it: "a thin, elderly gentleman", "a man in the crowd"
+
+
+def _generation(epithet: Tok, name: Tok) -> bool:
+    """"young Mr. Quill", "old Mrs. Hale": the age word tells one of two people who share the titled name
+    apart (names.AGE_WORDS), so it stays with the name the character model knows, not dropped as "little Amy"'s."""
+    return epithet.low in AGE_WORDS and name.text.split()[0].rstrip(".").lower() in TITLES
 
 
 def lex(source: str, seg: Segment, mentions: Sequence[Mention]) -> list[Tok]:
@@ -159,7 +166,7 @@ def subject_at(tokens: list[Tok], i: int) -> tuple[Ref, int] | None:
         return None
     if not tok.is_word:
         return None
-    if tok.low in NAME_EPITHETS and nxt and tokens[i + 1].kind == "name":
+    if tok.low in NAME_EPITHETS and nxt and tokens[i + 1].kind == "name" and not _generation(tok, tokens[i + 1]):
         return subject_at(tokens, i + 1)  # "added little Amy", "said old Cotter": the name says who
     if tok.low in SUBJECT_PRONOUNS:
         return Ref("pronoun", tok.start, word=tok.low), i + 1
