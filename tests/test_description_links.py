@@ -40,22 +40,8 @@ SICKROOM = (
 )
 
 
-def test_a_description_that_answers_a_call_by_name_is_the_one_called_in_all_its_quotes():
-    quotes = dialogue(SICKROOM)
-    assert [q.speaker for q in quotes[:5]] == ["the doctor", "Mrs. Budd", "Mrs. Budd", "the doctor", "Mrs. Budd"]
-    assert "answered-call->Mrs. Budd" in quotes[1].evidence
-
-
 def test_a_newcomer_who_answers_a_call_by_name_keeps_the_description():
     assert speakers(SICKROOM)[5:] == ["a thin gentleman", "the doctor", "a thin gentleman"]
-
-
-def test_a_description_the_next_quote_calls_by_name_is_the_one_called():
-    text = (
-        'The doctor sat by the bed.\n\n"Is the fever down?" asked the doctor.\n\n'
-        '"She will never wake, sir," sobbed the old servant. "Hush, Martha," said the doctor. "She will."'
-    )
-    assert speakers(text) == ["the doctor", "Martha", "the doctor", "the doctor"]
 
 
 def test_a_trade_named_as_the_subject_of_a_beat_is_the_speaker_after_it():
@@ -94,14 +80,6 @@ def test_the_one_heard_saying_a_quote_speaks_it_not_the_one_who_hears():
     quotes = dialogue(text)
     assert [q.speaker for q in quotes] == ["Mrs. Orme", "a man"]
     assert quotes[0].evidence.startswith("tag:heard-say")
-
-
-def test_a_description_is_not_the_name_it_calls_itself():
-    text = (
-        'Ada watched the stage from her box.\n\n"Rosina, come down to me!" sang the tenor.\n\n'
-        '"Oh, Rosina, do not go!" sighed Ada.'
-    )
-    assert speakers(text) == ["the tenor", "Ada"]
 
 
 def test_a_speech_verb_in_an_as_clause_before_the_tag_is_not_the_tag():

@@ -1,13 +1,10 @@
 """A described speaker named later: "a gentleman" who asks the price of a shine and, a few paragraphs on, is
 "Mr. Greyson" as he walks away; "the old lady" who calls for Tom and is "his aunt Polly" once she laughs.
 Such a speaker is one person under two labels; giving the description's quotes to the name keeps one voice.
-So is a description that answers a call by name: "'It's over, Mrs. Budd,' said the doctor. / 'Poor lamb,' said
-the nurse" makes the nurse Mrs. Budd.
 """
 from __future__ import annotations
 
 from collections.abc import Callable, Sequence
-from itertools import pairwise
 
 from narrate.annotate.clauses import Tok
 from narrate.annotate.conversation import Utterance, follows
@@ -104,33 +101,3 @@ def _talk_together(utterances: Sequence[Utterance], one: int, other: int) -> boo
             return True
     return any(u.speaker in pair and pair - {u.speaker} & set(u.addressees) for u in utterances)
 
-
-def answered_calls(
-    utterances: Sequence[Utterance], described: dict[int, str], gender_of: Callable[[int], str | None],
-    apart: set[int],
-) -> dict[int, int]:
-    """Described speaker -> the named character a quote calls by name when the description's tag answers it (in
-    the next paragraph or the same one), or the one a quote beside the description's calls (the answer names whom
-    it answers): only when every such call names the same one, of its gender, who never speaks under the name
-    (then the name is someone else beside it) and whom the description never names itself; never one of
-    `apart`, a newcomer ("broke in a thin gentleman") or a group ("cried the ladies")."""
-    calls: dict[int, set[int]] = {}
-    for before, after in pairwise(utterances):
-        if before.speaker == after.speaker or not (follows(before, after) or before.paragraph == after.paragraph):
-            continue
-        for call, answer in ((before, after), (after, before)):
-            if (answer.speaker in described and answer.speaker not in apart and answer.strength == "tag-phrase"
-                    and call.addressees):
-                calls.setdefault(answer.speaker, set()).add(call.addressees[0])
-    speaking = {utterance.speaker for utterance in utterances}
-    says: dict[int, set[int]] = {}  # the names each described speaker says itself ("M'ama!" sung is not a call)
-    for utterance in utterances:
-        says.setdefault(utterance.speaker, set()).update(utterance.excluded)
-    links = {}
-    for cid, called in calls.items():
-        named = next(iter(called))
-        if len(called) > 1 or named < 0 or named in described or named in speaking or named in says.get(cid, ()):
-            continue
-        if gender_of(cid) is None or gender_of(named) in (None, gender_of(cid)):
-            links[cid] = named
-    return links

@@ -20,7 +20,7 @@ from narrate.annotate.conversation import (
     follows,
     is_known,
 )
-from narrate.annotate.latenames import answered_calls, late_names, named_outright
+from narrate.annotate.latenames import late_names, named_outright
 from narrate.annotate.tags import subject_before
 
 # Kinship words said to someone ("No, papa, ...") and the title of the one they most likely mean.
@@ -371,31 +371,23 @@ class Turns:
             return None
         return None if other.speaker in (between.speaker, *quote.excluded) else other.speaker
 
-    def _newcomers(self) -> set[int]:
-        """Described speakers first written with "a" or "an" ("broke in a thin, elderly gentleman"): someone who
-        joins the talk, not the one a speaker just called by name."""
-        return {cid for cid in self.index.described if self.index.name(cid).split()[0].lower() in ("a", "an")}
-
     def _name_the_described(self) -> None:
-        """Give a described speaker's quotes to the name the narration gives them soon after, or the name a quote
-        called when the description answered it (latenames.py)."""
+        """Give a described speaker's quotes to the name the narration gives them soon after (latenames.py)."""
         first_named: dict[int, tuple[int, int]] = {}
         for paragraph in self.paragraphs:
             for mention in paragraph.mentions:
                 if len(mention.candidates) == 1:
                     first_named.setdefault(mention.candidates[0], paragraph.key)
         heads = {cid: self.index.name(cid).split()[-1].lower() for cid in self.index.described}
-        called = answered_calls(self.utterances, heads, self.index.gender_of, self._newcomers() | self.groups)
         outright = {found for tokens in self.tokens.values() for found in named_outright(tokens)}
         links = self.later_named = late_names(
             self.utterances, self.paragraph_order, first_named, heads, self.index.gender_of, outright
-        ) | called
+        )
         for utterance in self.utterances:
             if (named := links.get(utterance.speaker)) is not None:
-                how = "answered-call" if utterance.speaker in called else "later-named"
                 self.lines[utterance.speaker] -= 1
                 self.lines[named] += 1
                 utterance.speaker = named
-                utterance.evidence += f" {how}->{self.index.name(named)}"
+                utterance.evidence += f" later-named->{self.index.name(named)}"
         if links:
             self.lines = +self.lines  # a described speaker whose quotes all went to the name is no character
