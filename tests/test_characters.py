@@ -222,6 +222,19 @@ def test_a_name_used_as_a_place_goes_is_nobody():
     assert len(who(index, "Hester")) == 1
 
 
+def test_where_a_person_comes_from_is_a_place_once_written():
+    text = ("The hotel was quiet at noon.\n\nThe gentleman from Carolina, walking down the stair, stopped at the "
+            "desk.\n\n\"Any letters for me?\"\n\n\"None today, sir,\" said the clerk.")
+    index = index_of({"Carolina": 1}, text=text)
+    assert who(index, "Carolina") == ()
+
+
+def test_a_letter_from_someone_leaves_them_a_person():
+    text = "Hester read the letter from Ivo twice.\n\n\"He is coming,\" said Hester. Ivo came at noon."
+    index = index_of({"Hester": 2, "Ivo": 2}, votes={"Ivo": {"male": 1}}, text=text)
+    assert len(who(index, "Ivo")) == 1
+
+
 def test_a_person_the_text_sends_things_to_is_still_a_person():
     text = ("Hester gave the letter to Ivo. Ivo read it twice.\n\nShe waited for Ivo at the gate. Ivo came at last,"
             " and he smiled.\n\n\"Well?\" said Ivo.")

@@ -112,6 +112,13 @@ def title_gender(title: str) -> str | None:
     return None
 
 
+def _origin(words: list, i: int) -> bool:
+    """"the gentleman from Carolina", "a girl from Kansas": the name after a person noun and "from" says where
+    someone comes from, so it is a place (a person is never "the man from Ada"; "a letter from Ada" has no
+    person noun)."""
+    return i > 1 and words[i - 1].group().lower() == "from" and words[i - 2].group().lower() in PERSON_NOUNS
+
+
 def _strip_possessive(word: str) -> tuple[str, bool]:
     for suffix in ("'s", "’s"):
         if word.endswith(suffix) and len(word) > 3:
@@ -223,7 +230,7 @@ class WordStats:
                 self.after_the[word] += 1
             if i > 0 and words[i - 1].group().lower() in WHERE_PREPOSITIONS and not possessive:  # not "in Tom's hand"
                 self.after_where[word] += 1
-                if words[i - 1].group().lower() in PLACE_PREPOSITIONS:
+                if words[i - 1].group().lower() in PLACE_PREPOSITIONS or _origin(words, i):
                     self.after_place[word] += 1
             if text[match.end(): match.end() + 1] in ("!", "?"):
                 self.exclaimed[word] += 1
