@@ -45,7 +45,7 @@ from narrate.annotate.turns import (  # noqa: F401  (the rules' constants, impor
     Turns,
 )
 
-from narrate.annotate import choose, features
+from narrate.annotate import castguide, choose, features
 from narrate.annotate.characters import CharacterIndex, Form, Mention, WordStats, scan_names
 from narrate.annotate.clauses import (
     Tok,
@@ -139,7 +139,7 @@ class _Attributor(References, Turns, QuoteNames):
         self.joins = joins  # (name form, the form of the same person's other name): samename.py
         self.source = book.source
         self.segments = segments
-        self.cast = cast
+        self.cast = cast = castguide.guided(cast)  # "old Cotter" also answers to "Cotter"
         self.index = CharacterIndex(cast)
         self.paragraphs = group_paragraphs(segments)
         self.utterances = group_utterances(segments)
@@ -222,6 +222,7 @@ class _Attributor(References, Turns, QuoteNames):
         self.index.build(forms, self._gender_votes(found), stats)
         for form, into in self.joins:
             self.index.join(form, into)
+        castguide.link_appositions(self.index, self.cast, self.source, found)
         for paragraph in self.paragraphs:
             for pos in paragraph.positions:
                 mentions = [Mention(s, e, form, poss, self.index.candidates(form)) for s, e, form, poss in found[pos]]

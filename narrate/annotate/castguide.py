@@ -1,0 +1,83 @@
+"""How a given cast (voices.yaml `characters:`) guides the reading of a book.
+
+A user writes names the way the book says them: "old Cotter", "dear Mr. Quill", "the talented Miss Ada". Such a
+name is a description by its shape (it opens in lower case) but holds a proper name the text uses on its own
+("Cotter", "Mr. Quill", "Miss Ada"): the entry owns that name too (`guided`).
+"""
+from __future__ import annotations
+
+import re
+from collections.abc import Sequence
+from dataclasses import replace
+
+from narrate.annotate.names import is_description, parse_name
+from narrate.annotate.speechverbs import TITLES
+from narrate.model import CastEntry
+
+
+def bare_name(name: str) -> str | None:
+    """The proper name inside a name with an epithet: "old Cotter" -> "Cotter", "the talented Miss Ada" ->
+    "Miss Ada"; None when there is no lower-case epithet before a capitalised name, or the rest is only a title
+    ("young Herr") or has lower-case words of its own ("the White Rabbit's friend")."""
+    words = name.split()
+    first = next((k for k, word in enumerate(words) if word[:1].isupper()), None)
+    if not first or any(word[:1].isupper() for word in words[:first]):
+        return None
+    rest = words[first:]
+    if any(not word[:1].isupper() for word in rest):
+        return None
+    _, tokens = parse_name(" ".join(rest))
+    if not tokens or (len(rest) == 1 and rest[0].lower().rstrip(".") in TITLES):
+        return None
+    return " ".join(rest)
+
+
+def guided(cast: Sequence[CastEntry]) -> tuple[CastEntry, ...]:
+    """The cast with the proper names its entries' epithets hide added as aliases ("old Cotter" also answers
+    to "Cotter"), unless another entry already has that name."""
+    taken = {name.lower() for entry in cast for name in (entry.name, *entry.aliases)}
+    out = []
+    for entry in cast:
+        extra = []
+        for name in (entry.name, *entry.aliases):
+            bare = bare_name(name) if is_description(name) else None
+            if bare and bare.lower() not in taken:
+                taken.add(bare.lower())
+                extra.append(bare)
+        out.append(replace(entry, aliases=(*entry.aliases, *extra)) if extra else entry)
+    return tuple(out)
+
+
+def has_name(entry: CastEntry) -> bool:
+    """The entry gives a proper name among its names ("old Cotter" with "Mr Cotter"), so it is no character known
+    only by a description; a lone word in lower case ("mamma") is how others address them, not a name."""
+    return any(name[:1].isupper() and not is_description(name) for name in (entry.name, *entry.aliases))
+
+
+def link_appositions(index, cast: Sequence[CastEntry], source: str, found: dict[int, list]) -> None:
+    """An entry known by a description ("my old friend") takes the name the text puts beside that description
+    ("my old friend, Master Tom Quill, rode up"; "Tom Quill, my old friend, ..."), when no other entry claims
+    the name: its quotes tagged by the name are the entry's. `found` holds the name mentions (start, end, form,
+    possessive) of each segment, as names.scan_names gives them."""
+    described = {}
+    for entry in cast:
+        cid = index.labelled(entry.name.lower())
+        if cid is not None and cid in index.described and index.clusters[cid].cast_name:
+            for phrase in (entry.name, *entry.aliases):
+                if is_description(phrase):
+                    described[phrase.lower()] = cid
+    if not described:
+        return
+    by_start = {s: form for mentions in found.values() for s, _, form, _ in mentions}
+    by_end = {e: form for mentions in found.values() for _, e, form, _ in mentions}
+    lower = source.lower()
+    for phrase, cid in described.items():
+        for match in re.finditer(rf"\b{re.escape(phrase)}\b", lower):
+            after = re.match(r"\s*,\s*", source[match.end():])
+            before = re.search(r"\s*,\s*$", source[max(0, match.start() - 4): match.start()])
+            form = (by_start.get(match.end() + after.end()) if after else None) or (
+                by_end.get(match.start() - len(before.group())) if before else None)
+            owners = index.candidates(form) if form else ()
+            if len(owners) == 1 and owners[0] != cid and not index.clusters[owners[0]].cast_name:
+                index._merge(owners[0], cid)  # the index's own merge
+                index.described.discard(cid)

@@ -1,0 +1,50 @@
+"""A given cast (voices.yaml `characters:`) guides attribution: castguide.py, on texts written for these tests."""
+from __future__ import annotations
+
+from test_speakers import dialogue
+
+from narrate.annotate.castguide import bare_name, guided, has_name
+from narrate.model import CastEntry
+
+
+def test_bare_name_drops_the_epithet_before_a_proper_name():
+    assert bare_name("old Pellow") == "Pellow"
+    assert bare_name("the kindly Miss Ada Vane") == "Miss Ada Vane"
+    assert bare_name("dear Mr. Orme") == "Mr. Orme"
+    assert bare_name("young Herr") is None  # only a title is left
+    assert bare_name("the old man") is None
+    assert bare_name("Pellow") is None  # no epithet at all
+
+
+def test_an_entry_with_an_epithet_also_answers_to_the_bare_name():
+    cast = guided([CastEntry("old Pellow", ("Mr Pellow",)), CastEntry("Rowan")])
+    assert cast[0].aliases == ("Mr Pellow", "Pellow")
+    assert has_name(cast[0]) and has_name(cast[1])
+    assert not has_name(CastEntry("my mother", ("mamma",)))  # how she is addressed is no name
+
+
+def test_an_entry_named_with_an_epithet_keeps_the_surname_and_its_titled_form():
+    text = ('Old Pellow sat by the grate and Rowan stood at the door.\n\n'
+            '"The frost will hold till Sunday," said Pellow.\n\n'
+            '"You always say so," said Rowan.\n\n'
+            '"And I am always right," said Mr Pellow.')
+    cast = (CastEntry("old Pellow", ("Mr Pellow",)), CastEntry("Rowan"))
+    assert [s.speaker for s in dialogue(text, cast)] == ["old Pellow", "Rowan", "old Pellow"]
+
+
+def test_a_cast_description_takes_the_name_the_text_sets_beside_it():
+    text = ('I was mending the net when my old shipmate, Captain Ezra Tolley, came down the shingle.\n\n'
+            '"Still at it?" asked Tolley.\n\n'
+            '"Always," said Wren.\n\n'
+            '"Then I will sit and watch," said Captain Tolley.')
+    cast = (CastEntry("my old shipmate"), CastEntry("Wren"))
+    assert [s.speaker for s in dialogue(text, cast)] == ["my old shipmate", "Wren", "my old shipmate"]
+    reversed_text = text.replace("my old shipmate, Captain Ezra Tolley,", "Captain Ezra Tolley, my old shipmate,")
+    assert [s.speaker for s in dialogue(reversed_text, cast)] == ["my old shipmate", "Wren", "my old shipmate"]
+
+
+def test_a_name_another_entry_claims_stays_that_entrys():
+    text = ('My old shipmate, Captain Ezra Tolley, came down the shingle.\n\n'
+            '"Still at it?" asked Tolley.')
+    cast = (CastEntry("my old shipmate"), CastEntry("Ezra Tolley"))
+    assert [s.speaker for s in dialogue(text, cast)] == ["Ezra Tolley"]
