@@ -1,7 +1,7 @@
 """A given cast (voices.yaml `characters:`) guides attribution: castguide.py, on texts written for these tests."""
 from __future__ import annotations
 
-from test_speakers import dialogue
+from test_speakers import dialogue, speakers
 
 from narrate.annotate.castguide import bare_name, guided, has_name
 from narrate.model import CastEntry
@@ -48,3 +48,22 @@ def test_a_name_another_entry_claims_stays_that_entrys():
             '"Still at it?" asked Tolley.')
     cast = (CastEntry("my old shipmate"), CastEntry("Ezra Tolley"))
     assert [s.speaker for s in dialogue(text, cast)] == ["Ezra Tolley"]
+
+
+def test_given_a_cast_a_beat_by_a_name_no_entry_claims_goes_to_a_cast_member_in_the_scene():
+    text = ('Ada and Tom sat by the fire while Mr. Pike read his paper.\n\n"Snow by morning," said Ada.\n\n'
+            '"Then we stay in," said Tom.\n\nMr. Pike turned a page. "We shall see."')
+    assert speakers(text) == ["Ada", "Tom", "Mr. Pike"]  # no cast: the beat's subject
+    assert speakers(text, (CastEntry("Ada"), CastEntry("Tom"))) == ["Ada", "Tom", "Ada"]
+
+
+def test_a_tag_that_names_someone_the_cast_left_out_keeps_them():
+    text = ('Ada and Tom walked to the gate, where Mr. Pike waited.\n\n"You are late," said Ada.\n\n'
+            '"The road was bad," said Mr. Pike.')
+    assert speakers(text, (CastEntry("Ada"), CastEntry("Tom"))) == ["Ada", "Mr. Pike"]
+
+
+def test_a_description_no_entry_claims_keeps_its_own_voice():
+    text = ('Ada and Tom waited on the pier.\n\n"Is this the boat?" asked Ada.\n\n'
+            '"Not yet," said a voice behind them.')
+    assert speakers(text, (CastEntry("Ada"), CastEntry("Tom")))[-1] == "a voice"

@@ -81,3 +81,26 @@ def link_appositions(index, cast: Sequence[CastEntry], source: str, found: dict[
             if len(owners) == 1 and owners[0] != cid and not index.clusters[owners[0]].cast_name:
                 index._merge(owners[0], cid)  # the index's own merge
                 index.described.discard(cid)
+
+
+# The rules' evidence that plainly names a speaker the cast may have left out ("said Tom Quill"): kept.
+NAMING_STRENGTHS = frozenset(("tag-name", "self-named"))
+
+
+def prefer_cast(att, k: int, candidates: list[int], rule_speaker: list[int]) -> list[int]:
+    """Given a cast, the speakers are in it: of a quote's candidates, the named ones no entry claims (a name the
+    rules found in the text, a place) go when a cast member is among them, but for the rules' pick when a tag or
+    the quote itself names the speaker outright (a cast may be partial). A description no entry claims ("a
+    voice", "the nurse") stays: given to a cast member, it merged two people's lines (tune: voice accuracy
+    0.874 -> 0.866)."""
+    if not att.cast:
+        return candidates
+    clusters = att.index.clusters
+
+    def in_cast(cid: int) -> bool:  # a description no entry claims stays: its own voice is better than a wrong one
+        return cid < 0 or clusters[cid].cast_name is not None or cid in att.index.described
+
+    if not any(cid >= 0 and in_cast(cid) for cid in candidates):
+        return candidates
+    named = att.utterances[k].strength in NAMING_STRENGTHS
+    return [cid for cid in candidates if in_cast(cid) or (named and cid == rule_speaker[k])]
