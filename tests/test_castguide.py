@@ -6,6 +6,9 @@ from test_speakers import dialogue, speakers
 from narrate.annotate.castguide import bare_name, guided, has_name
 from narrate.model import CastEntry
 
+FIRESIDE = ('Ada and Tom sat by the fire while Mr. Pike read his paper.\n\n"Snow by morning," said Ada.\n\n'
+            '"Then we stay in," said Tom.\n\nMr. Pike turned a page. "We shall see."')
+
 
 def test_bare_name_drops_the_epithet_before_a_proper_name():
     assert bare_name("old Pellow") == "Pellow"
@@ -51,8 +54,7 @@ def test_a_name_another_entry_claims_stays_that_entrys():
 
 
 def test_given_a_cast_a_beat_by_a_name_no_entry_claims_goes_to_a_cast_member_in_the_scene():
-    text = ('Ada and Tom sat by the fire while Mr. Pike read his paper.\n\n"Snow by morning," said Ada.\n\n'
-            '"Then we stay in," said Tom.\n\nMr. Pike turned a page. "We shall see."')
+    text = FIRESIDE
     assert speakers(text) == ["Ada", "Tom", "Mr. Pike"]  # no cast: the beat's subject
     assert speakers(text, (CastEntry("Ada"), CastEntry("Tom"))) == ["Ada", "Tom", "Ada"]
 
@@ -67,3 +69,34 @@ def test_a_description_no_entry_claims_keeps_its_own_voice():
     text = ('Ada and Tom waited on the pier.\n\n"Is this the boat?" asked Ada.\n\n'
             '"Not yet," said a voice behind them.')
     assert speakers(text, (CastEntry("Ada"), CastEntry("Tom")))[-1] == "a voice"
+
+
+def test_the_narration_using_an_entrys_description_puts_that_entry_on_stage():
+    text = ('Wren asked the ferryman, a silent fellow with a long pole, about the far shore.\n\n'
+            'He told her there was an island--"low island, many birds."\n\n'
+            '"Can we land there?" asked Wren.\n\n'
+            'The ferryman shook his head. "Too much mud."')
+    cast = (CastEntry("the ferryman", ("that ferryman", "our ferryman")), CastEntry("Wren"))
+    assert speakers(text, cast) == ["the ferryman", "Wren", "the ferryman"]  # "He told her": the ferryman
+
+
+def test_described_mentions_find_an_entrys_definite_descriptions_but_not_inside_a_name():
+    from narrate.annotate.castguide import DescribedMentions
+    from narrate.annotate.characters import CharacterIndex
+    from narrate.annotate.names import Mention
+
+    cast = (CastEntry("the ferryman", ("that  old ferryman", "our ferryman", "a boatman")),)
+    index = CharacterIndex(cast)
+    mentions = DescribedMentions(index, cast)
+    text = ("That old\nferryman waved; the ferryman's boat; our ferryman and a boatman (someone's, anyone's) rowed. "
+            "The Ferryman Inn stood by.")
+    inn = Mention(text.index("Ferryman Inn"), text.index(" stood"), ("", ("Ferryman", "Inn")), False, ())
+    found = mentions(text, 0, len(text), [inn])
+    assert [(text[m.start: m.end], m.possessive) for m in found] == [("That old\nferryman", False),
+                                                                    ("the ferryman", True)]
+    assert {m.candidates for m in found} == {(index.labelled("the ferryman"),)}
+
+
+def test_a_cast_of_descriptions_alone_leaves_the_named_people_their_lines():
+    text = FIRESIDE
+    assert speakers(text, (CastEntry("the lodger"),)) == ["Ada", "Tom", "Mr. Pike"]

@@ -223,12 +223,15 @@ class _Attributor(References, Turns, QuoteNames):
         for form, into in self.joins:
             self.index.join(form, into)
         castguide.link_appositions(self.index, self.cast, self.source, found)
+        described = castguide.DescribedMentions(self.index, self.cast)  # "the guide", an entry of the cast
         for paragraph in self.paragraphs:
             for pos in paragraph.positions:
                 mentions = [Mention(s, e, form, poss, self.index.candidates(form)) for s, e, form, poss in found[pos]]
                 if self.segments[pos].kind != "narration":
                     self.dialogue_mentions[pos] = mentions
                     continue
+                seg = self.segments[pos]
+                mentions = sorted(mentions + described(self.source, seg.start, seg.end, mentions), key=lambda m: m.start)
                 paragraph.mentions.extend(mentions)
                 self.tokens[pos] = lex(self.source, self.segments[pos], mentions)
                 subjects = (sentence_subject(sentence) for sentence in split_sentences(self.tokens[pos]))
