@@ -67,8 +67,15 @@ def test_a_tag_that_names_someone_the_cast_left_out_keeps_them():
 
 def test_a_description_no_entry_claims_keeps_its_own_voice():
     text = ('Ada and Tom waited on the pier.\n\n"Is this the boat?" asked Ada.\n\n'
-            '"Not yet," said a voice behind them.')
-    assert speakers(text, (CastEntry("Ada"), CastEntry("Tom")))[-1] == "a voice"
+            '"Not yet," said a boatman behind them.')
+    assert speakers(text, (CastEntry("Ada"), CastEntry("Tom")))[-1] == "a boatman"
+
+
+def test_given_a_cast_a_passing_voice_is_one_of_the_scene():
+    text = ('Ada and Tom waited on the pier in the fog.\n\n"Is this the boat?" asked Ada.\n\n'
+            '"Not yet," said a voice.\n\n"Then we wait," said Ada.')
+    assert speakers(text) == ["Ada", "a voice", "Ada"]
+    assert speakers(text, (CastEntry("Ada"), CastEntry("Tom"))) == ["Ada", "Tom", "Ada"]
 
 
 def test_the_narration_using_an_entrys_description_puts_that_entry_on_stage():

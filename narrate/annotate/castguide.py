@@ -83,6 +83,8 @@ def link_appositions(index, cast: Sequence[CastEntry], source: str, found: dict[
                 index.described.discard(cid)
 
 
+# Head words of a passing speaker ("a voice", "another"): nobody to find in the cast.
+PASSING_HEADS = frozenset(("voice", "voices", "one", "other", "another", "someone", "somebody", "speaker"))
 # The rules' evidence that plainly names a speaker the cast may have left out ("said Tom Quill"): kept.
 NAMING_STRENGTHS = frozenset(("tag-name", "self-named"))
 
@@ -91,15 +93,19 @@ def prefer_cast(att, k: int, candidates: list[int], rule_speaker: list[int]) -> 
     """Given a cast, the speakers are in it: of a quote's candidates, the named ones no entry claims (a name the
     rules found in the text, a place) go when a cast member is among them, but for the rules' pick when a tag or
     the quote itself names the speaker outright (a cast may be partial); not when the cast names nobody (only
-    descriptions: "her aunt"), which says nothing of the named people it leaves out. A description no entry claims ("a
-    voice", "the nurse") stays: given to a cast member, it merged two people's lines (tune: voice accuracy
-    0.874 -> 0.866)."""
+    descriptions: "her aunt"), which says nothing of the named people it leaves out. A description no entry claims
+    ("the nurse") stays: given to a cast member, it merged two people's lines (tune: voice accuracy 0.874 ->
+    0.866); a passing voice ("a voice") goes."""
     if not any(has_name(entry) for entry in att.cast):  # a cast of descriptions ("her aunt") names nobody else
         return candidates
     clusters = att.index.clusters
 
-    def in_cast(cid: int) -> bool:  # a description no entry claims stays: its own voice is better than a wrong one
-        return cid < 0 or clusters[cid].cast_name is not None or cid in att.index.described
+    def in_cast(cid: int) -> bool:
+        if cid < 0 or clusters[cid].cast_name is not None:
+            return True
+        # a description no entry claims stays ("the nurse": its own voice is better than a wrong one), but for a
+        # passing voice ("a voice", "another"), which is as often someone of the scene
+        return cid in att.index.described and att.index.name(cid).split()[-1].lower() not in PASSING_HEADS
 
     if not any(cid >= 0 and in_cast(cid) for cid in candidates):
         return candidates
@@ -148,10 +154,6 @@ class DescribedMentions:
             cid = self.owner[" ".join(match.group(1).lower().split())]
             found.append(Mention(s, e, ("", (match.group(1),)), bool(match.group(2)), (cid,)))
         return found
-
-
-# Head words of a passing speaker ("a voice", "another"): nobody to find in the cast.
-PASSING_HEADS = frozenset(("voice", "voices", "one", "other", "another", "someone", "somebody", "speaker"))
 
 
 def called_descriptions(att) -> dict[int, int]:
