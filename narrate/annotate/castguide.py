@@ -1,8 +1,15 @@
 """How a given cast (voices.yaml `characters:`) guides the reading of a book.
 
-A user writes names the way the book says them: "old Cotter", "dear Mr. Quill", "the talented Miss Ada". Such a
-name is a description by its shape (it opens in lower case) but holds a proper name the text uses on its own
-("Cotter", "Mr. Quill", "Miss Ada"): the entry owns that name too (`guided`).
+- A user writes names the way the book says them: "old Cotter", "dear Mr. Quill", "the talented Miss Ada". Such a
+  name is a description by its shape (it opens in lower case) but holds a proper name the text uses on its own
+  ("Cotter", "Mr. Quill", "Miss Ada"): the entry owns that name too (`guided`).
+- An entry known by a description takes the name the text sets beside it (`link_appositions`), and the
+  narration's definite uses of its description are mentions of it (`DescribedMentions`).
+- The cast names who speaks: a named newcomer or a passing voice is a quote's candidate only when a tag names it
+  outright (`prefer_cast`, in features.candidates_for), and a description the quotes around call by a cast
+  member's name is that member (`rename_called`).
+
+Every rule here is off without a cast, so a book read without voices.yaml reads as before.
 """
 from __future__ import annotations
 
