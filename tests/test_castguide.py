@@ -125,3 +125,8 @@ def test_a_description_the_quotes_around_call_by_a_cast_name_is_that_cast_member
 def test_a_description_called_by_a_name_that_is_not_its_gender_stays():
     text = SICKROOM.replace("the nurse", "the porter")
     assert speakers(text, (CastEntry("Dr. Quell"), CastEntry("Mrs. Moss")))[0] == "the porter"
+
+
+def test_a_newcomer_a_tag_names_elsewhere_stays_a_candidate_everywhere():
+    text = FIRESIDE + '\n\n"Goodnight, then," said Mr. Pike, and went up.'
+    assert speakers(text, (CastEntry("Ada"), CastEntry("Tom"))) == ["Ada", "Tom", "Mr. Pike", "Mr. Pike"]

@@ -96,28 +96,37 @@ PASSING_HEADS = frozenset(("voice", "voices", "one", "other", "another", "someon
 NAMING_STRENGTHS = frozenset(("tag-name", "self-named"))
 
 
-def prefer_cast(att, k: int, candidates: list[int], rule_speaker: list[int]) -> list[int]:
+def prefer_cast(att, candidates: list[int]) -> list[int]:
     """Given a cast, the speakers are in it: of a quote's candidates, the named ones no entry claims (a name the
-    rules found in the text, a place) go when a cast member is among them, but for the rules' pick when a tag or
-    the quote itself names the speaker outright (a cast may be partial); not when the cast names nobody (only
-    descriptions: "her aunt"), which says nothing of the named people it leaves out. A description no entry claims
-    ("the nurse") stays: given to a cast member, it merged two people's lines (tune: voice accuracy 0.874 ->
-    0.866); a passing voice ("a voice") goes."""
+    rules found in the text, a place) go when a cast member is among them, unless a tag or a quote of theirs
+    names them outright somewhere in the book (`tag_named`: a cast may be partial, as one entry written by a
+    rename in the studio is); not when the cast names nobody (only descriptions: "her aunt"), which says nothing
+    of the named people it leaves out. A description no entry claims ("the nurse") stays: given to a cast
+    member, it merged two people's lines (tune: voice accuracy 0.874 -> 0.866); a passing voice ("a voice")
+    goes."""
     if not any(has_name(entry) for entry in att.cast):  # a cast of descriptions ("her aunt") names nobody else
         return candidates
-    clusters = att.index.clusters
+    clusters, speaking = att.index.clusters, tag_named(att)
 
     def in_cast(cid: int) -> bool:
-        if cid < 0 or clusters[cid].cast_name is not None:
+        if cid < 0 or clusters[cid].cast_name is not None or cid in speaking:
             return True
         # a description no entry claims stays ("the nurse": its own voice is better than a wrong one), but for a
         # passing voice ("a voice", "another"), which is as often someone of the scene
         return cid in att.index.described and att.index.name(cid).split()[-1].lower() not in PASSING_HEADS
 
-    if not any(cid >= 0 and in_cast(cid) for cid in candidates):
+    if not any(cid >= 0 and clusters[cid].cast_name is not None for cid in candidates):
         return candidates
-    named = att.utterances[k].strength in NAMING_STRENGTHS
-    return [cid for cid in candidates if in_cast(cid) or (named and cid == rule_speaker[k])]
+    return [cid for cid in candidates if in_cast(cid)]
+
+
+def tag_named(att) -> frozenset:
+    """The characters the rules found speaking by a tag or a quote that names them ("said Tom Quill", "I am
+    Tom"): real speakers, whether the cast lists them or not. Asked once per reading (the rules' picks, which
+    no pin changes)."""
+    if getattr(att, "tag_named", None) is None:
+        att.tag_named = frozenset(u.speaker for u in att.utterances if u.strength in NAMING_STRENGTHS)
+    return att.tag_named
 
 
 # The determiners of a description that points at one person wherever the narration uses it ("the guide",

@@ -181,7 +181,7 @@ def candidates_for(k: int, att, rule_speaker: list[int], pins: dict[int, int]) -
                 add(cid)
     for cid in scene.before[:2] + scene.after[:1] + scene.recent[:SCENE_DEPTH]:
         add(cid)
-    out = castguide.prefer_cast(att, k, out, rule_speaker)
+    out = castguide.prefer_cast(att, out)
     return out[:MAX_CANDIDATES] + [UNKNOWN_ID]
 
 
