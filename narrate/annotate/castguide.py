@@ -5,8 +5,8 @@
   ("Cotter", "Mr. Quill", "Miss Ada"): the entry owns that name too (`guided`).
 - An entry known by a description takes the name the text sets beside it (`link_appositions`), and the
   narration's definite uses of its description are mentions of it (`DescribedMentions`).
-- The cast names who speaks: a named newcomer or a passing voice is a quote's candidate only when a tag names it
-  outright (`prefer_cast`, in features.candidates_for), and a description the quotes around call by a cast
+- The cast names who speaks: a named newcomer is a quote's candidate only when a tag somewhere names it as a
+  speaker, a passing voice never (`prefer_cast`, in features.candidates_for), and a description the quotes around call by a cast
   member's name is that member (`rename_called`).
 
 Every rule here is off without a cast, so a book read without voices.yaml reads as before.
