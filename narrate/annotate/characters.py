@@ -33,6 +33,7 @@ from collections import Counter, defaultdict
 from collections.abc import Sequence
 from dataclasses import dataclass, field
 
+from narrate.annotate.castguide import has_name
 from narrate.annotate.clauses import describe
 from narrate.annotate.descriptions import description_words
 from narrate.annotate.givennames import name_gender
@@ -103,7 +104,7 @@ class CharacterIndex(Labels):
             self.clusters[cid].cast_name = entry.name
             self.clusters[cid].cast_gender = entry.gender
             self._by_label[entry.name.lower()] = cid
-            if is_description(entry.name):  # "her aunt": the description the text will use, not a name
+            if not has_name(entry):  # "her aunt": the description the text will use, not a name
                 self.described.add(cid)
             for name in (entry.name, *entry.aliases):
                 if is_description(name):  # "the old shepherd": the entry's, wherever a tag says it

@@ -26,6 +26,7 @@ from dataclasses import dataclass, field
 
 import numpy as np
 
+from narrate.annotate import castguide
 from narrate.annotate.conversation import NARRATOR_ID, UNKNOWN_ID
 from narrate.annotate.decoder import Chain
 from narrate.annotate.speechverbs import SUBJECT_PRONOUNS
@@ -183,6 +184,7 @@ def candidates_for(k: int, att, rule_speaker: list[int], pins: dict[int, int], n
                 add(cid)
     for cid in scene.before[:2] + scene.after[:1] + scene.recent[:SCENE_DEPTH]:
         add(cid)
+    out = castguide.prefer_cast(att, out)
     return out[:MAX_CANDIDATES] + [UNKNOWN_ID]
 
 

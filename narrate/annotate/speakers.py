@@ -46,7 +46,7 @@ from narrate.annotate.turns import (  # noqa: F401  (the rules' constants, impor
     Turns,
 )
 
-from narrate.annotate import choose, features
+from narrate.annotate import castguide, choose, features
 from narrate.annotate.answers import answering_forms
 from narrate.annotate.characters import CharacterIndex, Form, Mention, WordStats, scan_names
 from narrate.annotate.clauses import (
@@ -122,6 +122,7 @@ def read_book(book: Book, segments: list[Segment], cast: Sequence[CastEntry] = (
     if joins := attributor.same_person():  # a given name and a surname found to be one person: read again
         attributor = _Attributor(book, segments, cast, first_person, joins)
         attributor.read()
+    castguide.rename_called(attributor)  # "said the nurse" after "'…, Mrs. Moss!'": the cast's Mrs. Moss
     attributor.keep()
     return attributor
 
@@ -143,7 +144,7 @@ class _Attributor(References, Turns, QuoteNames):
         self.joins = joins  # (name form, the form of the same person's other name): samename.py
         self.source = book.source
         self.segments = segments
-        self.cast = cast
+        self.cast = cast = castguide.guided(cast)  # "old Cotter" also answers to "Cotter"
         self.index = CharacterIndex(cast)
         self.paragraphs = group_paragraphs(segments)
         self.utterances = group_utterances(segments)
@@ -227,12 +228,16 @@ class _Attributor(References, Turns, QuoteNames):
         self.index.build(forms, self._gender_votes(found), stats, apart)
         for form, into in [*married_names(self.source, self.segments, found), *self.joins]:
             self.index.join(form, into)
+        castguide.link_appositions(self.index, self.cast, self.source, found)
+        described = castguide.DescribedMentions(self.index, self.cast)  # "the guide", an entry of the cast
         for paragraph in self.paragraphs:
             for pos in paragraph.positions:
                 mentions = [Mention(s, e, form, poss, self.index.candidates(form)) for s, e, form, poss in found[pos]]
                 if self.segments[pos].kind != "narration":
                     self.dialogue_mentions[pos] = mentions
                     continue
+                seg = self.segments[pos]
+                mentions = sorted(mentions + described(self.source, seg.start, seg.end, mentions), key=lambda m: m.start)
                 paragraph.mentions.extend(mentions)
                 self.tokens[pos] = lex(self.source, self.segments[pos], mentions)
                 subjects = (sentence_subject(sentence) for sentence in split_sentences(self.tokens[pos]))
