@@ -109,24 +109,6 @@ def test_a_cast_of_descriptions_alone_leaves_the_named_people_their_lines():
     assert speakers(text, (CastEntry("the lodger"),)) == ["Ada", "Tom", "Mr. Pike"]
 
 
-SICKROOM = ('Dr. Quell bent over the bed while the nurse warmed a cloth.\n\n'
-            '"She will sleep now," said the nurse.\n\n'
-            'The fire settled. Dr. Quell wrote for a long while in his book, and the wind rose outside.\n\n'
-            '"It is over, Mrs. Moss," said Dr. Quell at last.\n\n'
-            '"Aye, poor thing," said the nurse.')
-
-
-def test_a_description_the_quotes_around_call_by_a_cast_name_is_that_cast_member():
-    quotes = dialogue(SICKROOM, (CastEntry("Dr. Quell"), CastEntry("Mrs. Moss")))
-    assert [q.speaker for q in quotes] == ["Mrs. Moss", "Dr. Quell", "Mrs. Moss"]
-    assert speakers(SICKROOM) == ["the nurse", "Dr. Quell", "the nurse"]  # no cast: the description
-
-
-def test_a_description_called_by_a_name_that_is_not_its_gender_stays():
-    text = SICKROOM.replace("the nurse", "the porter")
-    assert speakers(text, (CastEntry("Dr. Quell"), CastEntry("Mrs. Moss")))[0] == "the porter"
-
-
 def test_a_newcomer_a_tag_names_elsewhere_stays_a_candidate_everywhere():
     text = FIRESIDE + '\n\n"Goodnight, then," said Mr. Pike, and went up.'
     assert speakers(text, (CastEntry("Ada"), CastEntry("Tom"))) == ["Ada", "Tom", "Mr. Pike", "Mr. Pike"]

@@ -6,8 +6,9 @@
 - An entry known by a description takes the name the text sets beside it (`link_appositions`), and the
   narration's definite uses of its description are mentions of it (`DescribedMentions`).
 - The cast names who speaks: a named newcomer is a quote's candidate only when a tag somewhere names it as a
-  speaker, a passing voice never (`prefer_cast`, in features.candidates_for), and a description the quotes around call by a cast
-  member's name is that member (`rename_called`).
+  speaker, a passing voice never (`prefer_cast`, in features.candidates_for). (A description the quotes around
+  call by a cast member's name was made that member in all its quotes; taken out, as latenames' kin of it was:
+  one wrong link moves every quote of the description.)
 
 Every rule here is off without a cast, so a book read without voices.yaml reads as before.
 """
@@ -170,53 +171,3 @@ class DescribedMentions:
             cid = self.owner[" ".join(match.group(1).lower().split())]
             found.append(Mention(s, e, ("", (match.group(1),)), bool(match.group(2)), (cid,)))
         return found
-
-
-def called_descriptions(att) -> dict[int, int]:
-    """Given a cast that names people, a described speaker no entry claims ("said the nurse") -> the named cast
-    member the quotes around call by name: the quote it answers calls them ("'All over, Mrs. Moss!' said the
-    doctor. / '…,' said the nurse"), or the answer to it does ("'…,' said the maid. / 'Ah, Ellis, …'").
-    Only when every such call names the same one, who never speaks a quote right before or after it (then they
-    are two people talking) and whose gender the text shows is the description's ("the man": not one of no
-    known gender)."""
-    # imported here: conversation.py imports the character index, which imports this module
-    from narrate.annotate.conversation import follows
-
-    if not any(has_name(entry) for entry in att.cast):
-        return {}
-    index, utterances = att.index, att.utterances
-    called: dict[int, set[int]] = {}
-    talks_with: dict[int, set[int]] = {}
-    for k, utterance in enumerate(utterances):
-        cid = utterance.speaker
-        if cid < 0 or cid not in index.described or index.clusters[cid].cast_name or cid in att.groups:
-            continue
-        if index.name(cid).split()[-1].lower() in PASSING_HEADS:
-            continue
-        for j, first, second in ((k - 1, k - 1, k), (k + 1, k, k + 1)):
-            if not 0 <= j < len(utterances) or not follows(utterances[first], utterances[second]):
-                continue
-            other = utterances[j]
-            talks_with.setdefault(cid, set()).add(other.speaker)
-            for person in other.addressees[:1]:
-                if person >= 0 and person != other.speaker and index.clusters[person].cast_name:
-                    called.setdefault(cid, set()).add(person)
-    renamed = {}
-    for cid, people in called.items():
-        person = next(iter(people))
-        gender, theirs = index.gender_of(cid), index.gender_of(person)
-        if len(people) == 1 and person not in talks_with[cid] and gender in (None, theirs):
-            renamed[cid] = person
-    return renamed
-
-
-def rename_called(att) -> None:
-    """Give each described speaker's quotes to the cast member `called_descriptions` finds it is."""
-    renamed = called_descriptions(att)
-    for utterance in att.utterances:
-        if (described := utterance.speaker) in renamed:
-            att.lines[described] -= 1
-            if not att.lines[described]:
-                del att.lines[described]  # no longer a speaker of the book
-            utterance.speaker = renamed[described]
-            att.lines[utterance.speaker] += 1

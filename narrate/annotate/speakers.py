@@ -122,7 +122,6 @@ def read_book(book: Book, segments: list[Segment], cast: Sequence[CastEntry] = (
     if joins := attributor.same_person():  # a given name and a surname found to be one person: read again
         attributor = _Attributor(book, segments, cast, first_person, joins)
         attributor.read()
-    castguide.rename_called(attributor)  # "said the nurse" after "'…, Mrs. Moss!'": the cast's Mrs. Moss
     attributor.keep()
     return attributor
 
