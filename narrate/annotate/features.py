@@ -22,6 +22,7 @@ from __future__ import annotations
 import math
 import re
 from collections import Counter
+from collections.abc import Sequence
 from dataclasses import dataclass, field
 
 import numpy as np
@@ -208,7 +209,7 @@ class _Facts:
 
 
 def emission_features(k: int, cid: int, utterances, scenes: list[Scene], strengths: list[str | None],
-                      rule_speaker: list[int], facts: _Facts, style: StyleModel) -> list[float]:
+                      rule_speaker: Sequence[int], facts: _Facts, style: StyleModel) -> list[float]:
     f = [0.0] * len(EMISSION)
     u, scene = utterances[k], scenes[k]
     if cid == UNKNOWN_ID:
@@ -249,7 +250,7 @@ def emission_features(k: int, cid: int, utterances, scenes: list[Scene], strengt
     return f
 
 
-def _alternates(utterances, rule_speaker: list[int], k: int, step: int, cid: int) -> bool:
+def _alternates(utterances, rule_speaker: Sequence[int], k: int, step: int, cid: int) -> bool:
     """Two quotes away (in consecutive paragraphs) the rules picked `cid`, and someone else between."""
     j, m = k + 2 * step, k + step
     if not 0 <= j < len(utterances) or rule_speaker[j] != cid or rule_speaker[m] in (cid, UNKNOWN_ID):
@@ -307,6 +308,10 @@ def build_chains(att, pins: dict[int, int] | None = None) -> list[tuple[Chain, l
     return [(layout.chain(members, pins or {}), members) for members in layout.members]
 
 
+# The rules' picks that only followed the turns: a pin on one of the two quotes before overrules their premise.
+TURN_RULES = frozenset(("turn-taking", "focus"))
+
+
 class ChainLayout:
     """What the chains are made of that no pin changes, worked out once per reading of the book: which
     utterances each chain covers, the candidates of each quote without pins, and the features of each
@@ -339,17 +344,44 @@ class ChainLayout:
     def chain(self, members: list[int], pins: dict[int, int], cands: list[list[int]] | None = None) -> Chain:
         cands = cands if cands is not None else self.candidates(members, pins)
         utterances, chain = self.att.utterances, Chain()
+        own = {k: pins[k] for k in members if k in pins}  # a chain's decoding hangs on its own pins only
+        picks = _PinnedPicks(self.rule_speaker, own)
         for t, k in enumerate(members):
             chain.candidates.append(cands[t])
-            chain.emissions.append(np.array([self._emission(k, c) for c in cands[t]]))
+            if any(j in own for j in (k - 2, k - 1, k + 1, k + 2)):  # the neighbours' picks are the pins there
+                chain.emissions.append(np.array([self._pinned_emission(k, c, picks) for c in cands[t]]))
+            else:
+                chain.emissions.append(np.array([self._emission(k, c) for c in cands[t]]))
             chain.transitions.append(None if t == 0 else transition_features(
                 utterances[k - 1], utterances[k], cands[t - 1], cands[t]))
             chain.seconds.append(None if t < 2 else second_features(
                 utterances[k - 2], utterances[k - 1], utterances[k], cands[t - 2], cands[t - 1], cands[t]))
         return chain
 
+    def _pinned_emission(self, k: int, cid: int, picks: _PinnedPicks) -> list[float]:
+        """A quote next to a pinned one: what its neighbours said ("previous-rule", "alternation-before", ...) is
+        read from the pin, not from the rules' pick the pin overruled, so the turns follow the fix."""
+        overruled = any(picks.pins.get(j, self.rule_speaker[j]) != self.rule_speaker[j] for j in (k - 1, k - 2))
+        if overruled and self.strengths[k] in TURN_RULES:  # its own pick followed turns the pin has changed
+            picks = _PinnedPicks(self.rule_speaker, {**picks.pins, k: UNKNOWN_ID})
+        return emission_features(k, cid, self.att.utterances, self.att.scenes, self.strengths, picks, self.facts,
+                                 self.style)
+
     def _emission(self, k: int, cid: int) -> list[float]:
         if (k, cid) not in self.emitted:
             self.emitted[k, cid] = emission_features(k, cid, self.att.utterances, self.att.scenes, self.strengths,
                                                      self.rule_speaker, self.facts, self.style)
         return self.emitted[k, cid]
+
+
+class _PinnedPicks:
+    """The rules' pick of each quote, but a pinned quote's pin (a read-only view: no copy of a novel's list)."""
+
+    def __init__(self, picks: list[int], pins: dict[int, int]) -> None:
+        self.picks, self.pins = picks, pins
+
+    def __getitem__(self, k: int) -> int:
+        return self.pins.get(k, self.picks[k])
+
+    def __len__(self) -> int:
+        return len(self.picks)
