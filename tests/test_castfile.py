@@ -197,6 +197,17 @@ def test_speakers_the_file_names_by_an_alias_are_not_added_again(tmp_path):
     assert "Hesk: {voice: en+m1, gender: male}" in path.read_text(encoding="utf-8")
 
 
+def test_two_speakers_named_alike_but_for_case_get_one_entry_and_the_file_loads(tmp_path):
+    path = tmp_path / "voices.yaml"
+    script = script_of(["Miss Ada", "Miss ADA", "Hesk"],
+                       (Character("Miss Ada", gender="female"), Character("Miss ADA", gender="female"),
+                        Character("Hesk", gender="male")))
+    config = load_config(None)
+    added = write_voices(path, script, config, build_casting(config, script.characters))
+    assert sorted(name.lower() for name in added) == ["hesk", "miss ada"]
+    assert set(load_config(path).data.characters) == set(added)  # voices.yaml's reader takes it
+
+
 def test_a_file_of_comments_only_keeps_them(tmp_path):
     path = write(tmp_path / "voices.yaml", "# to be filled in\n")
     script = script_of(["Ada"], (Character("Ada", gender="female"),))

@@ -235,6 +235,15 @@ def test_a_letter_from_someone_leaves_them_a_person():
     assert len(who(index, "Ivo")) == 1
 
 
+def test_a_name_shouted_in_capitals_is_the_name_as_usually_written():
+    text = '"MISS JEMIMA!" cried Miss Pinkerton.\n\nMiss Jemima came running.'
+    stats = WordStats()
+    for paragraph in text.split("\n\n"):
+        stats.add(paragraph)
+    forms = {form for _, _, form, _ in scan_names(text, stats)}
+    assert ("miss", ("Jemima",)) in forms and ("miss", ("JEMIMA",)) not in forms
+
+
 def test_a_person_the_text_sends_things_to_is_still_a_person():
     text = ("Hester gave the letter to Ivo. Ivo read it twice.\n\nShe waited for Ivo at the gate. Ivo came at last,"
             " and he smiled.\n\n\"Well?\" said Ivo.")

@@ -354,7 +354,7 @@ def scan_names(text: str, stats: WordStats, base: int = 0) -> list[tuple[int, in
             if not (token[0].isupper() and token.lower() not in NOT_NAMES if title else stats.is_name(token)):
                 possessive = False
                 break
-            tokens.append(token)
+            tokens.append(_as_name(token))
             end = words[j].start() + len(token)
             j += 1
         if tokens and i > 0 and words[i - 1].group() == "the":
@@ -367,6 +367,11 @@ def scan_names(text: str, stats: WordStats, base: int = 0) -> list[tuple[int, in
         else:
             i += 1
     return found
+
+
+def _as_name(token: str) -> str:
+    """A name shouted or set in capitals ("MISS JEMIMA!") is the name as usually written: one character."""
+    return token.capitalize() if len(token) > 1 and token.isupper() else token
 
 
 def _adjacent(text: str, left: re.Match, right: re.Match) -> bool:

@@ -157,7 +157,11 @@ def _add_speakers(document: CommentedMap, rows: list[CastRow], indent: int) -> l
     lined up); returns their names."""
     characters = document.get("characters")
     claimed = _claimed_names(characters or {})
-    new = [row for row in rows if row.speaker not in (NARRATOR, UNKNOWN) and row.speaker.lower() not in claimed]
+    new = []
+    for row in rows:  # one entry per name, as voices.yaml's reader counts names: without regard to case
+        if row.speaker not in (NARRATOR, UNKNOWN) and row.speaker.lower() not in claimed:
+            claimed.add(row.speaker.lower())
+            new.append(row)
     if not new:
         return []
     if characters is None:  # no `characters:`, or one left empty
