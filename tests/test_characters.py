@@ -33,6 +33,17 @@ def same(index: CharacterIndex, *names: str) -> bool:
 # ---- shared surnames: title, gender, given name
 
 
+def test_a_lone_surname_the_text_calls_he_is_not_the_miss_who_shares_it():
+    index = index_of({"Miss Watson": 3, "Watson": 4}, votes={"Watson": {"male": 2}})
+    assert who(index, "Watson") != who(index, "Miss Watson")
+    assert index.gender_of(who(index, "Watson")[0]) == "male"
+
+
+def test_a_lone_given_name_with_a_stray_she_still_joins_the_one_full_name():
+    index = index_of({"Fitzwilliam Darcy": 3, "Mr. Darcy": 4, "Fitzwilliam": 2}, votes={"Fitzwilliam": {"female": 1}})
+    assert same(index, "Fitzwilliam Darcy", "Fitzwilliam")
+
+
 def test_mr_never_takes_mrs_beside_his_full_name():
     index = index_of({"William Pardoe": 2, "Mr. Pardoe": 3, "Mrs. Pardoe": 6})
     assert same(index, "William Pardoe", "Mr. Pardoe")

@@ -71,6 +71,10 @@ TITLE_VOTES = 5  # a "Mr." counts this many pronouns
 PLACE_OVER_PRONOUNS = 2
 
 
+# The other gender, for a title that contradicts a name's pronouns.
+OPPOSITE = {"male": "female", "female": "male"}
+
+
 @dataclass
 class _Cluster:
     forms: Counter = field(default_factory=Counter)
@@ -210,8 +214,10 @@ class CharacterIndex(Labels):
             if joined and compatible(gender, self._cluster_gender(cid)):
                 related.append(cid)
         if not related and not title and len(tokens) == 1 and gender is not None and not self._given_name_gender(form):
-            # a lone name whose few pronouns say otherwise than every character bearing it ("Fitzwilliam", "she")
-            return self._related_clusters(form, None, forms)
+            # a lone name whose few pronouns say otherwise than every character bearing it ("Fitzwilliam", "she"),
+            # but not one whose title says so too: "Watson", "he", is not "Miss Watson"
+            return tuple(cid for cid in self._related_clusters(form, None, forms)
+                         if set(self.clusters[cid].titles) != {OPPOSITE.get(gender)})
         if not title and len(tokens) == 1 and gender is None and len(related) > 1 and tokens[0] in self._surnames:
             # a bare surname is the man's of a family, the one the text calls "Mr." ("Quill" beside "Mr. Quill",
             # "Mrs. Quill" and the voices.yaml entry "Ada Quill"), unless pronouns say otherwise
