@@ -255,6 +255,15 @@ def test_a_name_shouted_in_capitals_is_the_name_as_usually_written():
     assert ("miss", ("Jemima",)) in forms and ("miss", ("JEMIMA",)) not in forms
 
 
+def test_a_contraction_with_a_curly_apostrophe_is_no_name():
+    text = ("“No,” said Ada, “I’ll go, and I’ll stay there, and then I’ll come back.”\n\n"
+            "“H’m,” said Ivo, “I’ll see.” Ivo shrugged.")
+    stats = WordStats()
+    for paragraph in text.split("\n\n"):
+        stats.add(paragraph)
+    assert not stats.is_name("I’ll") and not stats.is_name("H’m") and stats.is_name("Ivo")
+
+
 def test_a_person_the_text_sends_things_to_is_still_a_person():
     text = ("Hester gave the letter to Ivo. Ivo read it twice.\n\nShe waited for Ivo at the gate. Ivo came at last,"
             " and he smiled.\n\n\"Well?\" said Ivo.")

@@ -105,4 +105,6 @@ perhaps still just only even also indeed never ever always again too very quite
 hullo hallo halloa hurrah hurray ahoy bah pooh pshaw ha ho eh aha
 nothing something everything anything someone somebody anyone anybody everyone everybody
 good great dear poor old young little
+h'm hm hmm
 """.split())
+NOT_NAMES = NOT_NAMES | {word.replace("'", "’") for word in NOT_NAMES}  # "I’ll" as often as "I'll"
