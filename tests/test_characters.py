@@ -21,6 +21,14 @@ def index_of(forms: dict[str, int], votes: dict[str, dict] | None = None, cast=(
     return index
 
 
+def stats_of(text: str) -> WordStats:
+    """How the text, paragraph by paragraph, uses each word."""
+    stats = WordStats()
+    for paragraph in text.split("\n\n"):
+        stats.add(paragraph)
+    return stats
+
+
 def who(index: CharacterIndex, name: str) -> tuple[int, ...]:
     return index.candidates(parse_name(name))
 
@@ -248,19 +256,14 @@ def test_a_letter_from_someone_leaves_them_a_person():
 
 def test_a_name_shouted_in_capitals_is_the_name_as_usually_written():
     text = '"MISS JEMIMA!" cried Miss Pinkerton.\n\nMiss Jemima came running.'
-    stats = WordStats()
-    for paragraph in text.split("\n\n"):
-        stats.add(paragraph)
-    forms = {form for _, _, form, _ in scan_names(text, stats)}
+    forms = {form for _, _, form, _ in scan_names(text, stats_of(text))}
     assert ("miss", ("Jemima",)) in forms and ("miss", ("JEMIMA",)) not in forms
 
 
 def test_a_contraction_with_a_curly_apostrophe_is_no_name():
     text = ("“No,” said Ada, “I’ll go, and I’ll stay there, and then I’ll come back.”\n\n"
             "“H’m,” said Ivo, “I’ll see.” Ivo shrugged.")
-    stats = WordStats()
-    for paragraph in text.split("\n\n"):
-        stats.add(paragraph)
+    stats = stats_of(text)
     assert not stats.is_name("I’ll") and not stats.is_name("H’m") and stats.is_name("Ivo")
 
 
