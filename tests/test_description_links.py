@@ -2,11 +2,7 @@
 short texts written for these tests."""
 from __future__ import annotations
 
-from test_speakers import dialogue
-
-
-def speakers(text: str) -> list[str]:
-    return [q.speaker for q in dialogue(text)]
+from test_speakers import dialogue, speakers
 
 
 def test_a_pronoun_tag_is_this_paragraphs_described_subject_not_a_man_named_before():

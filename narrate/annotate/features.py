@@ -361,7 +361,7 @@ class ChainLayout:
     def _pinned_emission(self, k: int, cid: int, picks: _PinnedPicks) -> list[float]:
         """A quote next to a pinned one: what its neighbours said ("previous-rule", "alternation-before", ...) is
         read from the pin, not from the rules' pick the pin overruled, so the turns follow the fix."""
-        overruled = any(picks.pins.get(j, self.rule_speaker[j]) != self.rule_speaker[j] for j in (k - 1, k - 2))
+        overruled = any(picks[j] != self.rule_speaker[j] for j in (k - 1, k - 2))
         if overruled and self.strengths[k] in TURN_RULES:  # its own pick followed turns the pin has changed
             picks = _PinnedPicks(self.rule_speaker, {**picks.pins, k: UNKNOWN_ID})
         return emission_features(k, cid, self.att.utterances, self.att.scenes, self.strengths, picks, self.facts,
